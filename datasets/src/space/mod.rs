@@ -1,0 +1,60 @@
+//! Search spaces: the architectures a benchmark covers, with the operations every method
+//! shares (sampling, neighbourhoods, mutation, canonical forms).
+//!
+//! Architectures are dense ids `0..size()`, so a benchmark table is a plain array indexed by
+//! id. Each space knows the key its registry package uses for an architecture, and a
+//! human-readable description (the NB201 arch string, for instance).
+
+mod grid;
+mod nb201;
+mod nbgraph;
+
+pub use grid::{GridParam, GridSpace};
+pub use nb201::{NB201_EDGES, NB201_OPS, Nb201Space};
+pub use nbgraph::{NBGRAPH_LINKS, NBGRAPH_OPS, NbGraphSpace};
+
+use crate::rng::{self, TrialRng};
+
+/// Dense architecture id, an index into a benchmark table.
+pub type ArchId = u32;
+
+pub trait SearchSpace: Send + Sync {
+    /// Short name, e.g. `nb201`.
+    fn name(&self) -> &str;
+
+    /// Number of architectures.
+    fn size(&self) -> usize;
+
+    /// The key the registry package uses for `arch`.
+    fn key(&self, arch: ArchId) -> String;
+
+    /// The architecture with the package key `key`, if the space has it.
+    fn id_of_key(&self, key: &str) -> Option<ArchId>;
+
+    /// A readable, canonical description (the NB201 arch string, a GNN's links and ops, ...).
+    fn describe(&self, arch: ArchId) -> String;
+
+    /// Every architecture one elementary change away from `arch`, in a fixed order.
+    fn neighbours(&self, arch: ArchId, out: &mut Vec<ArchId>);
+
+    /// The representative of `arch`'s isomorphism class: the smallest id that computes the
+    /// same function. Spaces without isomorphisms return `arch`.
+    fn canonical(&self, arch: ArchId) -> ArchId {
+        arch
+    }
+
+    /// A uniformly random architecture.
+    fn sample(&self, rng: &mut TrialRng) -> ArchId {
+        rng::below(rng, self.size()) as ArchId
+    }
+
+    /// A uniformly random neighbour of `arch` (mutation as regularized evolution uses it).
+    fn mutate(&self, arch: ArchId, rng: &mut TrialRng) -> ArchId {
+        let mut out = Vec::new();
+        self.neighbours(arch, &mut out);
+        if out.is_empty() {
+            return arch;
+        }
+        out[rng::below(rng, out.len())]
+    }
+}
