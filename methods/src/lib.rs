@@ -1,1 +1,7 @@
+//! nash's methods. Search methods follow an ask/tell protocol: the runner asks for the next
+//! architecture, evaluates it on the benchmark and tells the method the result. Methods see
+//! only what they are told; they never read a table.
 
+pub mod search;
+
+pub use search::{MethodSpec, Searcher};

@@ -1,0 +1,126 @@
+//! Search methods: one file per method, each citing its paper and the variant implemented.
+
+mod local_search;
+mod random_search;
+mod regularized_evolution;
+
+pub use local_search::LocalSearchParams;
+pub use random_search::RandomSearchParams;
+pub use regularized_evolution::RegularizedEvolutionParams;
+
+use datasets::rng::TrialRng;
+use datasets::{ArchId, SearchSpace};
+use serde::{Deserialize, Serialize};
+
+/// A search method, driven by the runner: `ask` for an architecture, evaluate it, `tell` the
+/// result. `fitness` is "higher is better" (the runner negates minimized metrics).
+pub trait Searcher {
+    fn ask(&mut self, rng: &mut TrialRng) -> ArchId;
+    fn tell(&mut self, arch: ArchId, fitness: f64);
+}
+
+/// A method and its parameters as a protocol names them, e.g.
+/// `regularized_evolution: { population: 10, sample_size: 3 }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum MethodSpec {
+    RandomSearch(RandomSearchParams),
+    RegularizedEvolution(RegularizedEvolutionParams),
+    LocalSearch(LocalSearchParams),
+}
+
+/// Every method name a protocol may use.
+pub const METHOD_NAMES: &[&str] = &["random_search", "regularized_evolution", "local_search"];
+
+impl MethodSpec {
+    /// The method's name in protocols.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MethodSpec::RandomSearch(_) => "random_search",
+            MethodSpec::RegularizedEvolution(_) => "regularized_evolution",
+            MethodSpec::LocalSearch(_) => "local_search",
+        }
+    }
+
+    /// The id results are recorded under: the `id` parameter, else the method's name.
+    pub fn id(&self) -> &str {
+        let id = match self {
+            MethodSpec::RandomSearch(p) => &p.id,
+            MethodSpec::RegularizedEvolution(p) => &p.id,
+            MethodSpec::LocalSearch(p) => &p.id,
+        };
+        id.as_deref().unwrap_or(self.name())
+    }
+
+    /// Checks parameter values; the message names the offending parameter.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            MethodSpec::RandomSearch(_) => Ok(()),
+            MethodSpec::RegularizedEvolution(p) => p.validate(),
+            MethodSpec::LocalSearch(p) => p.validate(),
+        }
+    }
+
+    /// A fresh searcher over `space`.
+    pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Box<dyn Searcher + 'a> {
+        match self {
+            MethodSpec::RandomSearch(p) => Box::new(p.build(space)),
+            MethodSpec::RegularizedEvolution(p) => Box::new(p.build(space)),
+            MethodSpec::LocalSearch(p) => Box::new(p.build(space)),
+        }
+    }
+}
+
+/// Draws an architecture not in `seen`, by rejection; after `size` failed draws (a nearly
+/// exhausted space) it returns the first unseen id in order, or any id if all were seen.
+fn sample_unseen(space: &dyn SearchSpace, seen: &[bool], rng: &mut TrialRng) -> ArchId {
+    for _ in 0..space.size() {
+        let arch = space.sample(rng);
+        if !seen[arch as usize] {
+            return arch;
+        }
+    }
+    seen.iter()
+        .position(|s| !s)
+        .map_or_else(|| space.sample(rng), |i| i as ArchId)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A small synthetic space and tables with known optima, for method tests.
+    use super::*;
+    use datasets::space::GridParam;
+    use datasets::space::GridSpace;
+
+    pub const TOY_PARAMS: &[GridParam] = &[
+        GridParam { name: "a", choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
+        GridParam { name: "b", choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
+        GridParam { name: "c", choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
+    ];
+
+    /// A 1,000-configuration grid.
+    pub fn toy_space() -> GridSpace {
+        GridSpace::new("toy", TOY_PARAMS)
+    }
+
+    /// A unimodal objective on the toy grid: its maximum 0 is at (7, 2, 5).
+    pub fn unimodal(arch: ArchId) -> f64 {
+        let (a, b, c) = ((arch / 100) as f64, ((arch / 10) % 10) as f64, (arch % 10) as f64);
+        -((a - 7.0).powi(2) + (b - 2.0).powi(2) + (c - 5.0).powi(2))
+    }
+
+    /// Runs a searcher for `budget` evaluations of `f`; returns the best value found.
+    pub fn run(searcher: &mut dyn Searcher, f: fn(ArchId) -> f64, budget: usize, seed: u8) -> (f64, Vec<ArchId>) {
+        let mut rng = datasets::rng::from_seed([seed; 32]);
+        let mut best = f64::NEG_INFINITY;
+        let mut asked = Vec::new();
+        for _ in 0..budget {
+            let arch = searcher.ask(&mut rng);
+            let v = f(arch);
+            best = best.max(v);
+            asked.push(arch);
+            searcher.tell(arch, v);
+        }
+        (best, asked)
+    }
+}

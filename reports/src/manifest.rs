@@ -1,0 +1,118 @@
+//! `manifest.json`: everything needed to know what a run was, and the per-task reference
+//! figures the report needs (the space's exact mean for RI, the random-sample baseline). It
+//! is written by the harness and read here; any JSON reader can read it too.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ReportError;
+
+pub const MANIFEST: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub nash_version: String,
+    pub git_commit: Option<String>,
+    pub protocol: ProtocolInfo,
+    pub tasks: Vec<TaskInfo>,
+    pub host: HostInfo,
+    pub threads: usize,
+    pub started: String,
+    pub finished: String,
+    pub wall_seconds: f64,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolInfo {
+    pub name: String,
+    pub sha256: String,
+    pub text: String,
+    pub benchmark: String,
+    pub objective: String,
+    /// `maximize` or `minimize`.
+    pub direction: String,
+    pub test_metric: Option<String>,
+    pub seed_policy: String,
+    /// `queries` or `simulated_seconds`.
+    pub budget_kind: String,
+    pub budget: f64,
+    pub cost_scale: f64,
+    pub replicates: u32,
+    pub base_seed: u64,
+    pub random_baseline: u32,
+    pub methods: Vec<MethodInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MethodInfo {
+    pub id: String,
+    pub method: String,
+    pub params_hash: String,
+    pub params: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    pub task: String,
+    pub space_size: u64,
+    /// Isomorphism classes, where the space defines them.
+    pub unique_cells: Option<u64>,
+    /// Mean over the whole space of each architecture's seed-mean objective: the exact
+    /// random-sampling baseline for RI.
+    pub space_mean: f64,
+    /// The best seed-mean objective in the space, and its architecture.
+    pub space_best: f64,
+    pub space_best_arch: String,
+    /// The k random architectures of the sampled RI baseline, with their seed-mean objective.
+    pub random_sample: Vec<SampledArch>,
+    pub data: DataSource,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampledArch {
+    pub arch_id: u32,
+    pub arch: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataSource {
+    pub package: String,
+    pub version: String,
+    pub wheel_sha256: String,
+    pub member: String,
+    pub member_sha256: String,
+    pub table_sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostInfo {
+    pub hostname: String,
+    pub os: String,
+    pub arch: String,
+    pub cpus: usize,
+}
+
+impl Manifest {
+    pub fn read(dir: &Path) -> Result<Manifest, ReportError> {
+        let path = dir.join(MANIFEST);
+        let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        serde_json::from_str(&text).map_err(|e| ReportError::Format {
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    pub fn maximize(&self) -> bool {
+        self.protocol.direction == "maximize"
+    }
+
+    pub fn task(&self, task: &str) -> Option<&TaskInfo> {
+        self.tasks.iter().find(|t| t.task == task)
+    }
+}

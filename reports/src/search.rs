@@ -1,0 +1,258 @@
+//! The search report: per task and method, the final incumbent's statistics, relative
+//! improvement over random sampling, and incumbent curves. A pure function of the trial
+//! records and the manifest.
+//!
+//! Relative improvement (Yang, Esperança & Carlucci, "NAS evaluation is frustratingly hard",
+//! ICLR 2020): `RI = 100 · (Acc_m − Acc_r) / Acc_r`, where `Acc_m` is the mean over runs of
+//! the final incumbent's accuracy and `Acc_r` the mean accuracy of randomly sampled
+//! architectures. For a minimized objective (a loss) the sign is flipped,
+//! `RI = 100 · (Acc_r − Acc_m) / Acc_r`, so positive always means better than random.
+//! nash reports two baselines: `Acc_r` exact (the mean over the whole space, available on a
+//! tabular benchmark) and `Acc_r` sampled (the mean of the protocol's `random_baseline`
+//! seeded random architectures, as Yang et al. did with 8). Accuracies here are seed means
+//! from the table, so evaluation noise does not favour the method that queried more often.
+
+use crate::manifest::{Manifest, TaskInfo};
+use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
+use crate::trials::{Group, TrialCurve};
+
+/// Median and interquartile range of the incumbent across trials, at each x.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    pub x: Vec<f64>,
+    pub median: Vec<f64>,
+    pub q1: Vec<f64>,
+    pub q3: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodResult {
+    pub method: String,
+    /// The final incumbent's seed-mean objective, one value per trial.
+    pub finals: Vec<f64>,
+    /// Statistics of `finals` (none with a single trial).
+    pub summary: Option<Summary>,
+    /// Statistics of the final incumbent's observed objective.
+    pub observed: Option<Summary>,
+    /// Statistics of the final incumbent's test value, when the table has one.
+    pub test: Option<Summary>,
+    /// Distance of the mean final value from the best in the space (≥ 0).
+    pub regret: f64,
+    /// RI against the exact space mean, with a 95% CI when there are ≥ 2 trials.
+    pub ri_exact: (f64, Option<Interval>),
+    /// RI against the mean of the k sampled random architectures.
+    pub ri_sampled: (f64, Option<Interval>),
+    pub over_queries: Curve,
+    pub over_time: Option<Curve>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskResult {
+    pub info: TaskInfo,
+    /// Mean of the sampled random baseline and its bootstrap CI.
+    pub random_mean: f64,
+    pub random_ci: Option<Interval>,
+    pub methods: Vec<MethodResult>,
+}
+
+/// Computes every task's results. Groups whose task the manifest does not describe are an
+/// error (the run directory is inconsistent).
+pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>, String> {
+    let maximize = manifest.maximize();
+    let mut tasks: Vec<TaskResult> = Vec::new();
+    for info in &manifest.tasks {
+        let random: Vec<f64> = info.random_sample.iter().map(|s| s.value).collect();
+        let label = format!("{}/{}/random", manifest.protocol.sha256, info.task);
+        let random_ci = (random.len() >= 2).then(|| {
+            bootstrap_ci(&[&random], |s| stats::mean(&s[0]), 0.95, &mut bootstrap_rng(&label))
+        });
+        let methods = groups
+            .iter()
+            .filter(|g| g.task == info.task)
+            .map(|g| analyse_group(manifest, info, &random, g, maximize))
+            .collect();
+        tasks.push(TaskResult {
+            info: info.clone(),
+            random_mean: stats::mean(&random),
+            random_ci,
+            methods,
+        });
+    }
+    if let Some(g) = groups.iter().find(|g| manifest.task(&g.task).is_none()) {
+        return Err(format!("trials of task '{}' are not in the manifest", g.task));
+    }
+    Ok(tasks)
+}
+
+fn ri(m: f64, r: f64, maximize: bool) -> f64 {
+    if maximize {
+        100.0 * (m - r) / r
+    } else {
+        100.0 * (r - m) / r
+    }
+}
+
+fn summarize(values: &[f64], label: &str) -> Option<Summary> {
+    let sample = Sample::new(values.to_vec()).ok()?;
+    Some(Summary::of(&sample, &mut bootstrap_rng(label)))
+}
+
+fn analyse_group(
+    manifest: &Manifest,
+    info: &TaskInfo,
+    random: &[f64],
+    group: &Group,
+    maximize: bool,
+) -> MethodResult {
+    let label = |what: &str| format!("{}/{}/{}/{what}", manifest.protocol.sha256, group.task, group.method);
+    let finals: Vec<f64> = group.trials.iter().map(TrialCurve::final_mean).collect();
+    let observed: Vec<f64> = group
+        .trials
+        .iter()
+        .map(|t| *t.incumbent_value.last().expect("non-empty trial"))
+        .collect();
+    let test: Option<Vec<f64>> = group
+        .trials
+        .iter()
+        .map(|t| t.incumbent_test.as_ref().map(|v| *v.last().expect("non-empty trial")))
+        .collect();
+    let summary = summarize(&finals, &label("final"));
+    let mean = stats::mean(&finals);
+    let space_mean = info.space_mean;
+    let random_mean = stats::mean(random);
+    let ri_exact_ci = summary.as_ref().map(|s| {
+        let (a, b) = (ri(s.ci.low, space_mean, maximize), ri(s.ci.high, space_mean, maximize));
+        Interval { low: a.min(b), high: a.max(b) }
+    });
+    let ri_sampled_ci = (finals.len() >= 2 && !random.is_empty()).then(|| {
+        bootstrap_ci(
+            &[&finals, random],
+            |s| ri(stats::mean(&s[0]), stats::mean(&s[1]), maximize),
+            0.95,
+            &mut bootstrap_rng(&label("ri-sampled")),
+        )
+    });
+    let regret = if maximize { info.space_best - mean } else { mean - info.space_best };
+    let time_budget = (manifest.protocol.budget_kind == "simulated_seconds").then_some(manifest.protocol.budget);
+    MethodResult {
+        method: group.method.clone(),
+        summary,
+        observed: summarize(&observed, &label("observed")),
+        test: test.and_then(|t| summarize(&t, &label("test"))),
+        regret,
+        ri_exact: (ri(mean, space_mean, maximize), ri_exact_ci),
+        ri_sampled: (ri(mean, random_mean, maximize), ri_sampled_ci),
+        over_queries: curve_over_queries(&group.trials),
+        over_time: curve_over_time(&group.trials, time_budget),
+        finals,
+    }
+}
+
+fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
+    values.sort_by(f64::total_cmp);
+    (
+        stats::quantile_sorted(values, 0.25),
+        stats::quantile_sorted(values, 0.5),
+        stats::quantile_sorted(values, 0.75),
+    )
+}
+
+/// Incumbent (seed-mean objective) after each query, across the trials still running.
+pub fn curve_over_queries(trials: &[TrialCurve]) -> Curve {
+    let steps = trials.iter().map(|t| t.incumbent_mean.len()).max().unwrap_or(0);
+    let mut curve = Curve { x: Vec::new(), median: Vec::new(), q1: Vec::new(), q3: Vec::new() };
+    let mut column = Vec::with_capacity(trials.len());
+    for step in 0..steps {
+        column.clear();
+        column.extend(trials.iter().filter_map(|t| t.incumbent_mean.get(step)));
+        let (q1, median, q3) = quartiles(&mut column);
+        curve.x.push((step + 1) as f64);
+        curve.median.push(median);
+        curve.q1.push(q1);
+        curve.q3.push(q3);
+    }
+    curve
+}
+
+/// Incumbent over simulated time, on 101 points from 0 to the budget (or to the longest
+/// trial's spend). A trial counts at time t once its first evaluation has finished.
+pub fn curve_over_time(trials: &[TrialCurve], budget: Option<f64>) -> Option<Curve> {
+    let costs: Vec<&Vec<f64>> = trials.iter().map(|t| t.cumulative_cost.as_ref()).collect::<Option<_>>()?;
+    let end = budget.unwrap_or_else(|| {
+        costs
+            .iter()
+            .filter_map(|c| c.last())
+            .fold(0.0, |a: f64, &b| a.max(b))
+    });
+    if end <= 0.0 {
+        return None;
+    }
+    let mut cursor = vec![0usize; trials.len()];
+    let mut curve = Curve { x: Vec::new(), median: Vec::new(), q1: Vec::new(), q3: Vec::new() };
+    let mut column = Vec::with_capacity(trials.len());
+    for j in 0..=100 {
+        let t = end * j as f64 / 100.0;
+        column.clear();
+        for (i, trial) in trials.iter().enumerate() {
+            let c = costs[i];
+            while cursor[i] < c.len() && c[cursor[i]] <= t {
+                cursor[i] += 1;
+            }
+            if cursor[i] > 0 {
+                column.push(trial.incumbent_mean[cursor[i] - 1]);
+            }
+        }
+        if column.is_empty() {
+            continue;
+        }
+        let (q1, median, q3) = quartiles(&mut column);
+        curve.x.push(t);
+        curve.median.push(median);
+        curve.q1.push(q1);
+        curve.q3.push(q3);
+    }
+    Some(curve)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(values: &[f64], costs: Option<&[f64]>) -> TrialCurve {
+        TrialCurve {
+            replicate: 0,
+            incumbent_mean: values.to_vec(),
+            incumbent_value: values.to_vec(),
+            incumbent_test: None,
+            cumulative_cost: costs.map(<[f64]>::to_vec),
+        }
+    }
+
+    #[test]
+    fn relative_improvement_definition() {
+        assert!((ri(91.0, 83.69, true) - 100.0 * (91.0 - 83.69) / 83.69).abs() < 1e-12);
+        // For a loss, lower than random is a positive improvement.
+        assert!(ri(0.5, 1.0, false) > 0.0);
+        assert_eq!(ri(2.0, 1.0, false), -100.0);
+    }
+
+    #[test]
+    fn query_curve_is_the_median_across_trials() {
+        let trials = [trial(&[1.0, 2.0], None), trial(&[3.0, 4.0], None), trial(&[5.0, 6.0], None)];
+        let c = curve_over_queries(&trials);
+        assert_eq!(c.x, vec![1.0, 2.0]);
+        assert_eq!(c.median, vec![3.0, 4.0]);
+        assert_eq!((c.q1[0], c.q3[0]), (2.0, 4.0));
+    }
+
+    #[test]
+    fn time_curve_steps_at_each_evaluation() {
+        let trials = [trial(&[1.0, 2.0, 3.0], Some(&[10.0, 50.0, 100.0]))];
+        let c = curve_over_time(&trials, Some(100.0)).unwrap();
+        // Nothing has finished before t = 10.
+        assert_eq!(c.x[0], 10.0);
+        let at = |t: f64| c.median[c.x.iter().position(|&x| x == t).unwrap()];
+        assert_eq!((at(10.0), at(49.0), at(50.0), at(100.0)), (1.0, 1.0, 2.0, 3.0));
+        assert!(curve_over_time(&[trial(&[1.0], None)], None).is_none());
+    }
+}

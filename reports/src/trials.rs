@@ -1,0 +1,135 @@
+//! Reading `trials.parquet` back into per-trial incumbent curves.
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::{Array, Float64Array, RecordBatch, StringArray, UInt32Array};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::ReportError;
+
+pub const TRIALS: &str = "trials.parquet";
+
+/// One trial's incumbent after every evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialCurve {
+    pub replicate: u32,
+    /// The incumbent's seed-mean objective in the table.
+    pub incumbent_mean: Vec<f64>,
+    /// The incumbent's observed objective (under the protocol's seed policy).
+    pub incumbent_value: Vec<f64>,
+    /// The incumbent's test value, when the table has one.
+    pub incumbent_test: Option<Vec<f64>>,
+    /// Simulated seconds spent after each evaluation, when the table has training times.
+    pub cumulative_cost: Option<Vec<f64>>,
+}
+
+impl TrialCurve {
+    pub fn final_mean(&self) -> f64 {
+        *self.incumbent_mean.last().expect("trials have at least one row")
+    }
+}
+
+/// All trials of one (task, method), in replicate order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub task: String,
+    pub method: String,
+    pub trials: Vec<TrialCurve>,
+}
+
+const COLUMNS: [&str; 8] = [
+    "task",
+    "method",
+    "replicate",
+    "step",
+    "incumbent_value",
+    "incumbent_mean_value",
+    "incumbent_test_value",
+    "cumulative_cost",
+];
+
+/// Reads the groups of a run directory's `trials.parquet`, in the order they were written.
+pub fn read_groups(dir: &Path) -> Result<Vec<Group>, ReportError> {
+    let path = dir.join(TRIALS);
+    let bad = |message: String| ReportError::Format {
+        path: path.clone(),
+        message,
+    };
+    let file = File::open(&path).map_err(|e| ReportError::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), COLUMNS);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(1 << 16)
+        .build()
+        .map_err(|e| bad(e.to_string()))?;
+    let mut groups: Vec<Group> = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| bad(e.to_string()))?;
+        append_batch(&batch, &mut groups).map_err(bad)?;
+    }
+    if groups.is_empty() {
+        return Err(bad("no rows".into()));
+    }
+    Ok(groups)
+}
+
+fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T, String> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column '{name}'"))?
+        .as_any()
+        .downcast_ref::<T>()
+        .ok_or_else(|| format!("column '{name}' has an unexpected type"))
+}
+
+fn append_batch(batch: &RecordBatch, groups: &mut Vec<Group>) -> Result<(), String> {
+    let task = column::<StringArray>(batch, "task")?;
+    let method = column::<StringArray>(batch, "method")?;
+    let replicate = column::<UInt32Array>(batch, "replicate")?;
+    let step = column::<UInt32Array>(batch, "step")?;
+    let inc_value = column::<Float64Array>(batch, "incumbent_value")?;
+    let inc_mean = column::<Float64Array>(batch, "incumbent_mean_value")?;
+    let inc_test = column::<Float64Array>(batch, "incumbent_test_value")?;
+    let cost = column::<Float64Array>(batch, "cumulative_cost")?;
+    for row in 0..batch.num_rows() {
+        let (t, m, r, s) = (task.value(row), method.value(row), replicate.value(row), step.value(row));
+        if s == 1 {
+            let same_group = groups.last().is_some_and(|g| g.task == t && g.method == m);
+            if !same_group {
+                groups.push(Group {
+                    task: t.to_string(),
+                    method: m.to_string(),
+                    trials: Vec::new(),
+                });
+            }
+            let group = groups.last_mut().expect("pushed above");
+            group.trials.push(TrialCurve {
+                replicate: r,
+                incumbent_mean: Vec::new(),
+                incumbent_value: Vec::new(),
+                incumbent_test: (!inc_test.is_null(row)).then(Vec::new),
+                cumulative_cost: (!cost.is_null(row)).then(Vec::new),
+            });
+        }
+        let trial = groups
+            .last_mut()
+            .and_then(|g| g.trials.last_mut())
+            .filter(|c| c.replicate == r && c.incumbent_mean.len() + 1 == s as usize)
+            .ok_or_else(|| format!("row {row}: {t}/{m} replicate {r} step {s} is out of order"))?;
+        trial.incumbent_mean.push(inc_mean.value(row));
+        trial.incumbent_value.push(inc_value.value(row));
+        if let Some(v) = trial.incumbent_test.as_mut() {
+            v.push(inc_test.value(row));
+        }
+        if let Some(v) = trial.cumulative_cost.as_mut() {
+            v.push(cost.value(row));
+        }
+    }
+    Ok(())
+}
