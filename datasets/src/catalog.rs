@@ -172,33 +172,93 @@ const fn metric(name: &'static str, direction: Direction, help: &'static str) ->
 use Direction::{Maximize, Minimize};
 
 const NB201_METRICS: &[MetricDef] = &[
-    metric("val_acc", Maximize, "validation accuracy after 200 epochs, %"),
+    metric(
+        "val_acc",
+        Maximize,
+        "validation accuracy after 200 epochs, %",
+    ),
     metric("train_time", Minimize, "training time of 200 epochs, s"),
     metric("latency", Minimize, "inference latency, s"),
     metric("model_size", Minimize, "parameters, millions"),
 ];
 
 const NBGRAPH_METRICS: &[MetricDef] = &[
-    metric("val_acc", Maximize, "validation accuracy (package: valid_perf), fraction"),
-    metric("test_acc", Maximize, "test accuracy (package: perf), fraction"),
+    metric(
+        "val_acc",
+        Maximize,
+        "validation accuracy (package: valid_perf), fraction",
+    ),
+    metric(
+        "test_acc",
+        Maximize,
+        "test accuracy (package: perf), fraction",
+    ),
     metric("latency", Minimize, "inference latency, s"),
     metric("params", Minimize, "parameters, millions (package: para)"),
 ];
 
 const ANALOG_METRICS: &[MetricDef] = &[
     metric("baseline_accuracy", Maximize, "digital test accuracy, %"),
-    metric("ptq_accuracy", Maximize, "accuracy after post-training quantization, %"),
-    metric("qat_accuracy", Maximize, "accuracy after quantization-aware training, %"),
-    metric("noisy_accuracy", Maximize, "accuracy with hardware-aware noise, %"),
-    metric("analog_accuracy", Maximize, "accuracy on simulated analog hardware, %"),
-    metric("baseline_drift_60", Maximize, "baseline accuracy after 60 s of drift, %"),
-    metric("baseline_drift_3600", Maximize, "baseline accuracy after 1 h of drift, %"),
-    metric("baseline_drift_86400", Maximize, "baseline accuracy after 1 day of drift, %"),
-    metric("baseline_drift_2592000", Maximize, "baseline accuracy after 30 days of drift, %"),
-    metric("analog_drift_60", Maximize, "analog accuracy after 60 s of drift, %"),
-    metric("analog_drift_3600", Maximize, "analog accuracy after 1 h of drift, %"),
-    metric("analog_drift_86400", Maximize, "analog accuracy after 1 day of drift, %"),
-    metric("analog_drift_2592000", Maximize, "analog accuracy after 30 days of drift, %"),
+    metric(
+        "ptq_accuracy",
+        Maximize,
+        "accuracy after post-training quantization, %",
+    ),
+    metric(
+        "qat_accuracy",
+        Maximize,
+        "accuracy after quantization-aware training, %",
+    ),
+    metric(
+        "noisy_accuracy",
+        Maximize,
+        "accuracy with hardware-aware noise, %",
+    ),
+    metric(
+        "analog_accuracy",
+        Maximize,
+        "accuracy on simulated analog hardware, %",
+    ),
+    metric(
+        "baseline_drift_60",
+        Maximize,
+        "baseline accuracy after 60 s of drift, %",
+    ),
+    metric(
+        "baseline_drift_3600",
+        Maximize,
+        "baseline accuracy after 1 h of drift, %",
+    ),
+    metric(
+        "baseline_drift_86400",
+        Maximize,
+        "baseline accuracy after 1 day of drift, %",
+    ),
+    metric(
+        "baseline_drift_2592000",
+        Maximize,
+        "baseline accuracy after 30 days of drift, %",
+    ),
+    metric(
+        "analog_drift_60",
+        Maximize,
+        "analog accuracy after 60 s of drift, %",
+    ),
+    metric(
+        "analog_drift_3600",
+        Maximize,
+        "analog accuracy after 1 h of drift, %",
+    ),
+    metric(
+        "analog_drift_86400",
+        Maximize,
+        "analog accuracy after 1 day of drift, %",
+    ),
+    metric(
+        "analog_drift_2592000",
+        Maximize,
+        "analog accuracy after 30 days of drift, %",
+    ),
 ];
 
 const HPOBENCH_METRICS: &[MetricDef] = &[
@@ -255,7 +315,9 @@ const HPOBENCH_PARAMS: &[GridParam] = &[
     },
     GridParam {
         name: "width",
-        choices: &["16", "25", "40", "64", "101", "161", "256", "406", "645", "1024"],
+        choices: &[
+            "16", "25", "40", "64", "101", "161", "256", "406", "645", "1024",
+        ],
     },
 ];
 

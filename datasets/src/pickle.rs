@@ -37,11 +37,20 @@ pub enum Node {
     Tuple(Vec<NodeId>),
     Dict(Vec<(NodeId, NodeId)>),
     /// A module attribute named by `GLOBAL`/`STACK_GLOBAL`; only allow-listed ones get here.
-    Global { module: String, name: String },
+    Global {
+        module: String,
+        name: String,
+    },
     /// An instance of an allow-listed class: the class (a `Global` node) and its `BUILD` state.
-    Object { class: NodeId, state: Option<NodeId> },
+    Object {
+        class: NodeId,
+        state: Option<NodeId>,
+    },
     /// A numpy dtype, kept only to decode the scalars that use it.
-    Dtype { code: String, little_endian: bool },
+    Dtype {
+        code: String,
+        little_endian: bool,
+    },
 }
 
 /// What went wrong, and at which byte of the stream.
@@ -175,7 +184,10 @@ impl Pickle {
                 }
                 state.ok_or_else(|| format!("the {module}.{name} instance has no state"))
             }
-            other => Err(format!("expected a {module}.{name} instance, found {}", kind(other))),
+            other => Err(format!(
+                "expected a {module}.{name} instance, found {}",
+                kind(other)
+            )),
         }
     }
 }
@@ -349,7 +361,7 @@ impl Machine<'_> {
     }
 
     fn extend_dict(&mut self, dict: NodeId, items: Vec<NodeId>) -> Result<(), PickleError> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return self.err("SETITEMS with an odd number of values");
         }
         let pairs = items.chunks_exact(2).map(|p| (p[0], p[1]));
@@ -367,9 +379,8 @@ impl Machine<'_> {
 
     fn global(&mut self, module: String, name: String) -> Result<(), PickleError> {
         let pair = (module.as_str(), name.as_str());
-        let allowed = pair == NUMPY_SCALAR
-            || pair == NUMPY_DTYPE
-            || self.allowed_classes.iter().any(|&c| c == pair);
+        let allowed =
+            pair == NUMPY_SCALAR || pair == NUMPY_DTYPE || self.allowed_classes.contains(&pair);
         if !allowed {
             return self.err(format!(
                 "global {module}.{name} is not allowed (nash never runs pickled code)"
@@ -407,9 +418,13 @@ impl Machine<'_> {
                 _ => return self.err("numpy scalar() takes (dtype, bytes)"),
             };
             let value = match (dtype, bytes) {
-                (Node::Dtype { code, little_endian }, Node::Bytes(b))
-                    if code == "f8" && b.len() == 8 =>
-                {
+                (
+                    Node::Dtype {
+                        code,
+                        little_endian,
+                    },
+                    Node::Bytes(b),
+                ) if code == "f8" && b.len() == 8 => {
                     let raw: [u8; 8] = b.as_slice().try_into().expect("8 bytes");
                     if *little_endian {
                         f64::from_le_bytes(raw)
@@ -673,7 +688,10 @@ mod tests {
     fn truncated_stream_is_an_error_not_a_panic() {
         for cut in 0..DICT_P4.len() {
             let err = parse(&DICT_P4[..cut]).unwrap_err();
-            assert!(err.message.contains("truncated") || err.message.contains("stack"), "{err}");
+            assert!(
+                err.message.contains("truncated") || err.message.contains("stack"),
+                "{err}"
+            );
         }
     }
 
@@ -687,7 +705,12 @@ mod tests {
 
     #[test]
     fn refuses_protocol_5_and_unknown_opcodes() {
-        assert!(parse(b"\x80\x05N.").unwrap_err().message.contains("protocol 5"));
+        assert!(
+            parse(b"\x80\x05N.")
+                .unwrap_err()
+                .message
+                .contains("protocol 5")
+        );
         assert!(parse(b"\x80\x04\x96").unwrap_err().message.contains("0x96"));
     }
 
@@ -709,6 +732,11 @@ mod tests {
         let state = p.object_state(p.root(), "pkg.mod", "Thing").unwrap();
         assert_eq!(p.int(p.get(state, "v").unwrap()).unwrap(), 3);
         let bad = b"\x80\x04\x8c\x07pkg.mod\x8c\x05Other\x93)\x81}b.";
-        assert!(parse(bad).unwrap_err().message.contains("pkg.mod.Other is not allowed"));
+        assert!(
+            parse(bad)
+                .unwrap_err()
+                .message
+                .contains("pkg.mod.Other is not allowed")
+        );
     }
 }

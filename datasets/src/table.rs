@@ -142,8 +142,16 @@ mod tests {
     fn rejects_inconsistent_or_missing_values() {
         let mut t = Table::new(2, 2, 2);
         t.set_seeds(0, 0, &[1.0, 2.0]).unwrap();
-        assert!(t.set_seeds(0, 1, &[1.0]).unwrap_err().contains("other metrics have 2"));
-        assert!(t.set_seeds(1, 0, &[f64::NAN]).unwrap_err().contains("non-finite"));
+        assert!(
+            t.set_seeds(0, 1, &[1.0])
+                .unwrap_err()
+                .contains("other metrics have 2")
+        );
+        assert!(
+            t.set_seeds(1, 0, &[f64::NAN])
+                .unwrap_err()
+                .contains("non-finite")
+        );
         assert_eq!(t.finish(), Err((0, 1)));
     }
 }

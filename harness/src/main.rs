@@ -90,6 +90,13 @@ fn default_threads() -> usize {
 }
 
 fn main() -> ExitCode {
+    // Die quietly when the reader of our output goes away (`nash data list | head`), as Unix
+    // tools do, instead of panicking on a broken pipe.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(code) => code,
@@ -162,7 +169,10 @@ fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {
             }
             println!("\n{:<20} {:>9} {:>11}  sha256", "wheel", "version", "bytes");
             for w in &index.wheels {
-                println!("{:<20} {:>9} {:>11}  {}", w.package, w.version, w.bytes, w.sha256);
+                println!(
+                    "{:<20} {:>9} {:>11}  {}",
+                    w.package, w.version, w.bytes, w.sha256
+                );
             }
             println!(
                 "\n{:<14} {:<26} {:>7} {:>7} {:>10}  sha256",
@@ -209,5 +219,8 @@ fn list() {
         }
         println!();
     }
-    println!("search methods: {}", methods::search::METHOD_NAMES.join(", "));
+    println!(
+        "search methods: {}",
+        methods::search::METHOD_NAMES.join(", ")
+    );
 }

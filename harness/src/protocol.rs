@@ -4,8 +4,8 @@
 use std::fmt;
 use std::path::Path;
 
-use datasets::catalog::{self, BenchmarkDef, MetricDef};
 use datasets::SeedPolicy;
+use datasets::catalog::{self, BenchmarkDef, MetricDef};
 use methods::MethodSpec;
 use methods::search::METHOD_NAMES;
 use serde::Deserialize;
@@ -27,7 +27,11 @@ impl fmt::Display for ProtocolError {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
         }
     }
 }
@@ -134,7 +138,8 @@ impl Protocol {
 
     /// Parses and validates protocol text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Protocol, ProtocolError> {
-        let raw: ProtocolFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, &e))?;
+        let raw: ProtocolFile =
+            serde_saphyr::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
         let at = |loc: &serde_saphyr::Location| Place {
             file: file.to_string(),
             line: loc.line(),
@@ -149,21 +154,32 @@ impl Protocol {
             .map_err(|e| fail(&raw.benchmark.referenced, e.to_string()))?;
 
         if raw.tasks.is_empty() {
-            return Err(fail(&raw.benchmark.referenced, "tasks must list at least one task".into()));
+            return Err(fail(
+                &raw.benchmark.referenced,
+                "tasks must list at least one task".into(),
+            ));
         }
         let mut tasks: Vec<String> = Vec::new();
         for task in &raw.tasks {
             if let Err(e) = benchmark.task(&task.value) {
-                return Err(fail(&task.referenced, format!("{e} (benchmark {})", benchmark.name)));
+                return Err(fail(
+                    &task.referenced,
+                    format!("{e} (benchmark {})", benchmark.name),
+                ));
             }
             if tasks.contains(&task.value) {
-                return Err(fail(&task.referenced, format!("task '{}' is listed twice", task.value)));
+                return Err(fail(
+                    &task.referenced,
+                    format!("task '{}' is listed twice", task.value),
+                ));
             }
             tasks.push(task.value.clone());
         }
 
         let objective = match &raw.objective {
-            None => benchmark.metric(benchmark.objective).expect("catalog objective exists"),
+            None => benchmark
+                .metric(benchmark.objective)
+                .expect("catalog objective exists"),
             Some(o) => benchmark
                 .metric(&o.value)
                 .map_err(|e| fail(&o.referenced, format!("objective: {e}")))?,
@@ -172,8 +188,7 @@ impl Protocol {
         let (seed_policy, seed_policy_at) = match &raw.seed_policy {
             None => (SeedPolicy::Sample, at(&raw.name.referenced)),
             Some(s) => (
-                parse_seed_policy(&s.value, benchmark)
-                    .map_err(|m| fail(&s.referenced, m))?,
+                parse_seed_policy(&s.value, benchmark).map_err(|m| fail(&s.referenced, m))?,
                 at(&s.referenced),
             ),
         };
@@ -185,7 +200,10 @@ impl Protocol {
             _ => {
                 return Err(fail(
                     &raw.replicates.referenced,
-                    format!("replicates must be a positive integer, got {}", raw.replicates.value),
+                    format!(
+                        "replicates must be a positive integer, got {}",
+                        raw.replicates.value
+                    ),
                 ));
             }
         };
@@ -196,28 +214,40 @@ impl Protocol {
                 _ => {
                     return Err(fail(
                         &k.referenced,
-                        format!("random_baseline must be a positive integer, got {}", k.value),
+                        format!(
+                            "random_baseline must be a positive integer, got {}",
+                            k.value
+                        ),
                     ));
                 }
             },
         };
 
         if raw.methods.is_empty() {
-            return Err(fail(&raw.name.referenced, format!(
-                "methods must list at least one method; valid: {}",
-                METHOD_NAMES.join(", ")
-            )));
+            return Err(fail(
+                &raw.name.referenced,
+                format!(
+                    "methods must list at least one method; valid: {}",
+                    METHOD_NAMES.join(", ")
+                ),
+            ));
         }
         let mut methods: Vec<MethodSpec> = Vec::new();
         for m in &raw.methods {
             if let Err(message) = m.value.validate() {
-                return Err(fail(&m.referenced, format!("{}: {message}", m.value.name())));
+                return Err(fail(
+                    &m.referenced,
+                    format!("{}: {message}", m.value.name()),
+                ));
             }
             if methods.iter().any(|x| x.id() == m.value.id()) {
-                return Err(fail(&m.referenced, format!(
-                    "method id '{}' is used twice; give one of them an `id:`",
-                    m.value.id()
-                )));
+                return Err(fail(
+                    &m.referenced,
+                    format!(
+                        "method id '{}' is used twice; give one of them an `id:`",
+                        m.value.id()
+                    ),
+                ));
             }
             methods.push(m.value.clone());
         }
@@ -317,28 +347,46 @@ fn parse_budget(
             }
             Ok((Budget::SimulatedSeconds(s.value), cost_scale))
         }
-        (Some(_), Some(s)) => Err(at(&s.referenced)
-            .error("budget: give either queries or simulated_seconds, not both")),
-        (None, None) => Err(at(&raw.referenced)
-            .error("budget: give queries or simulated_seconds")),
+        (Some(_), Some(s)) => {
+            Err(at(&s.referenced)
+                .error("budget: give either queries or simulated_seconds, not both"))
+        }
+        (None, None) => Err(at(&raw.referenced).error("budget: give queries or simulated_seconds")),
     }
 }
 
-/// One line: `file:line:column: message`, without serde-saphyr's source snippet.
-fn yaml_error(file: &str, e: &serde_saphyr::Error) -> ProtocolError {
+/// One line: `file:line:column: message (at `source text`)`, without serde-saphyr's source
+/// snippet or its repeated position.
+fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError {
     let bare = e.without_snippet();
     let (line, column) = bare
         .location()
         .or_else(|| e.location())
         .map_or((0, 0), |l| (l.line(), l.column()));
-    let message = bare.to_string();
-    // The plain rendering may repeat the position; keep the message itself on one line.
-    let message = message
+    let rendered = bare.to_string();
+    let mut message = rendered
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    // Name the key (or list item) the error is on, from the source line itself (or the last
+    // non-empty line before it, for errors reported at the end of a block).
+    let lines: Vec<&str> = text.lines().collect();
+    let source = lines[..(line as usize).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .find(|l| !l.is_empty());
+    if let Some(source) = source {
+        message.push_str(&format!(" (at `{source}`)"));
+        if message.starts_with("expected mapping") && !source.contains(':') {
+            message.push_str(&format!("; write `{source}: {{}}`"));
+        }
+    }
     ProtocolError {
         file: file.to_string(),
         line,
@@ -391,7 +439,10 @@ methods:
     fn unknown_method_lists_valid_names() {
         let e = error(&GOOD.replace("random_search: {}", "random_serch: {}"));
         assert!(e.starts_with("p.yaml:8:"), "{e}");
-        assert!(e.contains("random_serch") && e.contains("regularized_evolution"), "{e}");
+        assert!(
+            e.contains("random_serch") && e.contains("regularized_evolution"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -405,7 +456,10 @@ methods:
     fn unknown_task_and_benchmark() {
         let e = error(&GOOD.replace("[cifar10]", "[cifar10, cifar1000]"));
         assert!(e.starts_with("p.yaml:4:"), "{e}");
-        assert!(e.contains("cifar1000") && e.contains("imagenet16-120"), "{e}");
+        assert!(
+            e.contains("cifar1000") && e.contains("imagenet16-120"),
+            "{e}"
+        );
         let e = error(&GOOD.replace("nb201", "nb202"));
         assert!(e.starts_with("p.yaml:3:12: "), "{e}");
         assert!(e.contains("nbgraph"), "{e}");
@@ -420,7 +474,10 @@ methods:
         let e = error(&GOOD.replace("queries: 20", "simulated_seconds: 12000"));
         assert!(e.contains("cost_scale"), "{e}");
         let e = error(&GOOD.replace("replicates: 2", "replicates: -1"));
-        assert!(e.starts_with("p.yaml:6:") && e.contains("replicates"), "{e}");
+        assert!(
+            e.starts_with("p.yaml:6:") && e.contains("replicates"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -442,8 +499,17 @@ methods:
 
     #[test]
     fn duplicate_method_ids() {
-        let e = error(&format!("{GOOD}  - random_search: {{ replacement: true }}\n"));
-        assert!(e.starts_with("p.yaml:10:") && e.contains("used twice"), "{e}");
-        Protocol::parse("p.yaml", &format!("{GOOD}  - random_search: {{ id: rs2, replacement: true }}\n")).unwrap();
+        let e = error(&format!(
+            "{GOOD}  - random_search: {{ replacement: true }}\n"
+        ));
+        assert!(
+            e.starts_with("p.yaml:10:") && e.contains("used twice"),
+            "{e}"
+        );
+        Protocol::parse(
+            "p.yaml",
+            &format!("{GOOD}  - random_search: {{ id: rs2, replacement: true }}\n"),
+        )
+        .unwrap();
     }
 }

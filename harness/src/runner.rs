@@ -10,7 +10,9 @@ use datasets::{ArchId, Cache, LoadedTask, Oracle, SeedPolicy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use methods::MethodSpec;
 use rayon::prelude::*;
-use reports::manifest::{DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, SampledArch, TaskInfo};
+use reports::manifest::{
+    DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, SampledArch, TaskInfo,
+};
 
 use crate::protocol::{Budget, Protocol};
 use crate::seeding::{self, sha256_hex, trial_key, trial_rngs};
@@ -43,7 +45,12 @@ pub(crate) struct TaskContext {
 }
 
 /// Files of a finished run that a new run would replace.
-const RESULT_FILES: [&str; 4] = ["trials.parquet", "manifest.json", "protocol.yaml", "report.md"];
+const RESULT_FILES: [&str; 4] = [
+    "trials.parquet",
+    "manifest.json",
+    "protocol.yaml",
+    "report.md",
+];
 
 /// Runs a protocol to completion and returns its manifest.
 pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
@@ -83,7 +90,12 @@ pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Mani
             chunk
                 .par_iter()
                 .map(|t| {
-                    let rows = run_trial(protocol, &tasks[t.task], &protocol.methods[t.method], t.replicate);
+                    let rows = run_trial(
+                        protocol,
+                        &tasks[t.task],
+                        &protocol.methods[t.method],
+                        t.replicate,
+                    );
                     bar.inc(1);
                     rows
                 })
@@ -113,7 +125,10 @@ pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Mani
 }
 
 fn chunk_ids(chunk: &[Trial]) -> Vec<(usize, usize, u32)> {
-    chunk.iter().map(|t| (t.task, t.method, t.replicate)).collect()
+    chunk
+        .iter()
+        .map(|t| (t.task, t.method, t.replicate))
+        .collect()
 }
 
 fn progress_bar(len: u64, visible: bool) -> ProgressBar {
@@ -122,9 +137,11 @@ fn progress_bar(len: u64, visible: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} trials ({eta} left)")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} trials ({eta} left)",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     bar
 }
@@ -132,8 +149,12 @@ fn progress_bar(len: u64, visible: bool) -> ProgressBar {
 /// Loads every task's table and checks what needs the data: fixed seeds and cost columns.
 fn load_tasks(protocol: &Protocol, cache: &Cache) -> Result<Vec<TaskContext>> {
     let def = protocol.benchmark;
-    let test = def.test_metric.map(|m| def.metric(m).expect("catalog metric").0);
-    let cost = def.cost_metric.map(|m| def.metric(m).expect("catalog metric").0);
+    let test = def
+        .test_metric
+        .map(|m| def.metric(m).expect("catalog metric").0);
+    let cost = def
+        .cost_metric
+        .map(|m| def.metric(m).expect("catalog metric").0);
     protocol
         .tasks
         .iter()
@@ -175,7 +196,12 @@ fn check_output_dir(out: &Path, force: bool) -> Result<()> {
 }
 
 /// Runs one trial: the method asks, the table answers, until the budget is spent.
-fn run_trial(protocol: &Protocol, task: &TaskContext, method: &MethodSpec, replicate: u32) -> TrialRows {
+fn run_trial(
+    protocol: &Protocol,
+    task: &TaskContext,
+    method: &MethodSpec,
+    replicate: u32,
+) -> TrialRows {
     let key = trial_key(
         protocol.base_seed,
         &protocol.name,
@@ -221,7 +247,10 @@ fn run_trial(protocol: &Protocol, task: &TaskContext, method: &MethodSpec, repli
             incumbent_arch: inc_arch,
             incumbent_value: direction.fitness(inc_fitness),
             incumbent_test: inc_test,
-            incumbent_mean: task.loaded.table.mean(protocol.objective.0, inc_arch as usize),
+            incumbent_mean: task
+                .loaded
+                .table
+                .mean(protocol.objective.0, inc_arch as usize),
         });
     }
     rows
@@ -298,7 +327,13 @@ fn task_info(protocol: &Protocol, task: &TaskContext) -> TaskInfo {
                 .then(b.cmp(&a))
         })
         .expect("tables are not empty");
-    let key = trial_key(protocol.base_seed, &protocol.name, &loaded.task, "random-baseline", 0);
+    let key = trial_key(
+        protocol.base_seed,
+        &protocol.name,
+        &loaded.task,
+        "random-baseline",
+        0,
+    );
     let (mut rng, _) = seeding::trial_rngs(key);
     let random_sample = (0..protocol.random_baseline)
         .map(|_| {

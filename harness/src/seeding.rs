@@ -12,7 +12,13 @@
 use datasets::rng::{self, TrialRng};
 use sha2::{Digest, Sha256};
 
-pub fn trial_key(base_seed: u64, protocol: &str, task: &str, method: &str, replicate: u64) -> [u8; 32] {
+pub fn trial_key(
+    base_seed: u64,
+    protocol: &str,
+    task: &str,
+    method: &str,
+    replicate: u64,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"nash-trial-v1");
     h.update(base_seed.to_le_bytes());
@@ -48,7 +54,10 @@ mod tests {
         assert_ne!(k, trial_key(1, "p", "t", "m", 0));
         assert_ne!(k, trial_key(0, "p", "t", "m", 1));
         // Length prefixes keep ("ab", "c") and ("a", "bc") apart.
-        assert_ne!(trial_key(0, "ab", "c", "m", 0), trial_key(0, "a", "bc", "m", 0));
+        assert_ne!(
+            trial_key(0, "ab", "c", "m", 0),
+            trial_key(0, "a", "bc", "m", 0)
+        );
     }
 
     #[test]

@@ -192,9 +192,9 @@ impl TrialSink {
 
     /// Closes the file and moves it into place; returns the number of rows.
     pub fn finish(self) -> Result<u64> {
-        self.writer
-            .close()
-            .with_context(|| format!("{}: cannot finish the Parquet file", self.partial.display()))?;
+        self.writer.close().with_context(|| {
+            format!("{}: cannot finish the Parquet file", self.partial.display())
+        })?;
         std::fs::rename(&self.partial, &self.target)
             .with_context(|| format!("{}: cannot move into place", self.target.display()))?;
         Ok(self.rows)

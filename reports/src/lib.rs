@@ -4,6 +4,7 @@
 pub mod manifest;
 pub mod markdown;
 pub mod plot;
+pub mod rank;
 pub mod search;
 pub mod stats;
 pub mod trials;
@@ -37,11 +38,17 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
     for task in &tasks {
         let mut files = Vec::new();
         let name = &task.info.task;
-        let queries: Vec<(&str, &search::Curve)> =
-            task.methods.iter().map(|m| (m.method.as_str(), &m.over_queries)).collect();
+        let queries: Vec<(&str, &search::Curve)> = task
+            .methods
+            .iter()
+            .map(|m| (m.method.as_str(), &m.over_queries))
+            .collect();
         let file = format!("curves-{name}-queries.svg");
         let title = format!("{name}: incumbent {objective} (seed mean) over queries");
-        write(&dir.join(&file), &plot::curves_svg(&title, "queries", objective, &queries))?;
+        write(
+            &dir.join(&file),
+            &plot::curves_svg(&title, "queries", objective, &queries),
+        )?;
         files.push((file, title));
         let time: Option<Vec<(&str, &search::Curve)>> = task
             .methods
@@ -51,7 +58,10 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
         if let Some(time) = time {
             let file = format!("curves-{name}-time.svg");
             let title = format!("{name}: incumbent {objective} (seed mean) over simulated time");
-            write(&dir.join(&file), &plot::curves_svg(&title, "simulated seconds", objective, &time))?;
+            write(
+                &dir.join(&file),
+                &plot::curves_svg(&title, "simulated seconds", objective, &time),
+            )?;
             files.push((file, title));
         }
         plots.push((name.clone(), files));

@@ -23,13 +23,20 @@ fn mean_std(s: &Summary, d: usize) -> String {
 }
 
 /// Renders the report; `plots(task)` gives the SVG files written for a task.
-pub fn render(manifest: &Manifest, tasks: &[TaskResult], plots: &dyn Fn(&str) -> Vec<(String, String)>) -> String {
+pub fn render(
+    manifest: &Manifest,
+    tasks: &[TaskResult],
+    plots: &dyn Fn(&str) -> Vec<(String, String)>,
+) -> String {
     let p = &manifest.protocol;
     let mut md = String::new();
     let _ = writeln!(md, "# nash report: {}\n", p.name);
     let budget = match p.budget_kind.as_str() {
         "queries" => format!("{} queries", p.budget),
-        _ => format!("{} simulated seconds (cost scale {})", p.budget, p.cost_scale),
+        _ => format!(
+            "{} simulated seconds (cost scale {})",
+            p.budget, p.cost_scale
+        ),
     };
     let _ = writeln!(
         md,
@@ -40,7 +47,11 @@ pub fn render(manifest: &Manifest, tasks: &[TaskResult], plots: &dyn Fn(&str) ->
     let methods: Vec<String> = p
         .methods
         .iter()
-        .map(|m| format!("`{}` ({} {})", m.id, m.method, m.params))
+        .map(|m| {
+            // Params serialize as {"method": {...}}; show the inner object.
+            let params = m.params.get(&m.method).unwrap_or(&m.params);
+            format!("`{}` ({} {params})", m.id, m.method)
+        })
         .collect();
     let _ = writeln!(md, "Methods: {}.\n", methods.join(", "));
     let _ = writeln!(
@@ -84,7 +95,12 @@ pub fn render(manifest: &Manifest, tasks: &[TaskResult], plots: &dyn Fn(&str) ->
     md
 }
 
-fn render_task(md: &mut String, manifest: &Manifest, task: &TaskResult, plots: &[(String, String)]) {
+fn render_task(
+    md: &mut String,
+    manifest: &Manifest,
+    task: &TaskResult,
+    plots: &[(String, String)],
+) {
     let info = &task.info;
     let d = decimals_for(info.space_best);
     let objective = &manifest.protocol.objective;
@@ -115,7 +131,11 @@ fn render_task(md: &mut String, manifest: &Manifest, task: &TaskResult, plots: &
          RI exact % [95% CI] | RI sampled % [95% CI] | observed {objective} |"
     );
     if has_test {
-        let _ = write!(md, " test {} |", manifest.protocol.test_metric.as_deref().unwrap_or("value"));
+        let _ = write!(
+            md,
+            " test {} |",
+            manifest.protocol.test_metric.as_deref().unwrap_or("value")
+        );
     }
     let _ = writeln!(md);
     let columns = if has_test { 10 } else { 9 };
@@ -144,10 +164,20 @@ fn render_task(md: &mut String, manifest: &Manifest, task: &TaskResult, plots: &
             m.regret,
             ri(&m.ri_exact),
             ri(&m.ri_sampled),
-            m.observed.as_ref().map(|s| mean_std(s, d)).unwrap_or_else(|| "–".into()),
+            m.observed
+                .as_ref()
+                .map(|s| mean_std(s, d))
+                .unwrap_or_else(|| "–".into()),
         );
         if has_test {
-            let _ = write!(md, " {} |", m.test.as_ref().map(|s| mean_std(s, d)).unwrap_or_else(|| "–".into()));
+            let _ = write!(
+                md,
+                " {} |",
+                m.test
+                    .as_ref()
+                    .map(|s| mean_std(s, d))
+                    .unwrap_or_else(|| "–".into())
+            );
         }
         let _ = writeln!(md);
     }

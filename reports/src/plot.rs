@@ -30,9 +30,21 @@ pub fn curves_svg(title: &str, x_label: &str, y_label: &str, series: &[(&str, &C
     svg
 }
 
+/// Tick labels with as many decimals as the axis span needs (none for counts and seconds).
+fn format_tick(v: f64, span: f64) -> String {
+    let decimals = if span >= 20.0 {
+        0
+    } else {
+        (2.0 - span.log10().floor()).clamp(0.0, 6.0) as usize
+    };
+    format!("{v:.decimals$}")
+}
+
 fn y_range(series: &[(&str, &Curve)]) -> (f64, f64) {
     // Skip the first tenth of each curve: the first random draws would squash the rest.
-    let lows = series.iter().flat_map(|(_, c)| c.q1.iter().skip(c.q1.len() / 10));
+    let lows = series
+        .iter()
+        .flat_map(|(_, c)| c.q1.iter().skip(c.q1.len() / 10));
     let highs = series.iter().flat_map(|(_, c)| c.q3.iter());
     let lo = lows.copied().fold(f64::INFINITY, f64::min);
     let hi = highs.copied().fold(f64::NEG_INFINITY, f64::max);
@@ -73,6 +85,8 @@ fn draw<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc(x_label)
         .y_desc(y_label)
+        .x_label_formatter(&|x| format_tick(*x, x_max - x_min))
+        .y_label_formatter(&|y| format_tick(*y, y_max - y_min))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for (i, (name, curve)) in series.iter().enumerate() {
@@ -83,16 +97,32 @@ fn draw<DB: DrawingBackend>(
             .iter()
             .zip(&curve.q3)
             .map(|(&x, &y)| (x, clamp(y)))
-            .chain(curve.x.iter().zip(&curve.q1).rev().map(|(&x, &y)| (x, clamp(y))))
+            .chain(
+                curve
+                    .x
+                    .iter()
+                    .zip(&curve.q1)
+                    .rev()
+                    .map(|(&x, &y)| (x, clamp(y))),
+            )
             .collect();
-        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            color.mix(0.18).filled(),
+        )))?;
         chart
             .draw_series(LineSeries::new(
-                curve.x.iter().zip(&curve.median).map(|(&x, &y)| (x, clamp(y))),
+                curve
+                    .x
+                    .iter()
+                    .zip(&curve.median)
+                    .map(|(&x, &y)| (x, clamp(y))),
                 color.stroke_width(2),
             ))?
             .label(*name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()

@@ -64,12 +64,18 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
         let random: Vec<f64> = info.random_sample.iter().map(|s| s.value).collect();
         let label = format!("{}/{}/random", manifest.protocol.sha256, info.task);
         let random_ci = (random.len() >= 2).then(|| {
-            bootstrap_ci(&[&random], |s| stats::mean(&s[0]), 0.95, &mut bootstrap_rng(&label))
+            bootstrap_ci(
+                &[&random],
+                |s| stats::mean(&s[0]),
+                0.95,
+                &mut bootstrap_rng(&label),
+            )
         });
-        let methods = groups
+        let task_groups: Vec<&Group> = groups.iter().filter(|g| g.task == info.task).collect();
+        let time_end = time_axis_end(manifest, &task_groups);
+        let methods = task_groups
             .iter()
-            .filter(|g| g.task == info.task)
-            .map(|g| analyse_group(manifest, info, &random, g, maximize))
+            .map(|g| analyse_group(manifest, info, &random, g, maximize, time_end))
             .collect();
         tasks.push(TaskResult {
             info: info.clone(),
@@ -79,7 +85,10 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
         });
     }
     if let Some(g) = groups.iter().find(|g| manifest.task(&g.task).is_none()) {
-        return Err(format!("trials of task '{}' are not in the manifest", g.task));
+        return Err(format!(
+            "trials of task '{}' are not in the manifest",
+            g.task
+        ));
     }
     Ok(tasks)
 }
@@ -103,8 +112,14 @@ fn analyse_group(
     random: &[f64],
     group: &Group,
     maximize: bool,
+    time_end: Option<f64>,
 ) -> MethodResult {
-    let label = |what: &str| format!("{}/{}/{}/{what}", manifest.protocol.sha256, group.task, group.method);
+    let label = |what: &str| {
+        format!(
+            "{}/{}/{}/{what}",
+            manifest.protocol.sha256, group.task, group.method
+        )
+    };
     let finals: Vec<f64> = group.trials.iter().map(TrialCurve::final_mean).collect();
     let observed: Vec<f64> = group
         .trials
@@ -114,15 +129,25 @@ fn analyse_group(
     let test: Option<Vec<f64>> = group
         .trials
         .iter()
-        .map(|t| t.incumbent_test.as_ref().map(|v| *v.last().expect("non-empty trial")))
+        .map(|t| {
+            t.incumbent_test
+                .as_ref()
+                .map(|v| *v.last().expect("non-empty trial"))
+        })
         .collect();
     let summary = summarize(&finals, &label("final"));
     let mean = stats::mean(&finals);
     let space_mean = info.space_mean;
     let random_mean = stats::mean(random);
     let ri_exact_ci = summary.as_ref().map(|s| {
-        let (a, b) = (ri(s.ci.low, space_mean, maximize), ri(s.ci.high, space_mean, maximize));
-        Interval { low: a.min(b), high: a.max(b) }
+        let (a, b) = (
+            ri(s.ci.low, space_mean, maximize),
+            ri(s.ci.high, space_mean, maximize),
+        );
+        Interval {
+            low: a.min(b),
+            high: a.max(b),
+        }
     });
     let ri_sampled_ci = (finals.len() >= 2 && !random.is_empty()).then(|| {
         bootstrap_ci(
@@ -132,8 +157,11 @@ fn analyse_group(
             &mut bootstrap_rng(&label("ri-sampled")),
         )
     });
-    let regret = if maximize { info.space_best - mean } else { mean - info.space_best };
-    let time_budget = (manifest.protocol.budget_kind == "simulated_seconds").then_some(manifest.protocol.budget);
+    let regret = if maximize {
+        info.space_best - mean
+    } else {
+        mean - info.space_best
+    };
     MethodResult {
         method: group.method.clone(),
         summary,
@@ -143,7 +171,7 @@ fn analyse_group(
         ri_exact: (ri(mean, space_mean, maximize), ri_exact_ci),
         ri_sampled: (ri(mean, random_mean, maximize), ri_sampled_ci),
         over_queries: curve_over_queries(&group.trials),
-        over_time: curve_over_time(&group.trials, time_budget),
+        over_time: time_end.and_then(|end| curve_over_time(&group.trials, end)),
         finals,
     }
 }
@@ -159,8 +187,17 @@ fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
 
 /// Incumbent (seed-mean objective) after each query, across the trials still running.
 pub fn curve_over_queries(trials: &[TrialCurve]) -> Curve {
-    let steps = trials.iter().map(|t| t.incumbent_mean.len()).max().unwrap_or(0);
-    let mut curve = Curve { x: Vec::new(), median: Vec::new(), q1: Vec::new(), q3: Vec::new() };
+    let steps = trials
+        .iter()
+        .map(|t| t.incumbent_mean.len())
+        .max()
+        .unwrap_or(0);
+    let mut curve = Curve {
+        x: Vec::new(),
+        median: Vec::new(),
+        q1: Vec::new(),
+        q3: Vec::new(),
+    };
     let mut column = Vec::with_capacity(trials.len());
     for step in 0..steps {
         column.clear();
@@ -174,21 +211,33 @@ pub fn curve_over_queries(trials: &[TrialCurve]) -> Curve {
     curve
 }
 
-/// Incumbent over simulated time, on 101 points from 0 to the budget (or to the longest
-/// trial's spend). A trial counts at time t once its first evaluation has finished.
-pub fn curve_over_time(trials: &[TrialCurve], budget: Option<f64>) -> Option<Curve> {
-    let costs: Vec<&Vec<f64>> = trials.iter().map(|t| t.cumulative_cost.as_ref()).collect::<Option<_>>()?;
-    let end = budget.unwrap_or_else(|| {
-        costs
-            .iter()
-            .filter_map(|c| c.last())
-            .fold(0.0, |a: f64, &b| a.max(b))
-    });
-    if end <= 0.0 {
-        return None;
+/// The end of a task's time axis: the simulated-seconds budget, or under a query budget the
+/// longest spend of any trial; `None` when the table has no training times.
+fn time_axis_end(manifest: &Manifest, groups: &[&Group]) -> Option<f64> {
+    if manifest.protocol.budget_kind == "simulated_seconds" {
+        return Some(manifest.protocol.budget);
     }
+    let mut end: f64 = 0.0;
+    for trial in groups.iter().flat_map(|g| &g.trials) {
+        end = end.max(*trial.cumulative_cost.as_ref()?.last()?);
+    }
+    (end > 0.0).then_some(end)
+}
+
+/// Incumbent over simulated time, on 101 points from 0 to `end`. A trial counts at time t
+/// once its first evaluation has finished, and keeps its final incumbent after its last.
+pub fn curve_over_time(trials: &[TrialCurve], end: f64) -> Option<Curve> {
+    let costs: Vec<&Vec<f64>> = trials
+        .iter()
+        .map(|t| t.cumulative_cost.as_ref())
+        .collect::<Option<_>>()?;
     let mut cursor = vec![0usize; trials.len()];
-    let mut curve = Curve { x: Vec::new(), median: Vec::new(), q1: Vec::new(), q3: Vec::new() };
+    let mut curve = Curve {
+        x: Vec::new(),
+        median: Vec::new(),
+        q1: Vec::new(),
+        q3: Vec::new(),
+    };
     let mut column = Vec::with_capacity(trials.len());
     for j in 0..=100 {
         let t = end * j as f64 / 100.0;
@@ -238,7 +287,11 @@ mod tests {
 
     #[test]
     fn query_curve_is_the_median_across_trials() {
-        let trials = [trial(&[1.0, 2.0], None), trial(&[3.0, 4.0], None), trial(&[5.0, 6.0], None)];
+        let trials = [
+            trial(&[1.0, 2.0], None),
+            trial(&[3.0, 4.0], None),
+            trial(&[5.0, 6.0], None),
+        ];
         let c = curve_over_queries(&trials);
         assert_eq!(c.x, vec![1.0, 2.0]);
         assert_eq!(c.median, vec![3.0, 4.0]);
@@ -248,11 +301,14 @@ mod tests {
     #[test]
     fn time_curve_steps_at_each_evaluation() {
         let trials = [trial(&[1.0, 2.0, 3.0], Some(&[10.0, 50.0, 100.0]))];
-        let c = curve_over_time(&trials, Some(100.0)).unwrap();
+        let c = curve_over_time(&trials, 100.0).unwrap();
         // Nothing has finished before t = 10.
         assert_eq!(c.x[0], 10.0);
         let at = |t: f64| c.median[c.x.iter().position(|&x| x == t).unwrap()];
-        assert_eq!((at(10.0), at(49.0), at(50.0), at(100.0)), (1.0, 1.0, 2.0, 3.0));
-        assert!(curve_over_time(&[trial(&[1.0], None)], None).is_none());
+        assert_eq!(
+            (at(10.0), at(49.0), at(50.0), at(100.0)),
+            (1.0, 1.0, 2.0, 3.0)
+        );
+        assert!(curve_over_time(&[trial(&[1.0], None)], 1.0).is_none());
     }
 }

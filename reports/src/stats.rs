@@ -107,7 +107,10 @@ pub fn bootstrap_ci(
     level: f64,
     rng: &mut ChaCha20Rng,
 ) -> Interval {
-    let mut buffers: Vec<Vec<f64>> = samples.iter().map(|s| Vec::with_capacity(s.len())).collect();
+    let mut buffers: Vec<Vec<f64>> = samples
+        .iter()
+        .map(|s| Vec::with_capacity(s.len()))
+        .collect();
     let mut stats = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
     for _ in 0..BOOTSTRAP_RESAMPLES {
         for (buf, s) in buffers.iter_mut().zip(samples) {
@@ -167,7 +170,10 @@ mod tests {
         let s = Sample::new(vec![5.0, 1.0, 4.0, 2.0, 3.0]).unwrap();
         assert_eq!(s.mean(), 3.0);
         assert!((s.std() - 1.581_138_830_084_189_8).abs() < 1e-15);
-        assert_eq!((s.quantile(0.25), s.median(), s.quantile(0.75)), (2.0, 3.0, 4.0));
+        assert_eq!(
+            (s.quantile(0.25), s.median(), s.quantile(0.75)),
+            (2.0, 3.0, 4.0)
+        );
         // numpy.percentile([1, 2, 3, 4], 30) = 1.9
         let s = Sample::new(vec![4.0, 3.0, 2.0, 1.0]).unwrap();
         assert!((s.quantile(0.3) - 1.9).abs() < 1e-12);
@@ -184,6 +190,10 @@ mod tests {
         // The CI half-width is close to 1.96 standard errors.
         let se = s.std() / (s.len() as f64).sqrt();
         let half = (a.ci.high - a.ci.low) / 2.0;
-        assert!((half / (1.96 * se) - 1.0).abs() < 0.15, "{half} vs {}", 1.96 * se);
+        assert!(
+            (half / (1.96 * se) - 1.0).abs() < 0.15,
+            "{half} vs {}",
+            1.96 * se
+        );
     }
 }

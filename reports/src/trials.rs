@@ -27,7 +27,10 @@ pub struct TrialCurve {
 
 impl TrialCurve {
     pub fn final_mean(&self) -> f64 {
-        *self.incumbent_mean.last().expect("trials have at least one row")
+        *self
+            .incumbent_mean
+            .last()
+            .expect("trials have at least one row")
     }
 }
 
@@ -98,7 +101,12 @@ fn append_batch(batch: &RecordBatch, groups: &mut Vec<Group>) -> Result<(), Stri
     let inc_test = column::<Float64Array>(batch, "incumbent_test_value")?;
     let cost = column::<Float64Array>(batch, "cumulative_cost")?;
     for row in 0..batch.num_rows() {
-        let (t, m, r, s) = (task.value(row), method.value(row), replicate.value(row), step.value(row));
+        let (t, m, r, s) = (
+            task.value(row),
+            method.value(row),
+            replicate.value(row),
+            step.value(row),
+        );
         if s == 1 {
             let same_group = groups.last().is_some_and(|g| g.task == t && g.method == m);
             if !same_group {

@@ -105,8 +105,14 @@ mod tests {
     use super::*;
 
     const PARAMS: &[GridParam] = &[
-        GridParam { name: "a", choices: &["x", "y"] },
-        GridParam { name: "b", choices: &["1", "2", "3"] },
+        GridParam {
+            name: "a",
+            choices: &["x", "y"],
+        },
+        GridParam {
+            name: "b",
+            choices: &["1", "2", "3"],
+        },
     ];
 
     #[test]

@@ -173,7 +173,10 @@ mod tests {
     #[test]
     fn ids_keys_and_strings_round_trip() {
         let s = Nb201Space::new();
-        assert_eq!(s.id_of_key("421211"), Some(Nb201Space::id([4, 2, 1, 2, 1, 1])));
+        assert_eq!(
+            s.id_of_key("421211"),
+            Some(Nb201Space::id([4, 2, 1, 2, 1, 1]))
+        );
         for id in [0, 1, 777, 15_624] {
             assert_eq!(s.id_of_key(&s.key(id)), Some(id));
         }
@@ -193,7 +196,11 @@ mod tests {
         assert_eq!(out.len(), 24);
         let base = Nb201Space::ops(1234);
         for n in &out {
-            let diff = Nb201Space::ops(*n).iter().zip(base).filter(|(a, b)| **a != *b).count();
+            let diff = Nb201Space::ops(*n)
+                .iter()
+                .zip(base)
+                .filter(|(a, b)| **a != *b)
+                .count();
             assert_eq!(diff, 1);
         }
         out.sort();
@@ -215,7 +222,9 @@ mod tests {
 
     #[test]
     fn unreachable_outputs_are_341() {
-        let n = (0..SIZE as ArchId).filter(|&a| !Nb201Space::output_reachable(a)).count();
+        let n = (0..SIZE as ArchId)
+            .filter(|&a| !Nb201Space::output_reachable(a))
+            .count();
         assert_eq!(n, 341);
     }
 }

@@ -91,7 +91,10 @@ impl Searcher for LocalSearch<'_> {
             }
             if self.current.is_none() {
                 // The random starts are in: walk from the best of them.
-                let start = self.best_neighbour.take().expect("num_init >= 1 starts were told");
+                let start = self
+                    .best_neighbour
+                    .take()
+                    .expect("num_init >= 1 starts were told");
                 self.start_walk(start, rng);
             }
             while let Some(arch) = self.queue.pop() {
@@ -134,7 +137,10 @@ mod tests {
     #[test]
     fn reaches_the_global_optimum_of_a_unimodal_table() {
         let space = toy_space();
-        let ls = LocalSearchParams { id: None, num_init: 1 };
+        let ls = LocalSearchParams {
+            id: None,
+            num_init: 1,
+        };
         for seed in 0..10 {
             // From anywhere, at most 9 + 9 + 9 improving moves of 27 neighbours each.
             let (best, asked) = run(&mut ls.build(&space), unimodal, 400, seed);
@@ -142,7 +148,11 @@ mod tests {
             let mut unique = asked.clone();
             unique.sort();
             unique.dedup();
-            assert_eq!(unique.len(), asked.len(), "no architecture is evaluated twice");
+            assert_eq!(
+                unique.len(),
+                asked.len(),
+                "no architecture is evaluated twice"
+            );
         }
     }
 
@@ -151,7 +161,11 @@ mod tests {
         // A table where every architecture is a local optimum (all equal): each walk ends
         // after one neighbourhood, then a new random start is drawn.
         let space = toy_space();
-        let mut ls = LocalSearchParams { id: None, num_init: 1 }.build(&space);
+        let mut ls = LocalSearchParams {
+            id: None,
+            num_init: 1,
+        }
+        .build(&space);
         let (_, asked) = run(&mut ls, |_| 1.0, 1 + 27 + 1, 3);
         let first_neighbours: Vec<ArchId> = {
             let mut out = Vec::new();

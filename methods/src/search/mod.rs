@@ -93,9 +93,18 @@ pub(crate) mod testing {
     use datasets::space::GridSpace;
 
     pub const TOY_PARAMS: &[GridParam] = &[
-        GridParam { name: "a", choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
-        GridParam { name: "b", choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
-        GridParam { name: "c", choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] },
+        GridParam {
+            name: "a",
+            choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        },
+        GridParam {
+            name: "b",
+            choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        },
+        GridParam {
+            name: "c",
+            choices: &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"],
+        },
     ];
 
     /// A 1,000-configuration grid.
@@ -105,12 +114,21 @@ pub(crate) mod testing {
 
     /// A unimodal objective on the toy grid: its maximum 0 is at (7, 2, 5).
     pub fn unimodal(arch: ArchId) -> f64 {
-        let (a, b, c) = ((arch / 100) as f64, ((arch / 10) % 10) as f64, (arch % 10) as f64);
+        let (a, b, c) = (
+            (arch / 100) as f64,
+            ((arch / 10) % 10) as f64,
+            (arch % 10) as f64,
+        );
         -((a - 7.0).powi(2) + (b - 2.0).powi(2) + (c - 5.0).powi(2))
     }
 
     /// Runs a searcher for `budget` evaluations of `f`; returns the best value found.
-    pub fn run(searcher: &mut dyn Searcher, f: fn(ArchId) -> f64, budget: usize, seed: u8) -> (f64, Vec<ArchId>) {
+    pub fn run(
+        searcher: &mut dyn Searcher,
+        f: fn(ArchId) -> f64,
+        budget: usize,
+        seed: u8,
+    ) -> (f64, Vec<ArchId>) {
         let mut rng = datasets::rng::from_seed([seed; 32]);
         let mut best = f64::NEG_INFINITY;
         let mut asked = Vec::new();

@@ -58,7 +58,11 @@ mod tests {
     #[test]
     fn without_replacement_never_repeats() {
         let space = toy_space();
-        let mut rs = RandomSearchParams { id: None, replacement: false }.build(&space);
+        let mut rs = RandomSearchParams {
+            id: None,
+            replacement: false,
+        }
+        .build(&space);
         let (_, mut asked) = run(&mut rs, unimodal, 1_000, 1);
         asked.sort();
         asked.dedup();
@@ -68,7 +72,11 @@ mod tests {
     #[test]
     fn with_replacement_repeats() {
         let space = toy_space();
-        let mut rs = RandomSearchParams { id: None, replacement: true }.build(&space);
+        let mut rs = RandomSearchParams {
+            id: None,
+            replacement: true,
+        }
+        .build(&space);
         let (_, mut asked) = run(&mut rs, unimodal, 1_000, 1);
         asked.sort();
         asked.dedup();

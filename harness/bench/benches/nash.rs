@@ -1,0 +1,97 @@
+//! nash's speed targets: table queries, cached table load, each method's ask+tell, and the
+//! whole default protocol (3 methods × 3 tasks × 500 runs × 150 queries).
+//!
+//! Needs the data cache (`nash data fetch`).
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use datasets::cache::{Cache, default_dir};
+use datasets::{Oracle, SeedPolicy, rng};
+use methods::MethodSpec;
+use nash::protocol::Protocol;
+use nash::runner::{self, RunOptions};
+
+fn cache() -> Cache {
+    Cache::new(default_dir())
+}
+
+fn table_queries(c: &mut Criterion) {
+    let task = cache().load("nb201", "cifar10").expect("run `nash data fetch` first");
+    let oracle = Oracle {
+        table: &task.table,
+        objective: 0,
+        test: None,
+        cost: Some(1),
+        cost_scale: 0.06,
+        policy: SeedPolicy::Sample,
+    };
+    let mut noise = rng::from_seed([1; 32]);
+    let archs: Vec<u32> = (0..1024).map(|i| (i * 7919) % 15_625).collect();
+    c.bench_function("nb201 query x1024 (seed sampled)", |b| {
+        b.iter(|| {
+            let mut sum = 0.0;
+            for &a in &archs {
+                sum += oracle.query(a, &mut noise).value;
+            }
+            black_box(sum)
+        })
+    });
+}
+
+fn cached_load(c: &mut Criterion) {
+    let cache = cache();
+    c.bench_function("load nb201/cifar10 from the cache (sha256 + Parquet)", |b| {
+        b.iter(|| black_box(cache.load("nb201", "cifar10").unwrap().table.n_archs()))
+    });
+}
+
+fn ask_tell(c: &mut Criterion) {
+    let task = cache().load("nb201", "cifar10").unwrap();
+    let space = task.space.as_ref();
+    let means = task.table.means(0);
+    for name in methods::search::METHOD_NAMES {
+        let spec = default_spec(name);
+        c.bench_function(&format!("{} ask+tell x150", spec.name()), |b| {
+            b.iter(|| {
+                let mut s = spec.build(space);
+                let mut r = rng::from_seed([2; 32]);
+                for _ in 0..150 {
+                    let a = s.ask(&mut r);
+                    s.tell(a, means[a as usize]);
+                }
+            })
+        });
+    }
+}
+
+/// A method with its default parameters, as a protocol would give it.
+fn default_spec(name: &str) -> MethodSpec {
+    let protocol = format!(
+        "name: b\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\nbudget: {{queries: 1}}\nreplicates: 1\nmethods:\n  - {name}: {{}}\n"
+    );
+    Protocol::parse("bench", &protocol).unwrap().methods.remove(0)
+}
+
+fn whole_protocol(c: &mut Criterion) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let protocol = Protocol::from_file(&root.join("protocols/nb201-search.yaml")).unwrap();
+    let out = std::env::temp_dir().join("nash-bench-nb201-search");
+    let opts = RunOptions {
+        out: out.clone(),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        replicates: None,
+        force: true,
+        progress: false,
+    };
+    let cache = cache();
+    let mut group = c.benchmark_group("nb201-search.yaml (675,000 evaluations)");
+    group.sample_size(10);
+    group.bench_function("run + trials.parquet", |b| b.iter(|| runner::run(&protocol, &cache, &opts).unwrap()));
+    group.bench_function("report", |b| b.iter(|| black_box(reports::report(&out).unwrap())));
+    group.finish();
+}
+
+criterion_group!(benches, table_queries, cached_load, ask_tell, whole_protocol);
+criterion_main!(benches);

