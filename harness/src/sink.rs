@@ -2,7 +2,8 @@
 //! replaces the final one only when the run has finished.
 //!
 //! Columns: `protocol`, `task`, `method`, `method_params_hash`, `replicate`, `step` (1-based),
-//! `arch_id`, `arch`, `benchmark_seed` (null for the seed mean), `value`, `test_value`, `cost`,
+//! `arch_id`, `canonical_arch_id` (the smallest id of its isomorphism class), `arch`,
+//! `benchmark_seed` (null for the seed mean), `value`, `test_value`, `cost`,
 //! `cumulative_cost` (simulated seconds; null when the table has no training time),
 //! `incumbent_arch_id`, `incumbent_value` (the best observed value so far),
 //! `incumbent_test_value`, `incumbent_mean_value` (the incumbent's seed-mean objective in the
@@ -75,6 +76,7 @@ pub fn schema() -> SchemaRef {
         u32("replicate"),
         u32("step"),
         u32("arch_id"),
+        u32("canonical_arch_id"),
         utf8("arch"),
         Field::new("benchmark_seed", DataType::UInt8, true),
         f64("value", false),
@@ -132,6 +134,7 @@ impl TrialSink {
         let mut replicate = Vec::with_capacity(n);
         let mut step = Vec::with_capacity(n);
         let mut arch_id = Vec::with_capacity(n);
+        let mut canonical = Vec::with_capacity(n);
         let mut arch = Vec::with_capacity(n);
         let mut seed = Vec::with_capacity(n);
         let mut value = Vec::with_capacity(n);
@@ -151,6 +154,7 @@ impl TrialSink {
                 replicate.push(r);
                 step.push(i as u32 + 1);
                 arch_id.push(row.arch);
+                canonical.push(ctx.loaded.space.canonical(row.arch));
                 arch.push(ctx.loaded.space.describe(row.arch));
                 seed.push(row.seed);
                 value.push(row.value);
@@ -171,6 +175,7 @@ impl TrialSink {
             Arc::new(UInt32Array::from(replicate)),
             Arc::new(UInt32Array::from(step)),
             Arc::new(UInt32Array::from(arch_id)),
+            Arc::new(UInt32Array::from(canonical)),
             Arc::new(StringArray::from(arch)),
             Arc::new(UInt8Array::from(seed)),
             Arc::new(Float64Array::from(value)),

@@ -85,6 +85,8 @@ pub fn render(
          - *Final*: the incumbent (best observed objective) after the whole budget; its value \
          is the table's mean over training seeds, so evaluation noise does not reward luck.\n\
          - *Regret*: best value in the space minus the mean final value.\n\
+         - *Distinct archs (cells)*: architectures evaluated per run, and isomorphism classes \
+         among them (NB201's rule), averaged over runs.\n\
          - *RI* (Yang et al., ICLR 2020): `100 · (Acc_m − Acc_r) / Acc_r` (sign flipped for \
          minimized objectives). *Exact*: `Acc_r` is the mean over the whole space. *Sampled*: \
          `Acc_r` is the mean of the protocol's k seeded random architectures.\n\
@@ -128,7 +130,7 @@ fn render_task(
     let _ = write!(
         md,
         "| method | runs | final {objective} mean ± std | 95% CI | median [IQR] | regret | \
-         RI exact % [95% CI] | RI sampled % [95% CI] | observed {objective} |"
+         RI exact % [95% CI] | RI sampled % [95% CI] | observed {objective} | distinct archs (cells) |"
     );
     if has_test {
         let _ = write!(
@@ -138,7 +140,7 @@ fn render_task(
         );
     }
     let _ = writeln!(md);
-    let columns = if has_test { 10 } else { 9 };
+    let columns = if has_test { 11 } else { 10 };
     let _ = writeln!(md, "|{}", "---|".repeat(columns));
     for m in &task.methods {
         let ri = |(v, ci): &(f64, Option<Interval>)| match ci {
@@ -158,7 +160,7 @@ fn render_task(
         };
         let _ = write!(
             md,
-            "| {} | {} | {stats} | {:.d$} | {} | {} | {} |",
+            "| {} | {} | {stats} | {:.d$} | {} | {} | {} | {:.1} ({:.1}) |",
             m.method,
             m.finals.len(),
             m.regret,
@@ -168,6 +170,8 @@ fn render_task(
                 .as_ref()
                 .map(|s| mean_std(s, d))
                 .unwrap_or_else(|| "–".into()),
+            m.unique_archs,
+            m.unique_cells,
         );
         if has_test {
             let _ = write!(

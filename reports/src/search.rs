@@ -44,6 +44,9 @@ pub struct MethodResult {
     pub ri_sampled: (f64, Option<Interval>),
     pub over_queries: Curve,
     pub over_time: Option<Curve>,
+    /// Mean over runs of the distinct architectures and isomorphism classes evaluated.
+    pub unique_archs: f64,
+    pub unique_cells: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +174,20 @@ fn analyse_group(
         ri_exact: (ri(mean, space_mean, maximize), ri_exact_ci),
         ri_sampled: (ri(mean, random_mean, maximize), ri_sampled_ci),
         over_queries: curve_over_queries(&group.trials),
+        unique_archs: stats::mean(
+            &group
+                .trials
+                .iter()
+                .map(|t| t.unique_archs as f64)
+                .collect::<Vec<_>>(),
+        ),
+        unique_cells: stats::mean(
+            &group
+                .trials
+                .iter()
+                .map(|t| t.unique_cells as f64)
+                .collect::<Vec<_>>(),
+        ),
         over_time: time_end.and_then(|end| curve_over_time(&group.trials, end)),
         finals,
     }
@@ -274,6 +291,8 @@ mod tests {
             incumbent_value: values.to_vec(),
             incumbent_test: None,
             cumulative_cost: costs.map(<[f64]>::to_vec),
+            unique_archs: values.len(),
+            unique_cells: values.len(),
         }
     }
 

@@ -23,6 +23,9 @@ pub struct TrialCurve {
     pub incumbent_test: Option<Vec<f64>>,
     /// Simulated seconds spent after each evaluation, when the table has training times.
     pub cumulative_cost: Option<Vec<f64>>,
+    /// Distinct architectures evaluated, and distinct isomorphism classes among them.
+    pub unique_archs: usize,
+    pub unique_cells: usize,
 }
 
 impl TrialCurve {
@@ -42,8 +45,10 @@ pub struct Group {
     pub trials: Vec<TrialCurve>,
 }
 
-const COLUMNS: [&str; 8] = [
+const COLUMNS: [&str; 10] = [
     "task",
+    "arch_id",
+    "canonical_arch_id",
     "method",
     "replicate",
     "step",
@@ -72,10 +77,12 @@ pub fn read_groups(dir: &Path) -> Result<Vec<Group>, ReportError> {
         .build()
         .map_err(|e| bad(e.to_string()))?;
     let mut groups: Vec<Group> = Vec::new();
+    let mut seen = Seen::default();
     for batch in reader {
         let batch = batch.map_err(|e| bad(e.to_string()))?;
-        append_batch(&batch, &mut groups).map_err(bad)?;
+        append_batch(&batch, &mut groups, &mut seen).map_err(bad)?;
     }
+    seen.close(&mut groups);
     if groups.is_empty() {
         return Err(bad("no rows".into()));
     }
@@ -91,7 +98,34 @@ fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T, S
         .ok_or_else(|| format!("column '{name}' has an unexpected type"))
 }
 
-fn append_batch(batch: &RecordBatch, groups: &mut Vec<Group>) -> Result<(), String> {
+/// Architectures and classes of the trial being read.
+#[derive(Default)]
+struct Seen {
+    archs: Vec<u32>,
+    cells: Vec<u32>,
+}
+
+impl Seen {
+    /// Stores the counts in the last trial read, and starts afresh.
+    fn close(&mut self, groups: &mut [Group]) {
+        if let Some(trial) = groups.last_mut().and_then(|g| g.trials.last_mut()) {
+            for v in [&mut self.archs, &mut self.cells] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            trial.unique_archs = self.archs.len();
+            trial.unique_cells = self.cells.len();
+        }
+        self.archs.clear();
+        self.cells.clear();
+    }
+}
+
+fn append_batch(
+    batch: &RecordBatch,
+    groups: &mut Vec<Group>,
+    seen: &mut Seen,
+) -> Result<(), String> {
     let task = column::<StringArray>(batch, "task")?;
     let method = column::<StringArray>(batch, "method")?;
     let replicate = column::<UInt32Array>(batch, "replicate")?;
@@ -100,6 +134,8 @@ fn append_batch(batch: &RecordBatch, groups: &mut Vec<Group>) -> Result<(), Stri
     let inc_mean = column::<Float64Array>(batch, "incumbent_mean_value")?;
     let inc_test = column::<Float64Array>(batch, "incumbent_test_value")?;
     let cost = column::<Float64Array>(batch, "cumulative_cost")?;
+    let arch = column::<UInt32Array>(batch, "arch_id")?;
+    let cell = column::<UInt32Array>(batch, "canonical_arch_id")?;
     for row in 0..batch.num_rows() {
         let (t, m, r, s) = (
             task.value(row),
@@ -108,6 +144,7 @@ fn append_batch(batch: &RecordBatch, groups: &mut Vec<Group>) -> Result<(), Stri
             step.value(row),
         );
         if s == 1 {
+            seen.close(groups);
             let same_group = groups.last().is_some_and(|g| g.task == t && g.method == m);
             if !same_group {
                 groups.push(Group {
@@ -123,6 +160,8 @@ fn append_batch(batch: &RecordBatch, groups: &mut Vec<Group>) -> Result<(), Stri
                 incumbent_value: Vec::new(),
                 incumbent_test: (!inc_test.is_null(row)).then(Vec::new),
                 cumulative_cost: (!cost.is_null(row)).then(Vec::new),
+                unique_archs: 0,
+                unique_cells: 0,
             });
         }
         let trial = groups
@@ -130,6 +169,8 @@ fn append_batch(batch: &RecordBatch, groups: &mut Vec<Group>) -> Result<(), Stri
             .and_then(|g| g.trials.last_mut())
             .filter(|c| c.replicate == r && c.incumbent_mean.len() + 1 == s as usize)
             .ok_or_else(|| format!("row {row}: {t}/{m} replicate {r} step {s} is out of order"))?;
+        seen.archs.push(arch.value(row));
+        seen.cells.push(cell.value(row));
         trial.incumbent_mean.push(inc_mean.value(row));
         trial.incumbent_value.push(inc_value.value(row));
         if let Some(v) = trial.incumbent_test.as_mut() {
