@@ -28,10 +28,10 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{self, BENCHMARKS, BenchmarkDef, PACKAGES, Package};
+use crate::catalog::{self, BENCHMARKS, BenchmarkDef, PACKAGES, Package, Property};
 use crate::error::DataError;
 use crate::import::import_table;
-use crate::space::SearchSpace;
+use crate::space::{Nb201Macro, SearchSpace};
 use crate::table::Table;
 use crate::wheel::{Wheel, sha256_file, sha256_hex, verify_sha256};
 
@@ -99,6 +99,40 @@ pub struct LoadedTask {
     pub space: Arc<dyn SearchSpace>,
     pub table: Table,
     pub source: TableEntry,
+}
+
+impl LoadedTask {
+    /// The per-architecture properties estimators may read (see `BenchmarkDef::properties`).
+    pub fn properties(&self) -> Vec<(&'static str, Vec<f64>)> {
+        let n = self.table.n_archs() as u32;
+        self.benchmark
+            .properties
+            .iter()
+            .map(|&(name, source)| {
+                let network = || {
+                    // The analog benchmark is NB201 trained on CIFAR-10.
+                    Nb201Macro::for_task(&self.task)
+                        .or_else(|| Nb201Macro::for_task("cifar10"))
+                        .expect("cifar10 is an NB201 task")
+                };
+                let values = match source {
+                    Property::Column(metric) => {
+                        let (m, _) = self.benchmark.metric(metric).expect("catalog metric");
+                        self.table.means(m).to_vec()
+                    }
+                    Property::Nb201Params => {
+                        let net = network();
+                        (0..n).map(|a| net.params(a) as f64 / 1e6).collect()
+                    }
+                    Property::Nb201Flops => {
+                        let net = network();
+                        (0..n).map(|a| net.flops(a) / 1e6).collect()
+                    }
+                };
+                (name, values)
+            })
+            .collect()
+    }
 }
 
 pub struct Cache {

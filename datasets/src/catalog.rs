@@ -76,6 +76,17 @@ pub enum Layout {
     AnalogObjects,
 }
 
+/// Where a per-architecture property estimators may read comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Property {
+    /// A column of the table (its seed mean).
+    Column(&'static str),
+    /// Parameters of the NB201 network for the task, computed from the cell.
+    Nb201Params,
+    /// FLOPs of the NB201 network for the task, computed from the cell.
+    Nb201Flops,
+}
+
 #[derive(Debug)]
 pub struct TaskDef {
     pub name: &'static str,
@@ -108,6 +119,8 @@ pub struct BenchmarkDef {
     pub cost_epochs: Option<u32>,
     /// The largest number of training seeds any architecture has.
     pub max_seeds: usize,
+    /// Properties known without training, by the name estimators use ("params", ...).
+    pub properties: &'static [(&'static str, Property)],
     space: SpaceKind,
 }
 
@@ -149,6 +162,10 @@ impl BenchmarkDef {
                     .collect::<Vec<_>>()
                     .join(", "),
             })
+    }
+
+    pub fn property_names(&self) -> Vec<&'static str> {
+        self.properties.iter().map(|(n, _)| *n).collect()
     }
 
     /// The search space of one task (NAS-Bench-Graph's `proteins` is smaller than the rest).
@@ -380,6 +397,13 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: Some("train_time"),
         cost_epochs: Some(200),
         max_seeds: 3,
+        // Parameters are counted from the cell: the table's model_size equals that count, but
+        // 204 architectures per task carry a different model_size on some seeds.
+        properties: &[
+            ("params", Property::Nb201Params),
+            ("latency", Property::Column("latency")),
+            ("flops", Property::Nb201Flops),
+        ],
         space: SpaceKind::Nb201,
     },
     BenchmarkDef {
@@ -397,6 +421,10 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: None,
         cost_epochs: None,
         max_seeds: 1,
+        properties: &[
+            ("params", Property::Column("params")),
+            ("latency", Property::Column("latency")),
+        ],
         space: SpaceKind::NbGraph,
     },
     BenchmarkDef {
@@ -411,6 +439,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: None,
         cost_epochs: None,
         max_seeds: 1,
+        properties: &[("params", Property::Nb201Params), ("flops", Property::Nb201Flops)],
         space: SpaceKind::Nb201,
     },
     BenchmarkDef {
@@ -428,6 +457,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: Some("train_time"),
         cost_epochs: None,
         max_seeds: 5,
+        properties: &[],
         space: SpaceKind::Grid(HPOBENCH_PARAMS),
     },
     BenchmarkDef {
@@ -446,6 +476,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: Some("train_time"),
         cost_epochs: None,
         max_seeds: 4,
+        properties: &[("params", Property::Column("model_size"))],
         space: SpaceKind::Grid(FCNET_PARAMS),
     },
 ];

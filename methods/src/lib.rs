@@ -2,6 +2,8 @@
 //! architecture, evaluates it on the benchmark and tells the method the result. Methods see
 //! only what they are told; they never read a table.
 
+pub mod estimate;
 pub mod search;
 
+pub use estimate::{EstimationContext, Estimator, EstimatorSpec};
 pub use search::{MethodSpec, Searcher};

@@ -4,7 +4,7 @@
 //! An id is the mixed-radix number of the choice indices, first parameter most significant;
 //! the package key is the concatenated choice indices (each below 10, one digit each).
 
-use super::{ArchId, SearchSpace};
+use super::{ArchId, Encoding, SearchSpace};
 
 /// One hyperparameter: its name and the labels of its choices, in the package's order.
 pub struct GridParam {
@@ -82,6 +82,20 @@ impl SearchSpace for GridSpace {
             .map(|(&i, p)| format!("{}={}", p.name, p.choices[i]))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// One block per parameter with its choice set to 1.
+    fn encode(&self, arch: ArchId, encoding: Encoding) -> Option<Vec<f64>> {
+        if encoding != Encoding::Onehot {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (&i, p) in self.indices(arch).iter().zip(self.params) {
+            let start = out.len();
+            out.resize(start + p.choices.len(), 0.0);
+            out[start + i] = 1.0;
+        }
+        Some(out)
     }
 
     /// Configurations that differ in exactly one parameter.

@@ -10,13 +10,47 @@ mod nb201;
 mod nbgraph;
 
 pub use grid::{GridParam, GridSpace};
-pub use nb201::{NB201_EDGES, NB201_OPS, Nb201Space};
+pub use nb201::{NB201_EDGES, NB201_OPS, Nb201Macro, Nb201Space};
 pub use nbgraph::{NBGRAPH_LINKS, NBGRAPH_OPS, NbGraphSpace};
 
 use crate::rng::{self, TrialRng};
+use serde::{Deserialize, Serialize};
 
 /// Dense architecture id, an index into a benchmark table.
 pub type ArchId = u32;
+
+/// Fixed-length feature vectors for learned predictors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// One-hot of every decision: NB201's 6 edges × 5 ops (30), NAS-Bench-Graph's link pattern
+    /// and 4 × 9 ops (45), one block per grid parameter.
+    Onehot,
+    /// BANANAS' path encoding (White, Neiswanger & Savani, AAAI 2021): one indicator per
+    /// possible sequence of operations along an input-to-output path (NB201: 4 + 16 + 64 = 84
+    /// over the 4 non-zero ops). Defined for NB201 only.
+    Path,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Onehot => "onehot",
+            Encoding::Path => "path",
+        }
+    }
+}
+
+/// An architecture as a DAG with one operation per node (input and output included), the form
+/// graph neural predictors read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpGraph {
+    /// Each node's operation type, below `op_types`.
+    pub ops: Vec<usize>,
+    /// Directed edges `(from, to)` between node indices.
+    pub edges: Vec<(usize, usize)>,
+    pub op_types: usize,
+}
 
 pub trait SearchSpace: Send + Sync {
     /// Short name, e.g. `nb201`.
@@ -41,6 +75,16 @@ pub trait SearchSpace: Send + Sync {
     /// same function. Spaces without isomorphisms return `arch`.
     fn canonical(&self, arch: ArchId) -> ArchId {
         arch
+    }
+
+    /// Features of `arch` in `encoding`, or `None` where the space does not define it.
+    fn encode(&self, _arch: ArchId, _encoding: Encoding) -> Option<Vec<f64>> {
+        None
+    }
+
+    /// `arch` as an operation-on-node DAG, where the space defines one.
+    fn op_graph(&self, _arch: ArchId) -> Option<OpGraph> {
+        None
     }
 
     /// A uniformly random architecture.

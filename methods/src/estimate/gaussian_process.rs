@@ -1,0 +1,120 @@
+//! Gaussian-process regression (Rasmussen & Williams, "Gaussian Processes for Machine
+//! Learning", 2006, Algorithm 2.1), as the GP predictor of White et al. (NeurIPS 2021).
+//!
+//! Variant: squared-exponential kernel `exp(−‖x − x'‖² / 2ℓ²)` on the encoding, unit signal
+//! variance on standardized labels, Gaussian noise σ². ℓ is chosen among {½, 1, 2} × the
+//! median pairwise distance of the training set and σ² among {10⁻³, 10⁻², 10⁻¹} by the log
+//! marginal likelihood; the score is the posterior mean. Written here because the Rust GP
+//! crates (friedrich) bring nalgebra for a 60-line Cholesky solve.
+
+use datasets::rng::TrialRng;
+use datasets::space::Encoding;
+use datasets::{ArchId, SearchSpace};
+use serde::{Deserialize, Serialize};
+
+use super::linalg::{Cholesky, dot, gram};
+use super::{EstimationContext, Estimator, check_fitted, default_encoding, features, standardize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GaussianProcessParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default = "default_encoding")]
+    pub encoding: Encoding,
+}
+
+impl GaussianProcessParams {
+    pub fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> GaussianProcess<'a> {
+        GaussianProcess {
+            space: ctx.space,
+            encoding: self.encoding,
+            model: None,
+        }
+    }
+}
+
+struct Model {
+    train: Vec<Vec<f64>>,
+    alpha: Vec<f64>,
+    length: f64,
+}
+
+pub struct GaussianProcess<'a> {
+    space: &'a dyn SearchSpace,
+    encoding: Encoding,
+    model: Option<Model>,
+}
+
+fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+}
+
+fn median_distance(rows: &[Vec<f64>]) -> f64 {
+    let mut d: Vec<f64> = (0..rows.len())
+        .flat_map(|i| (0..i).map(move |j| (i, j)))
+        .map(|(i, j)| sq_dist(&rows[i], &rows[j]).sqrt())
+        .filter(|v| *v > 0.0)
+        .collect();
+    if d.is_empty() {
+        return 1.0;
+    }
+    let mid = d.len() / 2;
+    *d.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
+impl Estimator for GaussianProcess<'_> {
+    fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
+        let x = features(self.space, archs, self.encoding);
+        let y = standardize(labels);
+        let n = x.len();
+        let median = median_distance(&x);
+        let d2 = gram(&x, sq_dist);
+        let mut best: Option<(f64, Model)> = None;
+        for scale in [0.5, 1.0, 2.0] {
+            for noise in [1e-3, 1e-2, 1e-1] {
+                let length = scale * median;
+                let mut k: Vec<f64> = d2.iter().map(|v| (-v / (2.0 * length * length)).exp()).collect();
+                for i in 0..n {
+                    k[i * n + i] += noise;
+                }
+                let Ok(chol) = Cholesky::new(&k, n) else { continue };
+                let alpha = chol.solve(&y);
+                // log p(y | X) = −½ yᵀα − ½ log|K| − n/2 log 2π
+                let evidence = -0.5 * dot(&y, &alpha) - 0.5 * chol.log_det();
+                if best.as_ref().is_none_or(|(e, _)| evidence > *e) {
+                    best = Some((evidence, Model { train: x.clone(), alpha, length }));
+                }
+            }
+        }
+        let (_, model) = best.ok_or("no kernel setting gave a positive-definite covariance")?;
+        self.model = Some(model);
+        Ok(())
+    }
+
+    fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String> {
+        let m = check_fitted(&self.model)?;
+        let two_l2 = 2.0 * m.length * m.length;
+        Ok(features(self.space, archs, self.encoding)
+            .iter()
+            .map(|r| m.train.iter().zip(&m.alpha).map(|(t, a)| (-sq_dist(r, t) / two_l2).exp() * a).sum())
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::EstimatorSpec;
+    use crate::estimate::testing::rank_quality;
+
+    #[test]
+    fn learns_an_additive_objective() {
+        let spec = EstimatorSpec::GaussianProcess(GaussianProcessParams { id: None, encoding: Encoding::Onehot });
+        assert!(rank_quality(&spec, 200) > 0.9);
+    }
+}

@@ -1,0 +1,93 @@
+//! k-nearest-neighbours regression on an architecture encoding, one of the predictors
+//! compared by White et al., "How Powerful are Performance Predictors in Neural Architecture
+//! Search?" (NeurIPS 2021).
+//!
+//! Variant: smartcore's `KNNRegressor` (Euclidean distance, uniform weights, exact search),
+//! predicting the mean label of the `k` nearest training architectures; k is capped at the
+//! training-set size.
+
+use datasets::rng::TrialRng;
+use datasets::space::Encoding;
+use datasets::{ArchId, SearchSpace};
+use serde::{Deserialize, Serialize};
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::metrics::distance::euclidian::Euclidian;
+use smartcore::neighbors::knn_regressor::{KNNRegressor, KNNRegressorParameters};
+
+use super::{EstimationContext, Estimator, check_fitted, default_encoding, features};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnnParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default = "default_encoding")]
+    pub encoding: Encoding,
+    #[serde(default = "default_k")]
+    pub k: usize,
+}
+
+fn default_k() -> usize {
+    10
+}
+
+impl KnnParams {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.k == 0 {
+            return Err("k must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Knn<'a> {
+        Knn {
+            space: ctx.space,
+            encoding: self.encoding,
+            k: self.k,
+            model: None,
+        }
+    }
+}
+
+type Model = KNNRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>, Euclidian<f64>>;
+
+pub struct Knn<'a> {
+    space: &'a dyn SearchSpace,
+    encoding: Encoding,
+    k: usize,
+    model: Option<Model>,
+}
+
+pub(super) fn matrix(rows: &[Vec<f64>]) -> Result<DenseMatrix<f64>, String> {
+    DenseMatrix::from_2d_vec(&rows.to_vec()).map_err(|e| e.to_string())
+}
+
+impl Estimator for Knn<'_> {
+    fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
+        let x = matrix(&features(self.space, archs, self.encoding))?;
+        let params = KNNRegressorParameters::default().with_k(self.k.min(archs.len()));
+        self.model = Some(KNNRegressor::fit(&x, &labels.to_vec(), params).map_err(|e| e.to_string())?);
+        Ok(())
+    }
+
+    fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String> {
+        let m = check_fitted(&self.model)?;
+        m.predict(&matrix(&features(self.space, archs, self.encoding))?)
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::EstimatorSpec;
+    use crate::estimate::testing::rank_quality;
+
+    #[test]
+    fn learns_an_additive_objective() {
+        let spec = EstimatorSpec::Knn(KnnParams { id: None, encoding: Encoding::Onehot, k: 5 });
+        assert!(rank_quality(&spec, 1000) > 0.6);
+        // k is capped at the training-set size: 3 neighbours of 3 give one constant score.
+        assert!(rank_quality(&spec, 3).is_nan());
+    }
+}

@@ -1,0 +1,234 @@
+//! Estimation methods: anything that ranks architectures without training them fully.
+//! One file per estimator, each citing its paper and the variant implemented.
+//!
+//! An estimator may be fitted on labelled architectures (learned predictors) or not
+//! (tabulated and zero-cost estimators), then scores architectures: higher means predicted
+//! better. Labels are given "higher is better" (the runner negates minimized metrics).
+
+mod gaussian_process;
+mod gbdt;
+mod knn;
+mod linalg;
+mod random_forest;
+mod ridge;
+mod tabulated;
+
+pub use gaussian_process::GaussianProcessParams;
+pub use gbdt::GbdtParams;
+pub use knn::KnnParams;
+pub use random_forest::RandomForestParams;
+pub use ridge::RidgeParams;
+pub use tabulated::TabulatedParams;
+
+use datasets::rng::TrialRng;
+use datasets::space::Encoding;
+use datasets::{ArchId, SearchSpace};
+use serde::{Deserialize, Serialize};
+
+/// What estimators may read: the search space (encodings, graphs) and per-architecture
+/// properties that are not the objective ("params", "latency", "flops").
+pub struct EstimationContext<'a> {
+    pub space: &'a dyn SearchSpace,
+    pub properties: &'a [(&'static str, Vec<f64>)],
+}
+
+impl EstimationContext<'_> {
+    pub fn property(&self, name: &str) -> Option<&[f64]> {
+        self.properties
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+pub trait Estimator {
+    /// Learns from labelled architectures (`labels[i]` belongs to `archs[i]`). Estimators
+    /// that do not learn ignore them.
+    fn fit(&mut self, archs: &[ArchId], labels: &[f64], rng: &mut TrialRng) -> Result<(), String>;
+
+    /// Scores architectures; higher means predicted better.
+    fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String>;
+}
+
+/// An estimator and its parameters as a protocol names them, e.g. `ridge: { alpha: 1.0 }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum EstimatorSpec {
+    Params(TabulatedParams),
+    Latency(TabulatedParams),
+    Flops(TabulatedParams),
+    Ridge(RidgeParams),
+    Knn(KnnParams),
+    RandomForest(RandomForestParams),
+    Gbdt(GbdtParams),
+    GaussianProcess(GaussianProcessParams),
+}
+
+/// Every estimator name a protocol may use.
+pub const ESTIMATOR_NAMES: &[&str] = &[
+    "params",
+    "latency",
+    "flops",
+    "ridge",
+    "knn",
+    "random_forest",
+    "gbdt",
+    "gaussian_process",
+];
+
+impl EstimatorSpec {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EstimatorSpec::Params(_) => "params",
+            EstimatorSpec::Latency(_) => "latency",
+            EstimatorSpec::Flops(_) => "flops",
+            EstimatorSpec::Ridge(_) => "ridge",
+            EstimatorSpec::Knn(_) => "knn",
+            EstimatorSpec::RandomForest(_) => "random_forest",
+            EstimatorSpec::Gbdt(_) => "gbdt",
+            EstimatorSpec::GaussianProcess(_) => "gaussian_process",
+        }
+    }
+
+    /// The id results are recorded under: the `id` parameter, else the estimator's name.
+    pub fn id(&self) -> &str {
+        let id = match self {
+            EstimatorSpec::Params(p) | EstimatorSpec::Latency(p) | EstimatorSpec::Flops(p) => &p.id,
+            EstimatorSpec::Ridge(p) => &p.id,
+            EstimatorSpec::Knn(p) => &p.id,
+            EstimatorSpec::RandomForest(p) => &p.id,
+            EstimatorSpec::Gbdt(p) => &p.id,
+            EstimatorSpec::GaussianProcess(p) => &p.id,
+        };
+        id.as_deref().unwrap_or(self.name())
+    }
+
+    /// Whether the estimator is fitted on labelled architectures (and so runs once per
+    /// training-set size).
+    pub fn learns(&self) -> bool {
+        !matches!(
+            self,
+            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_)
+        )
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        match self {
+            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_) => None,
+            EstimatorSpec::Ridge(p) => Some(p.encoding),
+            EstimatorSpec::Knn(p) => Some(p.encoding),
+            EstimatorSpec::RandomForest(p) => Some(p.encoding),
+            EstimatorSpec::Gbdt(p) => Some(p.encoding),
+            EstimatorSpec::GaussianProcess(p) => Some(p.encoding),
+        }
+    }
+
+    /// Checks parameter values and that the space and benchmark provide what the estimator
+    /// reads (`properties`: the property names available).
+    pub fn validate(&self, space: &dyn SearchSpace, properties: &[&str]) -> Result<(), String> {
+        if let Some(encoding) = self.encoding() {
+            if space.encode(0, encoding).is_none() {
+                return Err(format!(
+                    "encoding '{}' is not defined for the {} space; use onehot",
+                    encoding.name(),
+                    space.name()
+                ));
+            }
+        }
+        match self {
+            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_) => {
+                if !properties.contains(&self.name()) {
+                    return Err(format!(
+                        "this benchmark has no '{}' for its architectures; available: {}",
+                        self.name(),
+                        properties.join(", ")
+                    ));
+                }
+                Ok(())
+            }
+            EstimatorSpec::Ridge(p) => p.validate(),
+            EstimatorSpec::Knn(p) => p.validate(),
+            EstimatorSpec::RandomForest(p) => p.validate(),
+            EstimatorSpec::Gbdt(p) => p.validate(),
+            EstimatorSpec::GaussianProcess(p) => p.validate(),
+        }
+    }
+
+    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Box<dyn Estimator + 'a> {
+        match self {
+            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_) => {
+                Box::new(tabulated::Tabulated::new(ctx, self.name()))
+            }
+            EstimatorSpec::Ridge(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::Knn(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::RandomForest(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::Gbdt(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::GaussianProcess(p) => Box::new(p.build(ctx)),
+        }
+    }
+}
+
+fn default_encoding() -> Encoding {
+    Encoding::Onehot
+}
+
+/// The feature rows of `archs` (validated encodings never fail).
+fn features(space: &dyn SearchSpace, archs: &[ArchId], encoding: Encoding) -> Vec<Vec<f64>> {
+    archs
+        .iter()
+        .map(|&a| space.encode(a, encoding).expect("encoding validated with the protocol"))
+        .collect()
+}
+
+/// Labels shifted and scaled to mean 0 and standard deviation 1 (unchanged scale when they
+/// are constant); rank-based scores do not depend on it, learners' defaults do.
+fn standardize(labels: &[f64]) -> Vec<f64> {
+    let n = labels.len() as f64;
+    let mean = labels.iter().sum::<f64>() / n;
+    let sd = (labels.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let sd = if sd > 0.0 { sd } else { 1.0 };
+    labels.iter().map(|v| (v - mean) / sd).collect()
+}
+
+fn check_fitted<T>(model: &Option<T>) -> Result<&T, String> {
+    model
+        .as_ref()
+        .ok_or_else(|| "score called before fit".to_string())
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A synthetic learning problem on the NB201 space with a known ranking.
+    use super::*;
+    use datasets::space::Nb201Space;
+
+    /// An additive objective over the one-hot encoding: each edge's op contributes a fixed
+    /// amount, so a good learner recovers the ranking almost exactly.
+    pub fn additive(arch: ArchId) -> f64 {
+        let weights = [0.0, 1.0, 2.0, 3.0, 0.5];
+        Nb201Space::ops(arch)
+            .iter()
+            .enumerate()
+            .map(|(e, &op)| weights[op as usize] * (1.0 + e as f64 / 10.0))
+            .sum()
+    }
+
+    /// Fits on `n_train` random archs and returns Spearman's rho on 500 others.
+    pub fn rank_quality(spec: &EstimatorSpec, n_train: usize) -> f64 {
+        let space = Nb201Space::new();
+        let ctx = EstimationContext {
+            space: &space,
+            properties: &[],
+        };
+        let mut rng = datasets::rng::from_seed([4; 32]);
+        let mut archs: Vec<ArchId> = (0..15_625).collect();
+        datasets::rng::shuffle(&mut rng, &mut archs);
+        let (train, test) = (&archs[..n_train], &archs[n_train..n_train + 500]);
+        let labels: Vec<f64> = train.iter().map(|&a| additive(a)).collect();
+        let mut est = spec.build(&ctx);
+        est.fit(train, &labels, &mut rng).unwrap();
+        let scores = est.score(test).unwrap();
+        let truth: Vec<f64> = test.iter().map(|&a| additive(a)).collect();
+        reports::rank::spearman(&scores, &truth).value
+    }
+}
