@@ -89,8 +89,8 @@ fn smoke_protocol_runs_and_reports() {
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("manifest.json")).unwrap())
             .unwrap();
     assert_eq!(manifest["rows"], 3 * 5 * 20);
-    assert_eq!(manifest["tasks"][0]["space_size"], 15_625);
-    assert_eq!(manifest["tasks"][0]["unique_cells"], 6_466);
+    assert_eq!(manifest["search"]["tasks"][0]["space_size"], 15_625);
+    assert_eq!(manifest["search"]["tasks"][0]["unique_cells"], 6_466);
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(report.contains("| regularized_evolution | 5 |"), "{report}");
     assert!(report.contains("RI exact"));
@@ -276,6 +276,108 @@ fn existing_results_are_never_overwritten_by_accident() {
         std::fs::read(out_dir.join("trials.parquet")).unwrap(),
         b"precious"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const ESTIMATION: &str = "\
+name: cli-estimation
+kind: estimation
+benchmark: nb201
+tasks: [cifar10, imagenet16-120]
+seed_policy: sample
+evaluation: 300
+train_sizes: [20, 100]
+top_k: [10, 50]
+replicates: 3
+estimators:
+  - params: {}
+  - flops: {}
+  - ridge: { encoding: path }
+  - random_forest: { trees: 20 }
+";
+
+#[test]
+fn estimation_protocol_runs_and_reports() {
+    let dir = scratch("estimation");
+    let protocol = write(&dir, "e.yaml", ESTIMATION);
+    let mut files = Vec::new();
+    for threads in ["1", "3"] {
+        let out_dir = dir.join(format!("t{threads}"));
+        let out = nash(&[
+            "run",
+            &protocol,
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        files.push(std::fs::read(out_dir.join("estimates.parquet")).unwrap());
+    }
+    assert!(
+        files[0] == files[1],
+        "estimates.parquet differs between 1 and 3 threads"
+    );
+    let run = dir.join("t1");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["kind"], "estimation");
+    // 2 tasks × (2 tabulated + 2 learned × 2 sizes) × 3 replicates × 300 architectures.
+    assert_eq!(manifest["rows"], 2 * 6 * 3 * 300);
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(report.contains("| params | 0."), "{report}");
+    assert!(
+        report.contains("kendall-imagenet16-120.svg")
+            && report.contains("scatter-cifar10-ridge.svg"),
+        "{report}"
+    );
+    assert!(run.join("estimates_summary.parquet").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_estimation_protocols() {
+    let dir = scratch("bad-estimation");
+    let cases: &[(&str, String, &str)] = &[
+        (
+            "big.yaml",
+            ESTIMATION.replace("[20, 100]", "[20, 15400]"),
+            "exceed the space",
+        ),
+        (
+            "k.yaml",
+            ESTIMATION.replace("[10, 50]", "[10, 500]"),
+            "larger than the 300",
+        ),
+        (
+            "enc.yaml",
+            ESTIMATION.replace("encoding: path", "encoding: bits"),
+            "unknown variant `bits`",
+        ),
+        (
+            "est.yaml",
+            ESTIMATION.replace("random_forest:", "random_tree:"),
+            "gaussian_process",
+        ),
+        (
+            "kind.yaml",
+            ESTIMATION.replace("kind: estimation", "kind: estimate"),
+            "unknown kind",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = write(&dir, name, text);
+        let err = fails(
+            &["run", &path, "--out", dir.join("out").to_str().unwrap()],
+            &[],
+        );
+        assert!(err.contains(expected), "{name}: {err}");
+        let at = format!("error: {}:", dir.join(name).display());
+        assert!(
+            err.starts_with(&at) && err[at.len()..].chars().next().unwrap().is_ascii_digit(),
+            "{err}"
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

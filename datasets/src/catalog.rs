@@ -439,7 +439,10 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: None,
         cost_epochs: None,
         max_seeds: 1,
-        properties: &[("params", Property::Nb201Params), ("flops", Property::Nb201Flops)],
+        properties: &[
+            ("params", Property::Nb201Params),
+            ("flops", Property::Nb201Flops),
+        ],
         space: SpaceKind::Nb201,
     },
     BenchmarkDef {

@@ -315,7 +315,9 @@ fn analytic_parameter_counts_equal_the_table() {
         for arch in 0..15_625u32 {
             let a = arch as usize;
             let analytic = net.params(arch) as f64 / 1e6;
-            let seeds: Vec<f64> = (0..t.table.seeds(a)).map(|s| t.table.value(size, a, s)).collect();
+            let seeds: Vec<f64> = (0..t.table.seeds(a))
+                .map(|s| t.table.value(size, a, s))
+                .collect();
             assert!(
                 seeds.iter().any(|v| (v - analytic).abs() < 5e-7),
                 "{task} {}: table {seeds:?}, analytic {analytic}",
@@ -323,6 +325,9 @@ fn analytic_parameter_counts_equal_the_table() {
             );
             inconsistent += seeds.iter().any(|v| (v - analytic).abs() >= 5e-7) as usize;
         }
-        assert!(inconsistent <= 204, "{task}: {inconsistent} architectures disagree on some seed");
+        assert!(
+            inconsistent <= 204,
+            "{task}: {inconsistent} architectures disagree on some seed"
+        );
     }
 }

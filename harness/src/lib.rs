@@ -1,7 +1,9 @@
-//! The nash harness: protocols, seeding, the runner, the Parquet sink and the CLI commands.
+//! The nash harness: protocols, seeding, the runners, the Parquet sinks and the CLI commands.
 
+pub mod estimation;
 pub mod protocol;
 pub mod runner;
+pub mod search;
 pub mod seeding;
 pub mod sink;
 pub mod timestamp;

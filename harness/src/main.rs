@@ -125,7 +125,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             if threads == 0 {
                 bail!("--threads must be at least 1");
             }
-            let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&protocol.name));
+            let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&protocol.common().name));
             let opts = RunOptions {
                 out: out.clone(),
                 threads,
@@ -139,7 +139,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 "{} rows in {:.2} s -> {} (report: {})",
                 manifest.rows,
                 manifest.wall_seconds,
-                out.join("trials.parquet").display(),
+                out.display(),
                 report.display()
             );
         }

@@ -1,24 +1,23 @@
-//! The runner: expands a protocol into trials `(task, method, replicate)`, runs them in
-//! parallel, and writes their rows in trial order so the output does not depend on the
-//! thread count.
+//! What every run shares: options, the output directory's safety rules, data loading, the
+//! parallel trial driver, and the manifest. The kinds live in `search` and `estimation`.
+//!
+//! Trials run in parallel in fixed-size batches and are written in trial order, so the
+//! results do not depend on the thread count.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use datasets::{ArchId, Cache, LoadedTask, Oracle, SeedPolicy};
+use datasets::{Cache, LoadedTask, SeedPolicy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use methods::MethodSpec;
 use rayon::prelude::*;
-use reports::manifest::{
-    DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, SampledArch, TaskInfo,
-};
+use reports::manifest::{DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo};
+use serde::Serialize;
 
-use crate::protocol::{Budget, Protocol};
-use crate::seeding::{self, sha256_hex, trial_key, trial_rngs};
-use crate::sink::{TrialRows, TrialSink};
+use crate::protocol::{Common, Protocol};
+use crate::seeding::sha256_hex;
 
-/// Trials per batch: each batch runs in parallel, then is appended to the Parquet file.
+/// Trials per batch: each batch runs in parallel, then is appended to the Parquet files.
 const CHUNK: usize = 256;
 
 pub struct RunOptions {
@@ -29,106 +28,96 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
-/// One trial of the expanded protocol.
-#[derive(Debug, Clone, Copy)]
-struct Trial {
-    task: usize,
-    method: usize,
-    replicate: u32,
-}
-
-/// What one task's trials share.
-pub(crate) struct TaskContext {
-    pub(crate) loaded: LoadedTask,
-    test: Option<usize>,
-    cost: Option<usize>,
+/// Runs a protocol of any kind to completion and returns its manifest.
+pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
+    match protocol {
+        Protocol::Search(p) => crate::search::run(p, cache, opts),
+        Protocol::Estimation(p) => crate::estimation::run(p, cache, opts),
+    }
 }
 
 /// Files of a finished run that a new run would replace.
-const RESULT_FILES: [&str; 4] = [
+const RESULT_FILES: [&str; 6] = [
     "trials.parquet",
+    "estimates.parquet",
+    "estimates_summary.parquet",
     "manifest.json",
     "protocol.yaml",
     "report.md",
 ];
 
-/// Runs a protocol to completion and returns its manifest.
-pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
-    let started = Instant::now();
-    let started_at = crate::timestamp::now_utc();
-    let replicates = opts.replicates.unwrap_or(protocol.replicates);
-    if replicates == 0 {
-        bail!("--replicates must be at least 1");
+/// Refuses an output directory that holds results, unless `force`; then creates it.
+pub(crate) fn prepare_output(out: &Path, force: bool) -> Result<()> {
+    if !force && let Some(existing) = RESULT_FILES.iter().find(|f| out.join(f).exists()) {
+        bail!(
+            "{}: already holds results ({existing}); choose another --out, or pass --force to \
+             replace them once the new run has finished",
+            out.display()
+        );
     }
-    // Everything that can fail on input is checked before the output directory is touched.
-    let tasks = load_tasks(protocol, cache)?;
-    check_output_dir(&opts.out, opts.force)?;
-    std::fs::create_dir_all(&opts.out)
-        .with_context(|| format!("{}: cannot create the output directory", opts.out.display()))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: cannot create the output directory", out.display()))
+}
 
-    let trials: Vec<Trial> = (0..tasks.len())
-        .flat_map(|task| {
-            (0..protocol.methods.len()).flat_map(move |method| {
-                (0..replicates).map(move |replicate| Trial {
-                    task,
-                    method,
-                    replicate,
-                })
-            })
-        })
-        .collect();
-    let params_hashes: Vec<String> = protocol.methods.iter().map(params_hash).collect();
+/// The replicate count after `--replicates`.
+pub(crate) fn replicates(common: &Common, opts: &RunOptions) -> Result<u32> {
+    match opts.replicates.unwrap_or(common.replicates) {
+        0 => bail!("--replicates must be at least 1"),
+        r => Ok(r),
+    }
+}
 
+/// Loads one task's table, checking what needs the data (fixed seeds every architecture has).
+pub(crate) fn load_task(common: &Common, cache: &Cache, task: &str) -> Result<LoadedTask> {
+    let def = common.benchmark;
+    let loaded = cache.load(def.name, task)?;
+    if let SeedPolicy::Fixed(k) = common.seed_policy {
+        let min = loaded.table.min_seeds();
+        if k as usize >= min {
+            let short = (0..loaded.table.n_archs())
+                .filter(|&a| loaded.table.seeds(a) <= k as usize)
+                .count();
+            return Err(common
+                .seed_policy_at
+                .error(format!(
+                    "seed_policy fixed:{k}: {short} architectures of {}/{task} have only {min} \
+                     training seeds; use a seed below {min}, mean or sample",
+                    def.name
+                ))
+                .into());
+        }
+    }
+    Ok(loaded)
+}
+
+/// Runs `trial` over `trials` on `threads` threads in batches, handing each batch's results,
+/// in trial order, to `write`.
+pub(crate) fn drive<T: Sync, R: Send>(
+    trials: &[T],
+    opts: &RunOptions,
+    trial: impl Fn(&T) -> R + Sync,
+    mut write: impl FnMut(&[T], Vec<R>) -> Result<()>,
+) -> Result<()> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .context("cannot start the worker threads")?;
     let bar = progress_bar(trials.len() as u64, opts.progress);
-    let mut sink = TrialSink::create(&opts.out.join("trials.parquet"))?;
     for chunk in trials.chunks(CHUNK) {
-        let rows: Vec<TrialRows> = pool.install(|| {
+        let results: Vec<R> = pool.install(|| {
             chunk
                 .par_iter()
                 .map(|t| {
-                    let rows = run_trial(
-                        protocol,
-                        &tasks[t.task],
-                        &protocol.methods[t.method],
-                        t.replicate,
-                    );
+                    let r = trial(t);
                     bar.inc(1);
-                    rows
+                    r
                 })
                 .collect()
         });
-        sink.write(protocol, &tasks, &params_hashes, chunk_ids(chunk), &rows)?;
+        write(chunk, results)?;
     }
-    let rows = sink.finish()?;
     bar.finish_and_clear();
-
-    let manifest = Manifest {
-        nash_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: option_env!("NASH_GIT_COMMIT").map(str::to_string),
-        protocol: protocol_info(protocol, replicates, &params_hashes),
-        tasks: tasks.iter().map(|t| task_info(protocol, t)).collect(),
-        host: host_info(),
-        threads: opts.threads,
-        started: started_at,
-        finished: crate::timestamp::now_utc(),
-        wall_seconds: started.elapsed().as_secs_f64(),
-        rows,
-    };
-    write_file(&opts.out.join("protocol.yaml"), protocol.text.as_bytes())?;
-    let json = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
-    write_file(&opts.out.join("manifest.json"), json.as_bytes())?;
-    Ok(manifest)
-}
-
-fn chunk_ids(chunk: &[Trial]) -> Vec<(usize, usize, u32)> {
-    chunk
-        .iter()
-        .map(|t| (t.task, t.method, t.replicate))
-        .collect()
+    Ok(())
 }
 
 fn progress_bar(len: u64, visible: bool) -> ProgressBar {
@@ -146,225 +135,96 @@ fn progress_bar(len: u64, visible: bool) -> ProgressBar {
     bar
 }
 
-/// Loads every task's table and checks what needs the data: fixed seeds and cost columns.
-fn load_tasks(protocol: &Protocol, cache: &Cache) -> Result<Vec<TaskContext>> {
-    let def = protocol.benchmark;
-    let test = def
-        .test_metric
-        .map(|m| def.metric(m).expect("catalog metric").0);
-    let cost = def
-        .cost_metric
-        .map(|m| def.metric(m).expect("catalog metric").0);
-    protocol
-        .tasks
-        .iter()
-        .map(|task| {
-            let loaded = cache.load(def.name, task)?;
-            if let SeedPolicy::Fixed(k) = protocol.seed_policy {
-                let min = loaded.table.min_seeds();
-                if k as usize >= min {
-                    let short = (0..loaded.table.n_archs())
-                        .filter(|&a| loaded.table.seeds(a) <= k as usize)
-                        .count();
-                    return Err(protocol
-                        .seed_policy_at
-                        .error(format!(
-                            "seed_policy fixed:{k}: {short} architectures of {}/{task} have only \
-                             {min} training seeds; use a seed below {min}, mean or sample",
-                            def.name
-                        ))
-                        .into());
-                }
-            }
-            Ok(TaskContext { loaded, test, cost })
-        })
-        .collect()
-}
-
-fn check_output_dir(out: &Path, force: bool) -> Result<()> {
-    if force {
-        return Ok(());
-    }
-    if let Some(existing) = RESULT_FILES.iter().find(|f| out.join(f).exists()) {
-        bail!(
-            "{}: already holds results ({existing}); choose another --out, or pass --force to \
-             replace them once the new run has finished",
-            out.display()
-        );
-    }
-    Ok(())
-}
-
-/// Runs one trial: the method asks, the table answers, until the budget is spent.
-fn run_trial(
-    protocol: &Protocol,
-    task: &TaskContext,
-    method: &MethodSpec,
-    replicate: u32,
-) -> TrialRows {
-    let key = trial_key(
-        protocol.base_seed,
-        &protocol.name,
-        &task.loaded.task,
-        method.id(),
-        replicate as u64,
-    );
-    let (mut rng, mut noise) = trial_rngs(key);
-    let oracle = oracle(protocol, task);
-    let space = task.loaded.space.as_ref();
-    let direction = protocol.objective.1.direction;
-    let mut searcher = method.build(space);
-    let mut rows = TrialRows::with_capacity(match protocol.budget {
-        Budget::Queries(n) => n as usize,
-        Budget::SimulatedSeconds(_) => 256,
-    });
-    let mut spent = 0.0;
-    let mut incumbent: Option<(ArchId, f64, Option<f64>)> = None;
-    loop {
-        let done = match protocol.budget {
-            Budget::Queries(n) => rows.len() as u64 >= n,
-            Budget::SimulatedSeconds(t) => spent >= t,
-        };
-        if done {
-            break;
-        }
-        let arch = searcher.ask(&mut rng);
-        let obs = oracle.query(arch, &mut noise);
-        let fitness = direction.fitness(obs.value);
-        searcher.tell(arch, fitness);
-        spent += obs.cost.unwrap_or(0.0);
-        if incumbent.is_none_or(|(_, f, _)| fitness > f) {
-            incumbent = Some((arch, fitness, obs.test));
-        }
-        let (inc_arch, inc_fitness, inc_test) = incumbent.expect("set above");
-        rows.push(crate::sink::Row {
-            arch,
-            seed: obs.seed,
-            value: obs.value,
-            test: obs.test,
-            cost: obs.cost,
-            cumulative_cost: obs.cost.map(|_| spent),
-            incumbent_arch: inc_arch,
-            incumbent_value: direction.fitness(inc_fitness),
-            incumbent_test: inc_test,
-            incumbent_mean: task
-                .loaded
-                .table
-                .mean(protocol.objective.0, inc_arch as usize),
-        });
-    }
-    rows
-}
-
-fn oracle<'a>(protocol: &Protocol, task: &'a TaskContext) -> Oracle<'a> {
-    Oracle {
-        table: &task.loaded.table,
-        objective: protocol.objective.0,
-        test: task.test,
-        cost: task.cost,
-        cost_scale: protocol.cost_scale,
-        policy: protocol.seed_policy,
-    }
-}
-
-/// sha256 of the method's parameters as canonical JSON.
-fn params_hash(method: &MethodSpec) -> String {
-    let json = serde_json::to_string(method).expect("method params serialize");
+/// sha256 of a method's or estimator's parameters as canonical JSON.
+pub(crate) fn params_hash(spec: &impl Serialize) -> String {
+    let json = serde_json::to_string(spec).expect("parameters serialize");
     sha256_hex(json.as_bytes())
 }
 
-fn protocol_info(protocol: &Protocol, replicates: u32, hashes: &[String]) -> ProtocolInfo {
-    let (budget_kind, budget) = match protocol.budget {
-        Budget::Queries(n) => ("queries", n as f64),
-        Budget::SimulatedSeconds(t) => ("simulated_seconds", t),
-    };
-    let def = protocol.benchmark;
-    ProtocolInfo {
-        name: protocol.name.clone(),
-        sha256: protocol.sha256.clone(),
-        text: protocol.text.clone(),
-        benchmark: def.name.to_string(),
-        objective: protocol.objective.1.name.to_string(),
-        direction: serde_json::to_value(protocol.objective.1.direction)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
-        test_metric: def.test_metric.map(str::to_string),
-        seed_policy: protocol.seed_policy.to_string(),
-        budget_kind: budget_kind.to_string(),
-        budget,
-        cost_scale: protocol.cost_scale,
-        replicates,
-        base_seed: protocol.base_seed,
-        random_baseline: protocol.random_baseline,
-        methods: protocol
-            .methods
-            .iter()
-            .zip(hashes)
-            .map(|(m, h)| MethodInfo {
-                id: m.id().to_string(),
-                method: m.name().to_string(),
-                params_hash: h.clone(),
-                params: serde_json::to_value(m).expect("method params serialize"),
-            })
-            .collect(),
+/// The manifest entry of a method or estimator.
+pub(crate) fn method_info(id: &str, name: &str, spec: &impl Serialize) -> MethodInfo {
+    MethodInfo {
+        id: id.to_string(),
+        method: name.to_string(),
+        params_hash: params_hash(spec),
+        params: serde_json::to_value(spec).expect("parameters serialize"),
     }
 }
 
-/// The task's reference figures: the exact space mean, the best architecture, and the
-/// seeded random sample of `random_baseline` architectures.
-fn task_info(protocol: &Protocol, task: &TaskContext) -> TaskInfo {
-    let loaded = &task.loaded;
-    let space = loaded.space.as_ref();
-    let (metric, def) = protocol.objective;
-    let means = loaded.table.means(metric);
-    let space_mean = means.iter().sum::<f64>() / means.len() as f64;
-    let best = (0..means.len())
-        .max_by(|&a, &b| {
-            def.direction
-                .fitness(means[a])
-                .total_cmp(&def.direction.fitness(means[b]))
-                .then(b.cmp(&a))
-        })
-        .expect("tables are not empty");
-    let key = trial_key(
-        protocol.base_seed,
-        &protocol.name,
-        &loaded.task,
-        "random-baseline",
-        0,
-    );
-    let (mut rng, _) = seeding::trial_rngs(key);
-    let random_sample = (0..protocol.random_baseline)
-        .map(|_| {
-            let arch = space.sample(&mut rng);
-            SampledArch {
-                arch_id: arch,
-                arch: space.describe(arch),
-                value: means[arch as usize],
-            }
-        })
-        .collect();
-    let unique = (0..space.size() as ArchId)
-        .filter(|&a| space.canonical(a) == a)
-        .count() as u64;
-    TaskInfo {
-        task: loaded.task.clone(),
-        space_size: space.size() as u64,
-        unique_cells: (unique != space.size() as u64).then_some(unique),
-        space_mean,
-        space_best: means[best],
-        space_best_arch: space.describe(best as ArchId),
-        random_sample,
-        data: DataSource {
-            package: loaded.source.package.clone(),
-            version: loaded.source.version.clone(),
-            wheel_sha256: loaded.source.wheel_sha256.clone(),
-            member: loaded.source.member.clone(),
-            member_sha256: loaded.source.member_sha256.clone(),
-            table_sha256: loaded.source.sha256.clone(),
-        },
+pub(crate) fn protocol_info(common: &Common, replicates: u32) -> ProtocolInfo {
+    ProtocolInfo {
+        name: common.name.clone(),
+        sha256: common.sha256.clone(),
+        text: common.text.clone(),
+        benchmark: common.benchmark.name.to_string(),
+        objective: common.objective.1.name.to_string(),
+        direction: match common.objective.1.direction {
+            datasets::Direction::Maximize => "maximize",
+            datasets::Direction::Minimize => "minimize",
+        }
+        .to_string(),
+        seed_policy: common.seed_policy.to_string(),
+        replicates,
+        base_seed: common.base_seed,
     }
+}
+
+pub(crate) fn data_source(loaded: &LoadedTask) -> DataSource {
+    let s = &loaded.source;
+    DataSource {
+        package: s.package.clone(),
+        version: s.version.clone(),
+        wheel_sha256: s.wheel_sha256.clone(),
+        member: s.member.clone(),
+        member_sha256: s.member_sha256.clone(),
+        table_sha256: s.sha256.clone(),
+    }
+}
+
+/// When a run started, for the manifest.
+pub(crate) struct Clock {
+    started: Instant,
+    started_at: String,
+}
+
+impl Clock {
+    pub(crate) fn start() -> Clock {
+        Clock {
+            started: Instant::now(),
+            started_at: crate::timestamp::now_utc(),
+        }
+    }
+}
+
+/// The manifest of a finished run, with `section` filled by the kind; writes it and the
+/// protocol text into the output directory.
+pub(crate) fn finish(
+    common: &Common,
+    replicates: u32,
+    clock: Clock,
+    rows: u64,
+    opts: &RunOptions,
+    section: impl FnOnce(&mut Manifest),
+) -> Result<Manifest> {
+    let mut manifest = Manifest {
+        kind: String::new(),
+        nash_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: option_env!("NASH_GIT_COMMIT").map(str::to_string),
+        protocol: protocol_info(common, replicates),
+        search: None,
+        estimation: None,
+        host: host_info(),
+        threads: opts.threads,
+        started: clock.started_at,
+        finished: crate::timestamp::now_utc(),
+        wall_seconds: clock.started.elapsed().as_secs_f64(),
+        rows,
+    };
+    section(&mut manifest);
+    write_file(&opts.out.join("protocol.yaml"), common.text.as_bytes())?;
+    let json = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
+    write_file(&opts.out.join("manifest.json"), json.as_bytes())?;
+    Ok(manifest)
 }
 
 fn host_info() -> HostInfo {

@@ -12,10 +12,15 @@ pub const MANIFEST: &str = "manifest.json";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// `search` or `estimation`; the matching section below is present.
+    pub kind: String,
     pub nash_version: String,
     pub git_commit: Option<String>,
     pub protocol: ProtocolInfo,
-    pub tasks: Vec<TaskInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<SearchInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimation: Option<EstimationInfo>,
     pub host: HostInfo,
     pub threads: usize,
     pub started: String,
@@ -24,6 +29,7 @@ pub struct Manifest {
     pub rows: u64,
 }
 
+/// What every protocol kind has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProtocolInfo {
     pub name: String,
@@ -33,16 +39,41 @@ pub struct ProtocolInfo {
     pub objective: String,
     /// `maximize` or `minimize`.
     pub direction: String,
-    pub test_metric: Option<String>,
     pub seed_policy: String,
+    pub replicates: u32,
+    pub base_seed: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchInfo {
+    pub test_metric: Option<String>,
     /// `queries` or `simulated_seconds`.
     pub budget_kind: String,
     pub budget: f64,
     pub cost_scale: f64,
-    pub replicates: u32,
-    pub base_seed: u64,
     pub random_baseline: u32,
     pub methods: Vec<MethodInfo>,
+    pub tasks: Vec<TaskInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimationInfo {
+    /// The task whose labels trained the predictors, when it is not the evaluated task.
+    pub train_task: Option<String>,
+    /// `all` or the number of architectures ranked per trial.
+    pub evaluation: String,
+    pub train_sizes: Vec<usize>,
+    pub top_k: Vec<usize>,
+    pub estimators: Vec<MethodInfo>,
+    pub tasks: Vec<EstimationTaskInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EstimationTaskInfo {
+    pub task: String,
+    pub space_size: u64,
+    pub n_eval: u64,
+    pub data: DataSource,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,7 +143,16 @@ impl Manifest {
         self.protocol.direction == "maximize"
     }
 
-    pub fn task(&self, task: &str) -> Option<&TaskInfo> {
-        self.tasks.iter().find(|t| t.task == task)
+    /// The search section, or an error naming the directory's kind.
+    pub fn search(&self) -> Result<&SearchInfo, String> {
+        self.search
+            .as_ref()
+            .ok_or_else(|| format!("this is a {} run, not a search run", self.kind))
+    }
+
+    pub fn estimation(&self) -> Result<&EstimationInfo, String> {
+        self.estimation
+            .as_ref()
+            .ok_or_else(|| format!("this is a {} run, not an estimation run", self.kind))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::manifest::Manifest;
+use crate::manifest::{DataSource, Manifest, MethodInfo};
 use crate::search::TaskResult;
 use crate::stats::{Interval, Summary};
 
@@ -14,7 +14,45 @@ pub fn decimals_for(scale: f64) -> usize {
     (3 - scale.abs().log10().floor() as i64).clamp(2, 8) as usize
 }
 
-fn interval(ci: &Interval, d: usize) -> String {
+/// `id` (name {params}) for each method or estimator.
+pub fn specs(list: &[MethodInfo]) -> String {
+    list.iter()
+        .map(|m| {
+            // Params serialize as {"name": {...}}; show the inner object.
+            let params = m.params.get(&m.method).unwrap_or(&m.params);
+            format!("`{}` ({} {params})", m.id, m.method)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where a run's numbers come from: protocol hash, nash version, machine, data.
+pub fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> String {
+    let mut md = format!(
+        "Protocol sha256 `{}`; nash {}{}; {} rows in {:.2} s on {} threads ({}, {} CPUs).\n\n",
+        manifest.protocol.sha256,
+        manifest.nash_version,
+        manifest
+            .git_commit
+            .as_ref()
+            .map(|c| format!(" (commit {})", &c[..c.len().min(12)]))
+            .unwrap_or_default(),
+        manifest.rows,
+        manifest.wall_seconds,
+        manifest.threads,
+        manifest.host.hostname,
+        manifest.host.cpus
+    );
+    if let Some(d) = data {
+        md.push_str(&format!(
+            "Data: {} {} (wheel sha256 `{}`).\n\n",
+            d.package, d.version, d.wheel_sha256
+        ));
+    }
+    md
+}
+
+pub fn interval(ci: &Interval, d: usize) -> String {
     format!("[{:.d$}, {:.d$}]", ci.low, ci.high)
 }
 
@@ -29,13 +67,17 @@ pub fn render(
     plots: &dyn Fn(&str) -> Vec<(String, String)>,
 ) -> String {
     let p = &manifest.protocol;
+    let search = manifest
+        .search
+        .as_ref()
+        .expect("a search report is rendered for a search run");
     let mut md = String::new();
     let _ = writeln!(md, "# nash report: {}\n", p.name);
-    let budget = match p.budget_kind.as_str() {
-        "queries" => format!("{} queries", p.budget),
+    let budget = match search.budget_kind.as_str() {
+        "queries" => format!("{} queries", search.budget),
         _ => format!(
             "{} simulated seconds (cost scale {})",
-            p.budget, p.cost_scale
+            search.budget, search.cost_scale
         ),
     };
     let _ = writeln!(
@@ -44,39 +86,8 @@ pub fn render(
          base seed {}.\n",
         p.benchmark, p.objective, p.direction, p.seed_policy, budget, p.replicates, p.base_seed
     );
-    let methods: Vec<String> = p
-        .methods
-        .iter()
-        .map(|m| {
-            // Params serialize as {"method": {...}}; show the inner object.
-            let params = m.params.get(&m.method).unwrap_or(&m.params);
-            format!("`{}` ({} {params})", m.id, m.method)
-        })
-        .collect();
-    let _ = writeln!(md, "Methods: {}.\n", methods.join(", "));
-    let _ = writeln!(
-        md,
-        "Protocol sha256 `{}`; nash {}{}; {} rows in {:.2} s on {} threads ({}, {} CPUs).\n",
-        p.sha256,
-        manifest.nash_version,
-        manifest
-            .git_commit
-            .as_ref()
-            .map(|c| format!(" (commit {})", &c[..c.len().min(12)]))
-            .unwrap_or_default(),
-        manifest.rows,
-        manifest.wall_seconds,
-        manifest.threads,
-        manifest.host.hostname,
-        manifest.host.cpus
-    );
-    if let Some(t) = manifest.tasks.first() {
-        let _ = writeln!(
-            md,
-            "Data: {} {} (wheel sha256 `{}`).\n",
-            t.data.package, t.data.version, t.data.wheel_sha256
-        );
-    }
+    let _ = writeln!(md, "Methods: {}.\n", specs(&search.methods));
+    md.push_str(&provenance(manifest, search.tasks.first().map(|t| &t.data)));
     for task in tasks {
         render_task(&mut md, manifest, task, &plots(&task.info.task));
     }
@@ -133,11 +144,12 @@ fn render_task(
          RI exact % [95% CI] | RI sampled % [95% CI] | observed {objective} | distinct archs (cells) |"
     );
     if has_test {
-        let _ = write!(
-            md,
-            " test {} |",
-            manifest.protocol.test_metric.as_deref().unwrap_or("value")
-        );
+        let test = manifest
+            .search
+            .as_ref()
+            .and_then(|s| s.test_metric.as_deref())
+            .unwrap_or("test value");
+        let _ = write!(md, " final {test} |");
     }
     let _ = writeln!(md);
     let columns = if has_test { 11 } else { 10 };
@@ -189,6 +201,133 @@ fn render_task(
     for (file, caption) in plots {
         let _ = writeln!(md, "![{caption}]({file})\n");
     }
+}
+
+/// Renders the estimation report; `plots(task)` gives the SVG files written for a task.
+pub fn render_estimation(
+    manifest: &Manifest,
+    tasks: &[crate::estimation::TaskResult],
+    plots: &dyn Fn(&str) -> Vec<(String, String)>,
+) -> String {
+    use crate::estimation::Measure;
+    let p = &manifest.protocol;
+    let info = manifest
+        .estimation
+        .as_ref()
+        .expect("an estimation report is rendered for an estimation run");
+    let mut md = String::new();
+    let _ = writeln!(md, "# nash report: {}\n", p.name);
+    let transfer = info
+        .train_task
+        .as_ref()
+        .map(|t| format!(", predictors trained on **{t}** labels (transfer)"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        md,
+        "Benchmark **{}**, truth **{}** ({}, seed mean){transfer}; training labels under seed \
+         policy `{}`; {} evaluated architectures per trial; training sizes {:?}; {} replicates, \
+         base seed {}.\n",
+        p.benchmark,
+        p.objective,
+        p.direction,
+        p.seed_policy,
+        info.evaluation,
+        info.train_sizes,
+        p.replicates,
+        p.base_seed
+    );
+    let _ = writeln!(md, "Estimators: {}.\n", specs(&info.estimators));
+    md.push_str(&provenance(manifest, info.tasks.first().map(|t| &t.data)));
+    let cell = |m: &Measure| match m.ci {
+        _ if m.n == 0 => "–".to_string(),
+        Some(ci) => format!("{:.3} {}", m.mean, interval(&ci, 3)),
+        None => format!("{:.3}", m.mean),
+    };
+    let sizes = &info.train_sizes;
+    for task in tasks {
+        let _ = writeln!(md, "## {}\n", task.task);
+        for (title, pick) in [
+            (
+                "Kendall tau-b",
+                (|c: &crate::estimation::Cell| &c.kendall)
+                    as fn(&crate::estimation::Cell) -> &Measure,
+            ),
+            ("Spearman rho", |c| &c.spearman),
+        ] {
+            let _ = writeln!(
+                md,
+                "{title}, mean [95% CI] over replicates, by training-set size:\n"
+            );
+            let _ = write!(md, "| estimator | no training |");
+            for s in sizes {
+                let _ = write!(md, " {s} |");
+            }
+            let _ = writeln!(md, "\n|---|---|{}", "---|".repeat(sizes.len()));
+            for e in &task.estimators {
+                let _ = write!(md, "| {} |", e.estimator);
+                let zero = e.cells.iter().find(|c| c.train_size == 0);
+                let _ = write!(md, " {} |", zero.map_or("".into(), |c| cell(pick(c))));
+                for &s in sizes {
+                    let c = e.cells.iter().find(|c| c.train_size as usize == s);
+                    let _ = write!(md, " {} |", c.map_or("".into(), |c| cell(pick(c))));
+                }
+                let _ = writeln!(md);
+            }
+            let _ = writeln!(md);
+        }
+        let _ = writeln!(
+            md,
+            "Top-k agreement at the largest training size (precision@k = share of the true top k \
+             in the predicted top k; NDCG@k with min-max scaled truth as gain), and mean fit and \
+             score time per trial:\n"
+        );
+        let _ = write!(md, "| estimator | train size |");
+        for k in &info.top_k {
+            let _ = write!(md, " precision@{k} | NDCG@{k} |");
+        }
+        let _ = writeln!(md, " fit s | score s |");
+        let _ = writeln!(
+            md,
+            "|---|---|{}---|---|",
+            "---|---|".repeat(info.top_k.len())
+        );
+        for e in &task.estimators {
+            let Some(c) = e.cells.last() else { continue };
+            let _ = write!(md, "| {} | {} |", e.estimator, c.train_size);
+            for (_, precision, ndcg) in &c.top_k {
+                let _ = write!(md, " {} | {} |", cell(precision), cell(ndcg));
+            }
+            let _ = writeln!(md, " {:.4} | {:.4} |", c.fit_seconds, c.score_seconds);
+        }
+        let _ = writeln!(md);
+        let warnings: Vec<String> = task
+            .estimators
+            .iter()
+            .flat_map(|e| {
+                e.cells.iter().flat_map(move |c| {
+                    c.warnings
+                        .iter()
+                        .map(move |w| format!("- {} ({}): {w}", e.estimator, c.train_size))
+                })
+            })
+            .collect();
+        if !warnings.is_empty() {
+            let _ = writeln!(md, "Warnings:\n\n{}\n", warnings.join("\n"));
+        }
+        for (file, caption) in plots(&task.task) {
+            let _ = writeln!(md, "![{caption}]({file})\n");
+        }
+    }
+    md.push_str(
+        "## Definitions\n\n\
+         - Each replicate splits the space once: training sets are nested prefixes of a seeded \
+         permutation, the evaluated architectures its tail, disjoint from every training set.\n\
+         - Kendall tau-b (Knight's O(n log n) algorithm) and Spearman rho handle ties; both are \
+         computed with the truth oriented so that higher is better.\n\
+         - CIs are 95% percentile bootstraps over replicates (2,000 resamples, seeded from the \
+         run's sha256).\n",
+    );
+    md
 }
 
 #[cfg(test)]

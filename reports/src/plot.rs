@@ -18,16 +18,95 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-/// Median lines with shaded interquartile bands, one per named curve.
-pub fn curves_svg(title: &str, x_label: &str, y_label: &str, series: &[(&str, &Curve)]) -> String {
+/// Titles and axes of a chart.
+pub struct Chart<'a> {
+    pub title: &'a str,
+    pub x_label: &'a str,
+    pub y_label: &'a str,
+    /// Plot x on a log₁₀ scale (training-set sizes).
+    pub log_x: bool,
+    /// Leave the first tenth of each curve out of the y range (incumbent curves start with a
+    /// few random draws that would squash the rest).
+    pub skip_start: bool,
+}
+
+/// A line per named curve (its `median`) with a shaded band from `q1` to `q3`.
+pub fn curves_svg(chart: &Chart, series: &[(&str, &Curve)]) -> String {
+    let transformed: Vec<(&str, Curve)> = series
+        .iter()
+        .map(|(name, c)| {
+            let mut c = (*c).clone();
+            if chart.log_x {
+                c.x = c.x.iter().map(|x| x.max(1e-9).log10()).collect();
+            }
+            (*name, c)
+        })
+        .collect();
+    let refs: Vec<(&str, &Curve)> = transformed.iter().map(|(n, c)| (*n, c)).collect();
+    render(|root| draw(root, chart, &refs))
+}
+
+/// Points of (x, y), with the title and axes of `chart` (log_x and skip_start ignored).
+pub fn scatter_svg(chart: &Chart, points: &[(f64, f64)]) -> String {
+    render(|root| draw_scatter(root, chart, points))
+}
+
+fn render(
+    draw: impl FnOnce(
+        &DrawingArea<SVGBackend, plotters::coord::Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<std::io::Error>>,
+) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (760, 460)).into_drawing_area();
         // Drawing into a String cannot fail; plotters' errors only come from I/O backends.
-        let _ = draw(&root, title, x_label, y_label, series);
+        let _ = draw(&root);
         let _ = root.present();
     }
     svg
+}
+
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+            (l.min(v), h.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-9);
+    (lo - pad, hi + pad)
+}
+
+fn draw_scatter<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    chart: &Chart,
+    points: &[(f64, f64)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    let (x_min, x_max) = bounds(points.iter().map(|p| p.0));
+    let (y_min, y_max) = bounds(points.iter().map(|p| p.1));
+    let mut c = ChartBuilder::on(root)
+        .caption(chart.title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x_min..x_max, y_min..y_max)?;
+    c.configure_mesh()
+        .x_desc(chart.x_label)
+        .y_desc(chart.y_label)
+        .x_label_formatter(&|x| format_tick(*x, x_max - x_min))
+        .y_label_formatter(&|y| format_tick(*y, y_max - y_min))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    c.draw_series(
+        points
+            .iter()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+            .map(|&p| Circle::new(p, 2, PALETTE[0].mix(0.5).filled())),
+    )?;
+    Ok(())
 }
 
 /// Tick labels with as many decimals as the axis span needs (none for counts and seconds).
@@ -40,14 +119,20 @@ fn format_tick(v: f64, span: f64) -> String {
     format!("{v:.decimals$}")
 }
 
-fn y_range(series: &[(&str, &Curve)]) -> (f64, f64) {
-    // Skip the first tenth of each curve: the first random draws would squash the rest.
-    let lows = series
-        .iter()
-        .flat_map(|(_, c)| c.q1.iter().skip(c.q1.len() / 10));
+fn y_range(series: &[(&str, &Curve)], skip_start: bool) -> (f64, f64) {
+    let lows = series.iter().flat_map(|(_, c)| {
+        c.q1.iter()
+            .skip(if skip_start { c.q1.len() / 10 } else { 0 })
+    });
     let highs = series.iter().flat_map(|(_, c)| c.q3.iter());
-    let lo = lows.copied().fold(f64::INFINITY, f64::min);
-    let hi = highs.copied().fold(f64::NEG_INFINITY, f64::max);
+    let lo = lows
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let hi = highs
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() || !hi.is_finite() {
         return (0.0, 1.0);
     }
@@ -57,9 +142,7 @@ fn y_range(series: &[(&str, &Curve)]) -> (f64, f64) {
 
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
+    chart: &Chart,
     series: &[(&str, &Curve)],
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
@@ -74,18 +157,25 @@ fn draw<DB: DrawingBackend>(
         .copied()
         .fold(x_max, f64::min)
         .min(x_max - 1e-9);
-    let (y_min, y_max) = y_range(series);
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 18))
+    let (y_min, y_max) = y_range(series, chart.skip_start);
+    let log_x = chart.log_x;
+    let x_tick = move |x: &f64| {
+        if log_x {
+            format!("{:.0}", 10f64.powf(*x))
+        } else {
+            format_tick(*x, x_max - x_min)
+        }
+    };
+    let mut plot = ChartBuilder::on(root)
+        .caption(chart.title, ("sans-serif", 18))
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(64)
         .build_cartesian_2d(x_min..x_max, y_min..y_max)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .x_label_formatter(&|x| format_tick(*x, x_max - x_min))
+    plot.configure_mesh()
+        .x_desc(chart.x_label)
+        .y_desc(chart.y_label)
+        .x_label_formatter(&x_tick)
         .y_label_formatter(&|y| format_tick(*y, y_max - y_min))
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
@@ -106,26 +196,22 @@ fn draw<DB: DrawingBackend>(
                     .map(|(&x, &y)| (x, clamp(y))),
             )
             .collect();
-        chart.draw_series(std::iter::once(Polygon::new(
+        plot.draw_series(std::iter::once(Polygon::new(
             band,
             color.mix(0.18).filled(),
         )))?;
-        chart
-            .draw_series(LineSeries::new(
-                curve
-                    .x
-                    .iter()
-                    .zip(&curve.median)
-                    .map(|(&x, &y)| (x, clamp(y))),
-                color.stroke_width(2),
-            ))?
-            .label(*name)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-            });
+        plot.draw_series(LineSeries::new(
+            curve
+                .x
+                .iter()
+                .zip(&curve.median)
+                .map(|(&x, &y)| (x, clamp(y))),
+            color.stroke_width(2),
+        ))?
+        .label(*name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
+    plot.configure_series_labels()
         .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
@@ -145,7 +231,14 @@ mod tests {
             q1: vec![79.0, 84.0, 89.0],
             q3: vec![81.0, 86.0, 91.0],
         };
-        let svg = curves_svg("t", "queries", "val_acc", &[("rs", &c), ("re", &c)]);
+        let chart = Chart {
+            title: "t",
+            x_label: "queries",
+            y_label: "val_acc",
+            log_x: false,
+            skip_start: true,
+        };
+        let svg = curves_svg(&chart, &[("rs", &c), ("re", &c)]);
         assert!(svg.starts_with("<svg"), "{}", &svg[..50.min(svg.len())]);
         assert!(svg.contains("\nrs\n") && svg.contains("\nre\n"));
         assert!(svg.contains("<polygon"));

@@ -12,7 +12,7 @@
 //! seeded random architectures, as Yang et al. did with 8). Accuracies here are seed means
 //! from the table, so evaluation noise does not favour the method that queried more often.
 
-use crate::manifest::{Manifest, TaskInfo};
+use crate::manifest::{Manifest, SearchInfo, TaskInfo};
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
 use crate::trials::{Group, TrialCurve};
 
@@ -61,9 +61,10 @@ pub struct TaskResult {
 /// Computes every task's results. Groups whose task the manifest does not describe are an
 /// error (the run directory is inconsistent).
 pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>, String> {
+    let search = manifest.search()?;
     let maximize = manifest.maximize();
     let mut tasks: Vec<TaskResult> = Vec::new();
-    for info in &manifest.tasks {
+    for info in &search.tasks {
         let random: Vec<f64> = info.random_sample.iter().map(|s| s.value).collect();
         let label = format!("{}/{}/random", manifest.protocol.sha256, info.task);
         let random_ci = (random.len() >= 2).then(|| {
@@ -75,7 +76,7 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
             )
         });
         let task_groups: Vec<&Group> = groups.iter().filter(|g| g.task == info.task).collect();
-        let time_end = time_axis_end(manifest, &task_groups);
+        let time_end = time_axis_end(search, &task_groups);
         let methods = task_groups
             .iter()
             .map(|g| analyse_group(manifest, info, &random, g, maximize, time_end))
@@ -87,7 +88,10 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
             methods,
         });
     }
-    if let Some(g) = groups.iter().find(|g| manifest.task(&g.task).is_none()) {
+    if let Some(g) = groups
+        .iter()
+        .find(|g| !search.tasks.iter().any(|t| t.task == g.task))
+    {
         return Err(format!(
             "trials of task '{}' are not in the manifest",
             g.task
@@ -230,9 +234,9 @@ pub fn curve_over_queries(trials: &[TrialCurve]) -> Curve {
 
 /// The end of a task's time axis: the simulated-seconds budget, or under a query budget the
 /// longest spend of any trial; `None` when the table has no training times.
-fn time_axis_end(manifest: &Manifest, groups: &[&Group]) -> Option<f64> {
-    if manifest.protocol.budget_kind == "simulated_seconds" {
-        return Some(manifest.protocol.budget);
+fn time_axis_end(search: &SearchInfo, groups: &[&Group]) -> Option<f64> {
+    if search.budget_kind == "simulated_seconds" {
+        return Some(search.budget);
     }
     let mut end: f64 = 0.0;
     for trial in groups.iter().flat_map(|g| &g.trials) {

@@ -1,13 +1,11 @@
 //! Reading `trials.parquet` back into per-trial incumbent curves.
 
-use std::fs::File;
 use std::path::Path;
 
 use arrow_array::{Array, Float64Array, RecordBatch, StringArray, UInt32Array};
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::ReportError;
+use crate::parquet_io::{column, read_columns};
 
 pub const TRIALS: &str = "trials.parquet";
 
@@ -65,37 +63,18 @@ pub fn read_groups(dir: &Path) -> Result<Vec<Group>, ReportError> {
         path: path.clone(),
         message,
     };
-    let file = File::open(&path).map_err(|e| ReportError::Io {
-        path: path.clone(),
-        source: e,
-    })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| bad(e.to_string()))?;
-    let mask = ProjectionMask::columns(builder.parquet_schema(), COLUMNS);
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(1 << 16)
-        .build()
-        .map_err(|e| bad(e.to_string()))?;
+    let names: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    let batches = read_columns(&path, &names)?;
     let mut groups: Vec<Group> = Vec::new();
     let mut seen = Seen::default();
-    for batch in reader {
-        let batch = batch.map_err(|e| bad(e.to_string()))?;
-        append_batch(&batch, &mut groups, &mut seen).map_err(bad)?;
+    for batch in &batches {
+        append_batch(batch, &mut groups, &mut seen).map_err(bad)?;
     }
     seen.close(&mut groups);
     if groups.is_empty() {
         return Err(bad("no rows".into()));
     }
     Ok(groups)
-}
-
-fn column<'a, T: 'static>(batch: &'a RecordBatch, name: &str) -> Result<&'a T, String> {
-    batch
-        .column_by_name(name)
-        .ok_or_else(|| format!("no column '{name}'"))?
-        .as_any()
-        .downcast_ref::<T>()
-        .ok_or_else(|| format!("column '{name}' has an unexpected type"))
 }
 
 /// Architectures and classes of the trial being read.

@@ -70,7 +70,9 @@ impl Nb201Macro {
                 })
                 .sum()
         };
-        let reduction = |cin: usize, cout: usize| conv_bn(cin, cout, 3) + conv_bn(cout, cout, 3) + (cin * cout) as u64;
+        let reduction = |cin: usize, cout: usize| {
+            conv_bn(cin, cout, 3) + conv_bn(cout, cout, 3) + (cin * cout) as u64
+        };
         let c = self.channels;
         let n = self.cells_per_stage as u64;
         conv_bn(3, c, 3)
@@ -85,7 +87,8 @@ impl Nb201Macro {
     /// average pooling, for one input image (BN and ReLU are not counted).
     pub fn flops(&self, arch: ArchId) -> f64 {
         let ops = ops(arch);
-        let conv = |hw: usize, cin: usize, cout: usize, k: usize| (hw * hw * cin * cout * k * k) as f64;
+        let conv =
+            |hw: usize, cin: usize, cout: usize, k: usize| (hw * hw * cin * cout * k * k) as f64;
         let cell = |hw: usize, c: usize| -> f64 {
             ops.iter()
                 .map(|&op| match op {
@@ -97,7 +100,10 @@ impl Nb201Macro {
                 .sum()
         };
         let reduction = |hw_out: usize, cin: usize, cout: usize| {
-            conv(hw_out, cin, cout, 3) + conv(hw_out, cout, cout, 3) + (hw_out * hw_out * cin * 4) as f64 + conv(hw_out, cin, cout, 1)
+            conv(hw_out, cin, cout, 3)
+                + conv(hw_out, cout, cout, 3)
+                + (hw_out * hw_out * cin * 4) as f64
+                + conv(hw_out, cin, cout, 1)
         };
         let (c, h, n) = (self.channels, self.input_size, self.cells_per_stage as f64);
         conv(h, 3, c, 3)
@@ -273,7 +279,9 @@ impl SearchSpace for Nb201Space {
                         2 => 4,
                         _ => 20,
                     };
-                    let index = path.iter().fold(0, |acc, &e| acc * 4 + (ops[e] as usize - 1));
+                    let index = path
+                        .iter()
+                        .fold(0, |acc, &e| acc * 4 + (ops[e] as usize - 1));
                     out[offset + index] = 1.0;
                 }
                 Some(out)
@@ -376,7 +384,10 @@ mod tests {
         assert_eq!(c10.params(s.id_of_key("333333").unwrap()), 1_531_546);
         let i16 = Nb201Macro::for_task("imagenet16-120").unwrap();
         assert_eq!(i16.params(s.id_of_key("000000").unwrap()), 80_456);
-        assert!(c10.flops(s.id_of_key("333333").unwrap()) > 4.0 * i16.flops(s.id_of_key("333333").unwrap()) * 0.9);
+        assert!(
+            c10.flops(s.id_of_key("333333").unwrap())
+                > 4.0 * i16.flops(s.id_of_key("333333").unwrap()) * 0.9
+        );
     }
 
     #[test]
@@ -394,7 +405,11 @@ mod tests {
         assert_eq!(path[4 + 3], 1.0);
         let g = s.op_graph(arch).unwrap();
         assert_eq!(g.ops, vec![0, 5, 3, 2, 2, 4, 6, 1]);
-        assert!(g.edges.contains(&(1, 5)) && g.edges.contains(&(5, 7)) && !g.edges.iter().any(|e| e.0 == 3 || e.1 == 3));
+        assert!(
+            g.edges.contains(&(1, 5))
+                && g.edges.contains(&(5, 7))
+                && !g.edges.iter().any(|e| e.0 == 3 || e.1 == 3)
+        );
     }
 
     #[test]

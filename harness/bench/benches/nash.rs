@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use datasets::cache::{Cache, default_dir};
 use datasets::{Oracle, SeedPolicy, rng};
 use methods::MethodSpec;
-use nash::protocol::Protocol;
+use nash::protocol::{Protocol, SearchProtocol};
 use nash::runner::{self, RunOptions};
 
 fn cache() -> Cache {
@@ -71,7 +71,7 @@ fn default_spec(name: &str) -> MethodSpec {
     let protocol = format!(
         "name: b\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\nbudget: {{queries: 1}}\nreplicates: 1\nmethods:\n  - {name}: {{}}\n"
     );
-    Protocol::parse("bench", &protocol).unwrap().methods.remove(0)
+    SearchProtocol::parse("bench", &protocol).unwrap().methods.remove(0)
 }
 
 fn whole_protocol(c: &mut Criterion) {
@@ -93,5 +93,42 @@ fn whole_protocol(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, table_queries, cached_load, ask_tell, whole_protocol);
+/// Kendall tau-b on every NB201 architecture: table mean vs parameter count (ties in both).
+fn kendall(c: &mut Criterion) {
+    let task = cache().load("nb201", "cifar10").unwrap();
+    let truth = task.table.means(0).to_vec();
+    let params = task.properties().into_iter().find(|(n, _)| *n == "params").unwrap().1;
+    c.bench_function("kendall tau-b, n = 15,625 (with ties)", |b| {
+        b.iter(|| black_box(reports::rank::kendall_tau_b(&params, &truth).value))
+    });
+}
+
+/// Each estimator's fit on 1,000 labelled NB201 architectures plus scoring 1,000 others.
+fn predictors(c: &mut Criterion) {
+    let task = cache().load("nb201", "cifar10").unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let Protocol::Estimation(protocol) = Protocol::from_file(&root.join("protocols/nb201-predictors.yaml")).unwrap() else {
+        panic!("an estimation protocol");
+    };
+    let properties = task.properties();
+    let ctx = methods::EstimationContext { space: task.space.as_ref(), properties: &properties };
+    let mut order: Vec<u32> = (0..15_625).collect();
+    rng::shuffle(&mut rng::from_seed([5; 32]), &mut order);
+    let (train, eval) = (&order[..1000], &order[1000..2000]);
+    let labels: Vec<f64> = train.iter().map(|&a| task.table.mean(0, a as usize)).collect();
+    let mut group = c.benchmark_group("fit on 1,000 + score 1,000 (nb201/cifar10)");
+    group.sample_size(10);
+    for spec in &protocol.estimators {
+        group.bench_function(spec.id(), |b| {
+            b.iter(|| {
+                let mut e = spec.build(&ctx);
+                e.fit(train, &labels, &mut rng::from_seed([6; 32])).unwrap();
+                black_box(e.score(eval).unwrap())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, table_queries, cached_load, ask_tell, kendall, predictors, whole_protocol);
 criterion_main!(benches);

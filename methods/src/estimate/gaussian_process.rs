@@ -78,16 +78,28 @@ impl Estimator for GaussianProcess<'_> {
         for scale in [0.5, 1.0, 2.0] {
             for noise in [1e-3, 1e-2, 1e-1] {
                 let length = scale * median;
-                let mut k: Vec<f64> = d2.iter().map(|v| (-v / (2.0 * length * length)).exp()).collect();
+                let mut k: Vec<f64> = d2
+                    .iter()
+                    .map(|v| (-v / (2.0 * length * length)).exp())
+                    .collect();
                 for i in 0..n {
                     k[i * n + i] += noise;
                 }
-                let Ok(chol) = Cholesky::new(&k, n) else { continue };
+                let Ok(chol) = Cholesky::new(&k, n) else {
+                    continue;
+                };
                 let alpha = chol.solve(&y);
                 // log p(y | X) = −½ yᵀα − ½ log|K| − n/2 log 2π
                 let evidence = -0.5 * dot(&y, &alpha) - 0.5 * chol.log_det();
                 if best.as_ref().is_none_or(|(e, _)| evidence > *e) {
-                    best = Some((evidence, Model { train: x.clone(), alpha, length }));
+                    best = Some((
+                        evidence,
+                        Model {
+                            train: x.clone(),
+                            alpha,
+                            length,
+                        },
+                    ));
                 }
             }
         }
@@ -101,7 +113,13 @@ impl Estimator for GaussianProcess<'_> {
         let two_l2 = 2.0 * m.length * m.length;
         Ok(features(self.space, archs, self.encoding)
             .iter()
-            .map(|r| m.train.iter().zip(&m.alpha).map(|(t, a)| (-sq_dist(r, t) / two_l2).exp() * a).sum())
+            .map(|r| {
+                m.train
+                    .iter()
+                    .zip(&m.alpha)
+                    .map(|(t, a)| (-sq_dist(r, t) / two_l2).exp() * a)
+                    .sum()
+            })
             .collect())
     }
 }
@@ -114,7 +132,10 @@ mod tests {
 
     #[test]
     fn learns_an_additive_objective() {
-        let spec = EstimatorSpec::GaussianProcess(GaussianProcessParams { id: None, encoding: Encoding::Onehot });
+        let spec = EstimatorSpec::GaussianProcess(GaussianProcessParams {
+            id: None,
+            encoding: Encoding::Onehot,
+        });
         assert!(rank_quality(&spec, 200) > 0.9);
     }
 }

@@ -14,7 +14,9 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_regressor::{DecisionTreeRegressor, DecisionTreeRegressorParameters};
+use smartcore::tree::decision_tree_regressor::{
+    DecisionTreeRegressor, DecisionTreeRegressorParameters,
+};
 
 use super::knn::matrix;
 use super::{EstimationContext, Estimator, default_encoding, features, standardize};
@@ -58,7 +60,10 @@ impl GbdtParams {
             return Err("trees, max_depth and min_samples_leaf must be at least 1".into());
         }
         if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return Err(format!("learning_rate must be in (0, 1], got {}", self.learning_rate));
+            return Err(format!(
+                "learning_rate must be in (0, 1], got {}",
+                self.learning_rate
+            ));
         }
         Ok(())
     }
@@ -107,7 +112,10 @@ impl Estimator for Gbdt<'_> {
         let x = matrix(&features(self.space, archs, self.params.encoding))?;
         let mut total = vec![0.0; archs.len()];
         for tree in &self.trees {
-            for (t, s) in total.iter_mut().zip(tree.predict(&x).map_err(|e| e.to_string())?) {
+            for (t, s) in total
+                .iter_mut()
+                .zip(tree.predict(&x).map_err(|e| e.to_string())?)
+            {
                 *t += self.params.learning_rate * s;
             }
         }

@@ -66,7 +66,8 @@ impl Estimator for Knn<'_> {
     fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
         let x = matrix(&features(self.space, archs, self.encoding))?;
         let params = KNNRegressorParameters::default().with_k(self.k.min(archs.len()));
-        self.model = Some(KNNRegressor::fit(&x, &labels.to_vec(), params).map_err(|e| e.to_string())?);
+        self.model =
+            Some(KNNRegressor::fit(&x, &labels.to_vec(), params).map_err(|e| e.to_string())?);
         Ok(())
     }
 
@@ -85,7 +86,11 @@ mod tests {
 
     #[test]
     fn learns_an_additive_objective() {
-        let spec = EstimatorSpec::Knn(KnnParams { id: None, encoding: Encoding::Onehot, k: 5 });
+        let spec = EstimatorSpec::Knn(KnnParams {
+            id: None,
+            encoding: Encoding::Onehot,
+            k: 5,
+        });
         assert!(rank_quality(&spec, 1000) > 0.6);
         // k is capped at the training-set size: 3 neighbours of 3 give one constant score.
         assert!(rank_quality(&spec, 3).is_nan());

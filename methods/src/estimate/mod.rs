@@ -126,14 +126,14 @@ impl EstimatorSpec {
     /// Checks parameter values and that the space and benchmark provide what the estimator
     /// reads (`properties`: the property names available).
     pub fn validate(&self, space: &dyn SearchSpace, properties: &[&str]) -> Result<(), String> {
-        if let Some(encoding) = self.encoding() {
-            if space.encode(0, encoding).is_none() {
-                return Err(format!(
-                    "encoding '{}' is not defined for the {} space; use onehot",
-                    encoding.name(),
-                    space.name()
-                ));
-            }
+        if let Some(encoding) = self.encoding()
+            && space.encode(0, encoding).is_none()
+        {
+            return Err(format!(
+                "encoding '{}' is not defined for the {} space; use onehot",
+                encoding.name(),
+                space.name()
+            ));
         }
         match self {
             EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_) => {
@@ -176,7 +176,11 @@ fn default_encoding() -> Encoding {
 fn features(space: &dyn SearchSpace, archs: &[ArchId], encoding: Encoding) -> Vec<Vec<f64>> {
     archs
         .iter()
-        .map(|&a| space.encode(a, encoding).expect("encoding validated with the protocol"))
+        .map(|&a| {
+            space
+                .encode(a, encoding)
+                .expect("encoding validated with the protocol")
+        })
         .collect()
 }
 

@@ -11,7 +11,9 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use rand_core::Rng;
 use serde::{Deserialize, Serialize};
-use smartcore::ensemble::random_forest_regressor::{RandomForestRegressor, RandomForestRegressorParameters};
+use smartcore::ensemble::random_forest_regressor::{
+    RandomForestRegressor, RandomForestRegressorParameters,
+};
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::knn::matrix;

@@ -65,7 +65,9 @@ impl Estimator for Ridge<'_> {
         let mut x = features(self.space, archs, self.encoding);
         let d = x[0].len();
         let n = x.len() as f64;
-        let mean: Vec<f64> = (0..d).map(|j| x.iter().map(|r| r[j]).sum::<f64>() / n).collect();
+        let mean: Vec<f64> = (0..d)
+            .map(|j| x.iter().map(|r| r[j]).sum::<f64>() / n)
+            .collect();
         for row in &mut x {
             for (v, m) in row.iter_mut().zip(&mean) {
                 *v -= m;
@@ -88,7 +90,13 @@ impl Estimator for Ridge<'_> {
         let m = check_fitted(&self.model)?;
         Ok(features(self.space, archs, self.encoding)
             .iter()
-            .map(|r| r.iter().zip(&m.mean).zip(&m.weights).map(|((v, mu), w)| (v - mu) * w).sum())
+            .map(|r| {
+                r.iter()
+                    .zip(&m.mean)
+                    .zip(&m.weights)
+                    .map(|((v, mu), w)| (v - mu) * w)
+                    .sum()
+            })
             .collect())
     }
 }
@@ -101,7 +109,11 @@ mod tests {
 
     #[test]
     fn recovers_an_additive_objective() {
-        let spec = EstimatorSpec::Ridge(RidgeParams { id: None, encoding: Encoding::Onehot, alpha: 0.1 });
+        let spec = EstimatorSpec::Ridge(RidgeParams {
+            id: None,
+            encoding: Encoding::Onehot,
+            alpha: 0.1,
+        });
         // 10 samples for 30 features: the dual form still fits.
         assert!(rank_quality(&spec, 10) > 0.3);
         assert!(rank_quality(&spec, 200) > 0.99);

@@ -29,13 +29,20 @@ impl<'a> Tabulated<'a> {
     /// Reads property `name`; the protocol checked that the context has it.
     pub fn new(ctx: &'a EstimationContext<'a>, name: &str) -> Tabulated<'a> {
         Tabulated {
-            values: ctx.property(name).expect("property validated with the protocol"),
+            values: ctx
+                .property(name)
+                .expect("property validated with the protocol"),
         }
     }
 }
 
 impl Estimator for Tabulated<'_> {
-    fn fit(&mut self, _archs: &[ArchId], _labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
+    fn fit(
+        &mut self,
+        _archs: &[ArchId],
+        _labels: &[f64],
+        _rng: &mut TrialRng,
+    ) -> Result<(), String> {
         Ok(())
     }
 

@@ -1,0 +1,277 @@
+//! Estimation runs: every trial `(task, estimator, training size, replicate)` fits an
+//! estimator on labelled architectures (if it learns) and scores a held-out sample, which is
+//! then compared with the table's truth.
+//!
+//! Splits: for each task and replicate, one seeded permutation of the space. Training sets
+//! are its first n architectures (so smaller sets are nested in larger ones, as in White et
+//! al. 2021), the evaluation set its last `evaluation` architectures (or every architecture
+//! after the largest training set, for `evaluation: all`): the same for every estimator and
+//! training size of the replicate, and disjoint from every training set. Training labels are
+//! the train task's objective under the protocol's seed policy (one training seed drawn per
+//! architecture for `sample`); the truth is the evaluated task's seed mean. Correlations are
+//! computed in "higher is better" orientation (a minimized objective is negated).
+
+use std::time::Instant;
+
+use anyhow::Result;
+use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
+use methods::{EstimationContext, EstimatorSpec};
+use reports::manifest::{EstimationInfo, EstimationTaskInfo, Manifest};
+use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
+
+use crate::protocol::{EstimationProtocol, Evaluation};
+use crate::runner::{self, RunOptions};
+use crate::seeding::{trial_key, trial_rngs};
+use crate::sink::ParquetSink;
+use crate::sink::estimates;
+
+/// One trial of the expanded protocol; `train_size` is 0 for estimators that do not learn.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Trial {
+    pub task: usize,
+    pub estimator: usize,
+    pub train_size: usize,
+    pub replicate: u32,
+}
+
+/// One replicate's split of a task's space, with labels and truth.
+pub(crate) struct Split {
+    pub train: Vec<ArchId>,
+    /// Labels of `train`, "higher is better".
+    pub labels: Vec<f64>,
+    pub eval: Vec<ArchId>,
+    /// The evaluated task's seed-mean objective of `eval`, as in the table.
+    pub truth: Vec<f64>,
+}
+
+pub(crate) struct TaskContext {
+    pub loaded: LoadedTask,
+    pub properties: Vec<(&'static str, Vec<f64>)>,
+    pub splits: Vec<Split>,
+}
+
+/// What a trial produced.
+pub(crate) struct Outcome {
+    pub scores: Vec<f64>,
+    pub kendall: Correlation,
+    pub spearman: Correlation,
+    pub pearson: Correlation,
+    pub top_k: Vec<TopK>,
+    pub fit_seconds: f64,
+    pub score_seconds: f64,
+    pub warning: Option<String>,
+}
+
+pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
+    let clock = runner::Clock::start();
+    let common = &protocol.common;
+    let replicates = runner::replicates(common, opts)?;
+    let train_loaded = match &protocol.train_task {
+        Some(t) => Some(runner::load_task(common, cache, t)?),
+        None => None,
+    };
+    let tasks = common
+        .tasks
+        .iter()
+        .map(|t| {
+            let loaded = runner::load_task(common, cache, t)?;
+            let labels_from = train_loaded.as_ref().unwrap_or(&loaded);
+            let splits = (0..replicates)
+                .map(|r| split(protocol, &loaded, labels_from, r))
+                .collect();
+            Ok(TaskContext {
+                properties: loaded.properties(),
+                loaded,
+                splits,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    runner::prepare_output(&opts.out, opts.force)?;
+
+    let mut trials = Vec::new();
+    for task in 0..tasks.len() {
+        for (estimator, spec) in protocol.estimators.iter().enumerate() {
+            let sizes: &[usize] = if spec.learns() {
+                &protocol.train_sizes
+            } else {
+                &[0]
+            };
+            for &train_size in sizes {
+                for replicate in 0..replicates {
+                    trials.push(Trial {
+                        task,
+                        estimator,
+                        train_size,
+                        replicate,
+                    });
+                }
+            }
+        }
+    }
+    let hashes: Vec<String> = protocol
+        .estimators
+        .iter()
+        .map(runner::params_hash)
+        .collect();
+    let mut rows_sink = ParquetSink::create(
+        &opts.out.join("estimates.parquet"),
+        estimates::rows_schema(),
+    )?;
+    let summary_schema = estimates::summary_schema(&protocol.top_k);
+    let mut summary_sink = ParquetSink::create(
+        &opts.out.join("estimates_summary.parquet"),
+        summary_schema.clone(),
+    )?;
+    runner::drive(
+        &trials,
+        opts,
+        |t| run_trial(protocol, &tasks[t.task], t),
+        |chunk, outcomes| {
+            let ctx = estimates::BatchContext {
+                protocol,
+                tasks: &tasks,
+                hashes: &hashes,
+            };
+            rows_sink.write(estimates::rows_batch(&ctx, chunk, &outcomes))?;
+            summary_sink.write(estimates::summary_batch(
+                &ctx,
+                summary_schema.clone(),
+                chunk,
+                &outcomes,
+            ))
+        },
+    )?;
+    let rows = rows_sink.finish()?;
+    summary_sink.finish()?;
+
+    runner::finish(common, replicates, clock, rows, opts, |m| {
+        m.kind = "estimation".into();
+        m.estimation = Some(EstimationInfo {
+            train_task: protocol.train_task.clone(),
+            evaluation: match protocol.evaluation {
+                Evaluation::All => "all".into(),
+                Evaluation::Sample(n) => n.to_string(),
+            },
+            train_sizes: protocol.train_sizes.clone(),
+            top_k: protocol.top_k.clone(),
+            estimators: protocol
+                .estimators
+                .iter()
+                .map(|s| runner::method_info(s.id(), s.name(), s))
+                .collect(),
+            tasks: tasks
+                .iter()
+                .map(|t| EstimationTaskInfo {
+                    task: t.loaded.task.clone(),
+                    space_size: t.loaded.space.size() as u64,
+                    n_eval: t.splits[0].eval.len() as u64,
+                    data: runner::data_source(&t.loaded),
+                })
+                .collect(),
+        });
+    })
+}
+
+/// The split of replicate `r` of `task`, with labels read from `labels_from`.
+fn split(
+    protocol: &EstimationProtocol,
+    task: &LoadedTask,
+    labels_from: &LoadedTask,
+    r: u32,
+) -> Split {
+    let common = &protocol.common;
+    let n = task.space.size();
+    let key = trial_key(
+        common.base_seed,
+        &common.name,
+        &task.task,
+        "split",
+        r as u64,
+    );
+    let (mut perm_rng, mut noise) = trial_rngs(key);
+    let mut order: Vec<ArchId> = (0..n as ArchId).collect();
+    rng::shuffle(&mut perm_rng, &mut order);
+    let largest = protocol.train_sizes.last().copied().unwrap_or(0);
+    let n_eval = match protocol.evaluation {
+        Evaluation::Sample(m) => m,
+        Evaluation::All => n - largest,
+    };
+    let train = order[..largest].to_vec();
+    let eval = order[n - n_eval..].to_vec();
+    let (metric, def) = common.objective;
+    let oracle = Oracle {
+        table: &labels_from.table,
+        objective: metric,
+        test: None,
+        cost: None,
+        cost_scale: 1.0,
+        policy: common.seed_policy,
+    };
+    let labels = train
+        .iter()
+        .map(|&a| def.direction.fitness(oracle.query(a, &mut noise).value))
+        .collect();
+    let truth = eval
+        .iter()
+        .map(|&a| task.table.mean(metric, a as usize))
+        .collect();
+    Split {
+        train,
+        labels,
+        eval,
+        truth,
+    }
+}
+
+fn run_trial(protocol: &EstimationProtocol, task: &TaskContext, trial: &Trial) -> Outcome {
+    let common = &protocol.common;
+    let spec: &EstimatorSpec = &protocol.estimators[trial.estimator];
+    let split = &task.splits[trial.replicate as usize];
+    let label = format!("{}/{}", spec.id(), trial.train_size);
+    let key = trial_key(
+        common.base_seed,
+        &common.name,
+        &task.loaded.task,
+        &label,
+        trial.replicate as u64,
+    );
+    let (mut rng, _) = trial_rngs(key);
+    let ctx = EstimationContext {
+        space: task.loaded.space.as_ref(),
+        properties: &task.properties,
+    };
+    let mut estimator = spec.build(&ctx);
+    let n = trial.train_size;
+    let fit_start = Instant::now();
+    let fitted = estimator.fit(&split.train[..n], &split.labels[..n], &mut rng);
+    let fit_seconds = fit_start.elapsed().as_secs_f64();
+    let score_start = Instant::now();
+    let scored = fitted.and_then(|()| estimator.score(&split.eval));
+    let score_seconds = score_start.elapsed().as_secs_f64();
+    let direction = common.objective.1.direction;
+    let truth: Vec<f64> = split.truth.iter().map(|&v| direction.fitness(v)).collect();
+    let (scores, failure) = match scored {
+        Ok(scores) => (scores, None),
+        Err(e) => (
+            vec![f64::NAN; split.eval.len()],
+            Some(format!("{} failed: {e}", spec.id())),
+        ),
+    };
+    let kendall = kendall_tau_b(&scores, &truth);
+    let warning = failure.or_else(|| kendall.warning.clone());
+    let top = if warning.is_none() {
+        top_k(&scores, &truth, &protocol.top_k)
+    } else {
+        Vec::new()
+    };
+    Outcome {
+        spearman: spearman(&scores, &truth),
+        pearson: pearson(&scores, &truth),
+        kendall,
+        top_k: top,
+        scores,
+        fit_seconds,
+        score_seconds,
+        warning,
+    }
+}

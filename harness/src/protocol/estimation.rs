@@ -1,0 +1,348 @@
+//! Estimation protocols: estimators rank a seeded sample of architectures; learned predictors
+//! are first fitted on training sets of several sizes, disjoint from that sample.
+
+use methods::EstimatorSpec;
+use methods::estimate::ESTIMATOR_NAMES;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::{Common, ProtocolError, RawCommon, Source, check_task, yaml_error};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Kind {
+    Estimation,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EstimationFile {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[allow(dead_code)] // the kind was dispatched on; it must still be spelled right
+    kind: Kind,
+    benchmark: Spanned<String>,
+    tasks: Vec<Spanned<String>>,
+    train_task: Option<Spanned<String>>,
+    objective: Option<Spanned<String>>,
+    seed_policy: Option<Spanned<String>>,
+    evaluation: Spanned<String>,
+    #[serde(default)]
+    train_sizes: Vec<Spanned<i64>>,
+    top_k: Option<Vec<Spanned<i64>>>,
+    replicates: Spanned<i64>,
+    #[serde(default)]
+    base_seed: u64,
+    estimators: Vec<Spanned<EstimatorSpec>>,
+}
+
+/// How many architectures each trial ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evaluation {
+    /// A seeded sample of this many architectures.
+    Sample(usize),
+    /// Every architecture not used for training.
+    All,
+}
+
+/// A validated estimation protocol.
+#[derive(Debug)]
+pub struct EstimationProtocol {
+    pub common: Common,
+    /// Fit on this task's labels and rank every task of `common.tasks` (transfer); `None`:
+    /// each task trains on its own labels.
+    pub train_task: Option<String>,
+    pub evaluation: Evaluation,
+    /// Training-set sizes for learned estimators, ascending.
+    pub train_sizes: Vec<usize>,
+    /// The k of precision@k, best-rank@k and NDCG@k.
+    pub top_k: Vec<usize>,
+    pub estimators: Vec<EstimatorSpec>,
+}
+
+impl EstimationProtocol {
+    pub fn parse(file: &str, text: &str) -> Result<EstimationProtocol, ProtocolError> {
+        let raw: EstimationFile =
+            serde_saphyr::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
+        let src = Source { file };
+        let common = RawCommon {
+            name: &raw.name,
+            description: &raw.description,
+            benchmark: &raw.benchmark,
+            tasks: &raw.tasks,
+            objective: &raw.objective,
+            seed_policy: &raw.seed_policy,
+            replicates: &raw.replicates,
+            base_seed: raw.base_seed,
+        }
+        .validate(&src, text)?;
+        let benchmark = common.benchmark;
+        let space = benchmark.space(&common.tasks[0]);
+        let space_size = space.size();
+
+        let train_task = match &raw.train_task {
+            None => None,
+            Some(t) => {
+                check_task(&src, benchmark, t)?;
+                for task in &common.tasks {
+                    if benchmark.space(task).size() != benchmark.space(&t.value).size() {
+                        return Err(src.fail(
+                            &t.referenced,
+                            format!(
+                                "train_task {} and task {task} have different search spaces",
+                                t.value
+                            ),
+                        ));
+                    }
+                }
+                Some(t.value.clone())
+            }
+        };
+        let mut train_sizes = Vec::new();
+        for s in &raw.train_sizes {
+            let n = src.positive(s, "train_sizes")? as usize;
+            if train_sizes.contains(&n) {
+                return Err(src.fail(&s.referenced, format!("train size {n} is listed twice")));
+            }
+            train_sizes.push(n);
+        }
+        train_sizes.sort_unstable();
+
+        if raw.estimators.is_empty() {
+            return Err(src.fail(
+                &raw.name.referenced,
+                format!(
+                    "estimators must list at least one estimator; valid: {}",
+                    ESTIMATOR_NAMES.join(", ")
+                ),
+            ));
+        }
+        let properties = benchmark.property_names();
+        let mut estimators: Vec<EstimatorSpec> = Vec::new();
+        for e in &raw.estimators {
+            if let Err(message) = e.value.validate(space.as_ref(), &properties) {
+                return Err(src.fail(&e.referenced, format!("{}: {message}", e.value.name())));
+            }
+            if estimators.iter().any(|x| x.id() == e.value.id()) {
+                return Err(src.fail(
+                    &e.referenced,
+                    format!(
+                        "estimator id '{}' is used twice; give one of them an `id:`",
+                        e.value.id()
+                    ),
+                ));
+            }
+            if e.value.learns() && train_sizes.is_empty() {
+                return Err(src.fail(
+                    &e.referenced,
+                    format!(
+                        "{} learns from labelled architectures: list train_sizes",
+                        e.value.id()
+                    ),
+                ));
+            }
+            estimators.push(e.value.clone());
+        }
+
+        // The smallest space among the tasks bounds the split.
+        let smallest = common
+            .tasks
+            .iter()
+            .map(|t| benchmark.space(t).size())
+            .min()
+            .unwrap_or(space_size);
+        let largest_train = train_sizes.last().copied().unwrap_or(0);
+        let evaluation = match raw.evaluation.value.trim() {
+            "all" => Evaluation::All,
+            n => {
+                match n.parse::<usize>() {
+                    Ok(n) if n >= 2 => Evaluation::Sample(n),
+                    _ => {
+                        return Err(src.fail(
+                        &raw.evaluation.referenced,
+                        format!("evaluation must be `all` or a number of architectures ≥ 2, got '{n}'"),
+                    ));
+                    }
+                }
+            }
+        };
+        let n_eval = match evaluation {
+            Evaluation::All => smallest.saturating_sub(largest_train),
+            Evaluation::Sample(n) => n,
+        };
+        if largest_train + n_eval > smallest {
+            let at = raw
+                .train_sizes
+                .last()
+                .map_or(&raw.evaluation.referenced, |s| &s.referenced);
+            return Err(src.fail(
+                at,
+                format!(
+                    "training size {largest_train} plus {n_eval} evaluated architectures exceed the \
+                     space ({smallest} architectures); training and evaluation sets are disjoint"
+                ),
+            ));
+        }
+        if n_eval < 2 {
+            return Err(src.fail(
+                &raw.evaluation.referenced,
+                "fewer than 2 architectures left to evaluate",
+            ));
+        }
+
+        let mut top_k = Vec::new();
+        let defaults = [10, 50, 100].map(|k| (k, None));
+        let given: Vec<(i64, Option<&Spanned<i64>>)> = match &raw.top_k {
+            Some(list) => list.iter().map(|k| (k.value, Some(k))).collect(),
+            None => defaults.iter().map(|&(k, s)| (k, s)).collect(),
+        };
+        for (k, spanned) in given {
+            let at = spanned.map_or(&raw.evaluation.referenced, |s| &s.referenced);
+            let k = usize::try_from(k).ok().filter(|&k| k > 0).ok_or_else(|| {
+                src.fail(
+                    at,
+                    format!("top_k values must be positive integers, got {k}"),
+                )
+            })?;
+            if k > n_eval {
+                if spanned.is_none() {
+                    continue; // defaults larger than the evaluation set are dropped
+                }
+                return Err(src.fail(
+                    at,
+                    format!("k = {k} is larger than the {n_eval} evaluated architectures"),
+                ));
+            }
+            if !top_k.contains(&k) {
+                top_k.push(k);
+            }
+        }
+
+        Ok(EstimationProtocol {
+            common,
+            train_task,
+            evaluation,
+            train_sizes,
+            top_k,
+            estimators,
+        })
+    }
+
+    /// Architectures ranked per trial on a space of `space_size`.
+    pub fn n_eval(&self, space_size: usize) -> usize {
+        match self.evaluation {
+            Evaluation::Sample(n) => n,
+            Evaluation::All => space_size - self.train_sizes.last().copied().unwrap_or(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "\
+name: e
+kind: estimation
+benchmark: nb201
+tasks: [cifar10, cifar100]
+evaluation: 500
+train_sizes: [20, 10, 100]
+replicates: 2
+estimators:
+  - params: {}
+  - ridge: { alpha: 0.5 }
+";
+
+    fn error(text: &str) -> String {
+        EstimationProtocol::parse("e.yaml", text)
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn parses_a_good_protocol() {
+        let p = EstimationProtocol::parse("e.yaml", GOOD).unwrap();
+        assert_eq!(p.train_sizes, vec![10, 20, 100]);
+        assert_eq!(p.evaluation, Evaluation::Sample(500));
+        assert_eq!(p.top_k, vec![10, 50, 100]);
+        assert!(!p.estimators[0].learns() && p.estimators[1].learns());
+        let all = EstimationProtocol::parse(
+            "e.yaml",
+            &GOOD.replace("evaluation: 500", "evaluation: all"),
+        )
+        .unwrap();
+        assert_eq!(all.n_eval(15_625), 15_525);
+    }
+
+    #[test]
+    fn training_larger_than_the_space() {
+        let e = error(&GOOD.replace("[20, 10, 100]", "[20, 10, 15200]"));
+        assert!(
+            e.starts_with("e.yaml:6:") && e.contains("exceed the space"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn n_eval_too_small_for_k() {
+        let e = error(&format!("{GOOD}top_k: [5, 1000]\n"));
+        assert!(
+            e.starts_with("e.yaml:11:") && e.contains("larger than the 500"),
+            "{e}"
+        );
+        // Default ks that do not fit are dropped silently.
+        let p =
+            EstimationProtocol::parse("e.yaml", &GOOD.replace("evaluation: 500", "evaluation: 60"))
+                .unwrap();
+        assert_eq!(p.top_k, vec![10, 50]);
+    }
+
+    #[test]
+    fn unknown_estimator_and_encoding() {
+        let e = error(&GOOD.replace("ridge:", "ridje:"));
+        assert!(
+            e.starts_with("e.yaml:10:") && e.contains("gaussian_process"),
+            "{e}"
+        );
+        let e = error(&GOOD.replace("alpha: 0.5", "encoding: paths"));
+        assert!(e.starts_with("e.yaml:10:") && e.contains("paths"), "{e}");
+        let graph = GOOD
+            .replace("nb201", "nbgraph")
+            .replace("cifar10, cifar100", "cora")
+            .replace("alpha: 0.5", "encoding: path");
+        let e = error(&graph);
+        assert!(
+            e.contains("'path' is not defined for the nbgraph space"),
+            "{e}"
+        );
+        let e = error(
+            &GOOD
+                .replace("params", "flops")
+                .replace("nb201", "nbgraph")
+                .replace("cifar10, cifar100", "cora"),
+        );
+        assert!(e.contains("no 'flops'"), "{e}");
+    }
+
+    #[test]
+    fn learners_need_train_sizes() {
+        let e = error(&GOOD.replace("train_sizes: [20, 10, 100]\n", ""));
+        assert!(e.contains("list train_sizes"), "{e}");
+    }
+
+    #[test]
+    fn transfer_needs_the_same_space() {
+        let p =
+            EstimationProtocol::parse("e.yaml", &format!("{GOOD}train_task: cifar10\n")).unwrap();
+        assert_eq!(p.train_task.as_deref(), Some("cifar10"));
+        let graph = GOOD
+            .replace("nb201", "nbgraph")
+            .replace("cifar10, cifar100", "cora, proteins")
+            .replace("500", "100")
+            .replace("params", "latency");
+        let e = error(&format!("{graph}train_task: arxiv\n"));
+        assert!(e.contains("different search spaces"), "{e}");
+    }
+}

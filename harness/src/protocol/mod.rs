@@ -1,0 +1,301 @@
+//! Protocols: YAML files parsed into typed structs (unknown keys rejected), validated against
+//! the catalog, each error pointing at the file, line and column it is about.
+//!
+//! Two kinds share the head of the file (`name`, `kind`, `benchmark`, `tasks`, `objective`,
+//! `seed_policy`, `replicates`, `base_seed`): `search` protocols run search methods under a
+//! budget, `estimation` protocols rank architectures with estimators.
+
+mod estimation;
+mod search;
+
+pub use estimation::{EstimationProtocol, Evaluation};
+pub use search::{Budget, SearchProtocol};
+
+use std::fmt;
+use std::path::Path;
+
+use datasets::SeedPolicy;
+use datasets::catalog::{self, BenchmarkDef, MetricDef};
+use serde::Deserialize;
+use serde_saphyr::{Location, Spanned};
+
+use crate::seeding::sha256_hex;
+
+/// A protocol error: where in which file, and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtocolError {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+/// A place in the protocol file, kept for checks that can only run once data is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+impl Place {
+    pub fn error(&self, message: impl Into<String>) -> ProtocolError {
+        ProtocolError {
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            message: message.into(),
+        }
+    }
+}
+
+/// Builds located errors for one file.
+struct Source<'a> {
+    file: &'a str,
+}
+
+impl Source<'_> {
+    fn at(&self, loc: &Location) -> Place {
+        Place {
+            file: self.file.to_string(),
+            line: loc.line(),
+            column: loc.column(),
+        }
+    }
+
+    fn fail(&self, loc: &Location, message: impl Into<String>) -> ProtocolError {
+        self.at(loc).error(message)
+    }
+
+    /// A positive integer that fits `u32`, or an error naming `key`.
+    fn positive(&self, value: &Spanned<i64>, key: &str) -> Result<u32, ProtocolError> {
+        match u32::try_from(value.value) {
+            Ok(v) if v > 0 => Ok(v),
+            _ => Err(self.fail(
+                &value.referenced,
+                format!("{key} must be a positive integer, got {}", value.value),
+            )),
+        }
+    }
+}
+
+/// The fields every protocol kind has, validated.
+#[derive(Debug)]
+pub struct Common {
+    pub name: String,
+    pub description: Option<String>,
+    /// The file's text, exactly as read; its sha256 names the run.
+    pub text: String,
+    pub sha256: String,
+    pub benchmark: &'static BenchmarkDef,
+    pub tasks: Vec<String>,
+    pub objective: (usize, &'static MetricDef),
+    pub seed_policy: SeedPolicy,
+    pub seed_policy_at: Place,
+    pub replicates: u32,
+    pub base_seed: u64,
+}
+
+/// The head fields as read, before validation.
+struct RawCommon<'a> {
+    name: &'a Spanned<String>,
+    description: &'a Option<String>,
+    benchmark: &'a Spanned<String>,
+    tasks: &'a [Spanned<String>],
+    objective: &'a Option<Spanned<String>>,
+    seed_policy: &'a Option<Spanned<String>>,
+    replicates: &'a Spanned<i64>,
+    base_seed: u64,
+}
+
+impl RawCommon<'_> {
+    fn validate(&self, src: &Source, text: &str) -> Result<Common, ProtocolError> {
+        if self.name.value.trim().is_empty() {
+            return Err(src.fail(&self.name.referenced, "name must not be empty"));
+        }
+        let benchmark = catalog::benchmark(&self.benchmark.value)
+            .map_err(|e| src.fail(&self.benchmark.referenced, e.to_string()))?;
+        if self.tasks.is_empty() {
+            return Err(src.fail(
+                &self.benchmark.referenced,
+                "tasks must list at least one task",
+            ));
+        }
+        let mut tasks: Vec<String> = Vec::new();
+        for task in self.tasks {
+            check_task(src, benchmark, task)?;
+            if tasks.contains(&task.value) {
+                return Err(src.fail(
+                    &task.referenced,
+                    format!("task '{}' is listed twice", task.value),
+                ));
+            }
+            tasks.push(task.value.clone());
+        }
+        let objective = match self.objective {
+            None => benchmark
+                .metric(benchmark.objective)
+                .expect("catalog objective exists"),
+            Some(o) => benchmark
+                .metric(&o.value)
+                .map_err(|e| src.fail(&o.referenced, format!("objective: {e}")))?,
+        };
+        let (seed_policy, seed_policy_at) = match self.seed_policy {
+            None => (SeedPolicy::Sample, src.at(&self.name.referenced)),
+            Some(s) => (
+                parse_seed_policy(&s.value, benchmark).map_err(|m| src.fail(&s.referenced, m))?,
+                src.at(&s.referenced),
+            ),
+        };
+        Ok(Common {
+            name: self.name.value.clone(),
+            description: self.description.clone(),
+            text: text.to_string(),
+            sha256: sha256_hex(text.as_bytes()),
+            benchmark,
+            tasks,
+            objective,
+            seed_policy,
+            seed_policy_at,
+            replicates: src.positive(self.replicates, "replicates")?,
+            base_seed: self.base_seed,
+        })
+    }
+}
+
+fn check_task(
+    src: &Source,
+    benchmark: &BenchmarkDef,
+    task: &Spanned<String>,
+) -> Result<(), ProtocolError> {
+    benchmark.task(&task.value).map(|_| ()).map_err(|e| {
+        src.fail(
+            &task.referenced,
+            format!("{e} (benchmark {})", benchmark.name),
+        )
+    })
+}
+
+fn parse_seed_policy(text: &str, benchmark: &BenchmarkDef) -> Result<SeedPolicy, String> {
+    match text {
+        "mean" => Ok(SeedPolicy::Mean),
+        "sample" => Ok(SeedPolicy::Sample),
+        other => {
+            let k = other
+                .strip_prefix("fixed:")
+                .and_then(|k| k.trim().parse::<u8>().ok())
+                .ok_or_else(|| {
+                    format!("seed_policy must be mean, sample or fixed:K, got '{other}'")
+                })?;
+            if k as usize >= benchmark.max_seeds {
+                return Err(format!(
+                    "seed_policy fixed:{k}: {} has at most {} training seeds (0 to {})",
+                    benchmark.name,
+                    benchmark.max_seeds,
+                    benchmark.max_seeds - 1
+                ));
+            }
+            Ok(SeedPolicy::Fixed(k))
+        }
+    }
+}
+
+/// A protocol of either kind.
+#[derive(Debug)]
+pub enum Protocol {
+    Search(SearchProtocol),
+    Estimation(EstimationProtocol),
+}
+
+impl Protocol {
+    pub fn from_file(path: &Path) -> Result<Protocol, ProtocolError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ProtocolError {
+            file: file.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read: {e}"),
+        })?;
+        Protocol::parse(&file, &text)
+    }
+
+    /// Reads `kind`, then parses the whole file as that kind; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Protocol, ProtocolError> {
+        #[derive(Deserialize)]
+        struct Head {
+            kind: Spanned<String>,
+        }
+        let head: Head = serde_saphyr::from_str(text).map_err(|e| yaml_error(file, text, &e))?;
+        match head.kind.value.as_str() {
+            "search" => SearchProtocol::parse(file, text).map(Protocol::Search),
+            "estimation" => EstimationProtocol::parse(file, text).map(Protocol::Estimation),
+            other => Err(Source { file }.fail(
+                &head.kind.referenced,
+                format!("unknown kind '{other}'; valid: search, estimation"),
+            )),
+        }
+    }
+
+    pub fn common(&self) -> &Common {
+        match self {
+            Protocol::Search(p) => &p.common,
+            Protocol::Estimation(p) => &p.common,
+        }
+    }
+}
+
+/// One line: `file:line:column: message (at `source text`)`, without serde-saphyr's source
+/// snippet or its repeated position.
+fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError {
+    let bare = e.without_snippet();
+    let (line, column) = bare
+        .location()
+        .or_else(|| e.location())
+        .map_or((0, 0), |l| (l.line(), l.column()));
+    let rendered = bare.to_string();
+    let mut message = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(at) = message.rfind(" at line ") {
+        message.truncate(at);
+    }
+    // Name the key (or list item) the error is on, from the source line itself (or the last
+    // non-empty line before it, for errors reported at the end of a block).
+    let lines: Vec<&str> = text.lines().collect();
+    let source = lines[..(line as usize).min(lines.len())]
+        .iter()
+        .rev()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .find(|l| !l.is_empty());
+    if let Some(source) = source {
+        message.push_str(&format!(" (at `{source}`)"));
+        if message.starts_with("expected mapping") && !source.contains(':') {
+            message.push_str(&format!("; write `{source}: {{}}`"));
+        }
+    }
+    ProtocolError {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+    }
+}

@@ -1,0 +1,224 @@
+//! Search runs: every trial `(task, method, replicate)` lets a method ask for architectures
+//! and tells it the table's answer until the budget is spent.
+
+use anyhow::Result;
+use datasets::{ArchId, Cache, LoadedTask, Oracle};
+use methods::MethodSpec;
+use reports::manifest::{Manifest, SampledArch, SearchInfo, TaskInfo};
+
+use crate::protocol::{Budget, SearchProtocol};
+use crate::runner::{self, RunOptions};
+use crate::seeding::{trial_key, trial_rngs};
+use crate::sink::ParquetSink;
+use crate::sink::trials::{self, Row, TrialRows};
+
+/// One trial of the expanded protocol.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Trial {
+    pub task: usize,
+    pub method: usize,
+    pub replicate: u32,
+}
+
+/// What one task's trials share.
+pub(crate) struct TaskContext {
+    pub loaded: LoadedTask,
+    test: Option<usize>,
+    cost: Option<usize>,
+}
+
+pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
+    let clock = runner::Clock::start();
+    let common = &protocol.common;
+    let replicates = runner::replicates(common, opts)?;
+    // Everything that can fail on input is checked before the output directory is touched.
+    let def = common.benchmark;
+    let test = def
+        .test_metric
+        .map(|m| def.metric(m).expect("catalog metric").0);
+    let cost = def
+        .cost_metric
+        .map(|m| def.metric(m).expect("catalog metric").0);
+    let tasks = common
+        .tasks
+        .iter()
+        .map(|t| {
+            Ok(TaskContext {
+                loaded: runner::load_task(common, cache, t)?,
+                test,
+                cost,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    runner::prepare_output(&opts.out, opts.force)?;
+
+    let trials: Vec<Trial> = (0..tasks.len())
+        .flat_map(|task| {
+            (0..protocol.methods.len()).flat_map(move |method| {
+                (0..replicates).map(move |replicate| Trial {
+                    task,
+                    method,
+                    replicate,
+                })
+            })
+        })
+        .collect();
+    let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
+    let mut sink = ParquetSink::create(&opts.out.join("trials.parquet"), trials::schema())?;
+    runner::drive(
+        &trials,
+        opts,
+        |t| {
+            run_trial(
+                protocol,
+                &tasks[t.task],
+                &protocol.methods[t.method],
+                t.replicate,
+            )
+        },
+        |chunk, rows| sink.write(trials::batch(protocol, &tasks, &hashes, chunk, &rows)),
+    )?;
+    let rows = sink.finish()?;
+
+    runner::finish(common, replicates, clock, rows, opts, |m| {
+        m.kind = "search".into();
+        m.search = Some(SearchInfo {
+            test_metric: def.test_metric.map(str::to_string),
+            budget_kind: match protocol.budget {
+                Budget::Queries(_) => "queries",
+                Budget::SimulatedSeconds(_) => "simulated_seconds",
+            }
+            .to_string(),
+            budget: match protocol.budget {
+                Budget::Queries(n) => n as f64,
+                Budget::SimulatedSeconds(t) => t,
+            },
+            cost_scale: protocol.cost_scale,
+            random_baseline: protocol.random_baseline,
+            methods: protocol
+                .methods
+                .iter()
+                .map(|s| runner::method_info(s.id(), s.name(), s))
+                .collect(),
+            tasks: tasks.iter().map(|t| task_info(protocol, t)).collect(),
+        });
+    })
+}
+
+/// Runs one trial: the method asks, the table answers, until the budget is spent.
+fn run_trial(
+    protocol: &SearchProtocol,
+    task: &TaskContext,
+    method: &MethodSpec,
+    replicate: u32,
+) -> TrialRows {
+    let common = &protocol.common;
+    let key = trial_key(
+        common.base_seed,
+        &common.name,
+        &task.loaded.task,
+        method.id(),
+        replicate as u64,
+    );
+    let (mut rng, mut noise) = trial_rngs(key);
+    let oracle = Oracle {
+        table: &task.loaded.table,
+        objective: common.objective.0,
+        test: task.test,
+        cost: task.cost,
+        cost_scale: protocol.cost_scale,
+        policy: common.seed_policy,
+    };
+    let direction = common.objective.1.direction;
+    let mut searcher = method.build(task.loaded.space.as_ref());
+    let mut rows = TrialRows::with_capacity(match protocol.budget {
+        Budget::Queries(n) => n as usize,
+        Budget::SimulatedSeconds(_) => 256,
+    });
+    let mut spent = 0.0;
+    let mut incumbent: Option<(ArchId, f64, Option<f64>)> = None;
+    loop {
+        let done = match protocol.budget {
+            Budget::Queries(n) => rows.len() as u64 >= n,
+            Budget::SimulatedSeconds(t) => spent >= t,
+        };
+        if done {
+            break;
+        }
+        let arch = searcher.ask(&mut rng);
+        let obs = oracle.query(arch, &mut noise);
+        let fitness = direction.fitness(obs.value);
+        searcher.tell(arch, fitness);
+        spent += obs.cost.unwrap_or(0.0);
+        if incumbent.is_none_or(|(_, f, _)| fitness > f) {
+            incumbent = Some((arch, fitness, obs.test));
+        }
+        let (inc_arch, inc_fitness, inc_test) = incumbent.expect("set above");
+        rows.push(Row {
+            arch,
+            seed: obs.seed,
+            value: obs.value,
+            test: obs.test,
+            cost: obs.cost,
+            cumulative_cost: obs.cost.map(|_| spent),
+            incumbent_arch: inc_arch,
+            incumbent_value: direction.fitness(inc_fitness),
+            incumbent_test: inc_test,
+            incumbent_mean: task
+                .loaded
+                .table
+                .mean(common.objective.0, inc_arch as usize),
+        });
+    }
+    rows
+}
+
+/// The task's reference figures: the exact space mean, the best architecture, and the
+/// seeded random sample of `random_baseline` architectures.
+fn task_info(protocol: &SearchProtocol, task: &TaskContext) -> TaskInfo {
+    let common = &protocol.common;
+    let loaded = &task.loaded;
+    let space = loaded.space.as_ref();
+    let (metric, def) = common.objective;
+    let means = loaded.table.means(metric);
+    let space_mean = means.iter().sum::<f64>() / means.len() as f64;
+    let best = (0..means.len())
+        .max_by(|&a, &b| {
+            def.direction
+                .fitness(means[a])
+                .total_cmp(&def.direction.fitness(means[b]))
+                .then(b.cmp(&a))
+        })
+        .expect("tables are not empty");
+    let key = trial_key(
+        common.base_seed,
+        &common.name,
+        &loaded.task,
+        "random-baseline",
+        0,
+    );
+    let (mut rng, _) = trial_rngs(key);
+    let random_sample = (0..protocol.random_baseline)
+        .map(|_| {
+            let arch = space.sample(&mut rng);
+            SampledArch {
+                arch_id: arch,
+                arch: space.describe(arch),
+                value: means[arch as usize],
+            }
+        })
+        .collect();
+    let unique = (0..space.size() as ArchId)
+        .filter(|&a| space.canonical(a) == a)
+        .count() as u64;
+    TaskInfo {
+        task: loaded.task.clone(),
+        space_size: space.size() as u64,
+        unique_cells: (unique != space.size() as u64).then_some(unique),
+        space_mean,
+        space_best: means[best],
+        space_best_arch: space.describe(best as ArchId),
+        random_sample,
+        data: runner::data_source(loaded),
+    }
+}
