@@ -3,9 +3,10 @@
 //! (NeurIPS 2021).
 //!
 //! Variant: features centred on the training mean, labels standardized, an intercept left
-//! unpenalised, weights from the dual form `w = Xᵀ (X Xᵀ + α I)⁻¹ y`, which is exact for
-//! any number of samples (smartcore's ridge refuses fewer samples than features, which
-//! NAS training sets of 10–20 architectures always have, hence this implementation).
+//! unpenalised; weights from the primal normal equations `w = (XᵀX + α I)⁻¹ Xᵀy` when there
+//! are at least as many samples as features, else from the equivalent dual form
+//! `w = Xᵀ (X Xᵀ + α I)⁻¹ y`. (smartcore's ridge refuses fewer samples than features, which
+//! NAS training sets of 10–20 architectures always have, hence this implementation.)
 
 use datasets::rng::TrialRng;
 use datasets::space::Encoding;
@@ -60,6 +61,33 @@ pub struct Ridge<'a> {
     model: Option<Model>,
 }
 
+/// Ridge weights of centred features `x` and labels `y`, by the dual (n × n) or the primal
+/// (d × d) normal equations; both give the same weights.
+fn solve(x: &[Vec<f64>], y: &[f64], alpha: f64, dual: bool) -> Result<Vec<f64>, String> {
+    let d = x[0].len();
+    if dual {
+        // w = Xᵀ (XXᵀ + αI)⁻¹ y
+        let n = x.len();
+        let mut k = gram(x, dot);
+        for i in 0..n {
+            k[i * n + i] += alpha;
+        }
+        let a = Cholesky::new(&k, n)?.solve(y);
+        Ok((0..d)
+            .map(|j| x.iter().zip(&a).map(|(r, a)| r[j] * a).sum())
+            .collect())
+    } else {
+        // (XᵀX + αI) w = Xᵀy
+        let columns: Vec<Vec<f64>> = (0..d).map(|j| x.iter().map(|r| r[j]).collect()).collect();
+        let mut a = gram(&columns, dot);
+        for j in 0..d {
+            a[j * d + j] += alpha;
+        }
+        let xty: Vec<f64> = columns.iter().map(|c| dot(c, y)).collect();
+        Ok(Cholesky::new(&a, d)?.solve(&xty))
+    }
+}
+
 impl Estimator for Ridge<'_> {
     fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
         let mut x = features(self.space, archs, self.encoding);
@@ -73,15 +101,7 @@ impl Estimator for Ridge<'_> {
                 *v -= m;
             }
         }
-        let y = standardize(labels);
-        let mut k = gram(&x, dot);
-        for i in 0..x.len() {
-            k[i * x.len() + i] += self.alpha;
-        }
-        let dual = Cholesky::new(&k, x.len())?.solve(&y);
-        let weights = (0..d)
-            .map(|j| x.iter().zip(&dual).map(|(r, a)| r[j] * a).sum())
-            .collect();
+        let weights = solve(&x, &standardize(labels), self.alpha, x.len() < d)?;
         self.model = Some(Model { mean, weights });
         Ok(())
     }
@@ -114,8 +134,21 @@ mod tests {
             encoding: Encoding::Onehot,
             alpha: 0.1,
         });
-        // 10 samples for 30 features: the dual form still fits.
+        // 10 samples for 30 features (dual form), 200 samples (primal form).
         assert!(rank_quality(&spec, 10) > 0.3);
         assert!(rank_quality(&spec, 200) > 0.99);
+    }
+
+    #[test]
+    fn primal_and_dual_forms_agree() {
+        let x: Vec<Vec<f64>> = (0..12)
+            .map(|i| (0..5).map(|j| ((i * 7 + j * 3) % 5) as f64 - 2.0).collect())
+            .collect();
+        let y: Vec<f64> = (0..12).map(|i| (i as f64).sin()).collect();
+        let primal = solve(&x, &y, 0.7, false).unwrap();
+        let dual = solve(&x, &y, 0.7, true).unwrap();
+        for (p, d) in primal.iter().zip(&dual) {
+            assert!((p - d).abs() < 1e-9, "{primal:?} vs {dual:?}");
+        }
     }
 }
