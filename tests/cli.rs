@@ -383,6 +383,128 @@ fn bad_estimation_protocols() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+const PROXIES: &str = "\
+name: cli-proxies
+kind: estimation
+benchmark: nb201
+tasks: [cifar10]
+seed_policy: mean
+evaluation: 3
+top_k: [1]
+replicates: 1
+proxy_batch: 4
+estimators:
+  - params: {}
+  - synflow: {}
+  - snip: {}
+  - l2_norm: {}
+";
+
+#[test]
+fn zero_cost_proxies_score_real_networks() {
+    let dir = scratch("proxies");
+    let protocol = write(&dir, "p.yaml", PROXIES);
+    let fixture = repo("datasets/tests/fixtures/cifar10_fixture.bin");
+    let run = dir.join("run");
+    let images = format!("cifar10:{fixture}");
+    let out = nash(&[
+        "run",
+        &protocol,
+        "--out",
+        run.to_str().unwrap(),
+        "--images",
+        &images,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        manifest["estimation"]["proxy_images"]
+            .as_str()
+            .unwrap()
+            .contains("CIFAR-10")
+    );
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(
+        report.contains("| synflow | all-ones (data-free) |"),
+        "{report}"
+    );
+    assert!(report.contains("| snip | CIFAR-10"), "{report}");
+    // A batch larger than the images, a missing file, and a file of the wrong format.
+    let big = write(
+        &dir,
+        "big.yaml",
+        &PROXIES.replace("proxy_batch: 4", "proxy_batch: 100"),
+    );
+    let err = fails(
+        &[
+            "run",
+            &big,
+            "--out",
+            dir.join("o1").to_str().unwrap(),
+            "--images",
+            &images,
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("70 images, fewer than the batch of 100"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "run",
+            &protocol,
+            "--out",
+            dir.join("o2").to_str().unwrap(),
+            "--images",
+            "cifar10:/nonexistent.bin",
+        ],
+        &[],
+    );
+    assert!(err.contains("/nonexistent.bin"), "{err}");
+    let err = fails(
+        &[
+            "run",
+            &protocol,
+            "--out",
+            dir.join("o3").to_str().unwrap(),
+            "--images",
+            &format!("cifar10:{}", repo("README.md")),
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("not a whole number of CIFAR-10 records"),
+        "{err}"
+    );
+    let err = fails(
+        &[
+            "run",
+            &protocol,
+            "--out",
+            dir.join("o4").to_str().unwrap(),
+            "--images",
+            "imagenet",
+        ],
+        &[],
+    );
+    assert!(
+        err.contains("--images") && err.contains("cifar10:PATH"),
+        "{err}"
+    );
+    let unknown = write(&dir, "u.yaml", &PROXIES.replace("synflow", "synflows"));
+    let err = fails(
+        &["run", &unknown, "--out", dir.join("o5").to_str().unwrap()],
+        &[],
+    );
+    assert!(
+        err.contains("synflows") && err.contains("gradsign"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn help_and_list() {
     let out = nash(&["--help"]);

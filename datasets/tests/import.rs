@@ -331,3 +331,47 @@ fn analytic_parameter_counts_equal_the_table() {
         );
     }
 }
+
+#[test]
+fn cifar10_binary_fixture() {
+    use datasets::images::{ImageSource, load};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cifar10_fixture.bin");
+    let source = ImageSource::Cifar10(path.clone());
+    let batch = load(
+        &source,
+        Path::new("/nonexistent"),
+        64,
+        &mut datasets::rng::from_seed([0; 32]),
+    )
+    .unwrap();
+    assert_eq!(batch.labels.len(), 64);
+    assert!(batch.labels.iter().all(|&l| l < 10));
+    let e = load(
+        &source,
+        Path::new("/nonexistent"),
+        71,
+        &mut datasets::rng::from_seed([0; 32]),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("70 images, fewer than the batch of 71"),
+        "{e}"
+    );
+    // A file that is not whole records.
+    let cut = std::env::temp_dir().join(format!("nash-cifar-cut-{}.bin", std::process::id()));
+    std::fs::write(&cut, &std::fs::read(&path).unwrap()[..5000]).unwrap();
+    let e = load(
+        &ImageSource::Cifar10(cut.clone()),
+        Path::new("/x"),
+        1,
+        &mut datasets::rng::from_seed([0; 32]),
+    )
+    .unwrap_err();
+    std::fs::remove_file(&cut).unwrap();
+    assert!(
+        e.to_string()
+            .contains("not a whole number of CIFAR-10 records"),
+        "{e}"
+    );
+}

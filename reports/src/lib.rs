@@ -6,6 +6,7 @@ pub mod manifest;
 pub mod markdown;
 mod parquet_io;
 pub mod plot;
+pub mod published;
 pub mod rank;
 pub mod search;
 pub mod stats;

@@ -66,6 +66,15 @@ pub struct EstimationInfo {
     pub top_k: Vec<usize>,
     pub estimators: Vec<MethodInfo>,
     pub tasks: Vec<EstimationTaskInfo>,
+    /// The images the data-dependent zero-cost proxies saw, and the batch size, when the
+    /// protocol has proxies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_images: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_batch: Option<usize>,
+    /// The input each zero-cost proxy saw, by estimator id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proxy_inputs: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

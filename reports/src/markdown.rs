@@ -300,6 +300,60 @@ pub fn render_estimation(
             let _ = writeln!(md, " {:.4} | {:.4} |", c.fit_seconds, c.score_seconds);
         }
         let _ = writeln!(md);
+        let proxies: Vec<&crate::estimation::EstimatorResult> = task
+            .estimators
+            .iter()
+            .filter(|e| {
+                info.proxy_inputs.iter().any(|(id, _)| *id == e.estimator)
+                    || crate::published::proxy_spearman(&p.benchmark, &task.task, &e.estimator)
+                        .is_some()
+            })
+            .collect();
+        if !proxies.is_empty() {
+            let _ = writeln!(
+                md,
+                "Training-free estimators beside published figures ({}):\n",
+                crate::published::PROXIES_SOURCE
+            );
+            let _ = writeln!(
+                md,
+                "| estimator | input | nash \\|Spearman\\| [95% CI] | published | gap |\n|---|---|---|---|---|"
+            );
+            for e in proxies {
+                let Some(c) = e.cells.first() else { continue };
+                let rho = &c.spearman;
+                let input = info
+                    .proxy_inputs
+                    .iter()
+                    .find(|(id, _)| *id == e.estimator)
+                    .map_or("table (no input)", |(_, i)| i.as_str());
+                let published =
+                    crate::published::proxy_spearman(&p.benchmark, &task.task, &e.estimator);
+                let nash = match rho.ci {
+                    Some(ci) if rho.mean < 0.0 => format!(
+                        "{:.3} {}",
+                        -rho.mean,
+                        interval(
+                            &Interval {
+                                low: -ci.high,
+                                high: -ci.low
+                            },
+                            3
+                        )
+                    ),
+                    Some(ci) => format!("{:.3} {}", rho.mean, interval(&ci, 3)),
+                    None => format!("{:.3}", rho.mean.abs()),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {} | {input} | {nash} | {} | {} |",
+                    e.estimator,
+                    published.map_or("–".into(), |v| format!("{v:.3}")),
+                    published.map_or("–".into(), |v| format!("{:+.3}", rho.mean.abs() - v)),
+                );
+            }
+            let _ = writeln!(md);
+        }
         let warnings: Vec<String> = task
             .estimators
             .iter()

@@ -1,6 +1,7 @@
 //! Estimation protocols: estimators rank a seeded sample of architectures; learned predictors
 //! are first fitted on training sets of several sizes, disjoint from that sample.
 
+use datasets::images::ImageSource;
 use methods::EstimatorSpec;
 use methods::estimate::ESTIMATOR_NAMES;
 use serde::Deserialize;
@@ -34,6 +35,10 @@ struct EstimationFile {
     replicates: Spanned<i64>,
     #[serde(default)]
     base_seed: u64,
+    /// Images the zero-cost proxies see: noise, mnist, fashion-mnist or cifar10:PATH.
+    images: Option<Spanned<String>>,
+    /// Images per proxy batch.
+    proxy_batch: Option<Spanned<i64>>,
     estimators: Vec<Spanned<EstimatorSpec>>,
 }
 
@@ -59,6 +64,9 @@ pub struct EstimationProtocol {
     /// The k of precision@k, best-rank@k and NDCG@k.
     pub top_k: Vec<usize>,
     pub estimators: Vec<EstimatorSpec>,
+    /// The images of the data-dependent zero-cost proxies, and how many per batch.
+    pub images: ImageSource,
+    pub proxy_batch: usize,
 }
 
 impl EstimationProtocol {
@@ -219,6 +227,14 @@ impl EstimationProtocol {
             }
         }
 
+        let images = match &raw.images {
+            None => ImageSource::Noise,
+            Some(i) => ImageSource::parse(&i.value).map_err(|m| src.fail(&i.referenced, m))?,
+        };
+        let proxy_batch = match &raw.proxy_batch {
+            None => 64,
+            Some(b) => src.positive(b, "proxy_batch")? as usize,
+        };
         Ok(EstimationProtocol {
             common,
             train_task,
@@ -226,7 +242,17 @@ impl EstimationProtocol {
             train_sizes,
             top_k,
             estimators,
+            images,
+            proxy_batch,
         })
+    }
+
+    /// The zero-cost proxies the estimators read, in protocol order.
+    pub fn proxies(&self) -> Vec<methods::proxy::Proxy> {
+        self.estimators
+            .iter()
+            .filter_map(EstimatorSpec::proxy)
+            .collect()
     }
 
     /// Architectures ranked per trial on a space of `space_size`.

@@ -12,7 +12,7 @@ mod gcn;
 mod knn;
 mod linalg;
 mod mlp;
-mod neural;
+pub(crate) mod neural;
 mod random_forest;
 mod ridge;
 mod tabulated;
@@ -27,6 +27,7 @@ pub use random_forest::RandomForestParams;
 pub use ridge::RidgeParams;
 pub use tabulated::TabulatedParams;
 
+use crate::proxy::Proxy;
 use datasets::rng::TrialRng;
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
@@ -36,15 +37,15 @@ use serde::{Deserialize, Serialize};
 /// properties that are not the objective ("params", "latency", "flops").
 pub struct EstimationContext<'a> {
     pub space: &'a dyn SearchSpace,
-    pub properties: &'a [(&'static str, Vec<f64>)],
+    pub properties: Vec<(&'static str, &'a [f64])>,
 }
 
-impl EstimationContext<'_> {
-    pub fn property(&self, name: &str) -> Option<&[f64]> {
+impl<'a> EstimationContext<'a> {
+    pub fn property(&self, name: &str) -> Option<&'a [f64]> {
         self.properties
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_slice())
+            .map(|(_, v)| *v)
     }
 }
 
@@ -64,6 +65,18 @@ pub enum EstimatorSpec {
     Params(TabulatedParams),
     Latency(TabulatedParams),
     Flops(TabulatedParams),
+    Synflow(TabulatedParams),
+    Snip(TabulatedParams),
+    GradNorm(TabulatedParams),
+    Fisher(TabulatedParams),
+    Grasp(TabulatedParams),
+    JacobCov(TabulatedParams),
+    Nwot(TabulatedParams),
+    EpeNas(TabulatedParams),
+    Zen(TabulatedParams),
+    L2Norm(TabulatedParams),
+    Plain(TabulatedParams),
+    Gradsign(TabulatedParams),
     Ridge(RidgeParams),
     Knn(KnnParams),
     RandomForest(RandomForestParams),
@@ -79,6 +92,18 @@ pub const ESTIMATOR_NAMES: &[&str] = &[
     "params",
     "latency",
     "flops",
+    "synflow",
+    "snip",
+    "grad_norm",
+    "fisher",
+    "grasp",
+    "jacob_cov",
+    "nwot",
+    "epe_nas",
+    "zen",
+    "l2_norm",
+    "plain",
+    "gradsign",
     "ridge",
     "knn",
     "random_forest",
@@ -89,12 +114,46 @@ pub const ESTIMATOR_NAMES: &[&str] = &[
     "bananas",
 ];
 
+/// The estimators that read a per-architecture property: the tabulated ones and the
+/// zero-cost proxies (whose scores the runner computes beforehand).
+macro_rules! tabulated {
+    ($p:pat) => {
+        EstimatorSpec::Params($p)
+            | EstimatorSpec::Latency($p)
+            | EstimatorSpec::Flops($p)
+            | EstimatorSpec::Synflow($p)
+            | EstimatorSpec::Snip($p)
+            | EstimatorSpec::GradNorm($p)
+            | EstimatorSpec::Fisher($p)
+            | EstimatorSpec::Grasp($p)
+            | EstimatorSpec::JacobCov($p)
+            | EstimatorSpec::Nwot($p)
+            | EstimatorSpec::EpeNas($p)
+            | EstimatorSpec::Zen($p)
+            | EstimatorSpec::L2Norm($p)
+            | EstimatorSpec::Plain($p)
+            | EstimatorSpec::Gradsign($p)
+    };
+}
+
 impl EstimatorSpec {
     pub fn name(&self) -> &'static str {
         match self {
             EstimatorSpec::Params(_) => "params",
             EstimatorSpec::Latency(_) => "latency",
             EstimatorSpec::Flops(_) => "flops",
+            EstimatorSpec::Synflow(_) => "synflow",
+            EstimatorSpec::Snip(_) => "snip",
+            EstimatorSpec::GradNorm(_) => "grad_norm",
+            EstimatorSpec::Fisher(_) => "fisher",
+            EstimatorSpec::Grasp(_) => "grasp",
+            EstimatorSpec::JacobCov(_) => "jacob_cov",
+            EstimatorSpec::Nwot(_) => "nwot",
+            EstimatorSpec::EpeNas(_) => "epe_nas",
+            EstimatorSpec::Zen(_) => "zen",
+            EstimatorSpec::L2Norm(_) => "l2_norm",
+            EstimatorSpec::Plain(_) => "plain",
+            EstimatorSpec::Gradsign(_) => "gradsign",
             EstimatorSpec::Ridge(_) => "ridge",
             EstimatorSpec::Knn(_) => "knn",
             EstimatorSpec::RandomForest(_) => "random_forest",
@@ -109,7 +168,7 @@ impl EstimatorSpec {
     /// The id results are recorded under: the `id` parameter, else the estimator's name.
     pub fn id(&self) -> &str {
         let id = match self {
-            EstimatorSpec::Params(p) | EstimatorSpec::Latency(p) | EstimatorSpec::Flops(p) => &p.id,
+            tabulated!(p) => &p.id,
             EstimatorSpec::Ridge(p) => &p.id,
             EstimatorSpec::Knn(p) => &p.id,
             EstimatorSpec::RandomForest(p) => &p.id,
@@ -122,18 +181,20 @@ impl EstimatorSpec {
         id.as_deref().unwrap_or(self.name())
     }
 
+    /// The zero-cost proxy this estimator reads, if it is one.
+    pub fn proxy(&self) -> Option<Proxy> {
+        Proxy::ALL.into_iter().find(|p| p.name() == self.name())
+    }
+
     /// Whether the estimator is fitted on labelled architectures (and so runs once per
     /// training-set size).
     pub fn learns(&self) -> bool {
-        !matches!(
-            self,
-            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_)
-        )
+        !matches!(self, tabulated!(_))
     }
 
     fn encoding(&self) -> Option<Encoding> {
         match self {
-            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_) => None,
+            tabulated!(_) => None,
             EstimatorSpec::Ridge(p) => Some(p.encoding),
             EstimatorSpec::Knn(p) => Some(p.encoding),
             EstimatorSpec::RandomForest(p) => Some(p.encoding),
@@ -158,7 +219,16 @@ impl EstimatorSpec {
             ));
         }
         match self {
-            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_) => {
+            tabulated!(_) if self.proxy().is_some() => {
+                if space.name() != "nb201" {
+                    return Err(format!(
+                        "zero-cost proxies build NB201 networks; the {} space has none",
+                        space.name()
+                    ));
+                }
+                Ok(())
+            }
+            tabulated!(_) => {
                 if !properties.contains(&self.name()) {
                     return Err(format!(
                         "this benchmark has no '{}' for its architectures; available: {}",
@@ -181,9 +251,7 @@ impl EstimatorSpec {
 
     pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Box<dyn Estimator + 'a> {
         match self {
-            EstimatorSpec::Params(_) | EstimatorSpec::Latency(_) | EstimatorSpec::Flops(_) => {
-                Box::new(tabulated::Tabulated::new(ctx, self.name()))
-            }
+            tabulated!(_) => Box::new(tabulated::Tabulated::new(ctx, self.name())),
             EstimatorSpec::Ridge(p) => Box::new(p.build(ctx)),
             EstimatorSpec::Knn(p) => Box::new(p.build(ctx)),
             EstimatorSpec::RandomForest(p) => Box::new(p.build(ctx)),
@@ -250,7 +318,7 @@ pub(crate) mod testing {
         let space = Nb201Space::new();
         let ctx = EstimationContext {
             space: &space,
-            properties: &[],
+            properties: Vec::new(),
         };
         let mut rng = datasets::rng::from_seed([4; 32]);
         let mut archs: Vec<ArchId> = (0..15_625).collect();

@@ -1,0 +1,304 @@
+//! Zero-cost proxies: scores of an architecture computed from its network at initialisation
+//! and one batch, without training (Abdelfattah, Mehrotra, Dudziak & Lane, "Zero-Cost Proxies
+//! for Lightweight NAS", ICLR 2021, and the proxies collected in NAS-Bench-Suite-Zero).
+//!
+//! One file per proxy with its paper and formula. Proxies that need the same pass share it:
+//! `score` builds the network once and runs each pass at most once for all requested proxies.
+//! Every sum "over layers" runs over the convolutions and the classifier, as the reference
+//! implementation (zero-cost-nas `get_layer_metric_array`) does.
+
+mod epe_nas;
+mod fisher;
+mod grad_norm;
+mod gradsign;
+mod grasp;
+mod jacob_cov;
+mod l2_norm;
+pub mod linalg;
+pub mod network;
+mod nwot;
+mod plain;
+mod snip;
+mod synflow;
+mod zen;
+
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Device, Gradients, Int, Tensor, TensorData};
+use datasets::ArchId;
+use datasets::rng::TrialRng;
+use datasets::space::Nb201Macro;
+use serde::{Deserialize, Serialize};
+
+use network::{Init, Network, Pass};
+
+/// The proxies nash computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Proxy {
+    Synflow,
+    Snip,
+    GradNorm,
+    Fisher,
+    Grasp,
+    JacobCov,
+    Nwot,
+    EpeNas,
+    Zen,
+    L2Norm,
+    Plain,
+    Gradsign,
+}
+
+impl Proxy {
+    pub const ALL: [Proxy; 12] = [
+        Proxy::Synflow,
+        Proxy::Snip,
+        Proxy::GradNorm,
+        Proxy::Fisher,
+        Proxy::Grasp,
+        Proxy::JacobCov,
+        Proxy::Nwot,
+        Proxy::EpeNas,
+        Proxy::Zen,
+        Proxy::L2Norm,
+        Proxy::Plain,
+        Proxy::Gradsign,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Proxy::Synflow => "synflow",
+            Proxy::Snip => "snip",
+            Proxy::GradNorm => "grad_norm",
+            Proxy::Fisher => "fisher",
+            Proxy::Grasp => "grasp",
+            Proxy::JacobCov => "jacob_cov",
+            Proxy::Nwot => "nwot",
+            Proxy::EpeNas => "epe_nas",
+            Proxy::Zen => "zen",
+            Proxy::L2Norm => "l2_norm",
+            Proxy::Plain => "plain",
+            Proxy::Gradsign => "gradsign",
+        }
+    }
+
+    /// What the proxy feeds the network: its own data-free input, or the protocol's images.
+    pub fn input(self) -> &'static str {
+        match self {
+            Proxy::Synflow => "all-ones (data-free)",
+            Proxy::Zen => "Gaussian noise (data-free)",
+            Proxy::L2Norm => "none (weights only)",
+            _ => "the protocol's images",
+        }
+    }
+}
+
+/// One batch of images `[n, 3, size, size]` (row-major) with class labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Batch {
+    pub images: Vec<f32>,
+    pub labels: Vec<usize>,
+    pub size: usize,
+}
+
+impl Batch {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    fn tensor(&self, device: &Device) -> Tensor<4> {
+        let n = self.len();
+        Tensor::from_data(
+            TensorData::new(self.images.clone(), [n, 3, self.size, self.size]),
+            device,
+        )
+    }
+
+    /// Sample `i` alone, `[1, 3, size, size]`.
+    fn sample(&self, i: usize, device: &Device) -> Tensor<4> {
+        let per = 3 * self.size * self.size;
+        let data = self.images[i * per..(i + 1) * per].to_vec();
+        Tensor::from_data(TensorData::new(data, [1, 3, self.size, self.size]), device)
+    }
+}
+
+/// Mean cross-entropy of `logits` against `labels`.
+fn cross_entropy(logits: Tensor<2>, labels: &[usize], device: &Device) -> Tensor<1> {
+    let n = labels.len();
+    let idx: Vec<i32> = labels.iter().map(|&l| l as i32).collect();
+    let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [n]), device).reshape([n, 1]);
+    let picked: Tensor<2> = log_softmax(logits, 1).gather(1, idx);
+    picked.mean().neg()
+}
+
+/// A backward pass of the cross-entropy loss on the whole batch, with what the proxies that
+/// share it need.
+struct LossPass {
+    grads: Gradients,
+    relu_inputs: Vec<Tensor<4>>,
+    probed: Vec<(Tensor<4>, Tensor<4>)>,
+}
+
+fn loss_pass(net: &Network, batch: &Batch, keep: Pass) -> LossPass {
+    let device = net.device().clone();
+    let out = net.forward(batch.tensor(&device), keep);
+    let loss = cross_entropy(out.logits, &batch.labels, &device);
+    LossPass {
+        grads: loss.backward(),
+        relu_inputs: out.relu_inputs,
+        probed: out.probed,
+    }
+}
+
+/// The gradient of the summed logits with respect to each input image, `[n][3·size·size]`.
+fn input_jacobian(net: &Network, batch: &Batch) -> Vec<Vec<f64>> {
+    let device = net.device();
+    let x = batch.tensor(device).require_grad();
+    let out = net.forward(x.clone(), Pass::default());
+    let grads = out.logits.sum().backward();
+    let flat = crate::estimate::neural::values(x.grad(&grads).expect("the input takes part"));
+    let per = flat.len() / batch.len();
+    flat.chunks(per).map(<[f64]>::to_vec).collect()
+}
+
+/// Scores `arch` with every proxy in `proxies` (in that order), on the network for `shape`
+/// initialised from `rng`, using `batch` where a proxy needs data.
+pub fn score(
+    arch: ArchId,
+    shape: Nb201Macro,
+    proxies: &[Proxy],
+    batch: &Batch,
+    rng: &mut TrialRng,
+) -> Vec<f64> {
+    let device = crate::estimate::neural::device();
+    let net = Network::new(arch, shape, Init::PyTorch, rng, &device);
+    let needs = |ps: &[Proxy]| proxies.iter().any(|p| ps.contains(p));
+    let loss = needs(&[
+        Proxy::Snip,
+        Proxy::GradNorm,
+        Proxy::Plain,
+        Proxy::Fisher,
+        Proxy::Nwot,
+        Proxy::Grasp,
+    ])
+    .then(|| {
+        let keep = Pass {
+            keep_relu_inputs: proxies.contains(&Proxy::Nwot),
+            probes: proxies.contains(&Proxy::Fisher),
+            ..Pass::default()
+        };
+        loss_pass(&net, batch, keep)
+    });
+    let jacobian = needs(&[Proxy::JacobCov, Proxy::EpeNas]).then(|| input_jacobian(&net, batch));
+    proxies
+        .iter()
+        .map(|&p| {
+            let loss = || loss.as_ref().expect("computed for these proxies");
+            let jacobian = || jacobian.as_ref().expect("computed for these proxies");
+            match p {
+                Proxy::Synflow => synflow::score(&net),
+                Proxy::Snip => snip::score(&net, &loss().grads),
+                Proxy::GradNorm => grad_norm::score(&net, &loss().grads),
+                Proxy::Plain => plain::score(&net, &loss().grads),
+                Proxy::Fisher => fisher::score(&loss().probed, &net, &loss().grads),
+                Proxy::Nwot => nwot::score(&loss().relu_inputs, batch.len()),
+                Proxy::JacobCov => jacob_cov::score(jacobian()),
+                Proxy::EpeNas => epe_nas::score(jacobian(), &batch.labels, shape.classes),
+                Proxy::Grasp => grasp::score(&net, batch, &loss().grads),
+                Proxy::Zen => zen::score(arch, shape, batch.len(), rng),
+                Proxy::L2Norm => l2_norm::score(&net),
+                Proxy::Gradsign => gradsign::score(&net, batch),
+            }
+        })
+        .collect()
+}
+
+/// Σ over layers of `f(weights, gradient)`.
+fn layer_sum(net: &Network, grads: &Gradients, f: impl Fn(&[f64], &[f64]) -> f64) -> f64 {
+    net.weights()
+        .iter()
+        .map(|w| f(&w.values(), &w.grad(grads)))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datasets::space::Nb201Space;
+
+    fn tiny() -> (Nb201Macro, Batch) {
+        let shape = Nb201Macro {
+            channels: 4,
+            cells_per_stage: 1,
+            input_size: 8,
+            classes: 5,
+        };
+        let mut rng = datasets::rng::from_seed([9; 32]);
+        let n = 8;
+        let images = (0..n * 3 * 8 * 8)
+            .map(|_| network::standard_normal(&mut rng) as f32)
+            .collect();
+        let labels = (0..n).map(|i| i % 5).collect();
+        (
+            shape,
+            Batch {
+                images,
+                labels,
+                size: 8,
+            },
+        )
+    }
+
+    #[test]
+    fn every_proxy_is_finite_and_seeded() {
+        let (shape, batch) = tiny();
+        let arch = Nb201Space::id([3, 2, 1, 3, 4, 3]);
+        let run = || {
+            score(
+                arch,
+                shape,
+                &Proxy::ALL,
+                &batch,
+                &mut datasets::rng::from_seed([1; 32]),
+            )
+        };
+        let (a, b) = (run(), run());
+        assert_eq!(a, b, "same generator, same scores");
+        for (p, v) in Proxy::ALL.iter().zip(&a) {
+            assert!(v.is_finite(), "{}: {v}", p.name());
+        }
+        let other = score(
+            arch,
+            shape,
+            &Proxy::ALL,
+            &batch,
+            &mut datasets::rng::from_seed([2; 32]),
+        );
+        assert_ne!(a, other, "another initialisation changes the scores");
+    }
+
+    #[test]
+    fn proxies_see_the_architecture() {
+        // A cell with only `none` edges passes nothing: its gradients vanish for the layers
+        // before it, so snip and grad_norm are far smaller than for a convolutional cell.
+        let (shape, batch) = tiny();
+        let scores = |ops| {
+            score(
+                Nb201Space::id(ops),
+                shape,
+                &[Proxy::Snip, Proxy::Synflow, Proxy::L2Norm],
+                &batch,
+                &mut datasets::rng::from_seed([1; 32]),
+            )
+        };
+        let dead = scores([0, 0, 0, 0, 0, 0]);
+        let conv = scores([3, 3, 3, 3, 3, 3]);
+        for i in 0..3 {
+            assert!(conv[i] > dead[i], "{i}: {conv:?} vs {dead:?}");
+        }
+    }
+}
