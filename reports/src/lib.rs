@@ -9,6 +9,7 @@ pub mod plot;
 pub mod published;
 pub mod rank;
 pub mod search;
+pub mod significance;
 pub mod stats;
 pub mod trials;
 

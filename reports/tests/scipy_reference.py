@@ -42,4 +42,26 @@ for name, x, y in cases():
         "spearman_rho": rho.statistic, "spearman_p": rho.pvalue,
         "pearson_r": r.statistic, "pearson_p": r.pvalue,
     })
+def paired_cases():
+    a = lcg(11, 20)
+    yield "wilcoxon_exact", a, [v + 0.3 * (b - 0.4) for v, b in zip(a, lcg(12, 20))]
+    b = lcg(13, 60, modulo=6)
+    yield "wilcoxon_ties", b, [v + (w % 3) - 1 for v, w in zip(b, lcg(14, 60, modulo=5))]
+
+
+def unpaired_cases():
+    yield "mannwhitney_exact", lcg(15, 7), [v + 0.3 for v in lcg(16, 8)]
+    yield "mannwhitney_ties", lcg(17, 40, modulo=9), lcg(18, 55, modulo=11)
+
+
+out["tests"] = []
+for name, x, y in paired_cases():
+    w = stats.wilcoxon(x, y)
+    out["tests"].append({"name": name, "x": x, "y": y, "statistic": w.statistic, "p": w.pvalue})
+for name, x, y in unpaired_cases():
+    u = stats.mannwhitneyu(x, y)
+    out["tests"].append({"name": name, "x": x, "y": y, "statistic": u.statistic, "p": u.pvalue})
+blocks = [lcg(20 + i, 4, modulo=5) for i in range(12)]
+f = stats.friedmanchisquare(*zip(*blocks))
+out["friedman"] = {"blocks": blocks, "statistic": f.statistic, "p": f.pvalue}
 print(json.dumps(out, indent=1))

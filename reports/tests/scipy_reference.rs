@@ -65,3 +65,47 @@ fn correlations_match_scipy() {
         close_rel(r.p_value, num("pearson_p"), 1e-9, &format!("{name} r p"));
     }
 }
+
+#[test]
+fn significance_tests_match_scipy() {
+    use reports::significance::{friedman, mann_whitney, wilcoxon};
+    let reference: Value = serde_json::from_str(include_str!("scipy_reference.json")).unwrap();
+    let floats = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    for case in reference["tests"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (x, y) = (floats(&case["x"]), floats(&case["y"]));
+        let t = if name.starts_with("wilcoxon") {
+            wilcoxon(&x, &y)
+        } else {
+            mann_whitney(&x, &y)
+        };
+        close(
+            t.statistic,
+            case["statistic"].as_f64().unwrap(),
+            1e-9,
+            &format!("{name} statistic"),
+        );
+        close_rel(
+            t.p_value,
+            case["p"].as_f64().unwrap(),
+            1e-9,
+            &format!("{name} p"),
+        );
+    }
+    let f = &reference["friedman"];
+    let blocks: Vec<Vec<f64>> = f["blocks"].as_array().unwrap().iter().map(floats).collect();
+    let t = friedman(&blocks);
+    close(
+        t.statistic,
+        f["statistic"].as_f64().unwrap(),
+        1e-9,
+        "friedman statistic",
+    );
+    close_rel(t.p_value, f["p"].as_f64().unwrap(), 1e-9, "friedman p");
+}

@@ -130,5 +130,32 @@ fn predictors(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, table_queries, cached_load, ask_tell, kendall, predictors, whole_protocol);
+/// Forward+backward of a full NB201 network (CIFAR-10, batch 64, 3×32×32, cross-entropy) on
+/// burn's flex backend, single-threaded as nash runs it (parallelism is across networks).
+/// `pytorch_nb201.py` times the same networks in PyTorch.
+fn network(c: &mut Criterion) {
+    use burn::tensor::activation::log_softmax;
+    use burn::tensor::{Int, Tensor, TensorData};
+    use datasets::space::{Nb201Macro, Nb201Space};
+    use methods::proxy::network::{Init, Network, Pass};
+    let device = burn::tensor::Device::flex().autodiff();
+    let shape = Nb201Macro::for_task("cifar10").unwrap();
+    let mut group = c.benchmark_group("nb201 forward+backward, batch 64 (burn flex, 1 thread)");
+    group.sample_size(10);
+    for ops in [[3u8, 3, 3, 3, 3, 3], [1, 2, 3, 4, 2, 3]] {
+        let net = Network::new(Nb201Space::id(ops), shape, Init::PyTorch, &mut rng::from_seed([1; 32]), &device);
+        let x = Tensor::<4>::from_data(TensorData::new(vec![0.5f32; 64 * 3 * 32 * 32], [64, 3, 32, 32]), &device);
+        let labels = Tensor::<1, Int>::from_data(TensorData::new((0..64).map(|i| i % 10).collect::<Vec<i32>>(), [64]), &device);
+        group.bench_function(format!("{ops:?}"), |b| {
+            b.iter(|| {
+                let logits = net.forward(x.clone(), Pass::default()).logits;
+                let loss = log_softmax(logits, 1).gather(1, labels.clone().reshape([64, 1])).mean().neg();
+                black_box(loss.backward())
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, table_queries, cached_load, ask_tell, kendall, predictors, network, whole_protocol);
 criterion_main!(benches);
