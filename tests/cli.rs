@@ -506,6 +506,62 @@ fn zero_cost_proxies_score_real_networks() {
 }
 
 #[test]
+fn compare_flags_a_weakened_method_and_passes_a_rerun() {
+    let dir = scratch("compare");
+    let protocol = repo("protocols/ci-regression.yaml");
+    let weak_text = std::fs::read_to_string(&protocol)
+        .unwrap()
+        .replace("sample_size: 3 }", "sample_size: 3, mutate: false }");
+    let weak = write(&dir, "weak.yaml", &weak_text);
+    for (name, p) in [
+        ("base", protocol.as_str()),
+        ("rerun", protocol.as_str()),
+        ("weak", weak.as_str()),
+    ] {
+        let out = nash(&["run", p, "--out", dir.join(name).to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let d = |n: &str| dir.join(n).display().to_string();
+    let same = nash(&["compare", &d("base"), &d("rerun")]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert!(String::from_utf8_lossy(&same.stdout).contains("0 of 3 comparisons regress"));
+    let err = fails(&["compare", &d("base"), &d("weak")], &[]);
+    assert!(
+        err.contains("protocol sha256 differs") && err.contains("--allow-different-protocol"),
+        "{err}"
+    );
+    let junit = dir.join("compare.xml");
+    let json = dir.join("compare.json");
+    let weakened = nash(&[
+        "compare",
+        &d("base"),
+        &d("weak"),
+        "--allow-different-protocol",
+        "--junit",
+        junit.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(weakened.status.code(), Some(1), "{}", stderr(&weakened));
+    let md = String::from_utf8_lossy(&weakened.stdout);
+    assert!(
+        md.contains("| cifar10/regularized_evolution |") && md.contains("❌ regression"),
+        "{md}"
+    );
+    assert!(md.contains("1 of 3 comparisons regress"), "{md}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("failures=\"1\"") && xml.contains("<failure message="),
+        "{xml}"
+    );
+    let parsed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(parsed["comparisons"].as_array().unwrap().len(), 3);
+    fails(&["compare", &d("base"), &d("missing")], &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn help_and_list() {
     let out = nash(&["--help"]);
     assert!(out.status.success());

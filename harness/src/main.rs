@@ -28,7 +28,7 @@ const DEFAULT_PROTOCOL: (&str, &str) = (
         evaluation to Parquet and reports final accuracy, regret and relative improvement over \
         random sampling with bootstrap confidence intervals.\n\n\
         First time: `nash data fetch`, then `nash run`.",
-    after_help = "Exit codes: 0 success, 2 unusable input or failure."
+    after_help = "Exit codes: 0 success, 1 regression found by `nash compare`, 2 unusable input or failure."
 )]
 struct Cli {
     /// Data cache directory [default: $NASH_DATA, else ~/.cache/nash]
@@ -65,6 +65,32 @@ enum Command {
     Report {
         /// A directory written by `nash run`
         dir: PathBuf,
+    },
+    /// Compare a candidate run with a baseline run of the same protocol (exit 1 on a
+    /// regression: significant at --alpha after Holm's correction and beyond the noise
+    /// threshold)
+    Compare {
+        baseline: PathBuf,
+        candidate: PathBuf,
+        /// Significance level, after Holm's correction across all comparisons
+        #[arg(long, default_value_t = 0.05)]
+        alpha: f64,
+        /// Smallest change that counts: relative to the baseline mean for search runs (0.01 =
+        /// 1%), absolute Kendall tau for estimation runs
+        #[arg(long, default_value_t = 0.01)]
+        noise_threshold: f64,
+        /// Compare runs whose protocol, data or nash major version differ
+        #[arg(long)]
+        allow_different_protocol: bool,
+        /// Also write the Markdown report here (it always goes to stdout)
+        #[arg(long, value_name = "PATH")]
+        markdown: Option<PathBuf>,
+        /// Write JUnit XML (one test case per task × method) here
+        #[arg(long, value_name = "PATH")]
+        junit: Option<PathBuf>,
+        /// Write the comparison as JSON here
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
     },
     /// Fetch, import, list and verify the benchmark data
     Data {
@@ -166,6 +192,44 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             eprintln!("wrote {}", report.display());
         }
         Command::Data { command } => return data(&cache, command),
+        Command::Compare {
+            baseline,
+            candidate,
+            alpha,
+            noise_threshold,
+            allow_different_protocol,
+            markdown,
+            junit,
+            json,
+        } => {
+            if !(alpha > 0.0 && alpha < 1.0) || !(noise_threshold >= 0.0) {
+                bail!("--alpha must be in (0, 1) and --noise-threshold at least 0");
+            }
+            let options = reports::compare::Options {
+                alpha,
+                noise_threshold,
+                allow_different_protocol,
+            };
+            let result = reports::compare::compare(&baseline, &candidate, options)?;
+            let md = reports::compare::markdown(&result);
+            print!("{md}");
+            if let Some(path) = markdown {
+                runner::write_file(&path, md.as_bytes())?;
+            }
+            if let Some(path) = junit {
+                runner::write_file(&path, reports::compare::junit(&result).as_bytes())?;
+            }
+            if let Some(path) = json {
+                let text =
+                    serde_json::to_string_pretty(&result).expect("the comparison serializes");
+                runner::write_file(&path, text.as_bytes())?;
+            }
+            return Ok(if result.regressions() > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            });
+        }
         Command::List => list(),
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! nash's reports: statistics computed from result files alone (Parquet + manifest.json), and
 //! the renderers that present them. Nothing here knows what a search method is.
 
+pub mod compare;
 pub mod estimation;
 pub mod manifest;
 pub mod markdown;

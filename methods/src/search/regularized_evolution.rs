@@ -24,6 +24,18 @@ pub struct RegularizedEvolutionParams {
     pub population: usize,
     #[serde(default = "default_sample_size")]
     pub sample_size: usize,
+    /// Mutate the parent (the method); `false` copies it unchanged, an ablation that CI tests
+    /// use as a known regression.
+    #[serde(default = "default_mutate", skip_serializing_if = "is_true")]
+    pub mutate: bool,
+}
+
+fn default_mutate() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn default_population() -> usize {
@@ -51,6 +63,7 @@ impl RegularizedEvolutionParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> RegularizedEvolution<'a> {
         RegularizedEvolution {
             space,
+            mutate: self.mutate,
             population_size: self.population,
             sample_size: self.sample_size,
             population: VecDeque::with_capacity(self.population + 1),
@@ -60,6 +73,7 @@ impl RegularizedEvolutionParams {
 
 pub struct RegularizedEvolution<'a> {
     space: &'a dyn SearchSpace,
+    mutate: bool,
     population_size: usize,
     sample_size: usize,
     /// Oldest first.
@@ -78,7 +92,11 @@ impl Searcher for RegularizedEvolution<'_> {
                 parent = candidate;
             }
         }
-        self.space.mutate(parent.0, rng)
+        if self.mutate {
+            self.space.mutate(parent.0, rng)
+        } else {
+            parent.0
+        }
     }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {

@@ -1,0 +1,402 @@
+//! Comparing a candidate run with a baseline run of the same protocol, for CI: every
+//! (task, method) of a search run and every (task, estimator, training size) of an estimation
+//! run is tested for a change, and a change counts as a regression only when it is both
+//! significant (Holm-adjusted p below `alpha`) and larger than the noise threshold — the rule
+//! of criterion.rs, so run-to-run noise never fails a build.
+//!
+//! Search runs compare the final incumbents' seed-mean objective; runs paired by replicate
+//! (the same seeds) use the Wilcoxon signed-rank test, unpaired ones Mann-Whitney U. The noise
+//! threshold is relative to the baseline mean (0.01 = 1%). Estimation runs compare the
+//! per-replicate Kendall tau with the same tests; there the threshold is an absolute change of
+//! tau. Effect sizes come with seeded bootstrap 95% CIs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::ReportError;
+use crate::estimation;
+use crate::manifest::Manifest;
+use crate::parquet_io::{column, read_columns};
+use crate::significance::{Test, holm, mann_whitney, wilcoxon};
+use crate::stats::{self, Interval, bootstrap_ci, bootstrap_rng};
+use crate::trials;
+
+use arrow_array::{Float64Array, StringArray, UInt32Array};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Options {
+    pub alpha: f64,
+    pub noise_threshold: f64,
+    pub allow_different_protocol: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Regression,
+    Improvement,
+    NoChange,
+}
+
+/// One compared cell.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Comparison {
+    /// `task/method` or `task/estimator/n_train`.
+    pub name: String,
+    /// What is compared: the final objective, or Kendall tau.
+    pub measure: String,
+    pub paired: bool,
+    pub n_baseline: usize,
+    pub n_candidate: usize,
+    pub baseline_mean: f64,
+    pub candidate_mean: f64,
+    /// Candidate minus baseline: the median of paired differences, or the difference of
+    /// medians for unpaired samples.
+    pub median_difference: f64,
+    /// Bootstrap 95% CI of the mean difference (of paired differences when paired).
+    pub difference_ci: Option<(f64, f64)>,
+    /// The change compared with the noise threshold (relative for search, absolute for tau),
+    /// oriented so that positive is better.
+    pub change: f64,
+    pub statistic: f64,
+    pub p_value: f64,
+    pub p_holm: f64,
+    pub verdict: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CompareResult {
+    pub kind: String,
+    pub protocol: String,
+    pub baseline_sha256: String,
+    pub candidate_sha256: String,
+    pub alpha: f64,
+    pub noise_threshold: f64,
+    /// Differences of setup that `allow_different_protocol` let through.
+    pub notes: Vec<String>,
+    pub comparisons: Vec<Comparison>,
+}
+
+impl CompareResult {
+    pub fn regressions(&self) -> usize {
+        self.comparisons
+            .iter()
+            .filter(|c| c.verdict == Verdict::Regression)
+            .count()
+    }
+}
+
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
+
+/// Why two runs cannot be compared, if they cannot.
+fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, String> {
+    if base.kind != cand.kind {
+        return Err(format!(
+            "a {} run cannot be compared with a {} run",
+            base.kind, cand.kind
+        ));
+    }
+    let mut differences = Vec::new();
+    if base.protocol.sha256 != cand.protocol.sha256 {
+        differences.push(format!(
+            "protocol sha256 differs ({}… vs {}…)",
+            &base.protocol.sha256[..12],
+            &cand.protocol.sha256[..12]
+        ));
+    }
+    if major(&base.nash_version) != major(&cand.nash_version) {
+        differences.push(format!(
+            "nash {} vs {}",
+            base.nash_version, cand.nash_version
+        ));
+    }
+    let checksums = |m: &Manifest| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = match (&m.search, &m.estimation) {
+            (Some(s), _) => s
+                .tasks
+                .iter()
+                .map(|t| (t.task.clone(), t.data.table_sha256.clone()))
+                .collect(),
+            (_, Some(e)) => e
+                .tasks
+                .iter()
+                .map(|t| (t.task.clone(), t.data.table_sha256.clone()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        v.sort();
+        v
+    };
+    if checksums(base) != checksums(cand) {
+        differences.push("data checksums differ".into());
+    }
+    if differences.is_empty() || allow {
+        Ok(differences)
+    } else {
+        Err(format!(
+            "the runs differ: {}; pass --allow-different-protocol to compare them anyway",
+            differences.join("; ")
+        ))
+    }
+}
+
+/// Samples keyed by replicate, per compared cell.
+type Cells = BTreeMap<String, BTreeMap<u32, f64>>;
+
+fn search_cells(dir: &Path) -> Result<Cells, ReportError> {
+    let mut cells = Cells::new();
+    for g in trials::read_groups(dir)? {
+        let cell = cells.entry(format!("{}/{}", g.task, g.method)).or_default();
+        for t in &g.trials {
+            cell.insert(t.replicate, t.final_mean());
+        }
+    }
+    Ok(cells)
+}
+
+fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
+    let path = dir.join(estimation::SUMMARY);
+    let names: Vec<String> = [
+        "task",
+        "estimator",
+        "train_size",
+        "replicate",
+        "kendall_tau",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let mut cells = Cells::new();
+    for batch in read_columns(&path, &names)? {
+        let bad = |m: String| ReportError::Format {
+            path: path.clone(),
+            message: m,
+        };
+        let task = column::<StringArray>(&batch, "task").map_err(bad)?;
+        let est = column::<StringArray>(&batch, "estimator").map_err(bad)?;
+        let size = column::<UInt32Array>(&batch, "train_size").map_err(bad)?;
+        let rep = column::<UInt32Array>(&batch, "replicate").map_err(bad)?;
+        let tau = column::<Float64Array>(&batch, "kendall_tau").map_err(bad)?;
+        for row in 0..batch.num_rows() {
+            let key = format!("{}/{}/{}", task.value(row), est.value(row), size.value(row));
+            cells
+                .entry(key)
+                .or_default()
+                .insert(rep.value(row), tau.value(row));
+        }
+    }
+    Ok(cells)
+}
+
+/// Compares two run directories.
+pub fn compare(
+    baseline: &Path,
+    candidate: &Path,
+    opts: Options,
+) -> Result<CompareResult, ReportError> {
+    let base = Manifest::read(baseline)?;
+    let cand = Manifest::read(candidate)?;
+    let notes = check(&base, &cand, opts.allow_different_protocol).map_err(|message| {
+        ReportError::Format {
+            path: candidate.to_path_buf(),
+            message,
+        }
+    })?;
+    let estimation = base.kind == "estimation";
+    let (b, c) = if estimation {
+        (estimation_cells(baseline)?, estimation_cells(candidate)?)
+    } else {
+        (search_cells(baseline)?, search_cells(candidate)?)
+    };
+    let maximize = base.maximize() || estimation;
+    let mut comparisons = Vec::new();
+    for (name, base_cell) in &b {
+        let Some(cand_cell) = c.get(name) else {
+            continue;
+        };
+        let paired = base_cell.keys().eq(cand_cell.keys());
+        let bv: Vec<f64> = base_cell
+            .values()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        let cv: Vec<f64> = cand_cell
+            .values()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .collect();
+        if bv.len() < 2 || cv.len() < 2 {
+            continue;
+        }
+        let test: Test = if paired && bv.len() == cv.len() {
+            wilcoxon(&cv, &bv)
+        } else {
+            mann_whitney(&cv, &bv)
+        };
+        let median = |v: &[f64]| {
+            let mut s = v.to_vec();
+            s.sort_by(f64::total_cmp);
+            stats::quantile_sorted(&s, 0.5)
+        };
+        let median_difference = if paired && bv.len() == cv.len() {
+            median(&cv.iter().zip(&bv).map(|(c, b)| c - b).collect::<Vec<_>>())
+        } else {
+            median(&cv) - median(&bv)
+        };
+        let label = format!("{}/{}/{name}", base.protocol.sha256, cand.protocol.sha256);
+        let ci: Interval = if paired && bv.len() == cv.len() {
+            let d: Vec<f64> = cv.iter().zip(&bv).map(|(c, b)| c - b).collect();
+            bootstrap_ci(
+                &[&d],
+                |s| stats::mean(&s[0]),
+                0.95,
+                &mut bootstrap_rng(&label),
+            )
+        } else {
+            bootstrap_ci(
+                &[&cv, &bv],
+                |s| stats::mean(&s[0]) - stats::mean(&s[1]),
+                0.95,
+                &mut bootstrap_rng(&label),
+            )
+        };
+        let (bm, cm) = (stats::mean(&bv), stats::mean(&cv));
+        let raw_change = if estimation {
+            cm - bm
+        } else {
+            (cm - bm) / bm.abs().max(f64::MIN_POSITIVE)
+        };
+        comparisons.push(Comparison {
+            name: name.clone(),
+            measure: if estimation {
+                "kendall_tau".into()
+            } else {
+                format!("final {} (seed mean)", base.protocol.objective)
+            },
+            paired,
+            n_baseline: bv.len(),
+            n_candidate: cv.len(),
+            baseline_mean: bm,
+            candidate_mean: cm,
+            median_difference,
+            difference_ci: Some((ci.low, ci.high)),
+            change: if maximize { raw_change } else { -raw_change },
+            statistic: test.statistic,
+            p_value: test.p_value,
+            p_holm: f64::NAN,
+            verdict: Verdict::NoChange,
+        });
+    }
+    let adjusted = holm(&comparisons.iter().map(|c| c.p_value).collect::<Vec<_>>());
+    for (c, p) in comparisons.iter_mut().zip(adjusted) {
+        c.p_holm = p;
+        c.verdict = if p < opts.alpha && c.change < -opts.noise_threshold {
+            Verdict::Regression
+        } else if p < opts.alpha && c.change > opts.noise_threshold {
+            Verdict::Improvement
+        } else {
+            Verdict::NoChange
+        };
+    }
+    Ok(CompareResult {
+        kind: base.kind.clone(),
+        protocol: base.protocol.name.clone(),
+        baseline_sha256: base.protocol.sha256.clone(),
+        candidate_sha256: cand.protocol.sha256.clone(),
+        alpha: opts.alpha,
+        noise_threshold: opts.noise_threshold,
+        notes,
+        comparisons,
+    })
+}
+
+/// GitHub-flavoured Markdown, for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+pub fn markdown(r: &CompareResult) -> String {
+    let mark = |v: Verdict| match v {
+        Verdict::Regression => "❌ regression",
+        Verdict::Improvement => "✅ improvement",
+        Verdict::NoChange => "no change",
+    };
+    let mut md = format!(
+        "## nash compare: {}\n\n{} of {} comparisons regress (α = {}, noise threshold {}, Holm-adjusted).\n\n",
+        r.protocol,
+        r.regressions(),
+        r.comparisons.len(),
+        r.alpha,
+        r.noise_threshold
+    );
+    for note in &r.notes {
+        md.push_str(&format!("> ⚠️ {note}\n\n"));
+    }
+    md.push_str("| cell | measure | baseline | candidate | change | median Δ [95% CI of mean Δ] | test | p (Holm) | verdict |\n|---|---|---|---|---|---|---|---|---|\n");
+    for c in &r.comparisons {
+        let ci = c
+            .difference_ci
+            .map_or(String::new(), |(a, b)| format!(" [{a:+.4}, {b:+.4}]"));
+        md.push_str(&format!(
+            "| {} | {} | {:.4} (n={}) | {:.4} (n={}) | {:+.4} | {:+.4}{ci} | {} | {} ({}) | {} |\n",
+            c.name,
+            c.measure,
+            c.baseline_mean,
+            c.n_baseline,
+            c.candidate_mean,
+            c.n_candidate,
+            c.change,
+            c.median_difference,
+            if c.paired { "Wilcoxon" } else { "Mann-Whitney" },
+            p_value(c.p_value),
+            p_value(c.p_holm),
+            mark(c.verdict)
+        ));
+    }
+    md
+}
+
+/// Three significant digits, in scientific notation below 0.001.
+fn p_value(p: f64) -> String {
+    if p < 1e-3 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// JUnit XML: one test case per compared cell, failed when it regresses.
+pub fn junit(r: &CompareResult) -> String {
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"nash compare {}\" tests=\"{}\" failures=\"{}\">\n",
+        xml_escape(&r.protocol),
+        r.comparisons.len(),
+        r.regressions()
+    );
+    for c in &r.comparisons {
+        xml.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            xml_escape(&r.protocol),
+            xml_escape(&c.name)
+        ));
+        if c.verdict == Verdict::Regression {
+            xml.push_str(&format!(
+                ">\n      <failure message=\"{} regressed: {:.4} → {:.4} (change {:+.4}, Holm p = {})\"/>\n    </testcase>\n",
+                xml_escape(&c.measure),
+                c.baseline_mean,
+                c.candidate_mean,
+                c.change,
+                p_value(c.p_holm)
+            ));
+        } else {
+            xml.push_str("/>\n");
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
