@@ -202,7 +202,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             junit,
             json,
         } => {
-            if !(alpha > 0.0 && alpha < 1.0) || !(noise_threshold >= 0.0) {
+            let valid = alpha > 0.0 && alpha < 1.0 && noise_threshold >= 0.0;
+            if !valid {
                 bail!("--alpha must be in (0, 1) and --noise-threshold at least 0");
             }
             let options = reports::compare::Options {
