@@ -120,6 +120,7 @@ mod tests {
             id: None,
             population: 10,
             sample_size: 3,
+            mutate: true,
         };
         let rs = RandomSearchParams {
             id: None,
@@ -142,6 +143,7 @@ mod tests {
             id: None,
             population: 2,
             sample_size: 1,
+            mutate: true,
         }
         .build(&space);
         re.tell(1, 5.0);
@@ -157,6 +159,7 @@ mod tests {
             id: None,
             population: 5,
             sample_size: 6,
+            mutate: true,
         };
         assert!(p.validate().unwrap_err().contains("sample_size"));
     }
