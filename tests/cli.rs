@@ -561,6 +561,77 @@ fn compare_flags_a_weakened_method_and_passes_a_rerun() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The HTML report in a real headless Chromium (Debian's `chromium`; `.ci/run` installs it):
+/// the page loads with its tables and inline plots, and a screenshot is taken.
+#[test]
+fn html_report_renders_in_chromium() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("Debian's chromium is needed for this test: apt-get install chromium");
+    let dir = scratch("html");
+    let run = dir.join("run");
+    let out = nash(&[
+        "run",
+        &repo("protocols/smoke.yaml"),
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = format!("file://{}", run.join("report.html").display());
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ];
+    let profile = format!("--user-data-dir={}", dir.join("profile").display());
+    let dom = Command::new(chromium)
+        .args(flags)
+        .arg(&profile)
+        .arg("--dump-dom")
+        .arg(&page)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("<h1>nash report: smoke</h1>"),
+        "the page did not load: {}",
+        &dom[..dom.len().min(300)]
+    );
+    assert_eq!(
+        dom.matches("<table>").count(),
+        2,
+        "results and ranks tables"
+    );
+    assert_eq!(
+        dom.matches("<svg").count(),
+        3,
+        "two curves and the critical-difference diagram, inline"
+    );
+    let shot = dir.join("report.png");
+    let status = Command::new(chromium)
+        .args(flags)
+        .arg(&profile)
+        .arg("--window-size=1280,2400")
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 50_000,
+        "screenshot of {} bytes",
+        png.len()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn help_and_list() {
     let out = nash(&["--help"]);

@@ -355,7 +355,7 @@ pub fn markdown(r: &CompareResult) -> String {
 }
 
 /// Three significant digits, in scientific notation below 0.001.
-fn p_value(p: f64) -> String {
+pub fn p_value(p: f64) -> String {
     if p < 1e-3 {
         format!("{p:.2e}")
     } else {

@@ -2,9 +2,10 @@
 //! the renderers that present them. Nothing here knows what a search method is.
 
 pub mod compare;
+pub mod document;
 pub mod estimation;
+pub mod export;
 pub mod manifest;
-pub mod markdown;
 mod parquet_io;
 pub mod plot;
 pub mod published;
@@ -29,36 +30,45 @@ pub enum ReportError {
     Format { path: PathBuf, message: String },
 }
 
-/// Reads a run directory, writes `report.md` and its SVG plots into it, and returns the
-/// report's path.
+/// Reads a run directory and writes its report in every format (`report.md`, `report.tex`,
+/// `report.html`, `report.json`) with the SVG figures beside them; returns the Markdown path.
 pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
     let manifest = Manifest::read(dir)?;
-    let md = match manifest.kind.as_str() {
+    let doc = match manifest.kind.as_str() {
         "estimation" => estimation_report(dir, &manifest)?,
         _ => search_report(dir, &manifest)?,
     };
-    let path = dir.join("report.md");
-    write(&path, &md)?;
-    Ok(path)
+    for block in &doc.blocks {
+        if let document::Block::Figure { file, svg, .. } = block {
+            write(&dir.join(file), svg)?;
+        }
+    }
+    for exporter in export::all() {
+        write(
+            &dir.join(format!("report.{}", exporter.extension())),
+            &exporter.render(&doc),
+        )?;
+    }
+    Ok(dir.join("report.md"))
 }
 
-fn search_report(dir: &Path, manifest: &Manifest) -> Result<String, ReportError> {
+fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {
     let groups = trials::read_groups(dir)?;
     let tasks = search::analyse(manifest, &groups).map_err(|message| ReportError::Format {
         path: dir.join(trials::TRIALS),
         message,
     })?;
     let objective = &manifest.protocol.objective;
-    let mut plots: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for task in &tasks {
-        let mut files = Vec::new();
-        let name = &task.info.task;
+    let figures = |name: &str| -> Vec<document::Figure> {
+        let Some(task) = tasks.iter().find(|t| t.info.task == name) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
         let queries: Vec<(&str, &search::Curve)> = task
             .methods
             .iter()
             .map(|m| (m.method.as_str(), &m.over_queries))
             .collect();
-        let file = format!("curves-{name}-queries.svg");
         let title = format!("{name}: incumbent {objective} (seed mean) over queries");
         let chart = plot::Chart {
             title: &title,
@@ -67,15 +77,17 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<String, ReportError>
             log_x: false,
             skip_start: true,
         };
-        write(&dir.join(&file), &plot::curves_svg(&chart, &queries))?;
-        files.push((file, title.clone()));
+        out.push((
+            format!("curves-{name}-queries.svg"),
+            title.clone(),
+            plot::curves_svg(&chart, &queries),
+        ));
         let time: Option<Vec<(&str, &search::Curve)>> = task
             .methods
             .iter()
             .map(|m| m.over_time.as_ref().map(|c| (m.method.as_str(), c)))
             .collect();
         if let Some(time) = time {
-            let file = format!("curves-{name}-time.svg");
             let title = format!("{name}: incumbent {objective} (seed mean) over simulated time");
             let chart = plot::Chart {
                 title: &title,
@@ -84,29 +96,26 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<String, ReportError>
                 log_x: false,
                 skip_start: true,
             };
-            write(&dir.join(&file), &plot::curves_svg(&chart, &time))?;
-            files.push((file, title));
+            out.push((
+                format!("curves-{name}-time.svg"),
+                title.clone(),
+                plot::curves_svg(&chart, &time),
+            ));
         }
-        plots.push((name.clone(), files));
-    }
-    let lookup = |task: &str| {
-        plots
-            .iter()
-            .find(|(t, _)| t == task)
-            .map(|(_, f)| f.clone())
-            .unwrap_or_default()
+        out
     };
-    Ok(markdown::render(manifest, &tasks, &lookup))
+    Ok(document::search(manifest, &tasks, &figures))
 }
 
-fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<String, ReportError> {
+fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {
     let tasks = estimation::analyse(dir, manifest)?;
     let points = estimation::scatter_points(dir)?;
     let objective = &manifest.protocol.objective;
-    let mut plots: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for task in &tasks {
-        let mut files = Vec::new();
-        let name = &task.task;
+    let figures = |name: &str| -> Vec<document::Figure> {
+        let Some(task) = tasks.iter().find(|t| t.task == name) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
         // Kendall tau against training-set size; estimators that do not learn are flat lines.
         let sizes: Vec<f64> = task
             .estimators
@@ -149,7 +158,6 @@ fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<String, ReportEr
                 .collect();
             let refs: Vec<(&str, &search::Curve)> =
                 curves.iter().map(|(n, c)| (n.as_str(), c)).collect();
-            let file = format!("kendall-{name}.svg");
             let title = format!("{name}: Kendall tau vs training-set size (mean, 95% CI)");
             let chart = plot::Chart {
                 title: &title,
@@ -158,12 +166,14 @@ fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<String, ReportEr
                 log_x: true,
                 skip_start: false,
             };
-            write(&dir.join(&file), &plot::curves_svg(&chart, &refs))?;
-            files.push((file, title));
+            out.push((
+                format!("kendall-{name}.svg"),
+                title.clone(),
+                plot::curves_svg(&chart, &refs),
+            ));
         }
-        for sc in points.iter().filter(|sc| &sc.task == name) {
+        for sc in points.iter().filter(|sc| sc.task == name) {
             let (t, est) = (&sc.task, &sc.estimator);
-            let file = format!("scatter-{t}-{est}.svg");
             let trained = if sc.train_size > 0 {
                 format!(", {} training archs", sc.train_size)
             } else {
@@ -177,19 +187,15 @@ fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<String, ReportEr
                 log_x: false,
                 skip_start: false,
             };
-            write(&dir.join(&file), &plot::scatter_svg(&chart, &sc.points))?;
-            files.push((file, title));
+            out.push((
+                format!("scatter-{t}-{est}.svg"),
+                title.clone(),
+                plot::scatter_svg(&chart, &sc.points),
+            ));
         }
-        plots.push((name.clone(), files));
-    }
-    let lookup = |task: &str| {
-        plots
-            .iter()
-            .find(|(t, _)| t == task)
-            .map(|(_, f)| f.clone())
-            .unwrap_or_default()
+        out
     };
-    Ok(markdown::render_estimation(manifest, &tasks, &lookup))
+    Ok(document::estimation(manifest, &tasks, &figures))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ReportError> {

@@ -219,9 +219,94 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A critical-difference diagram (Demšar, JMLR 2006): methods placed on an axis of average
+/// rank (1 = best, on the left), the critical difference drawn as a bar, and methods whose
+/// ranks differ by less than it joined by a thick line.
+pub fn critical_difference_svg(title: &str, names: &[&str], ranks: &[f64], cd: f64) -> String {
+    let k = names.len();
+    let (w, left, right) = (860.0, 60.0, 560.0);
+    let x = |r: f64| left + (r - 1.0) / ((k.max(2) - 1) as f64) * (right - left);
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&a, &b| ranks[a].total_cmp(&ranks[b]));
+    let h = 140.0 + 22.0 * k as f64;
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+    let mut svg = format!(
+        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" xmlns=\"http://www.w3.org/2000/svg\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"{w}\" height=\"{h}\" fill=\"white\"/>\n<text x=\"{}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{}</text>\n",
+        w / 2.0,
+        esc(title)
+    );
+    let axis_y = 70.0;
+    svg.push_str(&format!(
+        "<line x1=\"{left}\" y1=\"{axis_y}\" x2=\"{right}\" y2=\"{axis_y}\" stroke=\"black\"/>\n"
+    ));
+    for r in 1..=k {
+        let xr = x(r as f64);
+        svg.push_str(&format!(
+            "<line x1=\"{xr}\" y1=\"{axis_y}\" x2=\"{xr}\" y2=\"{}\" stroke=\"black\"/><text x=\"{xr}\" y=\"{}\" text-anchor=\"middle\">{r}</text>\n",
+            axis_y - 6.0,
+            axis_y - 10.0
+        ));
+    }
+    // The critical difference bar, from rank 1.
+    let cd_y = 40.0;
+    svg.push_str(&format!(
+        "<line x1=\"{}\" y1=\"{cd_y}\" x2=\"{}\" y2=\"{cd_y}\" stroke=\"#d62728\" stroke-width=\"3\"/><text x=\"{}\" y=\"{}\" fill=\"#d62728\">CD = {cd:.3}</text>\n",
+        x(1.0),
+        x((1.0 + cd).min(k as f64)),
+        x((1.0 + cd).min(k as f64)) + 6.0,
+        cd_y + 4.0
+    ));
+    for (row, &i) in order.iter().enumerate() {
+        let y = axis_y + 30.0 + 22.0 * row as f64;
+        let xr = x(ranks[i]);
+        svg.push_str(&format!(
+            "<line x1=\"{xr}\" y1=\"{axis_y}\" x2=\"{xr}\" y2=\"{y}\" stroke=\"#555\"/><line x1=\"{xr}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#555\"/><text x=\"{}\" y=\"{}\">{} ({:.2})</text>\n",
+            right + 10.0,
+            right + 14.0,
+            y + 4.0,
+            esc(names[i]),
+            ranks[i]
+        ));
+    }
+    // Cliques: maximal runs of rank-ordered methods spanning less than the CD.
+    let mut bar = 0;
+    for start in 0..k {
+        let mut end = start;
+        while end + 1 < k && ranks[order[end + 1]] - ranks[order[start]] < cd {
+            end += 1;
+        }
+        let contained = start > 0 && {
+            let prev_end = (start - 1..k)
+                .take_while(|&e| ranks[order[e]] - ranks[order[start - 1]] < cd)
+                .last()
+                .unwrap_or(start - 1);
+            prev_end >= end
+        };
+        if end > start && !contained {
+            let y = axis_y + 12.0 + 6.0 * bar as f64;
+            svg.push_str(&format!(
+                "<line x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"black\" stroke-width=\"4\"/>\n",
+                x(ranks[order[start]]) - 3.0,
+                x(ranks[order[end]]) + 3.0
+            ));
+            bar += 1;
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn critical_difference_diagram_joins_close_ranks() {
+        let svg = critical_difference_svg("cd", &["a", "b", "c"], &[1.2, 1.5, 2.9], 0.8);
+        assert!(svg.contains(">a (1.20)<") && svg.contains(">c (2.90)<"));
+        // One clique (a, b): a single thick bar.
+        assert_eq!(svg.matches("stroke-width=\"4\"").count(), 1);
+    }
 
     #[test]
     fn renders_an_svg_with_every_series() {

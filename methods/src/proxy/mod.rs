@@ -160,7 +160,12 @@ fn input_jacobian(net: &Network, batch: &Batch) -> Vec<Vec<f64>> {
     let x = batch.tensor(device).require_grad();
     let out = net.forward(x.clone(), Pass::default());
     let grads = out.logits.sum().backward();
-    let flat = crate::estimate::neural::values(x.grad(&grads).expect("the input takes part"));
+    // A network whose output ignores its input (every path through a cell is `none`) has a
+    // zero Jacobian.
+    let flat = x
+        .grad(&grads)
+        .map(crate::estimate::neural::values)
+        .unwrap_or_else(|| vec![0.0; batch.images.len()]);
     let per = flat.len() / batch.len();
     flat.chunks(per).map(<[f64]>::to_vec).collect()
 }

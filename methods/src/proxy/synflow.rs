@@ -25,7 +25,7 @@ pub fn score(net: &Network) -> f64 {
         .into_iter()
         .map(|scale| at_scale(&abs, scale))
         .find(|s| s.is_finite())
-        .unwrap_or(f64::INFINITY)
+        .unwrap_or(f64::NAN)
 }
 
 /// The score of the absolute-valued network `abs` computed with an input of `scale` and R
@@ -41,14 +41,9 @@ fn at_scale(abs: &Network, scale: f64) -> f64 {
         },
     );
     let grads = (out.logits.sum() * scale).backward();
-    let s = layer_sum(abs, &grads, |w, g| {
+    layer_sum(abs, &grads, |w, g| {
         w.iter().zip(g).map(|(w, g)| (w * g).abs()).sum()
-    });
-    if s > 0.0 {
-        s / (scale * scale)
-    } else {
-        f64::NAN
-    }
+    }) / (scale * scale)
 }
 
 #[cfg(test)]

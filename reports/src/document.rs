@@ -1,0 +1,658 @@
+//! A report as a format-free document — headings, text, tables, figures — built from the
+//! analyses; each exporter (`export/`) renders it as Markdown, LaTeX, HTML or JSON.
+//!
+//! Text may contain `code` spans in backticks; exporters render them in their own way.
+
+use serde::Serialize;
+
+use crate::estimation::{self, Measure};
+use crate::manifest::{DataSource, Manifest, MethodInfo};
+use crate::published;
+use crate::search::{MethodResult, TaskResult};
+use crate::significance::{self, Test};
+use crate::stats::{Interval, Summary};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Document {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Block {
+    Heading(String),
+    Text(String),
+    Table(Table),
+    /// An SVG figure written beside the report.
+    Figure {
+        file: String,
+        caption: String,
+        svg: String,
+    },
+    Bullets(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    pub text: String,
+    /// The best value of its column.
+    pub bold: bool,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell { text, bold: false }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::from(text.to_string())
+    }
+}
+
+/// Decimals that show four significant digits of values around `scale`.
+pub fn decimals_for(scale: f64) -> usize {
+    if scale == 0.0 || !scale.is_finite() {
+        return 4;
+    }
+    (3 - scale.abs().log10().floor() as i64).clamp(2, 8) as usize
+}
+
+/// `id` (name {params}) for each method or estimator.
+fn specs(list: &[MethodInfo]) -> String {
+    list.iter()
+        .map(|m| {
+            // Params serialize as {"name": {...}}; show the inner object.
+            let params = m.params.get(&m.method).unwrap_or(&m.params);
+            format!("`{}` ({} {params})", m.id, m.method)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Where a run's numbers come from: protocol hash, nash version, machine, data.
+fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
+    let mut blocks = vec![Block::Text(format!(
+        "Protocol sha256 `{}`; nash {}{}; {} rows in {:.2} s on {} threads ({}, {} CPUs).",
+        manifest.protocol.sha256,
+        manifest.nash_version,
+        manifest
+            .git_commit
+            .as_ref()
+            .map(|c| format!(" (commit {})", &c[..c.len().min(12)]))
+            .unwrap_or_default(),
+        manifest.rows,
+        manifest.wall_seconds,
+        manifest.threads,
+        manifest.host.hostname,
+        manifest.host.cpus
+    ))];
+    if let Some(d) = data {
+        blocks.push(Block::Text(format!(
+            "Data: {} {} (wheel sha256 `{}`).",
+            d.package, d.version, d.wheel_sha256
+        )));
+    }
+    blocks
+}
+
+pub fn interval(ci: &Interval, d: usize) -> String {
+    format!("[{:.d$}, {:.d$}]", ci.low, ci.high)
+}
+
+fn mean_std(s: &Summary, d: usize) -> String {
+    format!("{:.d$} ± {:.d$}", s.mean, s.std)
+}
+
+/// A figure written beside the report: its file name, caption and SVG text.
+pub type Figure = (String, String, String);
+
+/// Each method's final values tested against random search's (Mann-Whitney, since different
+/// methods draw from different seeds), Holm-adjusted within the task: `Some((test, p_holm))`.
+fn against_random(task: &TaskResult) -> Vec<Option<(Test, f64)>> {
+    let Some(rs) = task.methods.iter().find(|m| m.method == "random_search") else {
+        return vec![None; task.methods.len()];
+    };
+    let tests: Vec<Option<Test>> = task
+        .methods
+        .iter()
+        .map(|m| {
+            (m.method != rs.method && m.finals.len() >= 2 && rs.finals.len() >= 2)
+                .then(|| significance::mann_whitney(&m.finals, &rs.finals))
+        })
+        .collect();
+    let p: Vec<f64> = tests.iter().flatten().map(|t| t.p_value).collect();
+    let mut adjusted = significance::holm(&p).into_iter();
+    tests
+        .into_iter()
+        .map(|t| t.map(|t| (t, adjusted.next().expect("one per test"))))
+        .collect()
+}
+
+/// The search report.
+pub fn search(
+    manifest: &Manifest,
+    tasks: &[TaskResult],
+    figures: &dyn Fn(&str) -> Vec<Figure>,
+) -> Document {
+    let p = &manifest.protocol;
+    let search = manifest
+        .search
+        .as_ref()
+        .expect("a search report is built for a search run");
+    let budget = match search.budget_kind.as_str() {
+        "queries" => format!("{} queries", search.budget),
+        _ => format!(
+            "{} simulated seconds (cost scale {})",
+            search.budget, search.cost_scale
+        ),
+    };
+    let mut blocks = vec![
+        Block::Text(format!(
+            "Benchmark `{}`, objective `{}` ({}), seed policy `{}`, budget {budget}, {} replicates, base seed {}.",
+            p.benchmark, p.objective, p.direction, p.seed_policy, p.replicates, p.base_seed
+        )),
+        Block::Text(format!("Methods: {}.", specs(&search.methods))),
+    ];
+    blocks.extend(provenance(manifest, search.tasks.first().map(|t| &t.data)));
+    for task in tasks {
+        search_task(&mut blocks, manifest, task, figures(&task.info.task));
+    }
+    if tasks.len() > 1 && tasks.iter().all(|t| t.methods.len() >= 2) {
+        overall_ranks(&mut blocks, manifest, tasks);
+    }
+    blocks.push(Block::Heading("Definitions".into()));
+    blocks.push(Block::Bullets(vec![
+        "Final: the incumbent (best observed objective) after the whole budget; its value is the table's mean over training seeds, so evaluation noise does not reward luck.".into(),
+        "Regret: best value in the space minus the mean final value. Bold: the best mean of the task.".into(),
+        "† / ‡: significantly better / worse than random search (Mann-Whitney U, Holm-adjusted over the task's methods, α = 0.05).".into(),
+        "Distinct archs (cells): architectures evaluated per run, and isomorphism classes among them (NB201's rule), averaged over runs.".into(),
+        "RI (Yang et al., ICLR 2020): `100 · (Acc_m − Acc_r) / Acc_r` (sign flipped for minimized objectives). Exact: `Acc_r` is the mean over the whole space. Sampled: `Acc_r` is the mean of the protocol's k seeded random architectures.".into(),
+        "CIs are 95% percentile bootstraps (2,000 resamples, seeded from the run's sha256), over runs and, for sampled RI, jointly over the k random architectures.".into(),
+        "Ranks: per replicate index, methods ranked by final value (1 = best); Friedman test over replicates; Nemenyi critical difference at α = 0.05 (Demšar, JMLR 2006).".into(),
+        "Curves: median (line) and interquartile range (band) across runs.".into(),
+    ]));
+    Document {
+        title: format!("nash report: {}", p.name),
+        blocks,
+    }
+}
+
+fn search_task(
+    blocks: &mut Vec<Block>,
+    manifest: &Manifest,
+    task: &TaskResult,
+    figures: Vec<Figure>,
+) {
+    let info = &task.info;
+    let d = decimals_for(info.space_best);
+    let objective = &manifest.protocol.objective;
+    let maximize = manifest.maximize();
+    blocks.push(Block::Heading(info.task.clone()));
+    let unique = info
+        .unique_cells
+        .map(|u| format!(" ({u} unique up to isomorphism)"))
+        .unwrap_or_default();
+    blocks.push(Block::Text(format!(
+        "{} architectures{unique}. Best {objective} in the space: {:.d$} (`{}`). Exact random baseline (space mean): {:.d$}. Sampled random baseline (k = {}): {:.d$}{}.",
+        info.space_size,
+        info.space_best,
+        info.space_best_arch,
+        info.space_mean,
+        info.random_sample.len(),
+        task.random_mean,
+        task.random_ci.as_ref().map(|ci| format!(" {}", interval(ci, d))).unwrap_or_default(),
+    )));
+    let has_test = task.methods.iter().any(|m| m.test.is_some());
+    let mut columns: Vec<String> = [
+        "method".to_string(),
+        "runs".into(),
+        format!("final {objective} mean ± std"),
+        "95% CI".into(),
+        "median [IQR]".into(),
+        "regret".into(),
+        "RI exact % [95% CI]".into(),
+        "RI sampled % [95% CI]".into(),
+        format!("observed {objective}"),
+        "distinct archs (cells)".into(),
+    ]
+    .into();
+    if has_test {
+        let test = manifest
+            .search
+            .as_ref()
+            .and_then(|s| s.test_metric.as_deref())
+            .unwrap_or("test value");
+        columns.push(format!("final {test}"));
+    }
+    let mean_of = |m: &MethodResult| m.summary.as_ref().map_or(m.finals[0], |s| s.mean);
+    let best = task
+        .methods
+        .iter()
+        .map(mean_of)
+        .fold(None, |b: Option<f64>, v| {
+            Some(b.map_or(v, |b| if maximize { b.max(v) } else { b.min(v) }))
+        });
+    let marks = against_random(task);
+    let rows = task
+        .methods
+        .iter()
+        .zip(&marks)
+        .map(|(m, mark)| {
+            let ri = |(v, ci): &(f64, Option<Interval>)| match ci {
+                Some(ci) => format!("{v:+.2} {}", interval(ci, 2)),
+                None => format!("{v:+.2}"),
+            };
+            let rs_mean = task
+                .methods
+                .iter()
+                .find(|x| x.method == "random_search")
+                .map(mean_of);
+            let sign = match (mark, rs_mean) {
+                (Some((_, p)), Some(rs)) if *p < 0.05 => {
+                    if (mean_of(m) > rs) == maximize {
+                        " †"
+                    } else {
+                        " ‡"
+                    }
+                }
+                _ => "",
+            };
+            let mut row: Vec<Cell> =
+                vec![m.method.as_str().into(), m.finals.len().to_string().into()];
+            match &m.summary {
+                Some(s) => {
+                    row.push(Cell {
+                        text: format!("{}{sign}", mean_std(s, d)),
+                        bold: Some(s.mean) == best,
+                    });
+                    row.push(interval(&s.ci, d).into());
+                    row.push(format!("{:.d$} [{:.d$}, {:.d$}]", s.median, s.q1, s.q3).into());
+                }
+                None => {
+                    row.push(Cell {
+                        text: format!("{:.d$}", m.finals[0]),
+                        bold: Some(m.finals[0]) == best,
+                    });
+                    row.push("–".into());
+                    row.push("–".into());
+                }
+            }
+            row.push(format!("{:.d$}", m.regret).into());
+            row.push(ri(&m.ri_exact).into());
+            row.push(ri(&m.ri_sampled).into());
+            row.push(
+                m.observed
+                    .as_ref()
+                    .map_or_else(|| "–".into(), |s| mean_std(s, d))
+                    .into(),
+            );
+            row.push(format!("{:.1} ({:.1})", m.unique_archs, m.unique_cells).into());
+            if has_test {
+                row.push(
+                    m.test
+                        .as_ref()
+                        .map_or_else(|| "–".into(), |s| mean_std(s, d))
+                        .into(),
+                );
+            }
+            row
+        })
+        .collect();
+    blocks.push(Block::Table(Table { columns, rows }));
+    if task.methods.len() >= 2 {
+        ranks_and_wins(blocks, task, maximize);
+    }
+    for (file, caption, svg) in figures {
+        blocks.push(Block::Figure { file, caption, svg });
+    }
+}
+
+/// Final values by replicate index, one row per replicate that every method has.
+fn blocks_by_replicate(task: &TaskResult) -> Vec<Vec<f64>> {
+    let n = task
+        .methods
+        .iter()
+        .map(|m| m.finals.len())
+        .min()
+        .unwrap_or(0);
+    (0..n)
+        .map(|r| task.methods.iter().map(|m| m.finals[r]).collect())
+        .collect()
+}
+
+fn ranks_and_wins(blocks: &mut Vec<Block>, task: &TaskResult, maximize: bool) {
+    let rows = blocks_by_replicate(task);
+    if rows.len() < 2 {
+        return;
+    }
+    let ranks = significance::average_ranks_over(&rows, maximize);
+    let friedman = significance::friedman(&rows);
+    let cd = significance::nemenyi_cd(task.methods.len(), rows.len());
+    let rs = task
+        .methods
+        .iter()
+        .position(|m| m.method == "random_search");
+    let mut columns = vec!["method".to_string(), "average rank".into()];
+    if rs.is_some() {
+        columns.push("wins / ties / losses vs random search".into());
+    }
+    let best_rank = ranks.iter().copied().fold(f64::INFINITY, f64::min);
+    let table_rows = task
+        .methods
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let mut row: Vec<Cell> = vec![
+                m.method.as_str().into(),
+                Cell {
+                    text: format!("{:.2}", ranks[i]),
+                    bold: ranks[i] == best_rank,
+                },
+            ];
+            if let Some(rs) = rs {
+                let (mut w, mut t, mut l) = (0, 0, 0);
+                for r in &rows {
+                    let (a, b) = (r[i], r[rs]);
+                    if a == b {
+                        t += 1;
+                    } else if (a > b) == maximize {
+                        w += 1;
+                    } else {
+                        l += 1;
+                    }
+                }
+                row.push(if i == rs {
+                    "–".into()
+                } else {
+                    format!("{w} / {t} / {l}").into()
+                });
+            }
+            row
+        })
+        .collect();
+    blocks.push(Block::Text(format!(
+        "Ranks over {} replicates: Friedman χ² = {:.2}, p = {}{}.",
+        rows.len(),
+        friedman.statistic,
+        crate::compare::p_value(friedman.p_value),
+        cd.map(|cd| format!("; Nemenyi critical difference {cd:.3} (average ranks further apart than this differ at α = 0.05)")).unwrap_or_default()
+    )));
+    blocks.push(Block::Table(Table {
+        columns,
+        rows: table_rows,
+    }));
+    if let Some(cd) = cd {
+        let names: Vec<&str> = task.methods.iter().map(|m| m.method.as_str()).collect();
+        let file = format!("cd-{}.svg", task.info.task);
+        let caption = format!(
+            "{}: critical-difference diagram (Nemenyi, α = 0.05)",
+            task.info.task
+        );
+        blocks.push(Block::Figure {
+            svg: crate::plot::critical_difference_svg(&caption, &names, &ranks, cd),
+            file,
+            caption,
+        });
+    }
+}
+
+/// Average ranks over tasks (each task's mean final value per method).
+fn overall_ranks(blocks: &mut Vec<Block>, manifest: &Manifest, tasks: &[TaskResult]) {
+    let names: Vec<&str> = tasks[0].methods.iter().map(|m| m.method.as_str()).collect();
+    if tasks.iter().any(|t| {
+        t.methods
+            .iter()
+            .map(|m| m.method.as_str())
+            .ne(names.iter().copied())
+    }) {
+        return;
+    }
+    let rows: Vec<Vec<f64>> = tasks
+        .iter()
+        .map(|t| {
+            t.methods
+                .iter()
+                .map(|m| crate::stats::mean(&m.finals))
+                .collect()
+        })
+        .collect();
+    let ranks = significance::average_ranks_over(&rows, manifest.maximize());
+    blocks.push(Block::Heading("All tasks".into()));
+    blocks.push(Block::Text(format!(
+        "Average rank of each method's mean final value over the {} tasks (1 = best).",
+        tasks.len()
+    )));
+    blocks.push(Block::Table(Table {
+        columns: vec!["method".into(), "average rank over tasks".into()],
+        rows: names
+            .iter()
+            .zip(&ranks)
+            .map(|(n, r)| vec![(*n).into(), format!("{r:.2}").into()])
+            .collect(),
+    }));
+}
+
+fn measure_cell(m: &Measure) -> String {
+    match m.ci {
+        _ if m.n == 0 => "–".to_string(),
+        Some(ci) => format!("{:.3} {}", m.mean, interval(&ci, 3)),
+        None => format!("{:.3}", m.mean),
+    }
+}
+
+/// The estimation report.
+pub fn estimation(
+    manifest: &Manifest,
+    tasks: &[estimation::TaskResult],
+    figures: &dyn Fn(&str) -> Vec<Figure>,
+) -> Document {
+    let p = &manifest.protocol;
+    let info = manifest
+        .estimation
+        .as_ref()
+        .expect("an estimation report is built for an estimation run");
+    let transfer = info
+        .train_task
+        .as_ref()
+        .map(|t| format!(", predictors trained on `{t}` labels (transfer)"))
+        .unwrap_or_default();
+    let mut blocks = vec![
+        Block::Text(format!(
+            "Benchmark `{}`, truth `{}` ({}, seed mean){transfer}; training labels under seed policy `{}`; {} evaluated architectures per trial; training sizes {:?}; {} replicates, base seed {}.",
+            p.benchmark,
+            p.objective,
+            p.direction,
+            p.seed_policy,
+            info.evaluation,
+            info.train_sizes,
+            p.replicates,
+            p.base_seed
+        )),
+        Block::Text(format!("Estimators: {}.", specs(&info.estimators))),
+    ];
+    if let Some(images) = &info.proxy_images {
+        blocks.push(Block::Text(format!(
+            "Zero-cost proxies: networks at initialisation; data-dependent ones see {images}, batch {}.",
+            info.proxy_batch.unwrap_or(0)
+        )));
+    }
+    blocks.extend(provenance(manifest, info.tasks.first().map(|t| &t.data)));
+    let sizes = &info.train_sizes;
+    for task in tasks {
+        blocks.push(Block::Heading(task.task.clone()));
+        for (title, pick) in [
+            (
+                "Kendall tau-b",
+                (|c: &estimation::Cell| &c.kendall) as fn(&estimation::Cell) -> &Measure,
+            ),
+            ("Spearman rho", |c| &c.spearman),
+        ] {
+            blocks.push(Block::Text(format!(
+                "{title}, mean [95% CI] over replicates, by training-set size:"
+            )));
+            let mut columns = vec!["estimator".to_string(), "no training".into()];
+            columns.extend(sizes.iter().map(|s| s.to_string()));
+            let rows = task
+                .estimators
+                .iter()
+                .map(|e| {
+                    let mut row: Vec<Cell> = vec![e.estimator.as_str().into()];
+                    let zero = e.cells.iter().find(|c| c.train_size == 0);
+                    row.push(zero.map_or(String::new(), |c| measure_cell(pick(c))).into());
+                    for &s in sizes {
+                        let c = e.cells.iter().find(|c| c.train_size as usize == s);
+                        row.push(c.map_or(String::new(), |c| measure_cell(pick(c))).into());
+                    }
+                    row
+                })
+                .collect();
+            blocks.push(Block::Table(Table { columns, rows }));
+        }
+        blocks.push(Block::Text(
+            "Top-k agreement at the largest training size (precision@k = share of the true top k in the predicted top k; NDCG@k with min-max scaled truth as gain), and mean fit and score time per trial:".into(),
+        ));
+        let mut columns = vec!["estimator".to_string(), "train size".into()];
+        for k in &info.top_k {
+            columns.push(format!("precision@{k}"));
+            columns.push(format!("NDCG@{k}"));
+        }
+        columns.extend(["fit s".into(), "score s".into()]);
+        let rows = task
+            .estimators
+            .iter()
+            .filter_map(|e| {
+                let c = e.cells.last()?;
+                let mut row: Vec<Cell> =
+                    vec![e.estimator.as_str().into(), c.train_size.to_string().into()];
+                for (_, precision, ndcg) in &c.top_k {
+                    row.push(measure_cell(precision).into());
+                    row.push(measure_cell(ndcg).into());
+                }
+                row.push(format!("{:.4}", c.fit_seconds).into());
+                row.push(format!("{:.4}", c.score_seconds).into());
+                Some(row)
+            })
+            .collect();
+        blocks.push(Block::Table(Table { columns, rows }));
+        training_free(&mut blocks, manifest, task);
+        let warnings: Vec<String> = task
+            .estimators
+            .iter()
+            .flat_map(|e| {
+                e.cells.iter().flat_map(move |c| {
+                    c.warnings
+                        .iter()
+                        .map(move |w| format!("{} ({}): {w}", e.estimator, c.train_size))
+                })
+            })
+            .collect();
+        if !warnings.is_empty() {
+            blocks.push(Block::Text("Warnings:".into()));
+            blocks.push(Block::Bullets(warnings));
+        }
+        for (file, caption, svg) in figures(&task.task) {
+            blocks.push(Block::Figure { file, caption, svg });
+        }
+    }
+    blocks.push(Block::Heading("Definitions".into()));
+    blocks.push(Block::Bullets(vec![
+        "Each replicate splits the space once: training sets are nested prefixes of a seeded permutation, the evaluated architectures its tail, disjoint from every training set.".into(),
+        "Kendall tau-b (Knight's O(n log n) algorithm) and Spearman rho handle ties; both are computed with the truth oriented so that higher is better.".into(),
+        "CIs are 95% percentile bootstraps over replicates (2,000 resamples, seeded from the run's sha256).".into(),
+    ]));
+    Document {
+        title: format!("nash report: {}", p.name),
+        blocks,
+    }
+}
+
+/// Zero-cost proxies and tabulated estimators beside the published figures.
+fn training_free(blocks: &mut Vec<Block>, manifest: &Manifest, task: &estimation::TaskResult) {
+    let p = &manifest.protocol;
+    let info = manifest.estimation.as_ref().expect("estimation run");
+    let listed: Vec<&estimation::EstimatorResult> = task
+        .estimators
+        .iter()
+        .filter(|e| {
+            info.proxy_inputs.iter().any(|(id, _)| *id == e.estimator)
+                || published::proxy_spearman(&p.benchmark, &task.task, &e.estimator).is_some()
+        })
+        .collect();
+    if listed.is_empty() {
+        return;
+    }
+    blocks.push(Block::Text(format!(
+        "Training-free estimators beside published figures ({}):",
+        published::PROXIES_SOURCE
+    )));
+    let rows = listed
+        .iter()
+        .filter_map(|e| {
+            let rho = &e.cells.first()?.spearman;
+            let input = info
+                .proxy_inputs
+                .iter()
+                .find(|(id, _)| *id == e.estimator)
+                .map_or("table (no input)", |(_, i)| i.as_str());
+            let published = published::proxy_spearman(&p.benchmark, &task.task, &e.estimator);
+            let nash = match rho.ci {
+                Some(ci) if rho.mean < 0.0 => format!(
+                    "{:.3} {}",
+                    -rho.mean,
+                    interval(
+                        &Interval {
+                            low: -ci.high,
+                            high: -ci.low
+                        },
+                        3
+                    )
+                ),
+                Some(ci) => format!("{:.3} {}", rho.mean, interval(&ci, 3)),
+                None => format!("{:.3}", rho.mean.abs()),
+            };
+            Some(vec![
+                e.estimator.as_str().into(),
+                input.into(),
+                nash.into(),
+                published.map_or("–".into(), |v| format!("{v:.3}")).into(),
+                published
+                    .map_or("–".into(), |v| format!("{:+.3}", rho.mean.abs() - v))
+                    .into(),
+            ])
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        columns: [
+            "estimator",
+            "input",
+            "nash |Spearman| [95% CI]",
+            "published",
+            "gap",
+        ]
+        .map(String::from)
+        .into(),
+        rows,
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimals_for;
+
+    #[test]
+    fn decimals_keep_four_significant_digits() {
+        assert_eq!(decimals_for(91.61), 2);
+        assert_eq!(decimals_for(0.8193), 4);
+        assert_eq!(decimals_for(0.0017), 6);
+        assert_eq!(decimals_for(1234.0), 2);
+    }
+}

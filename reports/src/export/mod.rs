@@ -1,0 +1,20 @@
+//! Report exporters: one file per format behind one small trait (after hyperfine's
+//! exporters). Each renders the same `Document`.
+
+mod html;
+mod json;
+mod latex;
+mod markdown;
+
+use crate::document::Document;
+
+pub trait Exporter {
+    /// File extension of the format, e.g. `md`.
+    fn extension(&self) -> &'static str;
+    fn render(&self, doc: &Document) -> String;
+}
+
+/// Every format nash writes: Markdown, LaTeX, HTML and JSON.
+pub fn all() -> [&'static dyn Exporter; 4] {
+    [&markdown::Markdown, &latex::Latex, &html::Html, &json::Json]
+}
