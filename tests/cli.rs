@@ -407,15 +407,24 @@ fn zero_cost_proxies_score_real_networks() {
     let fixture = repo("datasets/tests/fixtures/cifar10_fixture.bin");
     let run = dir.join("run");
     let images = format!("cifar10:{fixture}");
-    let out = nash(&[
-        "run",
-        &protocol,
-        "--out",
-        run.to_str().unwrap(),
-        "--images",
-        &images,
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    for (dir, threads) in [(&run, "1"), (&dir.join("two"), "2")] {
+        let out = nash(&[
+            "run",
+            &protocol,
+            "--out",
+            dir.to_str().unwrap(),
+            "--images",
+            &images,
+            "--threads",
+            threads,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert!(
+        std::fs::read(run.join("estimates.parquet")).unwrap()
+            == std::fs::read(dir.join("two/estimates.parquet")).unwrap(),
+        "proxy scores differ between 1 and 2 threads"
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
     assert!(
