@@ -209,7 +209,10 @@ pub fn friedman(blocks: &[Vec<f64>]) -> Test {
     let ssbn: f64 = rank_sums.iter().map(|r| r * r).sum();
     let c = 1.0 - ties / (k * (k * k - 1.0) * n);
     let chi2 = (12.0 / (n * k * (k + 1.0)) * ssbn - 3.0 * n * (k + 1.0)) / c;
-    let p = ChiSquared::new(k - 1.0).map_or(f64::NAN, |d| d.sf(chi2));
+    let p = match ChiSquared::new(k - 1.0) {
+        Ok(d) if chi2.is_finite() => d.sf(chi2.max(0.0)),
+        _ => f64::NAN,
+    };
     Test {
         statistic: chi2,
         p_value: p,
