@@ -287,13 +287,19 @@ fn score_proxies(
                 &label,
                 r as u64,
             );
-            proxy::score(
-                arch,
-                network_shape(&task.loaded),
-                &proxies,
-                &batches[t][r],
-                &mut trial_rngs(key).0,
-            )
+            // A failure inside one network must not lose the others' scores: the
+            // architecture gets undefined scores (ranked last) instead.
+            let run = || {
+                proxy::score(
+                    arch,
+                    network_shape(&task.loaded),
+                    &proxies,
+                    &batches[t][r],
+                    &mut trial_rngs(key).0,
+                )
+            };
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+                .unwrap_or_else(|_| vec![f64::NAN; proxies.len()])
         },
         |_, chunk| {
             scores.extend(chunk);
@@ -372,7 +378,42 @@ fn split(
     }
 }
 
+/// Runs one trial; an estimator that panics yields NaN scores and a warning rather than
+/// ending the run.
 fn run_trial(protocol: &EstimationProtocol, task: &TaskContext, trial: &Trial) -> Outcome {
+    // Shared state is only read, so nothing is left half-updated by a panic.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        trial_outcome(protocol, task, trial)
+    }))
+    .unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        let n = task.splits[trial.replicate as usize].eval.len();
+        let undefined = Correlation {
+            value: f64::NAN,
+            p_value: f64::NAN,
+            warning: None,
+        };
+        Outcome {
+            scores: vec![f64::NAN; n],
+            kendall: undefined.clone(),
+            spearman: undefined.clone(),
+            pearson: undefined,
+            top_k: Vec::new(),
+            fit_seconds: f64::NAN,
+            score_seconds: f64::NAN,
+            warning: Some(format!(
+                "{} failed: {message}",
+                protocol.estimators[trial.estimator].id()
+            )),
+        }
+    })
+}
+
+fn trial_outcome(protocol: &EstimationProtocol, task: &TaskContext, trial: &Trial) -> Outcome {
     let common = &protocol.common;
     let spec: &EstimatorSpec = &protocol.estimators[trial.estimator];
     let split = &task.splits[trial.replicate as usize];
