@@ -323,8 +323,34 @@ fn score_proxies(
                 }
             }
         }
+        for (split, columns) in task.splits.iter().zip(&mut task.proxy_scores) {
+            for (_, column) in columns.iter_mut() {
+                rank_undefined_last(column, &split.eval);
+            }
+        }
     }
     Ok(())
+}
+
+/// A proxy can be undefined for an architecture (jacob_cov of a network whose output ignores
+/// its input is NaN in the reference implementation too). Such architectures are ranked last:
+/// their score becomes one less than the lowest defined score among `archs`.
+fn rank_undefined_last(column: &mut [f64], archs: &[ArchId]) {
+    let lowest = archs
+        .iter()
+        .map(|&a| column[a as usize])
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let floor = if lowest.is_finite() {
+        lowest - 1.0
+    } else {
+        0.0
+    };
+    for &a in archs {
+        if !column[a as usize].is_finite() {
+            column[a as usize] = floor;
+        }
+    }
 }
 
 /// The split of replicate `r` of `task`, with labels read from `labels_from`.
