@@ -71,7 +71,9 @@ pub fn load(
 ) -> Result<Images, DataError> {
     let (raw, labels, channels, side) = match source {
         ImageSource::Noise => {
-            let pixels = (0..n * 3 * 32 * 32).map(|_| gaussian(rng) as f32).collect();
+            let pixels = (0..n * 3 * 32 * 32)
+                .map(|_| rng::gaussian(rng) as f32)
+                .collect();
             let labels = (0..n).map(|_| rng::below(rng, 10)).collect();
             return Ok(Images {
                 pixels,
@@ -119,12 +121,6 @@ pub fn load(
         labels: chosen,
         size: 32,
     })
-}
-
-fn gaussian(rng: &mut TrialRng) -> f64 {
-    let u1 = 1.0 - rng::unit(rng);
-    let u2 = rng::unit(rng);
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 /// Zero mean and unit variance per channel over the batch.

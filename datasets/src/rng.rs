@@ -33,6 +33,31 @@ pub fn unit(rng: &mut TrialRng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
+/// A standard normal draw (Box–Muller, cosine branch).
+pub fn gaussian(rng: &mut TrialRng) -> f64 {
+    let u1 = 1.0 - unit(rng);
+    let u2 = unit(rng);
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// An index drawn with probability proportional to `weights` (finite, non-negative, with a
+/// positive sum); the last positive weight absorbs rounding.
+pub fn weighted(rng: &mut TrialRng, weights: &[f64]) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut target = unit(rng) * total;
+    let mut last = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > 0.0 {
+            if target < w {
+                return i;
+            }
+            target -= w;
+            last = i;
+        }
+    }
+    last
+}
+
 /// Fisher–Yates shuffle in place.
 pub fn shuffle<T>(rng: &mut TrialRng, items: &mut [T]) {
     for i in (1..items.len()).rev() {
@@ -61,6 +86,17 @@ mod tests {
         let mut rng = from_seed([1; 32]);
         let mean = (0..10_000).map(|_| unit(&mut rng)).sum::<f64>() / 10_000.0;
         assert!((0.49..0.51).contains(&mean));
+    }
+
+    #[test]
+    fn weighted_follows_the_weights() {
+        let mut rng = from_seed([5; 32]);
+        let mut counts = [0usize; 3];
+        for _ in 0..40_000 {
+            counts[weighted(&mut rng, &[1.0, 0.0, 3.0])] += 1;
+        }
+        assert_eq!(counts[1], 0);
+        assert!((9_500..10_500).contains(&counts[0]), "{counts:?}");
     }
 
     #[test]

@@ -36,6 +36,15 @@ impl SearchSpace for KeyList {
     fn neighbours(&self, _arch: ArchId, out: &mut Vec<ArchId>) {
         out.clear();
     }
+    fn decisions(&self) -> Vec<usize> {
+        vec![self.0.len()]
+    }
+    fn choices(&self, arch: ArchId) -> Vec<usize> {
+        vec![arch as usize]
+    }
+    fn from_choices(&self, choices: &[usize]) -> Option<ArchId> {
+        (choices[0] < self.0.len()).then_some(choices[0] as ArchId)
+    }
 }
 
 fn fixture(name: &str) -> Vec<u8> {

@@ -98,6 +98,23 @@ impl SearchSpace for GridSpace {
         Some(out)
     }
 
+    fn decisions(&self) -> Vec<usize> {
+        self.params.iter().map(|p| p.choices.len()).collect()
+    }
+
+    fn choices(&self, arch: ArchId) -> Vec<usize> {
+        self.indices(arch)
+    }
+
+    fn from_choices(&self, choices: &[usize]) -> Option<ArchId> {
+        let fits = choices.len() == self.params.len()
+            && choices
+                .iter()
+                .zip(self.params)
+                .all(|(&c, p)| c < p.choices.len());
+        fits.then(|| self.id(choices))
+    }
+
     /// Configurations that differ in exactly one parameter.
     fn neighbours(&self, arch: ArchId, out: &mut Vec<ArchId>) {
         out.clear();

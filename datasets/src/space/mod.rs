@@ -87,6 +87,19 @@ pub trait SearchSpace: Send + Sync {
         None
     }
 
+    /// The space as a sequence of categorical decisions, the number of choices of each: NB201's
+    /// 6 edges × 5 ops, NAS-Bench-Graph's link pattern then its 4 node ops, one decision per
+    /// grid parameter. Policy and tree-search methods (REINFORCE, TPE, MCTS) build
+    /// architectures decision by decision.
+    fn decisions(&self) -> Vec<usize>;
+
+    /// `arch`'s choice for each decision.
+    fn choices(&self, arch: ArchId) -> Vec<usize>;
+
+    /// The architecture these choices make (its isomorphism class' member where the space
+    /// keeps one per class), or `None` when the space has none.
+    fn from_choices(&self, choices: &[usize]) -> Option<ArchId>;
+
     /// A uniformly random architecture.
     fn sample(&self, rng: &mut TrialRng) -> ArchId {
         rng::below(rng, self.size()) as ArchId

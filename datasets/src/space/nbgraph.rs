@@ -279,6 +279,56 @@ impl SearchSpace for NbGraphSpace {
         })
     }
 
+    /// The link pattern (9 choices), then each node's op among the dataset's ops.
+    fn decisions(&self) -> Vec<usize> {
+        vec![
+            NBGRAPH_LINKS.len(),
+            self.ops.len(),
+            self.ops.len(),
+            self.ops.len(),
+            self.ops.len(),
+        ]
+    }
+
+    fn choices(&self, arch: ArchId) -> Vec<usize> {
+        let g = self.archs[arch as usize];
+        let mut out = vec![link_index(g.link).expect("space members use listed links")];
+        out.extend(g.ops.iter().map(|o| {
+            self.ops
+                .iter()
+                .position(|a| a == o)
+                .expect("space members use the dataset's ops")
+        }));
+        out
+    }
+
+    /// Choices outside the kept isomorphism representatives map to their representative, by
+    /// applying the package's normal form (`move_skip_op`, then `equalpart_sort`) until it no
+    /// longer changes; the all-skip network has none.
+    fn from_choices(&self, choices: &[usize]) -> Option<ArchId> {
+        let [link, ops @ ..] = choices else {
+            return None;
+        };
+        let ops: [u8; 4] = ops
+            .iter()
+            .map(|&c| self.ops.get(c).copied())
+            .collect::<Option<Vec<u8>>>()?
+            .try_into()
+            .ok()?;
+        let mut g = Gnn {
+            link: *NBGRAPH_LINKS.get(*link)?,
+            ops,
+        };
+        for _ in 0..4 {
+            link_index(g.link)?;
+            if let Some(&id) = self.by_key.get(&hash(g)) {
+                return Some(id);
+            }
+            g = equalpart_sort(move_skip_op(g));
+        }
+        None
+    }
+
     /// Architectures of the space that differ from `arch` in one node's op, or in the link
     /// pattern alone.
     fn neighbours(&self, arch: ArchId, out: &mut Vec<ArchId>) {
@@ -321,6 +371,40 @@ mod tests {
         assert_eq!(p.key(0), "1111");
         for id in [0, 5, 2_020] {
             assert_eq!(p.id_of_key(&p.key(id)), Some(id));
+        }
+    }
+
+    #[test]
+    fn every_choice_sequence_but_all_skip_has_a_representative() {
+        for space in [
+            NbGraphSpace::for_dataset("cora"),
+            NbGraphSpace::for_dataset("proteins"),
+        ] {
+            for arch in 0..space.size() as ArchId {
+                assert_eq!(space.from_choices(&space.choices(arch)), Some(arch));
+            }
+            let d = space.decisions();
+            let combos: usize = d.iter().product();
+            let mut missing = 0;
+            for mut i in 0..combos {
+                let choices: Vec<usize> = d
+                    .iter()
+                    .rev()
+                    .map(|&n| {
+                        let c = i % n;
+                        i /= n;
+                        c
+                    })
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                if space.from_choices(&choices).is_none() {
+                    missing += 1;
+                }
+            }
+            // The all-skip network under each of the 9 link patterns has no member.
+            assert_eq!(missing, 9, "{}", space.size());
         }
     }
 

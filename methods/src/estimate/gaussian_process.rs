@@ -42,6 +42,7 @@ struct Model {
     train: Vec<Vec<f64>>,
     alpha: Vec<f64>,
     length: f64,
+    chol: Cholesky,
 }
 
 pub struct GaussianProcess<'a> {
@@ -65,6 +66,29 @@ fn median_distance(rows: &[Vec<f64>]) -> f64 {
     }
     let mid = d.len() / 2;
     *d.select_nth_unstable_by(mid, f64::total_cmp).1
+}
+
+impl GaussianProcess<'_> {
+    /// The posterior mean and variance of the latent function at each architecture, in the
+    /// units of the standardized labels (Rasmussen & Williams, eq. 2.25–2.26):
+    /// `μ = k*ᵀα`, `σ² = 1 − k*ᵀ K⁻¹ k*`.
+    pub fn posterior(&self, archs: &[ArchId]) -> Result<Vec<(f64, f64)>, String> {
+        let m = check_fitted(&self.model)?;
+        let two_l2 = 2.0 * m.length * m.length;
+        Ok(features(self.space, archs, self.encoding)
+            .iter()
+            .map(|r| {
+                let k: Vec<f64> = m
+                    .train
+                    .iter()
+                    .map(|t| (-sq_dist(r, t) / two_l2).exp())
+                    .collect();
+                let mean = dot(&k, &m.alpha);
+                let var = (1.0 - dot(&k, &m.chol.solve(&k))).max(0.0);
+                (mean, var)
+            })
+            .collect())
+    }
 }
 
 impl Estimator for GaussianProcess<'_> {
@@ -98,6 +122,7 @@ impl Estimator for GaussianProcess<'_> {
                             train: x.clone(),
                             alpha,
                             length,
+                            chol,
                         },
                     ));
                 }
@@ -109,17 +134,10 @@ impl Estimator for GaussianProcess<'_> {
     }
 
     fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String> {
-        let m = check_fitted(&self.model)?;
-        let two_l2 = 2.0 * m.length * m.length;
-        Ok(features(self.space, archs, self.encoding)
-            .iter()
-            .map(|r| {
-                m.train
-                    .iter()
-                    .zip(&m.alpha)
-                    .map(|(t, a)| (-sq_dist(r, t) / two_l2).exp() * a)
-                    .sum()
-            })
+        Ok(self
+            .posterior(archs)?
+            .into_iter()
+            .map(|(mean, _)| mean)
             .collect())
     }
 }
@@ -137,5 +155,27 @@ mod tests {
             encoding: Encoding::Onehot,
         });
         assert!(rank_quality(&spec, 200) > 0.9);
+    }
+
+    #[test]
+    fn the_posterior_is_certain_at_training_points_only() {
+        let space = datasets::space::Nb201Space::new();
+        let ctx = EstimationContext {
+            space: &space,
+            properties: Vec::new(),
+        };
+        let mut gp = GaussianProcessParams {
+            id: None,
+            encoding: Encoding::Onehot,
+        }
+        .build(&ctx);
+        let archs: Vec<ArchId> = (0..40).map(|i| i * 389).collect();
+        let labels: Vec<f64> = archs.iter().map(|&a| (a % 7) as f64).collect();
+        gp.fit(&archs, &labels, &mut datasets::rng::from_seed([0; 32]))
+            .unwrap();
+        let at_train = gp.posterior(&archs[..5]).unwrap();
+        let far = gp.posterior(&[15_624]).unwrap();
+        assert!(at_train.iter().all(|(_, v)| *v < 0.2), "{at_train:?}");
+        assert!(far[0].1 > at_train[0].1, "{far:?} vs {at_train:?}");
     }
 }

@@ -17,8 +17,8 @@ mod random_forest;
 mod ridge;
 mod tabulated;
 
-pub use bananas::BananasParams;
-pub use gaussian_process::GaussianProcessParams;
+pub use bananas::{Bananas, BananasParams};
+pub use gaussian_process::{GaussianProcess, GaussianProcessParams};
 pub use gbdt::GbdtParams;
 pub use gcn::GcnParams;
 pub use knn::KnnParams;
@@ -282,7 +282,7 @@ fn features(space: &dyn SearchSpace, archs: &[ArchId], encoding: Encoding) -> Ve
 
 /// Labels shifted and scaled to mean 0 and standard deviation 1 (unchanged scale when they
 /// are constant); rank-based scores do not depend on it, learners' defaults do.
-fn standardize(labels: &[f64]) -> Vec<f64> {
+pub(crate) fn standardize(labels: &[f64]) -> Vec<f64> {
     let n = labels.len() as f64;
     let mean = labels.iter().sum::<f64>() / n;
     let sd = (labels.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();

@@ -1,12 +1,24 @@
 //! Search methods: one file per method, each citing its paper and the variant implemented.
 
+mod bananas_search;
+mod bayesian_optimization;
 mod local_search;
+mod mcts;
+mod model_based;
 mod random_search;
 mod regularized_evolution;
+mod reinforce;
+mod tpe;
 
+pub use bananas_search::BananasSearchParams;
+pub use bayesian_optimization::BayesianOptimizationParams;
 pub use local_search::LocalSearchParams;
+pub use mcts::MctsParams;
+pub use model_based::LoopParams;
 pub use random_search::RandomSearchParams;
 pub use regularized_evolution::RegularizedEvolutionParams;
+pub use reinforce::ReinforceParams;
+pub use tpe::TpeParams;
 
 use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
@@ -27,10 +39,24 @@ pub enum MethodSpec {
     RandomSearch(RandomSearchParams),
     RegularizedEvolution(RegularizedEvolutionParams),
     LocalSearch(LocalSearchParams),
+    Reinforce(ReinforceParams),
+    Tpe(TpeParams),
+    Mcts(MctsParams),
+    BayesianOptimization(BayesianOptimizationParams),
+    Bananas(BananasSearchParams),
 }
 
 /// Every method name a protocol may use.
-pub const METHOD_NAMES: &[&str] = &["random_search", "regularized_evolution", "local_search"];
+pub const METHOD_NAMES: &[&str] = &[
+    "random_search",
+    "regularized_evolution",
+    "local_search",
+    "reinforce",
+    "tpe",
+    "mcts",
+    "bayesian_optimization",
+    "bananas",
+];
 
 impl MethodSpec {
     /// The method's name in protocols.
@@ -39,6 +65,11 @@ impl MethodSpec {
             MethodSpec::RandomSearch(_) => "random_search",
             MethodSpec::RegularizedEvolution(_) => "regularized_evolution",
             MethodSpec::LocalSearch(_) => "local_search",
+            MethodSpec::Reinforce(_) => "reinforce",
+            MethodSpec::Tpe(_) => "tpe",
+            MethodSpec::Mcts(_) => "mcts",
+            MethodSpec::BayesianOptimization(_) => "bayesian_optimization",
+            MethodSpec::Bananas(_) => "bananas",
         }
     }
 
@@ -48,6 +79,11 @@ impl MethodSpec {
             MethodSpec::RandomSearch(p) => &p.id,
             MethodSpec::RegularizedEvolution(p) => &p.id,
             MethodSpec::LocalSearch(p) => &p.id,
+            MethodSpec::Reinforce(p) => &p.id,
+            MethodSpec::Tpe(p) => &p.id,
+            MethodSpec::Mcts(p) => &p.id,
+            MethodSpec::BayesianOptimization(p) => &p.id,
+            MethodSpec::Bananas(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -58,6 +94,11 @@ impl MethodSpec {
             MethodSpec::RandomSearch(_) => Ok(()),
             MethodSpec::RegularizedEvolution(p) => p.validate(),
             MethodSpec::LocalSearch(p) => p.validate(),
+            MethodSpec::Reinforce(p) => p.validate(),
+            MethodSpec::Tpe(p) => p.validate(),
+            MethodSpec::Mcts(p) => p.validate(),
+            MethodSpec::BayesianOptimization(p) => p.validate(),
+            MethodSpec::Bananas(p) => p.validate(),
         }
     }
 
@@ -67,6 +108,11 @@ impl MethodSpec {
             MethodSpec::RandomSearch(p) => Box::new(p.build(space)),
             MethodSpec::RegularizedEvolution(p) => Box::new(p.build(space)),
             MethodSpec::LocalSearch(p) => Box::new(p.build(space)),
+            MethodSpec::Reinforce(p) => Box::new(p.build(space)),
+            MethodSpec::Tpe(p) => Box::new(p.build(space)),
+            MethodSpec::Mcts(p) => Box::new(p.build(space)),
+            MethodSpec::BayesianOptimization(p) => Box::new(p.build(space)),
+            MethodSpec::Bananas(p) => Box::new(p.build(space)),
         }
     }
 }
@@ -83,6 +129,23 @@ fn sample_unseen(space: &dyn SearchSpace, seen: &[bool], rng: &mut TrialRng) -> 
     seen.iter()
         .position(|s| !s)
         .map_or_else(|| space.sample(rng), |i| i as ArchId)
+}
+
+/// Draws choice sequences with `draw` until the space holds the architecture they make (at
+/// most 100 tries, then a uniform sample); returns the architecture and its choices.
+fn draw_choices(
+    space: &dyn SearchSpace,
+    rng: &mut TrialRng,
+    mut draw: impl FnMut(&mut TrialRng) -> Vec<usize>,
+) -> (ArchId, Vec<usize>) {
+    for _ in 0..100 {
+        let choices = draw(rng);
+        if let Some(arch) = space.from_choices(&choices) {
+            return (arch, choices);
+        }
+    }
+    let arch = space.sample(rng);
+    (arch, space.choices(arch))
 }
 
 #[cfg(test)]

@@ -1,0 +1,195 @@
+//! The loop that model-based searches share (BANANAS, Algorithm 1 of White, Neiswanger &
+//! Savani, AAAI 2021; NASLib's `Bananas` and `BayesianOptimization` optimizers run the same
+//! one): `init` random architectures, then repeatedly fit the model on everything observed,
+//! generate candidates by mutating the best architectures, and evaluate the `batch` candidates
+//! the acquisition function ranks highest before fitting again.
+//!
+//! Candidates follow NASLib's `acq_fn_optimization: mutation`: `candidates` architectures,
+//! split evenly over the `mutate_top` best observed ones, each one random neighbour of its
+//! parent (`max_mutations: 1`); architectures already evaluated or duplicated are dropped, and
+//! uniformly random unseen ones fill the set back up to `batch` when mutation runs dry.
+
+use std::collections::VecDeque;
+
+use datasets::rng::TrialRng;
+use datasets::{ArchId, SearchSpace};
+use serde::{Deserialize, Serialize};
+
+use super::sample_unseen;
+
+/// The loop's parameters, shared by every model-based method's protocol entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoopParams {
+    #[serde(default = "default_init")]
+    pub init: usize,
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    #[serde(default = "default_candidates")]
+    pub candidates: usize,
+    #[serde(default = "default_mutate_top")]
+    pub mutate_top: usize,
+}
+
+fn default_init() -> usize {
+    10
+}
+
+fn default_batch() -> usize {
+    10
+}
+
+fn default_candidates() -> usize {
+    100
+}
+
+fn default_mutate_top() -> usize {
+    2
+}
+
+impl Default for LoopParams {
+    fn default() -> Self {
+        LoopParams {
+            init: default_init(),
+            batch: default_batch(),
+            candidates: default_candidates(),
+            mutate_top: default_mutate_top(),
+        }
+    }
+}
+
+impl LoopParams {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.init < 2 {
+            return Err(format!("init must be at least 2, got {}", self.init));
+        }
+        if self.batch == 0 || self.mutate_top == 0 {
+            return Err("batch and mutate_top must be at least 1".into());
+        }
+        if self.candidates < self.batch {
+            return Err(format!(
+                "candidates ({}) must be at least batch ({})",
+                self.candidates, self.batch
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// What a model-based method provides: scores for candidates given the observations
+/// (higher is proposed first).
+pub trait Acquisition {
+    fn scores(
+        &mut self,
+        observed: &[(ArchId, f64)],
+        candidates: &[ArchId],
+        rng: &mut TrialRng,
+    ) -> Vec<f64>;
+}
+
+pub struct ModelBasedLoop<'a> {
+    space: &'a dyn SearchSpace,
+    params: LoopParams,
+    observed: Vec<(ArchId, f64)>,
+    seen: Vec<bool>,
+    queue: VecDeque<ArchId>,
+}
+
+impl<'a> ModelBasedLoop<'a> {
+    pub fn new(space: &'a dyn SearchSpace, params: LoopParams) -> ModelBasedLoop<'a> {
+        ModelBasedLoop {
+            space,
+            params,
+            observed: Vec::new(),
+            seen: vec![false; space.size()],
+            queue: VecDeque::new(),
+        }
+    }
+
+    pub fn ask(&mut self, acquisition: &mut dyn Acquisition, rng: &mut TrialRng) -> ArchId {
+        if self.observed.len() < self.params.init {
+            return sample_unseen(self.space, &self.seen, rng);
+        }
+        if self.queue.is_empty() {
+            let candidates = self.candidates(rng);
+            let scores = acquisition.scores(&self.observed, &candidates, rng);
+            let mut order: Vec<usize> = (0..candidates.len()).collect();
+            order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+            self.queue
+                .extend(order.iter().take(self.params.batch).map(|&i| candidates[i]));
+        }
+        self.queue.pop_front().expect("the queue was just filled")
+    }
+
+    pub fn tell(&mut self, arch: ArchId, fitness: f64) {
+        self.seen[arch as usize] = true;
+        self.observed.push((arch, fitness));
+    }
+
+    fn candidates(&self, rng: &mut TrialRng) -> Vec<ArchId> {
+        let mut best = self.observed.clone();
+        best.sort_by(|a, b| b.1.total_cmp(&a.1));
+        best.truncate(self.params.mutate_top);
+        let mut taken = self.seen.clone();
+        let mut out = Vec::with_capacity(self.params.candidates);
+        let per_parent = self.params.candidates.div_ceil(best.len());
+        for &(parent, _) in &best {
+            for _ in 0..per_parent {
+                let child = self.space.mutate(parent, rng);
+                if !taken[child as usize] && out.len() < self.params.candidates {
+                    taken[child as usize] = true;
+                    out.push(child);
+                }
+            }
+        }
+        while out.len() < self.params.batch {
+            let arch = sample_unseen(self.space, &taken, rng);
+            taken[arch as usize] = true;
+            out.push(arch);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::testing::toy_space;
+
+    /// Prefers the candidate with the largest id.
+    struct LargestId;
+
+    impl Acquisition for LargestId {
+        fn scores(
+            &mut self,
+            _: &[(ArchId, f64)],
+            candidates: &[ArchId],
+            _: &mut TrialRng,
+        ) -> Vec<f64> {
+            candidates.iter().map(|&a| a as f64).collect()
+        }
+    }
+
+    #[test]
+    fn proposes_unseen_neighbours_of_the_best_in_acquisition_order() {
+        let space = toy_space();
+        let mut rng = datasets::rng::from_seed([2; 32]);
+        let params = LoopParams {
+            init: 3,
+            batch: 4,
+            candidates: 20,
+            mutate_top: 1,
+        };
+        let mut search = ModelBasedLoop::new(&space, params);
+        for (arch, fitness) in [(555, 9.0), (100, 1.0), (200, 2.0)] {
+            search.tell(arch, fitness);
+        }
+        let batch: Vec<ArchId> = (0..4)
+            .map(|_| search.ask(&mut LargestId, &mut rng))
+            .collect();
+        let mut neighbours = Vec::new();
+        space.neighbours(555, &mut neighbours);
+        assert!(batch.iter().all(|a| neighbours.contains(a)), "{batch:?}");
+        assert!(batch.windows(2).all(|w| w[0] > w[1]), "{batch:?}");
+    }
+}
