@@ -42,7 +42,7 @@ impl SearchSpace for KeyList {
     fn choices(&self, arch: ArchId) -> Vec<usize> {
         vec![arch as usize]
     }
-    fn from_choices(&self, choices: &[usize]) -> Option<ArchId> {
+    fn arch_of_choices(&self, choices: &[usize]) -> Option<ArchId> {
         (choices[0] < self.0.len()).then_some(choices[0] as ArchId)
     }
 }

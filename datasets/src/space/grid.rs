@@ -106,7 +106,7 @@ impl SearchSpace for GridSpace {
         self.indices(arch)
     }
 
-    fn from_choices(&self, choices: &[usize]) -> Option<ArchId> {
+    fn arch_of_choices(&self, choices: &[usize]) -> Option<ArchId> {
         let fits = choices.len() == self.params.len()
             && choices
                 .iter()

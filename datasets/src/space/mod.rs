@@ -98,7 +98,7 @@ pub trait SearchSpace: Send + Sync {
 
     /// The architecture these choices make (its isomorphism class' member where the space
     /// keeps one per class), or `None` when the space has none.
-    fn from_choices(&self, choices: &[usize]) -> Option<ArchId>;
+    fn arch_of_choices(&self, choices: &[usize]) -> Option<ArchId>;
 
     /// A uniformly random architecture.
     fn sample(&self, rng: &mut TrialRng) -> ArchId {

@@ -248,7 +248,7 @@ impl SearchSpace for Nb201Space {
         ops(arch).iter().map(|&o| o as usize).collect()
     }
 
-    fn from_choices(&self, choices: &[usize]) -> Option<ArchId> {
+    fn arch_of_choices(&self, choices: &[usize]) -> Option<ArchId> {
         let ops: [u8; 6] = choices
             .iter()
             .map(|&c| (c < NB201_OPS.len()).then_some(c as u8))
@@ -353,13 +353,13 @@ mod tests {
         );
         for id in [0, 1, 777, 15_624] {
             assert_eq!(s.id_of_key(&s.key(id)), Some(id));
-            assert_eq!(s.from_choices(&s.choices(id)), Some(id));
+            assert_eq!(s.arch_of_choices(&s.choices(id)), Some(id));
         }
         assert_eq!(
             s.choices(Nb201Space::id([4, 2, 1, 2, 1, 1])),
             [4, 2, 1, 2, 1, 1]
         );
-        assert_eq!(s.from_choices(&[5, 0, 0, 0, 0, 0]), None);
+        assert_eq!(s.arch_of_choices(&[5, 0, 0, 0, 0, 0]), None);
         assert_eq!(s.id_of_key("52"), None);
         assert_eq!(s.id_of_key("123456"), None);
         assert_eq!(

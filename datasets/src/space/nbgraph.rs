@@ -305,7 +305,7 @@ impl SearchSpace for NbGraphSpace {
     /// Choices outside the kept isomorphism representatives map to their representative, by
     /// applying the package's normal form (`move_skip_op`, then `equalpart_sort`) until it no
     /// longer changes; the all-skip network has none.
-    fn from_choices(&self, choices: &[usize]) -> Option<ArchId> {
+    fn arch_of_choices(&self, choices: &[usize]) -> Option<ArchId> {
         let [link, ops @ ..] = choices else {
             return None;
         };
@@ -381,7 +381,7 @@ mod tests {
             NbGraphSpace::for_dataset("proteins"),
         ] {
             for arch in 0..space.size() as ArchId {
-                assert_eq!(space.from_choices(&space.choices(arch)), Some(arch));
+                assert_eq!(space.arch_of_choices(&space.choices(arch)), Some(arch));
             }
             let d = space.decisions();
             let combos: usize = d.iter().product();
@@ -399,7 +399,7 @@ mod tests {
                     .into_iter()
                     .rev()
                     .collect();
-                if space.from_choices(&choices).is_none() {
+                if space.arch_of_choices(&choices).is_none() {
                     missing += 1;
                 }
             }

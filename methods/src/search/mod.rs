@@ -140,7 +140,7 @@ fn draw_choices(
 ) -> (ArchId, Vec<usize>) {
     for _ in 0..100 {
         let choices = draw(rng);
-        if let Some(arch) = space.from_choices(&choices) {
+        if let Some(arch) = space.arch_of_choices(&choices) {
             return (arch, choices);
         }
     }
