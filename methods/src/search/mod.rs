@@ -2,6 +2,7 @@
 
 mod bananas_search;
 mod bayesian_optimization;
+mod gbdt_nas;
 mod local_search;
 mod mcts;
 mod model_based;
@@ -12,9 +13,10 @@ mod tpe;
 
 pub use bananas_search::BananasSearchParams;
 pub use bayesian_optimization::BayesianOptimizationParams;
+pub use gbdt_nas::GbdtNasParams;
 pub use local_search::LocalSearchParams;
 pub use mcts::MctsParams;
-pub use model_based::LoopParams;
+pub use model_based::{LoopParams, Proposals};
 pub use random_search::RandomSearchParams;
 pub use regularized_evolution::RegularizedEvolutionParams;
 pub use reinforce::ReinforceParams;
@@ -44,6 +46,7 @@ pub enum MethodSpec {
     Mcts(MctsParams),
     BayesianOptimization(BayesianOptimizationParams),
     Bananas(BananasSearchParams),
+    GbdtNas(GbdtNasParams),
 }
 
 /// Every method name a protocol may use.
@@ -56,6 +59,7 @@ pub const METHOD_NAMES: &[&str] = &[
     "mcts",
     "bayesian_optimization",
     "bananas",
+    "gbdt_nas",
 ];
 
 impl MethodSpec {
@@ -70,6 +74,7 @@ impl MethodSpec {
             MethodSpec::Mcts(_) => "mcts",
             MethodSpec::BayesianOptimization(_) => "bayesian_optimization",
             MethodSpec::Bananas(_) => "bananas",
+            MethodSpec::GbdtNas(_) => "gbdt_nas",
         }
     }
 
@@ -84,6 +89,7 @@ impl MethodSpec {
             MethodSpec::Mcts(p) => &p.id,
             MethodSpec::BayesianOptimization(p) => &p.id,
             MethodSpec::Bananas(p) => &p.id,
+            MethodSpec::GbdtNas(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -99,6 +105,7 @@ impl MethodSpec {
             MethodSpec::Mcts(p) => p.validate(),
             MethodSpec::BayesianOptimization(p) => p.validate(),
             MethodSpec::Bananas(p) => p.validate(),
+            MethodSpec::GbdtNas(p) => p.validate(),
         }
     }
 
@@ -113,6 +120,7 @@ impl MethodSpec {
             MethodSpec::Mcts(p) => Box::new(p.build(space)),
             MethodSpec::BayesianOptimization(p) => Box::new(p.build(space)),
             MethodSpec::Bananas(p) => Box::new(p.build(space)),
+            MethodSpec::GbdtNas(p) => Box::new(p.build(space)),
         }
     }
 }

@@ -4,10 +4,12 @@
 //! generate candidates by mutating the best architectures, and evaluate the `batch` candidates
 //! the acquisition function ranks highest before fitting again.
 //!
-//! Candidates follow NASLib's `acq_fn_optimization: mutation`: `candidates` architectures,
-//! split evenly over the `mutate_top` best observed ones, each one random neighbour of its
-//! parent (`max_mutations: 1`); architectures already evaluated or duplicated are dropped, and
-//! uniformly random unseen ones fill the set back up to `batch` when mutation runs dry.
+//! Candidates follow NASLib's `acq_fn_optimization: mutation` by default (`proposals:
+//! mutation`): `candidates` architectures, split evenly over the `mutate_top` best observed
+//! ones, each one random neighbour of its parent (`max_mutations: 1`); architectures already
+//! evaluated or duplicated are dropped, and uniformly random unseen ones fill the set back up
+//! to `batch` when mutation runs dry. `proposals: random` draws `candidates` uniformly random
+//! unseen architectures instead (GBDT-NAS' sampling, NASLib's `random_sampling`).
 
 use std::collections::VecDeque;
 
@@ -29,6 +31,19 @@ pub struct LoopParams {
     pub candidates: usize,
     #[serde(default = "default_mutate_top")]
     pub mutate_top: usize,
+    #[serde(default)]
+    pub proposals: Proposals,
+}
+
+/// Where candidates come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Proposals {
+    /// Random neighbours of the best observed architectures.
+    #[default]
+    Mutation,
+    /// Uniformly random unseen architectures.
+    Random,
 }
 
 fn default_init() -> usize {
@@ -54,6 +69,7 @@ impl Default for LoopParams {
             batch: default_batch(),
             candidates: default_candidates(),
             mutate_top: default_mutate_top(),
+            proposals: Proposals::Mutation,
         }
     }
 }
@@ -118,7 +134,10 @@ impl<'a> ModelBasedLoop<'a> {
             self.queue
                 .extend(order.iter().take(self.params.batch).map(|&i| candidates[i]));
         }
-        self.queue.pop_front().expect("the queue was just filled")
+        // An exhausted space leaves no candidates: repeat an architecture.
+        self.queue
+            .pop_front()
+            .unwrap_or_else(|| sample_unseen(self.space, &self.seen, rng))
     }
 
     pub fn tell(&mut self, arch: ArchId, fitness: f64) {
@@ -127,22 +146,29 @@ impl<'a> ModelBasedLoop<'a> {
     }
 
     fn candidates(&self, rng: &mut TrialRng) -> Vec<ArchId> {
-        let mut best = self.observed.clone();
-        best.sort_by(|a, b| b.1.total_cmp(&a.1));
-        best.truncate(self.params.mutate_top);
         let mut taken = self.seen.clone();
         let mut out = Vec::with_capacity(self.params.candidates);
-        let per_parent = self.params.candidates.div_ceil(best.len());
-        for &(parent, _) in &best {
-            for _ in 0..per_parent {
-                let child = self.space.mutate(parent, rng);
-                if !taken[child as usize] && out.len() < self.params.candidates {
-                    taken[child as usize] = true;
-                    out.push(child);
+        let unseen = self.seen.iter().filter(|s| !**s).count();
+        let wanted = match self.params.proposals {
+            Proposals::Mutation => {
+                let mut best = self.observed.clone();
+                best.sort_by(|a, b| b.1.total_cmp(&a.1));
+                best.truncate(self.params.mutate_top);
+                let per_parent = self.params.candidates.div_ceil(best.len());
+                for &(parent, _) in &best {
+                    for _ in 0..per_parent {
+                        let child = self.space.mutate(parent, rng);
+                        if !taken[child as usize] && out.len() < self.params.candidates {
+                            taken[child as usize] = true;
+                            out.push(child);
+                        }
+                    }
                 }
+                self.params.batch
             }
-        }
-        while out.len() < self.params.batch {
+            Proposals::Random => self.params.candidates,
+        };
+        while out.len() < wanted.min(unseen) {
             let arch = sample_unseen(self.space, &taken, rng);
             taken[arch as usize] = true;
             out.push(arch);
@@ -179,6 +205,7 @@ mod tests {
             batch: 4,
             candidates: 20,
             mutate_top: 1,
+            proposals: Proposals::Mutation,
         };
         let mut search = ModelBasedLoop::new(&space, params);
         for (arch, fitness) in [(555, 9.0), (100, 1.0), (200, 2.0)] {
