@@ -18,7 +18,7 @@ use datasets::images;
 use datasets::space::Nb201Macro;
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy::{self, Batch};
-use methods::{EstimationContext, EstimatorSpec};
+use methods::{EstimatorSpec, MethodContext};
 use reports::manifest::{EstimationInfo, EstimationTaskInfo, Manifest};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 
@@ -463,7 +463,7 @@ fn trial_outcome(protocol: &EstimationProtocol, task: &TaskContext, trial: &Tria
         )
         .map(|(name, values)| (*name, values.as_slice()))
         .collect();
-    let ctx = EstimationContext {
+    let ctx = MethodContext {
         space: task.loaded.space.as_ref(),
         properties,
     };

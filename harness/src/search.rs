@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
-use methods::MethodSpec;
+use methods::{MethodContext, MethodSpec};
 use reports::manifest::{Manifest, SampledArch, SearchInfo, TaskInfo};
 
 use crate::protocol::{Budget, SearchProtocol};
@@ -25,6 +25,8 @@ pub(crate) struct TaskContext {
     pub loaded: LoadedTask,
     test: Option<usize>,
     cost: Option<usize>,
+    /// Per-architecture properties methods may read (params, FLOPs, latency).
+    properties: Vec<(&'static str, Vec<f64>)>,
 }
 
 pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
@@ -43,8 +45,10 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .tasks
         .iter()
         .map(|t| {
+            let loaded = runner::load_task(common, cache, t)?;
             Ok(TaskContext {
-                loaded: runner::load_task(common, cache, t)?,
+                properties: loaded.properties(),
+                loaded,
                 test,
                 cost,
             })
@@ -130,7 +134,15 @@ fn run_trial(
         policy: common.seed_policy,
     };
     let direction = common.objective.1.direction;
-    let mut searcher = method.build(task.loaded.space.as_ref());
+    let ctx = MethodContext {
+        space: task.loaded.space.as_ref(),
+        properties: task
+            .properties
+            .iter()
+            .map(|(n, v)| (*n, v.as_slice()))
+            .collect(),
+    };
+    let mut searcher = method.build(&ctx);
     let mut rows = TrialRows::with_capacity(match protocol.budget {
         Budget::Queries(n) => n as usize,
         Budget::SimulatedSeconds(_) => 256,

@@ -6,5 +6,24 @@ pub mod estimate;
 pub mod proxy;
 pub mod search;
 
-pub use estimate::{EstimationContext, Estimator, EstimatorSpec};
+pub use estimate::{Estimator, EstimatorSpec};
 pub use search::{MethodSpec, Searcher};
+
+use datasets::SearchSpace;
+
+/// What methods may read besides what they are told: the search space (encodings, graphs)
+/// and per-architecture properties that are known without training ("params", "latency",
+/// "flops"). Never the objective.
+pub struct MethodContext<'a> {
+    pub space: &'a dyn SearchSpace,
+    pub properties: Vec<(&'static str, &'a [f64])>,
+}
+
+impl<'a> MethodContext<'a> {
+    pub fn property(&self, name: &str) -> Option<&'a [f64]> {
+        self.properties
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+    }
+}

@@ -111,7 +111,7 @@ fn predictors(c: &mut Criterion) {
         panic!("an estimation protocol");
     };
     let properties = task.properties();
-    let ctx = methods::EstimationContext { space: task.space.as_ref(), properties: &properties };
+    let ctx = methods::MethodContext { space: task.space.as_ref(), properties: &properties };
     let mut order: Vec<u32> = (0..15_625).collect();
     rng::shuffle(&mut rng::from_seed([5; 32]), &mut order);
     let (train, eval) = (&order[..1000], &order[1000..2000]);

@@ -100,6 +100,22 @@ impl SearchProtocol {
             if let Err(message) = m.value.validate() {
                 return Err(src.fail(&m.referenced, format!("{}: {message}", m.value.name())));
             }
+            if let Some(needed) = m.value.required_property()
+                && !common
+                    .benchmark
+                    .properties
+                    .iter()
+                    .any(|(n, _)| *n == needed)
+            {
+                return Err(src.fail(
+                    &m.referenced,
+                    format!(
+                        "{} needs the `{needed}` property, which benchmark `{}` does not have",
+                        m.value.name(),
+                        common.benchmark.name
+                    ),
+                ));
+            }
             if methods.iter().any(|x| x.id() == m.value.id()) {
                 return Err(src.fail(
                     &m.referenced,
@@ -295,6 +311,26 @@ methods:
         assert!(e.contains("at most 3"), "{e}");
         let e = error(&format!("{GOOD}seed_policy: median\n"));
         assert!(e.contains("mean, sample or fixed:K"), "{e}");
+    }
+
+    #[test]
+    fn early_exit_needs_a_parameter_count() {
+        let eeea =
+            "regularized_evolution: { population: 5, sample_size: 2, early_exit_params: 0.5 }";
+        let text = GOOD.replace(
+            "regularized_evolution: { population: 5, sample_size: 2 }",
+            eeea,
+        );
+        SearchProtocol::parse("p.yaml", &text).unwrap();
+        let e = error(
+            &text
+                .replace("nb201", "hpobench-mlp")
+                .replace("[cifar10]", "[car]"),
+        );
+        assert!(
+            e.starts_with("p.yaml:9:") && e.contains("`params` property"),
+            "{e}"
+        );
     }
 
     #[test]

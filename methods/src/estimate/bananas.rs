@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mlp::{Net, fit_net};
 use super::neural::{self, Training};
-use super::{EstimationContext, Estimator, features, standardize};
+use super::{Estimator, MethodContext, features, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,7 +63,7 @@ impl BananasParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Bananas<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Bananas<'a> {
         Bananas {
             space: ctx.space,
             params: self.clone(),

@@ -13,7 +13,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::linalg::{Cholesky, dot, gram};
-use super::{EstimationContext, Estimator, check_fitted, default_encoding, features, standardize};
+use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -29,7 +29,7 @@ impl GaussianProcessParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> GaussianProcess<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> GaussianProcess<'a> {
         GaussianProcess {
             space: ctx.space,
             encoding: self.encoding,
@@ -160,7 +160,7 @@ mod tests {
     #[test]
     fn the_posterior_is_certain_at_training_points_only() {
         let space = datasets::space::Nb201Space::new();
-        let ctx = EstimationContext {
+        let ctx = MethodContext {
             space: &space,
             properties: Vec::new(),
         };

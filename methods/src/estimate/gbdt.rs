@@ -19,7 +19,7 @@ use smartcore::tree::decision_tree_regressor::{
 };
 
 use super::knn::matrix;
-use super::{EstimationContext, Estimator, default_encoding, features, standardize};
+use super::{Estimator, MethodContext, default_encoding, features, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -68,7 +68,7 @@ impl GbdtParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Gbdt<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Gbdt<'a> {
         Gbdt {
             space: ctx.space,
             params: self.clone(),

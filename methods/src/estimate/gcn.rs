@@ -20,7 +20,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::neural::{self, Training};
-use super::{EstimationContext, Estimator, standardize};
+use super::{Estimator, MethodContext, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +61,7 @@ impl GcnParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Gcn<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Gcn<'a> {
         Gcn {
             space: ctx.space,
             params: self.clone(),

@@ -14,7 +14,7 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::metrics::distance::euclidian::Euclidian;
 use smartcore::neighbors::knn_regressor::{KNNRegressor, KNNRegressorParameters};
 
-use super::{EstimationContext, Estimator, check_fitted, default_encoding, features};
+use super::{Estimator, MethodContext, check_fitted, default_encoding, features};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +39,7 @@ impl KnnParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Knn<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Knn<'a> {
         Knn {
             space: ctx.space,
             encoding: self.encoding,

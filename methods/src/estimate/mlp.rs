@@ -16,7 +16,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::neural::{self, Training};
-use super::{EstimationContext, Estimator, default_encoding, features, standardize};
+use super::{Estimator, MethodContext, default_encoding, features, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,7 +65,7 @@ impl MlpParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Mlp<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Mlp<'a> {
         Mlp {
             space: ctx.space,
             params: self.clone(),

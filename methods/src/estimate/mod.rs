@@ -27,27 +27,12 @@ pub use random_forest::RandomForestParams;
 pub use ridge::RidgeParams;
 pub use tabulated::TabulatedParams;
 
+pub use crate::MethodContext;
 use crate::proxy::Proxy;
 use datasets::rng::TrialRng;
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
-
-/// What estimators may read: the search space (encodings, graphs) and per-architecture
-/// properties that are not the objective ("params", "latency", "flops").
-pub struct EstimationContext<'a> {
-    pub space: &'a dyn SearchSpace,
-    pub properties: Vec<(&'static str, &'a [f64])>,
-}
-
-impl<'a> EstimationContext<'a> {
-    pub fn property(&self, name: &str) -> Option<&'a [f64]> {
-        self.properties
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| *v)
-    }
-}
 
 pub trait Estimator {
     /// Learns from labelled architectures (`labels[i]` belongs to `archs[i]`). Estimators
@@ -249,7 +234,7 @@ impl EstimatorSpec {
         }
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Box<dyn Estimator + 'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
         match self {
             tabulated!(_) => Box::new(tabulated::Tabulated::new(ctx, self.name())),
             EstimatorSpec::Ridge(p) => Box::new(p.build(ctx)),
@@ -316,7 +301,7 @@ pub(crate) mod testing {
     /// Fits on `n_train` random archs and returns Spearman's rho on 500 others.
     pub fn rank_quality(spec: &EstimatorSpec, n_train: usize) -> f64 {
         let space = Nb201Space::new();
-        let ctx = EstimationContext {
+        let ctx = MethodContext {
             space: &space,
             properties: Vec::new(),
         };

@@ -17,7 +17,7 @@ use smartcore::ensemble::random_forest_regressor::{
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
 use super::knn::matrix;
-use super::{EstimationContext, Estimator, check_fitted, default_encoding, features};
+use super::{Estimator, MethodContext, check_fitted, default_encoding, features};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +51,7 @@ impl RandomForestParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> RandomForest<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> RandomForest<'a> {
         RandomForest {
             space: ctx.space,
             params: self.clone(),

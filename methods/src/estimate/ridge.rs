@@ -14,7 +14,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::linalg::{Cholesky, dot, gram};
-use super::{EstimationContext, Estimator, check_fitted, default_encoding, features, standardize};
+use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,7 +39,7 @@ impl RidgeParams {
         Ok(())
     }
 
-    pub fn build<'a>(&self, ctx: &'a EstimationContext<'a>) -> Ridge<'a> {
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Ridge<'a> {
         Ridge {
             space: ctx.space,
             encoding: self.encoding,

@@ -12,7 +12,7 @@ use datasets::ArchId;
 use datasets::rng::TrialRng;
 use serde::{Deserialize, Serialize};
 
-use super::{EstimationContext, Estimator};
+use super::{Estimator, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,7 +27,7 @@ pub struct Tabulated<'a> {
 
 impl<'a> Tabulated<'a> {
     /// Reads property `name`; the protocol checked that the context has it.
-    pub fn new(ctx: &'a EstimationContext<'a>, name: &str) -> Tabulated<'a> {
+    pub fn new(ctx: &'a MethodContext<'a>, name: &str) -> Tabulated<'a> {
         Tabulated {
             values: ctx
                 .property(name)

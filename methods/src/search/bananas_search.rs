@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
-use crate::estimate::{BananasParams, EstimationContext, Estimator};
+use crate::estimate::{BananasParams, Estimator, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,7 +95,7 @@ impl Acquisition for ThompsonSampling<'_> {
     ) -> Vec<f64> {
         let archs: Vec<ArchId> = observed.iter().map(|o| o.0).collect();
         let labels: Vec<f64> = observed.iter().map(|o| o.1).collect();
-        let ctx = EstimationContext {
+        let ctx = MethodContext {
             space: self.space,
             properties: Vec::new(),
         };

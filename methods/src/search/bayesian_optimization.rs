@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
-use crate::estimate::{EstimationContext, Estimator, GaussianProcessParams, standardize};
+use crate::estimate::{Estimator, GaussianProcessParams, MethodContext, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,7 +89,7 @@ impl Acquisition for ExpectedImprovement<'_> {
         let best = standardize(&labels)
             .into_iter()
             .fold(f64::NEG_INFINITY, f64::max);
-        let ctx = EstimationContext {
+        let ctx = MethodContext {
             space: self.space,
             properties: Vec::new(),
         };

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
-use crate::estimate::{EstimationContext, Estimator, GbdtParams};
+use crate::estimate::{Estimator, GbdtParams, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +66,7 @@ impl Acquisition for PredictedAccuracy<'_> {
     ) -> Vec<f64> {
         let archs: Vec<ArchId> = observed.iter().map(|o| o.0).collect();
         let labels: Vec<f64> = observed.iter().map(|o| o.1).collect();
-        let ctx = EstimationContext {
+        let ctx = MethodContext {
             space: self.space,
             properties: Vec::new(),
         };

@@ -26,6 +26,8 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use crate::MethodContext;
+
 /// A search method, driven by the runner: `ask` for an architecture, evaluate it, `tell` the
 /// result. `fitness` is "higher is better" (the runner negates minimized metrics).
 pub trait Searcher {
@@ -109,11 +111,20 @@ impl MethodSpec {
         }
     }
 
-    /// A fresh searcher over `space`.
-    pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Box<dyn Searcher + 'a> {
+    /// The per-architecture property the method reads from its context, if any.
+    pub fn required_property(&self) -> Option<&'static str> {
+        match self {
+            MethodSpec::RegularizedEvolution(p) => p.early_exit_params.map(|_| "params"),
+            _ => None,
+        }
+    }
+
+    /// A fresh searcher over `ctx.space`; `ctx` holds [`MethodSpec::required_property`].
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        let space = ctx.space;
         match self {
             MethodSpec::RandomSearch(p) => Box::new(p.build(space)),
-            MethodSpec::RegularizedEvolution(p) => Box::new(p.build(space)),
+            MethodSpec::RegularizedEvolution(p) => Box::new(p.build(ctx)),
             MethodSpec::LocalSearch(p) => Box::new(p.build(space)),
             MethodSpec::Reinforce(p) => Box::new(p.build(space)),
             MethodSpec::Tpe(p) => Box::new(p.build(space)),

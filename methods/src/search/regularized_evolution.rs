@@ -6,6 +6,13 @@
 //! by one random neighbour in the search space (for NB201: one edge changed to a different
 //! operation, as the NB201 paper's REA does), evaluates the child, appends it and removes the
 //! oldest member. Defaults follow the NB201 paper's search protocol: population 10, sample 3.
+//!
+//! With `early_exit_params: P`, the initial population is built as EEEA-Net does
+//! (Termritthikun, Jamtsho, Ieamsaard, Muneesawang & Lee, "EEEA-Net: An Early Exit
+//! Evolutionary Neural Architecture Search", Eng. Appl. of AI 2021, section 3.2, early-exit
+//! population initialisation): a sampled architecture with more than `P` million parameters is
+//! discarded before it is evaluated and another is drawn (at most 1,000 draws per member;
+//! the last one is kept if all exceed `P`). Later children are not filtered, as in the paper.
 
 use std::collections::VecDeque;
 
@@ -14,6 +21,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::Searcher;
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +36,9 @@ pub struct RegularizedEvolutionParams {
     /// use as a known regression.
     #[serde(default = "default_mutate", skip_serializing_if = "is_true")]
     pub mutate: bool,
+    /// EEEA-Net's early-exit threshold on the initial population, in millions of parameters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_exit_params: Option<f64>,
 }
 
 fn default_mutate() -> bool {
@@ -57,12 +68,26 @@ impl RegularizedEvolutionParams {
                 self.population, self.sample_size
             ));
         }
+        if let Some(p) = self.early_exit_params
+            && !(p > 0.0 && p.is_finite())
+        {
+            return Err(format!("early_exit_params must be positive, got {p}"));
+        }
         Ok(())
     }
 
-    pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> RegularizedEvolution<'a> {
+    /// `ctx` must hold the `params` property when `early_exit_params` is set (the protocol
+    /// loader checks it).
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> RegularizedEvolution<'a> {
+        let early_exit = self.early_exit_params.map(|threshold| {
+            let params = ctx
+                .property("params")
+                .expect("protocol checked that the benchmark has `params`");
+            (threshold, params)
+        });
         RegularizedEvolution {
-            space,
+            space: ctx.space,
+            early_exit,
             mutate: self.mutate,
             population_size: self.population,
             sample_size: self.sample_size,
@@ -73,6 +98,8 @@ impl RegularizedEvolutionParams {
 
 pub struct RegularizedEvolution<'a> {
     space: &'a dyn SearchSpace,
+    /// Threshold (millions) and every architecture's parameter count (millions).
+    early_exit: Option<(f64, &'a [f64])>,
     mutate: bool,
     population_size: usize,
     sample_size: usize,
@@ -83,7 +110,16 @@ pub struct RegularizedEvolution<'a> {
 impl Searcher for RegularizedEvolution<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.population.len() < self.population_size {
-            return self.space.sample(rng);
+            let mut arch = self.space.sample(rng);
+            if let Some((threshold, params)) = self.early_exit {
+                for _ in 1..1_000 {
+                    if params[arch as usize] <= threshold {
+                        break;
+                    }
+                    arch = self.space.sample(rng);
+                }
+            }
+            return arch;
         }
         let mut parent = self.population[rng::below(rng, self.population.len())];
         for _ in 1..self.sample_size {
@@ -121,14 +157,19 @@ mod tests {
             population: 10,
             sample_size: 3,
             mutate: true,
+            early_exit_params: None,
         };
         let rs = RandomSearchParams {
             id: None,
             replacement: false,
         };
+        let ctx = MethodContext {
+            space: &space,
+            properties: Vec::new(),
+        };
         let (mut re_total, mut rs_total) = (0.0, 0.0);
         for seed in 0..20 {
-            re_total += run(&mut re.build(&space), unimodal, 150, seed).0;
+            re_total += run(&mut re.build(&ctx), unimodal, 150, seed).0;
             rs_total += run(&mut rs.build(&space), unimodal, 150, seed).0;
         }
         // Mean distance (squared) of the best found to the optimum, over 20 runs.
@@ -139,18 +180,47 @@ mod tests {
     #[test]
     fn the_oldest_member_dies() {
         let space = toy_space();
+        let ctx = MethodContext {
+            space: &space,
+            properties: Vec::new(),
+        };
         let mut re = RegularizedEvolutionParams {
             id: None,
             population: 2,
             sample_size: 1,
             mutate: true,
+            early_exit_params: None,
         }
-        .build(&space);
+        .build(&ctx);
         re.tell(1, 5.0);
         re.tell(2, 1.0);
         re.tell(3, 0.0);
         let archs: Vec<ArchId> = re.population.iter().map(|m| m.0).collect();
         assert_eq!(archs, vec![2, 3], "the best member (1) is removed by age");
+    }
+
+    #[test]
+    fn early_exit_keeps_large_networks_out_of_the_initial_population() {
+        let space = toy_space();
+        // "Parameters" grow with the id: 0 to 9.99 million.
+        let params: Vec<f64> = (0..1000).map(|a| a as f64 / 100.0).collect();
+        let ctx = MethodContext {
+            space: &space,
+            properties: vec![("params", &params)],
+        };
+        let mut re = RegularizedEvolutionParams {
+            id: None,
+            population: 10,
+            sample_size: 3,
+            mutate: true,
+            early_exit_params: Some(2.0),
+        }
+        .build(&ctx);
+        let (_, asked) = run(&mut re, unimodal, 10, 3);
+        assert!(
+            asked.iter().all(|&a| params[a as usize] <= 2.0),
+            "{asked:?}"
+        );
     }
 
     #[test]
@@ -160,6 +230,7 @@ mod tests {
             population: 5,
             sample_size: 6,
             mutate: true,
+            early_exit_params: None,
         };
         assert!(p.validate().unwrap_err().contains("sample_size"));
     }
