@@ -100,19 +100,16 @@ impl SearchProtocol {
             if let Err(message) = m.value.validate() {
                 return Err(src.fail(&m.referenced, format!("{}: {message}", m.value.name())));
             }
-            if let Some(needed) = m.value.required_property()
-                && !common
-                    .benchmark
-                    .properties
-                    .iter()
-                    .any(|(n, _)| *n == needed)
-            {
+            let has = |needed: &&str| common.benchmark.property_names().contains(needed);
+            if let Some(needed) = m.value.required_properties().into_iter().find(|n| !has(n)) {
                 return Err(src.fail(
                     &m.referenced,
                     format!(
-                        "{} needs the `{needed}` property, which benchmark `{}` does not have",
+                        "{} needs the `{needed}` property, which benchmark `{}` does not have \
+                         (it has: {})",
                         m.value.name(),
-                        common.benchmark.name
+                        common.benchmark.name,
+                        common.benchmark.property_names().join(", ")
                     ),
                 ));
             }
@@ -329,6 +326,11 @@ methods:
         );
         assert!(
             e.starts_with("p.yaml:9:") && e.contains("`params` property"),
+            "{e}"
+        );
+        let e = error(&GOOD.replace("random_search: {}", "robot: { metrics: [params, zen] }"));
+        assert!(
+            e.starts_with("p.yaml:8:") && e.contains("`zen` property") && e.contains("latency"),
             "{e}"
         );
     }

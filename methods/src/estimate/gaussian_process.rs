@@ -38,7 +38,9 @@ impl GaussianProcessParams {
     }
 }
 
-struct Model {
+/// A fitted GP on feature rows: the estimator's model, and the surrogate of searches that
+/// optimise over continuous vectors (RoBoT's proxy weights).
+pub struct GpModel {
     train: Vec<Vec<f64>>,
     alpha: Vec<f64>,
     length: f64,
@@ -48,7 +50,7 @@ struct Model {
 pub struct GaussianProcess<'a> {
     space: &'a dyn SearchSpace,
     encoding: Encoding,
-    model: Option<Model>,
+    model: Option<GpModel>,
 }
 
 fn sq_dist(a: &[f64], b: &[f64]) -> f64 {
@@ -68,37 +70,15 @@ fn median_distance(rows: &[Vec<f64>]) -> f64 {
     *d.select_nth_unstable_by(mid, f64::total_cmp).1
 }
 
-impl GaussianProcess<'_> {
-    /// The posterior mean and variance of the latent function at each architecture, in the
-    /// units of the standardized labels (Rasmussen & Williams, eq. 2.25–2.26):
-    /// `μ = k*ᵀα`, `σ² = 1 − k*ᵀ K⁻¹ k*`.
-    pub fn posterior(&self, archs: &[ArchId]) -> Result<Vec<(f64, f64)>, String> {
-        let m = check_fitted(&self.model)?;
-        let two_l2 = 2.0 * m.length * m.length;
-        Ok(features(self.space, archs, self.encoding)
-            .iter()
-            .map(|r| {
-                let k: Vec<f64> = m
-                    .train
-                    .iter()
-                    .map(|t| (-sq_dist(r, t) / two_l2).exp())
-                    .collect();
-                let mean = dot(&k, &m.alpha);
-                let var = (1.0 - dot(&k, &m.chol.solve(&k))).max(0.0);
-                (mean, var)
-            })
-            .collect())
-    }
-}
-
-impl Estimator for GaussianProcess<'_> {
-    fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
-        let x = features(self.space, archs, self.encoding);
+impl GpModel {
+    /// Fits rows `x` to labels (standardized here), choosing the length scale and noise by
+    /// the log marginal likelihood.
+    pub fn fit(x: Vec<Vec<f64>>, labels: &[f64]) -> Result<GpModel, String> {
         let y = standardize(labels);
         let n = x.len();
         let median = median_distance(&x);
         let d2 = gram(&x, sq_dist);
-        let mut best: Option<(f64, Model)> = None;
+        let mut best: Option<(f64, f64, Vec<f64>, Cholesky)> = None;
         for scale in [0.5, 1.0, 2.0] {
             for noise in [1e-3, 1e-2, 1e-1] {
                 let length = scale * median;
@@ -115,21 +95,53 @@ impl Estimator for GaussianProcess<'_> {
                 let alpha = chol.solve(&y);
                 // log p(y | X) = −½ yᵀα − ½ log|K| − n/2 log 2π
                 let evidence = -0.5 * dot(&y, &alpha) - 0.5 * chol.log_det();
-                if best.as_ref().is_none_or(|(e, _)| evidence > *e) {
-                    best = Some((
-                        evidence,
-                        Model {
-                            train: x.clone(),
-                            alpha,
-                            length,
-                            chol,
-                        },
-                    ));
+                if best.as_ref().is_none_or(|(e, ..)| evidence > *e) {
+                    best = Some((evidence, length, alpha, chol));
                 }
             }
         }
-        let (_, model) = best.ok_or("no kernel setting gave a positive-definite covariance")?;
-        self.model = Some(model);
+        let (_, length, alpha, chol) =
+            best.ok_or("no kernel setting gave a positive-definite covariance")?;
+        Ok(GpModel {
+            train: x,
+            alpha,
+            length,
+            chol,
+        })
+    }
+
+    /// The posterior mean and variance of the latent function at each row, in the units of
+    /// the standardized labels (Rasmussen & Williams, eq. 2.25–2.26): `μ = k*ᵀα`,
+    /// `σ² = 1 − k*ᵀ K⁻¹ k*`.
+    pub fn posterior(&self, rows: &[Vec<f64>]) -> Vec<(f64, f64)> {
+        let two_l2 = 2.0 * self.length * self.length;
+        rows.iter()
+            .map(|r| {
+                let k: Vec<f64> = self
+                    .train
+                    .iter()
+                    .map(|t| (-sq_dist(r, t) / two_l2).exp())
+                    .collect();
+                let mean = dot(&k, &self.alpha);
+                let var = (1.0 - dot(&k, &self.chol.solve(&k))).max(0.0);
+                (mean, var)
+            })
+            .collect()
+    }
+}
+
+impl GaussianProcess<'_> {
+    /// [`GpModel::posterior`] at each architecture's encoding.
+    pub fn posterior(&self, archs: &[ArchId]) -> Result<Vec<(f64, f64)>, String> {
+        let m = check_fitted(&self.model)?;
+        Ok(m.posterior(&features(self.space, archs, self.encoding)))
+    }
+}
+
+impl Estimator for GaussianProcess<'_> {
+    fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
+        let x = features(self.space, archs, self.encoding);
+        self.model = Some(GpModel::fit(x, labels)?);
         Ok(())
     }
 

@@ -18,7 +18,7 @@ mod ridge;
 mod tabulated;
 
 pub use bananas::{Bananas, BananasParams};
-pub use gaussian_process::{GaussianProcess, GaussianProcessParams};
+pub use gaussian_process::{GaussianProcess, GaussianProcessParams, GpModel};
 pub use gbdt::GbdtParams;
 pub use gcn::GcnParams;
 pub use knn::KnnParams;

@@ -67,7 +67,8 @@ fn normal_cdf(z: f64) -> f64 {
     0.5 * erfc
 }
 
-fn expected_improvement(mean: f64, var: f64, best: f64) -> f64 {
+/// Expected improvement over `best` of a Gaussian `N(mean, var)`.
+pub(super) fn expected_improvement(mean: f64, var: f64, best: f64) -> f64 {
     let sd = var.sqrt();
     if sd < 1e-12 {
         return (mean - best).max(0.0);

@@ -9,6 +9,7 @@ mod model_based;
 mod random_search;
 mod regularized_evolution;
 mod reinforce;
+mod robot;
 mod tpe;
 
 pub use bananas_search::BananasSearchParams;
@@ -20,6 +21,7 @@ pub use model_based::{LoopParams, Proposals};
 pub use random_search::RandomSearchParams;
 pub use regularized_evolution::RegularizedEvolutionParams;
 pub use reinforce::ReinforceParams;
+pub use robot::RobotParams;
 pub use tpe::TpeParams;
 
 use datasets::rng::TrialRng;
@@ -49,6 +51,7 @@ pub enum MethodSpec {
     BayesianOptimization(BayesianOptimizationParams),
     Bananas(BananasSearchParams),
     GbdtNas(GbdtNasParams),
+    Robot(RobotParams),
 }
 
 /// Every method name a protocol may use.
@@ -62,6 +65,7 @@ pub const METHOD_NAMES: &[&str] = &[
     "bayesian_optimization",
     "bananas",
     "gbdt_nas",
+    "robot",
 ];
 
 impl MethodSpec {
@@ -77,6 +81,7 @@ impl MethodSpec {
             MethodSpec::BayesianOptimization(_) => "bayesian_optimization",
             MethodSpec::Bananas(_) => "bananas",
             MethodSpec::GbdtNas(_) => "gbdt_nas",
+            MethodSpec::Robot(_) => "robot",
         }
     }
 
@@ -92,6 +97,7 @@ impl MethodSpec {
             MethodSpec::BayesianOptimization(p) => &p.id,
             MethodSpec::Bananas(p) => &p.id,
             MethodSpec::GbdtNas(p) => &p.id,
+            MethodSpec::Robot(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -108,18 +114,22 @@ impl MethodSpec {
             MethodSpec::BayesianOptimization(p) => p.validate(),
             MethodSpec::Bananas(p) => p.validate(),
             MethodSpec::GbdtNas(p) => p.validate(),
+            MethodSpec::Robot(p) => p.validate(),
         }
     }
 
-    /// The per-architecture property the method reads from its context, if any.
-    pub fn required_property(&self) -> Option<&'static str> {
+    /// The per-architecture properties the method reads from its context.
+    pub fn required_properties(&self) -> Vec<&str> {
         match self {
-            MethodSpec::RegularizedEvolution(p) => p.early_exit_params.map(|_| "params"),
-            _ => None,
+            MethodSpec::RegularizedEvolution(p) => {
+                p.early_exit_params.map(|_| "params").into_iter().collect()
+            }
+            MethodSpec::Robot(p) => p.metrics.iter().map(String::as_str).collect(),
+            _ => Vec::new(),
         }
     }
 
-    /// A fresh searcher over `ctx.space`; `ctx` holds [`MethodSpec::required_property`].
+    /// A fresh searcher over `ctx.space`; `ctx` holds [`MethodSpec::required_properties`].
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
         let space = ctx.space;
         match self {
@@ -132,6 +142,7 @@ impl MethodSpec {
             MethodSpec::BayesianOptimization(p) => Box::new(p.build(space)),
             MethodSpec::Bananas(p) => Box::new(p.build(space)),
             MethodSpec::GbdtNas(p) => Box::new(p.build(space)),
+            MethodSpec::Robot(p) => Box::new(p.build(ctx)),
         }
     }
 }

@@ -1,0 +1,266 @@
+//! RoBoT (He, Dai, Lau & Low, "Robustifying and Boosting Training-Free Neural Architecture
+//! Search", ICLR 2024, Algorithm 1): Bayesian optimization over the weights of a linear
+//! combination of training-free metrics, then greedy exploitation of the best combination.
+//!
+//! Variant: the metrics are per-architecture properties the benchmark tabulates (`metrics`,
+//! default params and latency; nash's zero-cost proxies cost ~20 s per NB201 network, too
+//! much to score a whole space per search, so tabulated ones stand in), each standardized to
+//! mean 0 and standard deviation 1 over the space. A weight vector `w ∈ [−1, 1]^M` selects
+//! `argmax_A Σᵢ wᵢ·Mᵢ(A)`, and the fitness of that architecture is `w`'s observation. The first
+//! `init` (5) vectors are uniformly random; later ones maximise expected improvement under a
+//! GP on `w` (the estimation module's GP on raw vectors) among `candidates` (1,000) random
+//! vectors. A vector whose architecture was already evaluated is observed again at no cost,
+//! up to 20 times per step. After `bo_steps` (20) evaluations, every further step evaluates
+//! the next unseen architecture in the order of the best vector's combined metric (the
+//! paper's exploitation phase, "precision @ T").
+
+use datasets::rng::{self, TrialRng};
+use datasets::{ArchId, SearchSpace};
+use serde::{Deserialize, Serialize};
+
+use super::bayesian_optimization::expected_improvement;
+use super::{Searcher, sample_unseen};
+use crate::MethodContext;
+use crate::estimate::{GpModel, standardize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RobotParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default = "default_metrics")]
+    pub metrics: Vec<String>,
+    #[serde(default = "default_init")]
+    pub init: usize,
+    #[serde(default = "default_bo_steps")]
+    pub bo_steps: usize,
+    #[serde(default = "default_candidates")]
+    pub candidates: usize,
+}
+
+fn default_metrics() -> Vec<String> {
+    vec!["params".into(), "latency".into()]
+}
+
+fn default_init() -> usize {
+    5
+}
+
+fn default_bo_steps() -> usize {
+    20
+}
+
+fn default_candidates() -> usize {
+    1_000
+}
+
+impl RobotParams {
+    pub fn validate(&self) -> Result<(), String> {
+        if self.metrics.is_empty() {
+            return Err("metrics must name at least one property".into());
+        }
+        if self.init < 2 || self.bo_steps < self.init {
+            return Err(format!(
+                "need 2 <= init <= bo_steps, got init {} and bo_steps {}",
+                self.init, self.bo_steps
+            ));
+        }
+        if self.candidates == 0 {
+            return Err("candidates must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// `ctx` must hold every metric (the protocol loader checks it).
+    pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Robot<'a> {
+        let metrics = self
+            .metrics
+            .iter()
+            .map(|m| {
+                standardize(
+                    ctx.property(m)
+                        .expect("protocol checked the benchmark's properties"),
+                )
+            })
+            .collect();
+        Robot {
+            space: ctx.space,
+            params: self.clone(),
+            metrics,
+            seen: vec![None; ctx.space.size()],
+            observations: Vec::new(),
+            pending: None,
+            exploit: Vec::new(),
+        }
+    }
+}
+
+pub struct Robot<'a> {
+    space: &'a dyn SearchSpace,
+    params: RobotParams,
+    /// Standardized metrics, `[metric][arch]`.
+    metrics: Vec<Vec<f64>>,
+    /// Fitness of every evaluated architecture.
+    seen: Vec<Option<f64>>,
+    /// Weight vectors and the fitness of the architecture each selected.
+    observations: Vec<(Vec<f64>, f64)>,
+    /// The weight vector behind the architecture last asked for.
+    pending: Option<(ArchId, Vec<f64>)>,
+    /// Exploitation order (reversed, next last), built once BO ends.
+    exploit: Vec<ArchId>,
+}
+
+impl Robot<'_> {
+    fn combined(&self, w: &[f64], arch: usize) -> f64 {
+        w.iter().zip(&self.metrics).map(|(w, m)| w * m[arch]).sum()
+    }
+
+    /// `argmax_A Σ wᵢ Mᵢ(A)`, the smallest id on ties.
+    fn select(&self, w: &[f64]) -> ArchId {
+        (0..self.space.size())
+            .max_by(|&a, &b| {
+                self.combined(w, a)
+                    .total_cmp(&self.combined(w, b))
+                    .then(b.cmp(&a))
+            })
+            .expect("spaces are not empty") as ArchId
+    }
+
+    fn random_weights(&self, rng: &mut TrialRng) -> Vec<f64> {
+        (0..self.metrics.len())
+            .map(|_| 2.0 * rng::unit(rng) - 1.0)
+            .collect()
+    }
+
+    fn propose(&self, rng: &mut TrialRng) -> Vec<f64> {
+        if self.observations.len() < self.params.init {
+            return self.random_weights(rng);
+        }
+        let x: Vec<Vec<f64>> = self.observations.iter().map(|o| o.0.clone()).collect();
+        let y: Vec<f64> = self.observations.iter().map(|o| o.1).collect();
+        let best = standardize(&y)
+            .into_iter()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let candidates: Vec<Vec<f64>> = (0..self.params.candidates)
+            .map(|_| self.random_weights(rng))
+            .collect();
+        let Ok(gp) = GpModel::fit(x, &y) else {
+            return candidates.into_iter().next().expect("candidates >= 1");
+        };
+        let ei: Vec<f64> = gp
+            .posterior(&candidates)
+            .iter()
+            .map(|&(mean, var)| expected_improvement(mean, var, best))
+            .collect();
+        let i = (0..ei.len())
+            .max_by(|&a, &b| ei[a].total_cmp(&ei[b]).then(b.cmp(&a)))
+            .expect("candidates >= 1");
+        candidates[i].clone()
+    }
+
+    fn evaluations(&self) -> usize {
+        self.seen.iter().filter(|s| s.is_some()).count()
+    }
+}
+
+impl Searcher for Robot<'_> {
+    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+        if self.evaluations() < self.params.bo_steps {
+            for _ in 0..20 {
+                let w = self.propose(rng);
+                let arch = self.select(&w);
+                match self.seen[arch as usize] {
+                    Some(fitness) => self.observations.push((w, fitness)),
+                    None => {
+                        self.pending = Some((arch, w));
+                        return arch;
+                    }
+                }
+            }
+            let seen: Vec<bool> = self.seen.iter().map(Option::is_some).collect();
+            return sample_unseen(self.space, &seen, rng);
+        }
+        if self.exploit.is_empty() {
+            let best = self
+                .observations
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|o| o.0.clone())
+                .unwrap_or_else(|| vec![1.0; self.metrics.len()]);
+            let mut order: Vec<usize> = (0..self.space.size()).collect();
+            order.sort_by(|&a, &b| {
+                self.combined(&best, a)
+                    .total_cmp(&self.combined(&best, b))
+                    .then(b.cmp(&a))
+            });
+            self.exploit = order.into_iter().map(|a| a as ArchId).collect();
+        }
+        while let Some(arch) = self.exploit.pop() {
+            if self.seen[arch as usize].is_none() {
+                return arch;
+            }
+        }
+        // The whole space was evaluated.
+        self.space.sample(rng)
+    }
+
+    fn tell(&mut self, arch: ArchId, fitness: f64) {
+        if let Some((asked, w)) = self.pending.take()
+            && asked == arch
+        {
+            self.observations.push((w, fitness));
+        }
+        self.seen[arch as usize] = Some(fitness);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::testing::{run, toy_space, unimodal};
+
+    #[test]
+    fn finds_the_optimum_when_a_metric_predicts_the_objective() {
+        let space = toy_space();
+        // Metric 0 is the objective itself, metric 1 is anti-correlated noise.
+        let good: Vec<f64> = (0..1000).map(unimodal).collect();
+        let bad: Vec<f64> = (0..1000).map(|a| ((a * 7919) % 1000) as f64).collect();
+        let ctx = MethodContext {
+            space: &space,
+            properties: vec![("good", &good), ("bad", &bad)],
+        };
+        let params = RobotParams {
+            id: None,
+            metrics: vec!["bad".into(), "good".into()],
+            init: 5,
+            bo_steps: 15,
+            candidates: 200,
+        };
+        for seed in 0..5 {
+            let (best, _) = run(&mut params.build(&ctx), unimodal, 30, seed);
+            assert_eq!(best, 0.0, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn never_asks_twice_for_the_same_architecture() {
+        let space = toy_space();
+        let m: Vec<f64> = (0..1000).map(|a| (a % 17) as f64).collect();
+        let ctx = MethodContext {
+            space: &space,
+            properties: vec![("m", &m)],
+        };
+        let params = RobotParams {
+            id: None,
+            metrics: vec!["m".into()],
+            init: 2,
+            bo_steps: 5,
+            candidates: 50,
+        };
+        let (_, asked) = run(&mut params.build(&ctx), unimodal, 100, 1);
+        let mut unique = asked.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), asked.len());
+    }
+}
