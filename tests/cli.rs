@@ -136,6 +136,76 @@ fn results_are_identical_for_any_thread_count() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Every search method, on both NAS spaces, with a second objective.
+const ALL_METHODS: &str = "\
+kind: search
+objective: val_acc
+seed_policy: mean
+second_objective: params
+budget: { queries: 40 }
+replicates: 2
+methods:
+  - random_search: {}
+  - regularized_evolution: {}
+  - regularized_evolution: { id: eeea, early_exit_params: 0.4 }
+  - local_search: {}
+  - reinforce: {}
+  - tpe: {}
+  - mcts: {}
+  - bayesian_optimization: {}
+  - bananas: { ensemble: 2, epochs: 20 }
+  - gbdt_nas: {}
+  - robot: { metrics: [params, latency], bo_steps: 10 }
+  - nsga2: { population: 10 }
+";
+
+#[test]
+fn every_search_method_runs_identically_on_any_thread_count() {
+    let dir = scratch("all-methods");
+    for (benchmark, task) in [("nb201", "cifar10"), ("nbgraph", "proteins")] {
+        let protocol = write(
+            &dir,
+            &format!("{benchmark}.yaml"),
+            &format!(
+                "name: all-{benchmark}\nbenchmark: {benchmark}\ntasks: [{task}]\n{ALL_METHODS}"
+            ),
+        );
+        let mut files = Vec::new();
+        for threads in ["1", "2"] {
+            let out_dir = dir.join(format!("{benchmark}-{threads}"));
+            let out = nash(&[
+                "run",
+                &protocol,
+                "--out",
+                out_dir.to_str().unwrap(),
+                "--threads",
+                threads,
+            ]);
+            assert!(out.status.success(), "{benchmark}: {}", stderr(&out));
+            files.push(std::fs::read(out_dir.join("trials.parquet")).unwrap());
+        }
+        assert!(
+            files[0] == files[1],
+            "{benchmark}: trials differ between 1 and 2 threads"
+        );
+        let out_dir = dir.join(format!("{benchmark}-1"));
+        let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+        for method in ["tpe", "bananas", "robot", "nsga2", "eeea"] {
+            assert!(
+                report.contains(&format!("| {method} | 2 |")),
+                "{method}: {report}"
+            );
+        }
+        assert!(report.contains("hypervolume / exact"), "{report}");
+        assert!(
+            out_dir
+                .join(format!("hypervolume-{task}-queries.svg"))
+                .exists()
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn bad_protocols_name_file_line_and_column() {
     let dir = scratch("bad");

@@ -2,9 +2,11 @@
 //! and tells it the table's answer until the budget is spent.
 
 use anyhow::Result;
+use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec};
-use reports::manifest::{Manifest, SampledArch, SearchInfo, TaskInfo};
+use reports::manifest::{Manifest, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
+use reports::pareto;
 
 use crate::protocol::{Budget, SearchProtocol};
 use crate::runner::{self, RunOptions};
@@ -27,6 +29,17 @@ pub(crate) struct TaskContext {
     cost: Option<usize>,
     /// Per-architecture properties methods may read (params, FLOPs, latency).
     properties: Vec<(&'static str, Vec<f64>)>,
+}
+
+impl TaskContext {
+    /// A property the protocol validated against the benchmark.
+    pub fn property(&self, name: &str) -> &[f64] {
+        self.properties
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_slice())
+            .expect("protocol checked the benchmark's properties")
+    }
 }
 
 pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
@@ -223,8 +236,33 @@ fn task_info(protocol: &SearchProtocol, task: &TaskContext) -> TaskInfo {
     let unique = (0..space.size() as ArchId)
         .filter(|&a| space.canonical(a) == a)
         .count() as u64;
+    let pareto = protocol.second_objective.map(|name| {
+        let second = task.property(name);
+        let maximize = def.direction == Direction::Maximize;
+        let points: Vec<[f64; 2]> = means.iter().zip(second).map(|(&v, &c)| [v, c]).collect();
+        let worst = means
+            .iter()
+            .copied()
+            .min_by(|a, b| {
+                def.direction
+                    .fitness(*a)
+                    .total_cmp(&def.direction.fitness(*b))
+            })
+            .expect("tables are not empty");
+        let reference = [
+            worst,
+            second.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        ];
+        ParetoInfo {
+            second_objective: name.to_string(),
+            reference,
+            front: pareto::front(&points, maximize),
+            hypervolume: pareto::hypervolume(&points, reference, maximize),
+        }
+    });
     TaskInfo {
         task: loaded.task.clone(),
+        pareto,
         space_size: space.size() as u64,
         unique_cells: (unique != space.size() as u64).then_some(unique),
         space_mean,

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::estimation::{self, Measure};
-use crate::manifest::{DataSource, Manifest, MethodInfo};
+use crate::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
 use crate::published;
 use crate::search::{MethodResult, TaskResult};
 use crate::significance::{self, Test};
@@ -180,6 +180,11 @@ pub fn search(
         "Ranks: per replicate index, methods ranked by final value (1 = best); Friedman test over replicates; Nemenyi critical difference at α = 0.05 (Demšar, JMLR 2006).".into(),
         "Curves: median (line) and interquartile range (band) across runs.".into(),
     ]));
+    if tasks.iter().any(|t| t.info.pareto.is_some()) {
+        if let Some(Block::Bullets(b)) = blocks.last_mut() {
+            b.push("Hypervolume: area dominated by a run's evaluated architectures (observed objective against the second objective) up to the reference point, divided by that of the table's exact front (1 = the whole front found); hypervolume regret: the exact front's hypervolume minus the mean run's.".into());
+        }
+    }
     Document {
         title: format!("nash report: {}", p.name),
         blocks,
@@ -311,9 +316,67 @@ fn search_task(
     if task.methods.len() >= 2 {
         ranks_and_wins(blocks, task, maximize);
     }
+    if let Some(pareto) = &info.pareto {
+        pareto_table(blocks, objective, task, pareto);
+    }
     for (file, caption, svg) in figures {
         blocks.push(Block::Figure { file, caption, svg });
     }
+}
+
+/// Each method's hypervolume against the table's exact front.
+fn pareto_table(blocks: &mut Vec<Block>, objective: &str, task: &TaskResult, pareto: &ParetoInfo) {
+    let second = &pareto.second_objective;
+    let d = decimals_for(pareto.reference[0]);
+    blocks.push(Block::Text(format!(
+        "Pareto front of {objective} (observed, maximized or minimized as above) against `{second}` (minimized): the table's exact front has {} architectures and hypervolume {:.4} (reference point: {objective} {:.d$}, {second} {:.4}, the worst of the table).",
+        pareto.front.len(),
+        pareto.hypervolume,
+        pareto.reference[0],
+        pareto.reference[1],
+    )));
+    let best = task
+        .methods
+        .iter()
+        .filter_map(|m| m.hypervolume.as_ref())
+        .map(|h| h.summary.as_ref().map_or(h.finals[0], |s| s.mean))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let rows = task
+        .methods
+        .iter()
+        .filter_map(|m| m.hypervolume.as_ref().map(|h| (m, h)))
+        .map(|(m, h)| {
+            let mean = h.summary.as_ref().map_or(h.finals[0], |s| s.mean);
+            vec![
+                m.method.as_str().into(),
+                h.finals.len().to_string().into(),
+                Cell {
+                    text: h
+                        .summary
+                        .as_ref()
+                        .map_or_else(|| format!("{mean:.4}"), |s| mean_std(s, 4)),
+                    bold: mean == best,
+                },
+                h.summary
+                    .as_ref()
+                    .map_or_else(|| "–".into(), |s| interval(&s.ci, 4))
+                    .into(),
+                format!("{:.4}", pareto.hypervolume * (1.0 - mean)).into(),
+                format!("{:.1}", h.front_size).into(),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        columns: vec![
+            "method".into(),
+            "runs".into(),
+            "hypervolume / exact mean ± std".into(),
+            "95% CI".into(),
+            "hypervolume regret".into(),
+            "front size".into(),
+        ],
+        rows,
+    }));
 }
 
 /// Final values by replicate index, one row per replicate that every method has.

@@ -6,6 +6,7 @@ pub mod document;
 pub mod estimation;
 pub mod export;
 pub mod manifest;
+pub mod pareto;
 mod parquet_io;
 pub mod plot;
 pub mod published;
@@ -100,6 +101,33 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
                 format!("curves-{name}-time.svg"),
                 title.clone(),
                 plot::curves_svg(&chart, &time),
+            ));
+        }
+        let hypervolume: Option<Vec<(&str, &search::Curve)>> = task
+            .methods
+            .iter()
+            .map(|m| {
+                m.hypervolume
+                    .as_ref()
+                    .map(|h| (m.method.as_str(), &h.over_queries))
+            })
+            .collect();
+        if let (Some(hv), Some(p)) = (hypervolume, &task.info.pareto) {
+            let title = format!(
+                "{name}: hypervolume of {objective} vs {} over queries",
+                p.second_objective
+            );
+            let chart = plot::Chart {
+                title: &title,
+                x_label: "queries",
+                y_label: "hypervolume / exact",
+                log_x: false,
+                skip_start: true,
+            };
+            out.push((
+                format!("hypervolume-{name}-queries.svg"),
+                title.clone(),
+                plot::curves_svg(&chart, &hv),
             ));
         }
         out

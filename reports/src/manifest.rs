@@ -108,6 +108,21 @@ pub struct TaskInfo {
     /// The k random architectures of the sampled RI baseline, with their seed-mean objective.
     pub random_sample: Vec<SampledArch>,
     pub data: DataSource,
+    /// The exact Pareto front of the table when the protocol has a second objective.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pareto: Option<ParetoInfo>,
+}
+
+/// The table's exact front of seed-mean objective against a minimized property.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParetoInfo {
+    /// The property, e.g. `params`.
+    pub second_objective: String,
+    /// `[worst objective, largest property]` over the whole table.
+    pub reference: [f64; 2],
+    /// `[objective, property]` of the non-dominated architectures, by increasing property.
+    pub front: Vec<[f64; 2]>,
+    pub hypervolume: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

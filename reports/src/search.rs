@@ -12,7 +12,8 @@
 //! seeded random architectures, as Yang et al. did with 8). Accuracies here are seed means
 //! from the table, so evaluation noise does not favour the method that queried more often.
 
-use crate::manifest::{Manifest, SearchInfo, TaskInfo};
+use crate::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
+use crate::pareto;
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
 use crate::trials::{Group, TrialCurve};
 
@@ -47,6 +48,21 @@ pub struct MethodResult {
     /// Mean over runs of the distinct architectures and isomorphism classes evaluated.
     pub unique_archs: f64,
     pub unique_cells: f64,
+    /// Hypervolume of each run's evaluations against the second objective, when the protocol
+    /// has one.
+    pub hypervolume: Option<HypervolumeResult>,
+}
+
+/// Hypervolume of the evaluated architectures as a fraction of the table's exact front's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HypervolumeResult {
+    /// Final hypervolume ratio per run.
+    pub finals: Vec<f64>,
+    pub summary: Option<Summary>,
+    /// Mean size of each run's final front.
+    pub front_size: f64,
+    /// The ratio after each query, across runs.
+    pub over_queries: Curve,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -193,8 +209,48 @@ fn analyse_group(
                 .collect::<Vec<_>>(),
         ),
         over_time: time_end.and_then(|end| curve_over_time(&group.trials, end)),
+        hypervolume: info
+            .pareto
+            .as_ref()
+            .and_then(|p| hypervolume(p, &group.trials, maximize, &label("hypervolume"))),
         finals,
     }
+}
+
+/// Each run's hypervolume ratio after every query (the front of all evaluations so far,
+/// observed objective against the second objective).
+fn hypervolume(
+    pareto: &ParetoInfo,
+    trials: &[TrialCurve],
+    maximize: bool,
+    label: &str,
+) -> Option<HypervolumeResult> {
+    let mut curves = Vec::with_capacity(trials.len());
+    let mut front_sizes = Vec::with_capacity(trials.len());
+    for t in trials {
+        let mut front = pareto::Front::new(maximize);
+        let ratios: Vec<f64> = t
+            .points
+            .as_ref()?
+            .iter()
+            .map(|&p| {
+                front.insert(p);
+                front.hypervolume(pareto.reference) / pareto.hypervolume
+            })
+            .collect();
+        front_sizes.push(front.len() as f64);
+        curves.push(TrialCurve {
+            incumbent_mean: ratios,
+            ..t.clone()
+        });
+    }
+    let finals: Vec<f64> = curves.iter().map(TrialCurve::final_mean).collect();
+    Some(HypervolumeResult {
+        summary: summarize(&finals, label),
+        finals,
+        front_size: stats::mean(&front_sizes),
+        over_queries: curve_over_queries(&curves),
+    })
 }
 
 fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
@@ -297,6 +353,7 @@ mod tests {
             cumulative_cost: costs.map(<[f64]>::to_vec),
             unique_archs: values.len(),
             unique_cells: values.len(),
+            points: None,
         }
     }
 

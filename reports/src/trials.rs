@@ -24,6 +24,9 @@ pub struct TrialCurve {
     /// Distinct architectures evaluated, and distinct isomorphism classes among them.
     pub unique_archs: usize,
     pub unique_cells: usize,
+    /// `[observed objective, second objective]` of every evaluation, when the protocol has a
+    /// second objective.
+    pub points: Option<Vec<[f64; 2]>>,
 }
 
 impl TrialCurve {
@@ -43,8 +46,10 @@ pub struct Group {
     pub trials: Vec<TrialCurve>,
 }
 
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 12] = [
     "task",
+    "value",
+    "second_value",
     "arch_id",
     "canonical_arch_id",
     "method",
@@ -115,6 +120,8 @@ fn append_batch(
     let cost = column::<Float64Array>(batch, "cumulative_cost")?;
     let arch = column::<UInt32Array>(batch, "arch_id")?;
     let cell = column::<UInt32Array>(batch, "canonical_arch_id")?;
+    let value = column::<Float64Array>(batch, "value")?;
+    let second = column::<Float64Array>(batch, "second_value")?;
     for row in 0..batch.num_rows() {
         let (t, m, r, s) = (
             task.value(row),
@@ -141,6 +148,7 @@ fn append_batch(
                 cumulative_cost: (!cost.is_null(row)).then(Vec::new),
                 unique_archs: 0,
                 unique_cells: 0,
+                points: (!second.is_null(row)).then(Vec::new),
             });
         }
         let trial = groups
@@ -157,6 +165,9 @@ fn append_batch(
         }
         if let Some(v) = trial.cumulative_cost.as_mut() {
             v.push(cost.value(row));
+        }
+        if let Some(v) = trial.points.as_mut() {
+            v.push([value.value(row), second.value(row)]);
         }
     }
     Ok(())

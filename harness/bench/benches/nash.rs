@@ -1,12 +1,13 @@
-//! nash's speed targets: table queries, cached table load, each method's ask+tell, and the
-//! whole default protocol (3 methods × 3 tasks × 500 runs × 150 queries).
+//! nash's speed targets: table queries, cached table load, each search method's ask+tell,
+//! estimators' fits, proxy networks, and the whole default protocol (3 methods × 3 tasks ×
+//! 500 runs × 150 queries).
 //!
 //! Needs the data cache (`nash data fetch`).
 
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use datasets::cache::{Cache, default_dir};
 use datasets::{Oracle, SeedPolicy, rng};
 use methods::MethodSpec;
@@ -47,15 +48,23 @@ fn cached_load(c: &mut Criterion) {
     });
 }
 
+/// Each method's cost: a whole 150-query run, and one ask+tell (averaged over a batch of 10,
+/// so model-based methods pay one refit) after 150 and after 1,000 observations.
 fn ask_tell(c: &mut Criterion) {
     let task = cache().load("nb201", "cifar10").unwrap();
-    let space = task.space.as_ref();
     let means = task.table.means(0);
+    let properties = task.properties();
+    let ctx = methods::MethodContext {
+        space: task.space.as_ref(),
+        properties: properties.iter().map(|(n, v)| (*n, v.as_slice())).collect(),
+    };
+    let mut group = c.benchmark_group("search methods on nb201/cifar10");
+    group.sample_size(10);
     for name in methods::search::METHOD_NAMES {
         let spec = default_spec(name);
-        c.bench_function(&format!("{} ask+tell x150", spec.name()), |b| {
+        group.bench_function(format!("{name}: 150-query run"), |b| {
             b.iter(|| {
-                let mut s = spec.build(space);
+                let mut s = spec.build(&ctx);
                 let mut r = rng::from_seed([2; 32]);
                 for _ in 0..150 {
                     let a = s.ask(&mut r);
@@ -63,7 +72,31 @@ fn ask_tell(c: &mut Criterion) {
                 }
             })
         });
+        for observed in [150u32, 1000] {
+            group.bench_function(format!("{name}: 10 x ask+tell after {observed} observations"), |b| {
+                b.iter_batched(
+                    || {
+                        let mut s = spec.build(&ctx);
+                        for i in 0..observed {
+                            let a = (i * 7919) % 15_625;
+                            s.tell(a, means[a as usize]);
+                        }
+                        s
+                    },
+                    |mut s| {
+                        let mut r = rng::from_seed([3; 32]);
+                        for _ in 0..10 {
+                            let a = s.ask(&mut r);
+                            s.tell(a, means[a as usize]);
+                        }
+                        s
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
+        }
     }
+    group.finish();
 }
 
 /// A method with its default parameters, as a protocol would give it.
@@ -111,7 +144,10 @@ fn predictors(c: &mut Criterion) {
         panic!("an estimation protocol");
     };
     let properties = task.properties();
-    let ctx = methods::MethodContext { space: task.space.as_ref(), properties: &properties };
+    let ctx = methods::MethodContext {
+        space: task.space.as_ref(),
+        properties: properties.iter().map(|(n, v)| (*n, v.as_slice())).collect(),
+    };
     let mut order: Vec<u32> = (0..15_625).collect();
     rng::shuffle(&mut rng::from_seed([5; 32]), &mut order);
     let (train, eval) = (&order[..1000], &order[1000..2000]);

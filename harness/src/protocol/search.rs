@@ -39,6 +39,7 @@ struct SearchFile {
     #[serde(default)]
     base_seed: u64,
     random_baseline: Option<Spanned<i64>>,
+    second_objective: Option<Spanned<String>>,
     methods: Vec<Spanned<MethodSpec>>,
 }
 
@@ -61,6 +62,9 @@ pub struct SearchProtocol {
     pub cost_scale: f64,
     /// k, the number of random architectures whose mean is the sampled RI baseline.
     pub random_baseline: u32,
+    /// A tabulated property (params, latency, FLOPs) minimized beside the objective: the run
+    /// records it per evaluation and the report scores each run's Pareto front.
+    pub second_objective: Option<&'static str>,
     pub methods: Vec<MethodSpec>,
 }
 
@@ -86,6 +90,28 @@ impl SearchProtocol {
             None => 8,
             Some(k) => src.positive(k, "random_baseline")?,
         };
+        let properties = common.benchmark.property_names();
+        let second_objective = match &raw.second_objective {
+            None => None,
+            Some(name) => Some(*properties.iter().find(|p| **p == name.value).ok_or_else(
+                || {
+                    src.fail(
+                        &name.referenced,
+                        format!(
+                            "second_objective `{}` is not a property of benchmark `{}` \
+                                 (it has: {})",
+                            name.value,
+                            common.benchmark.name,
+                            if properties.is_empty() {
+                                "none".to_string()
+                            } else {
+                                properties.join(", ")
+                            }
+                        ),
+                    )
+                },
+            )?),
+        };
         if raw.methods.is_empty() {
             return Err(src.fail(
                 &raw.name.referenced,
@@ -100,7 +126,7 @@ impl SearchProtocol {
             if let Err(message) = m.value.validate() {
                 return Err(src.fail(&m.referenced, format!("{}: {message}", m.value.name())));
             }
-            let has = |needed: &&str| common.benchmark.property_names().contains(needed);
+            let has = |needed: &&str| properties.contains(needed);
             if let Some(needed) = m.value.required_properties().into_iter().find(|n| !has(n)) {
                 return Err(src.fail(
                     &m.referenced,
@@ -129,6 +155,7 @@ impl SearchProtocol {
             budget,
             cost_scale,
             random_baseline,
+            second_objective,
             methods,
         })
     }
@@ -331,6 +358,18 @@ methods:
         let e = error(&GOOD.replace("random_search: {}", "robot: { metrics: [params, zen] }"));
         assert!(
             e.starts_with("p.yaml:8:") && e.contains("`zen` property") && e.contains("latency"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn second_objective_is_a_property() {
+        let p =
+            SearchProtocol::parse("p.yaml", &format!("{GOOD}second_objective: latency\n")).unwrap();
+        assert_eq!(p.second_objective, Some("latency"));
+        let e = error(&format!("{GOOD}second_objective: energy\n"));
+        assert!(
+            e.starts_with("p.yaml:11:19: ") && e.contains("params, latency, flops"),
             "{e}"
         );
     }

@@ -6,7 +6,8 @@
 //! `cumulative_cost` (simulated seconds; null when the table has no training time),
 //! `incumbent_arch_id`, `incumbent_value` (the best observed value so far),
 //! `incumbent_test_value`, `incumbent_mean_value` (the incumbent's seed-mean objective in the
-//! table: its quality without evaluation noise).
+//! table: its quality without evaluation noise), `second_value` (the evaluated architecture's
+//! `second_objective` property, null when the protocol has none).
 
 use std::sync::Arc;
 
@@ -80,6 +81,7 @@ pub fn schema() -> SchemaRef {
         f64("incumbent_value", false),
         f64("incumbent_test_value", true),
         f64("incumbent_mean_value", false),
+        f64("second_value", true),
     ]))
 }
 
@@ -109,9 +111,11 @@ pub(crate) fn batch(
     let mut inc_value = Vec::with_capacity(n);
     let mut inc_test = Vec::with_capacity(n);
     let mut inc_mean = Vec::with_capacity(n);
+    let mut second = Vec::with_capacity(n);
     for (trial, rows) in chunk.iter().zip(trials) {
         let (m, r) = (trial.method, trial.replicate);
         let ctx = &tasks[trial.task];
+        let second_table = protocol.second_objective.map(|name| ctx.property(name));
         for (i, row) in rows.rows.iter().enumerate() {
             task.push(ctx.loaded.task.as_str());
             method.push(protocol.methods[m].id());
@@ -130,6 +134,7 @@ pub(crate) fn batch(
             inc_value.push(row.incumbent_value);
             inc_test.push(row.incumbent_test);
             inc_mean.push(row.incumbent_mean);
+            second.push(second_table.map(|t| t[row.arch as usize]));
         }
     }
     let columns: Vec<ArrayRef> = vec![
@@ -151,6 +156,7 @@ pub(crate) fn batch(
         Arc::new(Float64Array::from(inc_value)),
         Arc::new(Float64Array::from(inc_test)),
         Arc::new(Float64Array::from(inc_mean)),
+        Arc::new(Float64Array::from(second)),
     ];
     RecordBatch::try_new(schema(), columns).expect("columns match the schema")
 }

@@ -6,6 +6,7 @@ mod gbdt_nas;
 mod local_search;
 mod mcts;
 mod model_based;
+mod nsga2;
 mod random_search;
 mod regularized_evolution;
 mod reinforce;
@@ -18,6 +19,7 @@ pub use gbdt_nas::GbdtNasParams;
 pub use local_search::LocalSearchParams;
 pub use mcts::MctsParams;
 pub use model_based::{LoopParams, Proposals};
+pub use nsga2::Nsga2Params;
 pub use random_search::RandomSearchParams;
 pub use regularized_evolution::RegularizedEvolutionParams;
 pub use reinforce::ReinforceParams;
@@ -52,6 +54,7 @@ pub enum MethodSpec {
     Bananas(BananasSearchParams),
     GbdtNas(GbdtNasParams),
     Robot(RobotParams),
+    Nsga2(Nsga2Params),
 }
 
 /// Every method name a protocol may use.
@@ -66,6 +69,7 @@ pub const METHOD_NAMES: &[&str] = &[
     "bananas",
     "gbdt_nas",
     "robot",
+    "nsga2",
 ];
 
 impl MethodSpec {
@@ -82,6 +86,7 @@ impl MethodSpec {
             MethodSpec::Bananas(_) => "bananas",
             MethodSpec::GbdtNas(_) => "gbdt_nas",
             MethodSpec::Robot(_) => "robot",
+            MethodSpec::Nsga2(_) => "nsga2",
         }
     }
 
@@ -98,6 +103,7 @@ impl MethodSpec {
             MethodSpec::Bananas(p) => &p.id,
             MethodSpec::GbdtNas(p) => &p.id,
             MethodSpec::Robot(p) => &p.id,
+            MethodSpec::Nsga2(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -115,6 +121,7 @@ impl MethodSpec {
             MethodSpec::Bananas(p) => p.validate(),
             MethodSpec::GbdtNas(p) => p.validate(),
             MethodSpec::Robot(p) => p.validate(),
+            MethodSpec::Nsga2(p) => p.validate(),
         }
     }
 
@@ -125,6 +132,7 @@ impl MethodSpec {
                 p.early_exit_params.map(|_| "params").into_iter().collect()
             }
             MethodSpec::Robot(p) => p.metrics.iter().map(String::as_str).collect(),
+            MethodSpec::Nsga2(p) => vec![p.second.as_str()],
             _ => Vec::new(),
         }
     }
@@ -143,6 +151,7 @@ impl MethodSpec {
             MethodSpec::Bananas(p) => Box::new(p.build(space)),
             MethodSpec::GbdtNas(p) => Box::new(p.build(space)),
             MethodSpec::Robot(p) => Box::new(p.build(ctx)),
+            MethodSpec::Nsga2(p) => Box::new(p.build(ctx)),
         }
     }
 }
