@@ -180,10 +180,10 @@ pub fn search(
         "Ranks: per replicate index, methods ranked by final value (1 = best); Friedman test over replicates; Nemenyi critical difference at α = 0.05 (Demšar, JMLR 2006).".into(),
         "Curves: median (line) and interquartile range (band) across runs.".into(),
     ]));
-    if tasks.iter().any(|t| t.info.pareto.is_some()) {
-        if let Some(Block::Bullets(b)) = blocks.last_mut() {
-            b.push("Hypervolume: area dominated by a run's evaluated architectures (observed objective against the second objective) up to the reference point, divided by that of the table's exact front (1 = the whole front found); hypervolume regret: the exact front's hypervolume minus the mean run's.".into());
-        }
+    if tasks.iter().any(|t| t.info.pareto.is_some())
+        && let Some(Block::Bullets(b)) = blocks.last_mut()
+    {
+        b.push("Hypervolume: area dominated by a run's evaluated architectures (observed objective against the second objective) up to the reference point, divided by that of the table's exact front (1 = the whole front found); hypervolume regret: the exact front's hypervolume minus the mean run's.".into());
     }
     Document {
         title: format!("nash report: {}", p.name),
