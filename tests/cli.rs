@@ -157,6 +157,8 @@ methods:
   - gbdt_nas: {}
   - robot: { metrics: [params, latency], bo_steps: 10 }
   - nsga2: { population: 10 }
+  - successive_halving: { n: 9 }
+  - hyperband: {}
 ";
 
 #[test]
@@ -190,7 +192,7 @@ fn every_search_method_runs_identically_on_any_thread_count() {
         );
         let out_dir = dir.join(format!("{benchmark}-1"));
         let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
-        for method in ["tpe", "bananas", "robot", "nsga2", "eeea"] {
+        for method in ["tpe", "bananas", "robot", "nsga2", "eeea", "hyperband"] {
             assert!(
                 report.contains(&format!("| {method} | 2 |")),
                 "{method}: {report}"

@@ -69,6 +69,31 @@ impl Oracle<'_> {
             seed,
         }
     }
+
+    /// Evaluates `arch` on `k` of its training seeds, drawn without replacement (all of them
+    /// when it has fewer): the values are their mean, the cost their sum — `k` trainings.
+    /// Multi-fidelity methods ask for this; `k = 1` draws one seed whatever the policy.
+    pub fn query_seeds(&self, arch: ArchId, k: usize, noise: &mut TrialRng) -> Observation {
+        let a = arch as usize;
+        let mut seeds: Vec<usize> = (0..self.table.seeds(a)).collect();
+        rng::shuffle(noise, &mut seeds);
+        seeds.truncate(k.max(1));
+        let mean = |metric: usize| {
+            seeds
+                .iter()
+                .map(|&s| self.table.value(metric, a, s))
+                .sum::<f64>()
+                / seeds.len() as f64
+        };
+        Observation {
+            value: mean(self.objective),
+            test: self.test.map(mean),
+            cost: self
+                .cost
+                .map(|c| mean(c) * seeds.len() as f64 * self.cost_scale),
+            seed: (seeds.len() == 1).then(|| seeds[0] as u8),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -108,5 +133,26 @@ mod tests {
             assert_eq!(o.value, 90.0 + o.seed.unwrap() as f64);
         }
         assert_eq!(seen, [true; 3]);
+    }
+
+    #[test]
+    fn several_seeds_average_and_cost_their_sum() {
+        let t = table();
+        let mut rng = rng::from_seed([0; 32]);
+        let oracle = Oracle {
+            table: &t,
+            objective: 0,
+            test: None,
+            cost: Some(1),
+            cost_scale: 1.0,
+            policy: SeedPolicy::Sample,
+        };
+        let all = oracle.query_seeds(0, 3, &mut rng);
+        assert_eq!((all.value, all.cost, all.seed), (91.0, Some(300.0), None));
+        // More seeds than the architecture has: all of them.
+        assert_eq!(oracle.query_seeds(0, 5, &mut rng).value, 91.0);
+        let one = oracle.query_seeds(0, 1, &mut rng);
+        assert_eq!(one.value, 90.0 + one.seed.unwrap() as f64);
+        assert_eq!(one.cost, Some(100.0));
     }
 }

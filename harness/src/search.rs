@@ -171,7 +171,10 @@ fn run_trial(
             break;
         }
         let arch = searcher.ask(&mut rng);
-        let obs = oracle.query(arch, &mut noise);
+        let obs = match searcher.seeds_wanted() {
+            None => oracle.query(arch, &mut noise),
+            Some(k) => oracle.query_seeds(arch, k, &mut noise),
+        };
         let fitness = direction.fitness(obs.value);
         searcher.tell(arch, fitness);
         spent += obs.cost.unwrap_or(0.0);

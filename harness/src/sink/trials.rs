@@ -2,7 +2,8 @@
 //!
 //! Columns: `protocol`, `task`, `method`, `method_params_hash`, `replicate`, `step` (1-based),
 //! `arch_id`, `canonical_arch_id` (the smallest id of its isomorphism class), `arch`,
-//! `benchmark_seed` (null for the seed mean), `value`, `test_value`, `cost`,
+//! `benchmark_seed` (null for a mean over seeds: the seed policy `mean`, or a multi-fidelity
+//! method's several seeds), `value`, `test_value`, `cost`,
 //! `cumulative_cost` (simulated seconds; null when the table has no training time),
 //! `incumbent_arch_id`, `incumbent_value` (the best observed value so far),
 //! `incumbent_test_value`, `incumbent_mean_value` (the incumbent's seed-mean objective in the

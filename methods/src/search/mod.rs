@@ -3,6 +3,7 @@
 mod bananas_search;
 mod bayesian_optimization;
 mod gbdt_nas;
+mod hyperband;
 mod local_search;
 mod mcts;
 mod model_based;
@@ -11,11 +12,13 @@ mod random_search;
 mod regularized_evolution;
 mod reinforce;
 mod robot;
+mod successive_halving;
 mod tpe;
 
 pub use bananas_search::BananasSearchParams;
 pub use bayesian_optimization::BayesianOptimizationParams;
 pub use gbdt_nas::GbdtNasParams;
+pub use hyperband::HyperbandParams;
 pub use local_search::LocalSearchParams;
 pub use mcts::MctsParams;
 pub use model_based::{LoopParams, Proposals};
@@ -24,6 +27,7 @@ pub use random_search::RandomSearchParams;
 pub use regularized_evolution::RegularizedEvolutionParams;
 pub use reinforce::ReinforceParams;
 pub use robot::RobotParams;
+pub use successive_halving::{SeedFidelity, SuccessiveHalvingParams};
 pub use tpe::TpeParams;
 
 use datasets::rng::TrialRng;
@@ -37,6 +41,13 @@ use crate::MethodContext;
 pub trait Searcher {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId;
     fn tell(&mut self, arch: ArchId, fitness: f64);
+
+    /// How many training seeds the architecture just asked for should be evaluated on (their
+    /// mean is told, their summed training time charged); `None` follows the protocol's seed
+    /// policy. Multi-fidelity methods use the seeds as their fidelity axis.
+    fn seeds_wanted(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// A method and its parameters as a protocol names them, e.g.
@@ -55,6 +66,8 @@ pub enum MethodSpec {
     GbdtNas(GbdtNasParams),
     Robot(RobotParams),
     Nsga2(Nsga2Params),
+    SuccessiveHalving(SuccessiveHalvingParams),
+    Hyperband(HyperbandParams),
 }
 
 /// Every method name a protocol may use.
@@ -70,6 +83,8 @@ pub const METHOD_NAMES: &[&str] = &[
     "gbdt_nas",
     "robot",
     "nsga2",
+    "successive_halving",
+    "hyperband",
 ];
 
 impl MethodSpec {
@@ -87,6 +102,8 @@ impl MethodSpec {
             MethodSpec::GbdtNas(_) => "gbdt_nas",
             MethodSpec::Robot(_) => "robot",
             MethodSpec::Nsga2(_) => "nsga2",
+            MethodSpec::SuccessiveHalving(_) => "successive_halving",
+            MethodSpec::Hyperband(_) => "hyperband",
         }
     }
 
@@ -104,6 +121,8 @@ impl MethodSpec {
             MethodSpec::GbdtNas(p) => &p.id,
             MethodSpec::Robot(p) => &p.id,
             MethodSpec::Nsga2(p) => &p.id,
+            MethodSpec::SuccessiveHalving(p) => &p.id,
+            MethodSpec::Hyperband(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -122,6 +141,8 @@ impl MethodSpec {
             MethodSpec::GbdtNas(p) => p.validate(),
             MethodSpec::Robot(p) => p.validate(),
             MethodSpec::Nsga2(p) => p.validate(),
+            MethodSpec::SuccessiveHalving(p) => p.validate(),
+            MethodSpec::Hyperband(p) => p.validate(),
         }
     }
 
@@ -152,6 +173,8 @@ impl MethodSpec {
             MethodSpec::GbdtNas(p) => Box::new(p.build(space)),
             MethodSpec::Robot(p) => Box::new(p.build(ctx)),
             MethodSpec::Nsga2(p) => Box::new(p.build(ctx)),
+            MethodSpec::SuccessiveHalving(p) => Box::new(p.build(space)),
+            MethodSpec::Hyperband(p) => Box::new(p.build(space)),
         }
     }
 }
