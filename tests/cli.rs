@@ -159,6 +159,7 @@ methods:
   - nsga2: { population: 10 }
   - successive_halving: { n: 9 }
   - hyperband: {}
+  - auto_transfer: {}
 ";
 
 #[test]
@@ -192,7 +193,15 @@ fn every_search_method_runs_identically_on_any_thread_count() {
         );
         let out_dir = dir.join(format!("{benchmark}-1"));
         let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
-        for method in ["tpe", "bananas", "robot", "nsga2", "eeea", "hyperband"] {
+        for method in [
+            "tpe",
+            "bananas",
+            "robot",
+            "nsga2",
+            "eeea",
+            "hyperband",
+            "auto_transfer",
+        ] {
             assert!(
                 report.contains(&format!("| {method} | 2 |")),
                 "{method}: {report}"

@@ -466,6 +466,7 @@ fn trial_outcome(protocol: &EstimationProtocol, task: &TaskContext, trial: &Tria
     let ctx = MethodContext {
         space: task.loaded.space.as_ref(),
         properties,
+        sources: Vec::new(),
     };
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
-use methods::{MethodContext, MethodSpec};
+use methods::{MethodContext, MethodSpec, SourceTask};
 use reports::manifest::{Manifest, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
 use reports::pareto;
 
@@ -29,6 +29,9 @@ pub(crate) struct TaskContext {
     cost: Option<usize>,
     /// Per-architecture properties methods may read (params, FLOPs, latency).
     properties: Vec<(&'static str, Vec<f64>)>,
+    /// The benchmark's other tasks as fitness by this task's architecture ids, when a
+    /// transfer method needs them.
+    sources: Vec<(&'static str, Vec<f64>)>,
 }
 
 impl TaskContext {
@@ -59,8 +62,14 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .iter()
         .map(|t| {
             let loaded = runner::load_task(common, cache, t)?;
+            let sources = if protocol.methods.iter().any(MethodSpec::needs_sources) {
+                sources(common, cache, &loaded)?
+            } else {
+                Vec::new()
+            };
             Ok(TaskContext {
                 properties: loaded.properties(),
+                sources,
                 loaded,
                 test,
                 cost,
@@ -154,6 +163,14 @@ fn run_trial(
             .iter()
             .map(|(n, v)| (*n, v.as_slice()))
             .collect(),
+        sources: task
+            .sources
+            .iter()
+            .map(|(name, fitness)| SourceTask {
+                task: name,
+                fitness,
+            })
+            .collect(),
     };
     let mut searcher = method.build(&ctx);
     let mut rows = TrialRows::with_capacity(match protocol.budget {
@@ -199,6 +216,35 @@ fn run_trial(
         });
     }
     rows
+}
+
+/// Every other task of the benchmark, its seed-mean objective as fitness and indexed by
+/// `target`'s architecture ids through the package keys (NaN where it lacks one).
+fn sources(
+    common: &crate::protocol::Common,
+    cache: &Cache,
+    target: &LoadedTask,
+) -> Result<Vec<(&'static str, Vec<f64>)>> {
+    let def = common.benchmark;
+    let (metric, metric_def) = common.objective;
+    let space = target.space.as_ref();
+    def.task_names()
+        .into_iter()
+        .filter(|name| *name != target.task)
+        .map(|name| {
+            let other = cache.load(def.name, name)?;
+            let fitness = (0..space.size() as ArchId)
+                .map(|a| {
+                    other.space.id_of_key(&space.key(a)).map_or(f64::NAN, |o| {
+                        metric_def
+                            .direction
+                            .fitness(other.table.mean(metric, o as usize))
+                    })
+                })
+                .collect();
+            Ok((name, fitness))
+        })
+        .collect()
 }
 
 /// The task's reference figures: the exact space mean, the best architecture, and the

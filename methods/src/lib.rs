@@ -17,6 +17,15 @@ use datasets::SearchSpace;
 pub struct MethodContext<'a> {
     pub space: &'a dyn SearchSpace,
     pub properties: Vec<(&'static str, &'a [f64])>,
+    /// The benchmark's other tasks, for transfer methods (empty unless a method asks).
+    pub sources: Vec<SourceTask<'a>>,
+}
+
+/// Another task of the same benchmark: its seed-mean objective as fitness (higher is better),
+/// indexed by this space's architecture ids (NaN where that task's table lacks one).
+pub struct SourceTask<'a> {
+    pub task: &'a str,
+    pub fitness: &'a [f64],
 }
 
 impl<'a> MethodContext<'a> {

@@ -175,6 +175,7 @@ mod tests {
         let ctx = MethodContext {
             space: &space,
             properties: Vec::new(),
+            sources: Vec::new(),
         };
         let mut gp = GaussianProcessParams {
             id: None,

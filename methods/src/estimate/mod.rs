@@ -304,6 +304,7 @@ pub(crate) mod testing {
         let ctx = MethodContext {
             space: &space,
             properties: Vec::new(),
+            sources: Vec::new(),
         };
         let mut rng = datasets::rng::from_seed([4; 32]);
         let mut archs: Vec<ArchId> = (0..15_625).collect();

@@ -98,6 +98,7 @@ impl Acquisition for ThompsonSampling<'_> {
         let ctx = MethodContext {
             space: self.space,
             properties: Vec::new(),
+            sources: Vec::new(),
         };
         let mut ensemble = self.predictor.build(&ctx);
         let members = match ensemble

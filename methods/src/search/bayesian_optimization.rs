@@ -93,6 +93,7 @@ impl Acquisition for ExpectedImprovement<'_> {
         let ctx = MethodContext {
             space: self.space,
             properties: Vec::new(),
+            sources: Vec::new(),
         };
         let mut gp = GaussianProcessParams {
             id: None,

@@ -69,6 +69,7 @@ impl Acquisition for PredictedAccuracy<'_> {
         let ctx = MethodContext {
             space: self.space,
             properties: Vec::new(),
+            sources: Vec::new(),
         };
         let mut gbdt = GbdtParams {
             id: None,

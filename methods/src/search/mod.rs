@@ -1,5 +1,6 @@
 //! Search methods: one file per method, each citing its paper and the variant implemented.
 
+mod autotransfer;
 mod bananas_search;
 mod bayesian_optimization;
 mod gbdt_nas;
@@ -15,6 +16,7 @@ mod robot;
 mod successive_halving;
 mod tpe;
 
+pub use autotransfer::AutoTransferParams;
 pub use bananas_search::BananasSearchParams;
 pub use bayesian_optimization::BayesianOptimizationParams;
 pub use gbdt_nas::GbdtNasParams;
@@ -68,6 +70,7 @@ pub enum MethodSpec {
     Nsga2(Nsga2Params),
     SuccessiveHalving(SuccessiveHalvingParams),
     Hyperband(HyperbandParams),
+    AutoTransfer(AutoTransferParams),
 }
 
 /// Every method name a protocol may use.
@@ -85,6 +88,7 @@ pub const METHOD_NAMES: &[&str] = &[
     "nsga2",
     "successive_halving",
     "hyperband",
+    "auto_transfer",
 ];
 
 impl MethodSpec {
@@ -104,6 +108,7 @@ impl MethodSpec {
             MethodSpec::Nsga2(_) => "nsga2",
             MethodSpec::SuccessiveHalving(_) => "successive_halving",
             MethodSpec::Hyperband(_) => "hyperband",
+            MethodSpec::AutoTransfer(_) => "auto_transfer",
         }
     }
 
@@ -123,6 +128,7 @@ impl MethodSpec {
             MethodSpec::Nsga2(p) => &p.id,
             MethodSpec::SuccessiveHalving(p) => &p.id,
             MethodSpec::Hyperband(p) => &p.id,
+            MethodSpec::AutoTransfer(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -143,6 +149,7 @@ impl MethodSpec {
             MethodSpec::Nsga2(p) => p.validate(),
             MethodSpec::SuccessiveHalving(p) => p.validate(),
             MethodSpec::Hyperband(p) => p.validate(),
+            MethodSpec::AutoTransfer(p) => p.validate(),
         }
     }
 
@@ -156,6 +163,11 @@ impl MethodSpec {
             MethodSpec::Nsga2(p) => vec![p.second.as_str()],
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the method reads the benchmark's other tasks (`MethodContext::sources`).
+    pub fn needs_sources(&self) -> bool {
+        matches!(self, MethodSpec::AutoTransfer(_))
     }
 
     /// A fresh searcher over `ctx.space`; `ctx` holds [`MethodSpec::required_properties`].
@@ -175,6 +187,7 @@ impl MethodSpec {
             MethodSpec::Nsga2(p) => Box::new(p.build(ctx)),
             MethodSpec::SuccessiveHalving(p) => Box::new(p.build(space)),
             MethodSpec::Hyperband(p) => Box::new(p.build(space)),
+            MethodSpec::AutoTransfer(p) => Box::new(p.build(ctx)),
         }
     }
 }

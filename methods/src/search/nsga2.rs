@@ -329,6 +329,7 @@ mod tests {
         let ctx = MethodContext {
             space: &space,
             properties: vec![("cost", &costs)],
+            sources: Vec::new(),
         };
         let exact = front_of(&(0..1000).collect::<Vec<_>>());
         let params = Nsga2Params {

@@ -166,6 +166,7 @@ mod tests {
         let ctx = MethodContext {
             space: &space,
             properties: Vec::new(),
+            sources: Vec::new(),
         };
         let (mut re_total, mut rs_total) = (0.0, 0.0);
         for seed in 0..20 {
@@ -183,6 +184,7 @@ mod tests {
         let ctx = MethodContext {
             space: &space,
             properties: Vec::new(),
+            sources: Vec::new(),
         };
         let mut re = RegularizedEvolutionParams {
             id: None,
@@ -207,6 +209,7 @@ mod tests {
         let ctx = MethodContext {
             space: &space,
             properties: vec![("params", &params)],
+            sources: Vec::new(),
         };
         let mut re = RegularizedEvolutionParams {
             id: None,

@@ -228,6 +228,7 @@ mod tests {
         let ctx = MethodContext {
             space: &space,
             properties: vec![("good", &good), ("bad", &bad)],
+            sources: Vec::new(),
         };
         let params = RobotParams {
             id: None,
@@ -249,6 +250,7 @@ mod tests {
         let ctx = MethodContext {
             space: &space,
             properties: vec![("m", &m)],
+            sources: Vec::new(),
         };
         let params = RobotParams {
             id: None,
