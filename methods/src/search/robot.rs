@@ -9,8 +9,10 @@
 //! `argmax_A Σᵢ wᵢ·Mᵢ(A)`, and the fitness of that architecture is `w`'s observation. The first
 //! `init` (5) vectors are uniformly random; later ones maximise expected improvement under a
 //! GP on `w` (the estimation module's GP on raw vectors) among `candidates` (1,000) random
-//! vectors. A vector whose architecture was already evaluated is observed again at no cost,
-//! up to 20 times per step. After `bo_steps` (20) evaluations, every further step evaluates
+//! vectors. When the chosen vector's architecture was already evaluated, that observation is
+//! added at no cost (as in the paper) and the next candidate by expected improvement whose
+//! architecture is new is evaluated, so each step fits the GP once. After `bo_steps` (20)
+//! evaluations, every further step evaluates
 //! the next unseen architecture in the order of the best vector's combined metric (the
 //! paper's exploitation phase, "precision @ T").
 
@@ -132,30 +134,31 @@ impl Robot<'_> {
             .collect()
     }
 
-    fn propose(&self, rng: &mut TrialRng) -> Vec<f64> {
+    /// Candidate weight vectors, best first: random ones during the first `init` steps,
+    /// afterwards `candidates` random ones by decreasing expected improvement under the GP.
+    fn proposals(&self, rng: &mut TrialRng) -> Vec<Vec<f64>> {
+        let candidates: Vec<Vec<f64>> = (0..self.params.candidates)
+            .map(|_| self.random_weights(rng))
+            .collect();
         if self.observations.len() < self.params.init {
-            return self.random_weights(rng);
+            return candidates;
         }
         let x: Vec<Vec<f64>> = self.observations.iter().map(|o| o.0.clone()).collect();
         let y: Vec<f64> = self.observations.iter().map(|o| o.1).collect();
         let best = standardize(&y)
             .into_iter()
             .fold(f64::NEG_INFINITY, f64::max);
-        let candidates: Vec<Vec<f64>> = (0..self.params.candidates)
-            .map(|_| self.random_weights(rng))
-            .collect();
         let Ok(gp) = GpModel::fit(x, &y) else {
-            return candidates.into_iter().next().expect("candidates >= 1");
+            return candidates;
         };
         let ei: Vec<f64> = gp
             .posterior(&candidates)
             .iter()
             .map(|&(mean, var)| expected_improvement(mean, var, best))
             .collect();
-        let i = (0..ei.len())
-            .max_by(|&a, &b| ei[a].total_cmp(&ei[b]).then(b.cmp(&a)))
-            .expect("candidates >= 1");
-        candidates[i].clone()
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| ei[b].total_cmp(&ei[a]).then(a.cmp(&b)));
+        order.into_iter().map(|i| candidates[i].clone()).collect()
     }
 
     fn evaluations(&self) -> usize {
@@ -166,11 +169,12 @@ impl Robot<'_> {
 impl Searcher for Robot<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.evaluations() < self.params.bo_steps {
-            for _ in 0..20 {
-                let w = self.propose(rng);
+            for (rank, w) in self.proposals(rng).into_iter().enumerate() {
                 let arch = self.select(&w);
                 match self.seen[arch as usize] {
-                    Some(fitness) => self.observations.push((w, fitness)),
+                    // The proposal's architecture is known: observed again at no cost.
+                    Some(fitness) if rank == 0 => self.observations.push((w, fitness)),
+                    Some(_) => {}
                     None => {
                         self.pending = Some((arch, w));
                         return arch;
@@ -187,12 +191,11 @@ impl Searcher for Robot<'_> {
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|o| o.0.clone())
                 .unwrap_or_else(|| vec![1.0; self.metrics.len()]);
+            let combined: Vec<f64> = (0..self.space.size())
+                .map(|a| self.combined(&best, a))
+                .collect();
             let mut order: Vec<usize> = (0..self.space.size()).collect();
-            order.sort_by(|&a, &b| {
-                self.combined(&best, a)
-                    .total_cmp(&self.combined(&best, b))
-                    .then(b.cmp(&a))
-            });
+            order.sort_by(|&a, &b| combined[a].total_cmp(&combined[b]).then(b.cmp(&a)));
             self.exploit = order.into_iter().map(|a| a as ArchId).collect();
         }
         while let Some(arch) = self.exploit.pop() {
