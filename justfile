@@ -23,9 +23,10 @@ test:
     cargo clippy --workspace --all-targets -- -D warnings
     cargo fmt --all -- --check
 
-# Criterion benchmarks (table queries, cache load, the full nb201-search protocol)
+# Criterion benchmarks (table queries, cache load, every search method's ask+tell, estimator
+# fits, the NB201 network's forward+backward, the full nb201-search protocol)
 bench: data
-    cargo bench --manifest-path harness/bench/Cargo.toml
+    cargo bench --manifest-path harness/bench/Cargo.toml --target-dir target
 
 # Rewrite report.md and the plots of a run directory
 report DIR:
