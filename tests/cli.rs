@@ -52,6 +52,33 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     path.display().to_string()
 }
 
+/// Runs `protocol` into `dir/{prefix}{threads}` for each thread count and returns `file`
+/// of each run.
+fn run_per_thread_count(
+    protocol: &str,
+    dir: &Path,
+    prefix: &str,
+    threads: [&str; 2],
+    file: &str,
+) -> Vec<Vec<u8>> {
+    threads
+        .iter()
+        .map(|t| {
+            let out_dir = dir.join(format!("{prefix}{t}"));
+            let out = nash(&[
+                "run",
+                protocol,
+                "--out",
+                out_dir.to_str().unwrap(),
+                "--threads",
+                t,
+            ]);
+            assert!(out.status.success(), "{protocol}: {}", stderr(&out));
+            std::fs::read(out_dir.join(file)).unwrap()
+        })
+        .collect()
+}
+
 const SMALL: &str = "\
 name: cli-test
 kind: search
@@ -114,20 +141,7 @@ fn smoke_protocol_runs_and_reports() {
 fn results_are_identical_for_any_thread_count() {
     let dir = scratch("threads");
     let protocol = write(&dir, "p.yaml", SMALL);
-    let mut files = Vec::new();
-    for threads in ["1", "4"] {
-        let out_dir = dir.join(format!("t{threads}"));
-        let out = nash(&[
-            "run",
-            &protocol,
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--threads",
-            threads,
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        files.push(std::fs::read(out_dir.join("trials.parquet")).unwrap());
-    }
+    let files = run_per_thread_count(&protocol, &dir, "t", ["1", "4"], "trials.parquet");
     assert!(files[0].len() > 100_000, "900 trials of ~35 queries");
     assert!(
         files[0] == files[1],
@@ -173,20 +187,8 @@ fn every_search_method_runs_identically_on_any_thread_count() {
                 "name: all-{benchmark}\nbenchmark: {benchmark}\ntasks: [{task}]\n{ALL_METHODS}"
             ),
         );
-        let mut files = Vec::new();
-        for threads in ["1", "2"] {
-            let out_dir = dir.join(format!("{benchmark}-{threads}"));
-            let out = nash(&[
-                "run",
-                &protocol,
-                "--out",
-                out_dir.to_str().unwrap(),
-                "--threads",
-                threads,
-            ]);
-            assert!(out.status.success(), "{benchmark}: {}", stderr(&out));
-            files.push(std::fs::read(out_dir.join("trials.parquet")).unwrap());
-        }
+        let prefix = format!("{benchmark}-");
+        let files = run_per_thread_count(&protocol, &dir, &prefix, ["1", "2"], "trials.parquet");
         assert!(
             files[0] == files[1],
             "{benchmark}: trials differ between 1 and 2 threads"
@@ -383,20 +385,7 @@ estimators:
 fn estimation_protocol_runs_and_reports() {
     let dir = scratch("estimation");
     let protocol = write(&dir, "e.yaml", ESTIMATION);
-    let mut files = Vec::new();
-    for threads in ["1", "3"] {
-        let out_dir = dir.join(format!("t{threads}"));
-        let out = nash(&[
-            "run",
-            &protocol,
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--threads",
-            threads,
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        files.push(std::fs::read(out_dir.join("estimates.parquet")).unwrap());
-    }
+    let files = run_per_thread_count(&protocol, &dir, "t", ["1", "3"], "estimates.parquet");
     assert!(
         files[0] == files[1],
         "estimates.parquet differs between 1 and 3 threads"

@@ -14,9 +14,9 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
-use crate::estimate::{BananasParams, Estimator, MethodContext};
+use crate::MethodContext;
+use crate::estimate::{BananasParams, Estimator};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,50 +59,38 @@ impl BananasSearchParams {
         } else {
             Encoding::Onehot
         };
-        BananasSearch {
-            search: ModelBasedLoop::new(space, self.loop_params.clone()),
-            its: ThompsonSampling {
-                space,
-                predictor: BananasParams {
-                    id: None,
-                    encoding,
-                    ensemble: self.ensemble,
-                    layers: 10,
-                    width: 20,
-                    epochs: self.epochs,
-                },
+        let its = ThompsonSampling {
+            predictor: BananasParams {
+                id: None,
+                encoding,
+                ensemble: self.ensemble,
+                layers: 10,
+                width: 20,
+                epochs: self.epochs,
             },
-        }
+        };
+        ModelBasedLoop::new(space, self.loop_params.clone(), its)
     }
 }
 
-pub struct BananasSearch<'a> {
-    search: ModelBasedLoop<'a>,
-    its: ThompsonSampling<'a>,
-}
+pub type BananasSearch<'a> = ModelBasedLoop<'a, ThompsonSampling>;
 
-struct ThompsonSampling<'a> {
-    space: &'a dyn SearchSpace,
+/// Independent Thompson sampling from the ensemble's mean and spread.
+pub struct ThompsonSampling {
     predictor: BananasParams,
 }
 
-impl Acquisition for ThompsonSampling<'_> {
+impl Acquisition for ThompsonSampling {
     fn scores(
         &mut self,
-        observed: &[(ArchId, f64)],
+        ctx: &MethodContext,
+        (archs, labels): (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
     ) -> Vec<f64> {
-        let archs: Vec<ArchId> = observed.iter().map(|o| o.0).collect();
-        let labels: Vec<f64> = observed.iter().map(|o| o.1).collect();
-        let ctx = MethodContext {
-            space: self.space,
-            properties: Vec::new(),
-            sources: Vec::new(),
-        };
-        let mut ensemble = self.predictor.build(&ctx);
+        let mut ensemble = self.predictor.build(ctx);
         let members = match ensemble
-            .fit(&archs, &labels, rng)
+            .fit(archs, labels, rng)
             .and_then(|()| ensemble.predictions(candidates))
         {
             Ok(m) => m,
@@ -119,21 +107,10 @@ impl Acquisition for ThompsonSampling<'_> {
     }
 }
 
-impl Searcher for BananasSearch<'_> {
-    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
-        self.search.ask(&mut self.its, rng)
-    }
-
-    fn tell(&mut self, arch: ArchId, fitness: f64) {
-        self.search.tell(arch, fitness);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::random_search::RandomSearchParams;
-    use crate::search::testing::{run, toy_space, unimodal};
+    use crate::search::testing::{against_random_search, toy_space};
 
     #[test]
     fn beats_random_search_on_a_unimodal_table() {
@@ -144,15 +121,7 @@ mod tests {
             ensemble: 3,
             epochs: 50,
         };
-        let rs = RandomSearchParams {
-            id: None,
-            replacement: false,
-        };
-        let (mut b_total, mut rs_total) = (0.0, 0.0);
-        for seed in 0..5 {
-            b_total += run(&mut bananas.build(&space), unimodal, 50, seed).0;
-            rs_total += run(&mut rs.build(&space), unimodal, 50, seed).0;
-        }
-        assert!(b_total > rs_total, "BANANAS {b_total}, RS {rs_total}");
+        let (method, random) = against_random_search(|| Box::new(bananas.build(&space)), 50, 5);
+        assert!(method > random, "BANANAS {method}, RS {random}");
     }
 }

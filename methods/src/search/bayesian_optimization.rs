@@ -15,9 +15,9 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
-use crate::estimate::{Estimator, GaussianProcessParams, MethodContext, standardize};
+use crate::MethodContext;
+use crate::estimate::{Estimator, GaussianProcessParams, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,21 +34,14 @@ impl BayesianOptimizationParams {
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> BayesianOptimization<'a> {
-        BayesianOptimization {
-            search: ModelBasedLoop::new(space, self.loop_params.clone()),
-            ei: ExpectedImprovement { space },
-        }
+        ModelBasedLoop::new(space, self.loop_params.clone(), ExpectedImprovement)
     }
 }
 
-pub struct BayesianOptimization<'a> {
-    search: ModelBasedLoop<'a>,
-    ei: ExpectedImprovement<'a>,
-}
+pub type BayesianOptimization<'a> = ModelBasedLoop<'a, ExpectedImprovement>;
 
-struct ExpectedImprovement<'a> {
-    space: &'a dyn SearchSpace,
-}
+/// EI under a GP fitted on the observations.
+pub struct ExpectedImprovement;
 
 /// Φ through erfc (Numerical Recipes' Chebyshev fit, relative error below 1.2·10⁻⁷).
 fn normal_cdf(z: f64) -> f64 {
@@ -78,58 +71,39 @@ pub(super) fn expected_improvement(mean: f64, var: f64, best: f64) -> f64 {
     sd * (z * normal_cdf(z) + pdf)
 }
 
-impl Acquisition for ExpectedImprovement<'_> {
+impl Acquisition for ExpectedImprovement {
     fn scores(
         &mut self,
-        observed: &[(ArchId, f64)],
+        ctx: &MethodContext,
+        (archs, labels): (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
     ) -> Vec<f64> {
-        let archs: Vec<ArchId> = observed.iter().map(|o| o.0).collect();
-        let labels: Vec<f64> = observed.iter().map(|o| o.1).collect();
-        let best = standardize(&labels)
+        let best = standardize(labels)
             .into_iter()
             .fold(f64::NEG_INFINITY, f64::max);
-        let ctx = MethodContext {
-            space: self.space,
-            properties: Vec::new(),
-            sources: Vec::new(),
-        };
         let mut gp = GaussianProcessParams {
             id: None,
             encoding: Encoding::Onehot,
         }
-        .build(&ctx);
-        let posterior = gp
-            .fit(&archs, &labels, rng)
-            .and_then(|()| gp.posterior(candidates));
-        match posterior {
+        .build(ctx);
+        match gp
+            .fit(archs, labels, rng)
+            .and_then(|()| gp.posterior(candidates))
+        {
             Ok(p) => p
                 .iter()
                 .map(|&(mean, var)| expected_improvement(mean, var, best))
                 .collect(),
-            // No kernel setting factorises (duplicate rows with zero noise cannot happen
-            // with the noise grid, but the loop must not stop): keep the mutation order.
             Err(_) => vec![0.0; candidates.len()],
         }
-    }
-}
-
-impl Searcher for BayesianOptimization<'_> {
-    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
-        self.search.ask(&mut self.ei, rng)
-    }
-
-    fn tell(&mut self, arch: ArchId, fitness: f64) {
-        self.search.tell(arch, fitness);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::random_search::RandomSearchParams;
-    use crate::search::testing::{run, toy_space, unimodal};
+    use crate::search::testing::{against_random_search, toy_space};
 
     #[test]
     fn normal_cdf_matches_known_values() {
@@ -152,15 +126,7 @@ mod tests {
             id: None,
             loop_params: LoopParams::default(),
         };
-        let rs = RandomSearchParams {
-            id: None,
-            replacement: false,
-        };
-        let (mut bo_total, mut rs_total) = (0.0, 0.0);
-        for seed in 0..10 {
-            bo_total += run(&mut bo.build(&space), unimodal, 60, seed).0;
-            rs_total += run(&mut rs.build(&space), unimodal, 60, seed).0;
-        }
-        assert!(bo_total > rs_total, "BO {bo_total}, RS {rs_total}");
+        let (method, random) = against_random_search(|| Box::new(bo.build(&space)), 60, 10);
+        assert!(method > random, "BO {method}, RS {random}");
     }
 }

@@ -14,9 +14,9 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
-use crate::estimate::{Estimator, GbdtParams, MethodContext};
+use crate::MethodContext;
+use crate::estimate::{Estimator, GbdtParams};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,36 +41,23 @@ impl GbdtNasParams {
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> GbdtNas<'a> {
-        GbdtNas {
-            search: ModelBasedLoop::new(space, self.loop_params.clone()),
-            predicted: PredictedAccuracy { space },
-        }
+        ModelBasedLoop::new(space, self.loop_params.clone(), PredictedAccuracy)
     }
 }
 
-pub struct GbdtNas<'a> {
-    search: ModelBasedLoop<'a>,
-    predicted: PredictedAccuracy<'a>,
-}
+pub type GbdtNas<'a> = ModelBasedLoop<'a, PredictedAccuracy>;
 
-struct PredictedAccuracy<'a> {
-    space: &'a dyn SearchSpace,
-}
+/// The GBDT's predicted fitness.
+pub struct PredictedAccuracy;
 
-impl Acquisition for PredictedAccuracy<'_> {
+impl Acquisition for PredictedAccuracy {
     fn scores(
         &mut self,
-        observed: &[(ArchId, f64)],
+        ctx: &MethodContext,
+        (archs, labels): (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
     ) -> Vec<f64> {
-        let archs: Vec<ArchId> = observed.iter().map(|o| o.0).collect();
-        let labels: Vec<f64> = observed.iter().map(|o| o.1).collect();
-        let ctx = MethodContext {
-            space: self.space,
-            properties: Vec::new(),
-            sources: Vec::new(),
-        };
         let mut gbdt = GbdtParams {
             id: None,
             encoding: Encoding::Onehot,
@@ -79,28 +66,17 @@ impl Acquisition for PredictedAccuracy<'_> {
             max_depth: 5,
             min_samples_leaf: 2,
         }
-        .build(&ctx);
-        gbdt.fit(&archs, &labels, rng)
+        .build(ctx);
+        gbdt.fit(archs, labels, rng)
             .and_then(|()| gbdt.score(candidates))
             .unwrap_or_else(|_| vec![0.0; candidates.len()])
-    }
-}
-
-impl Searcher for GbdtNas<'_> {
-    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
-        self.search.ask(&mut self.predicted, rng)
-    }
-
-    fn tell(&mut self, arch: ArchId, fitness: f64) {
-        self.search.tell(arch, fitness);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::random_search::RandomSearchParams;
-    use crate::search::testing::{run, toy_space, unimodal};
+    use crate::search::testing::{against_random_search, toy_space};
 
     #[test]
     fn beats_random_search_on_a_unimodal_table() {
@@ -109,15 +85,7 @@ mod tests {
             id: None,
             loop_params: random_proposals(),
         };
-        let rs = RandomSearchParams {
-            id: None,
-            replacement: false,
-        };
-        let (mut g_total, mut rs_total) = (0.0, 0.0);
-        for seed in 0..10 {
-            g_total += run(&mut gbdt.build(&space), unimodal, 60, seed).0;
-            rs_total += run(&mut rs.build(&space), unimodal, 60, seed).0;
-        }
-        assert!(g_total > rs_total, "GBDT-NAS {g_total}, RS {rs_total}");
+        let (method, random) = against_random_search(|| Box::new(gbdt.build(&space)), 60, 10);
+        assert!(method > random, "GBDT-NAS {method}, RS {random}");
     }
 }

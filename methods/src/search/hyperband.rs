@@ -9,12 +9,10 @@
 //! budget ends. With NB201's 3 seeds and η = 3 that is two brackets: 3 architectures on one
 //! seed, the best on three; then 2 architectures on three seeds.
 
-use datasets::rng::TrialRng;
-use datasets::{ArchId, SearchSpace};
+use datasets::SearchSpace;
 use serde::{Deserialize, Serialize};
 
-use super::Searcher;
-use super::successive_halving::{Bracket, SeedFidelity};
+use super::successive_halving::{Bracket, BracketSearch, Schedule, SeedFidelity};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,65 +34,39 @@ impl HyperbandParams {
         while f.min_seeds * f.eta.pow(s_max + 1) <= f.max_seeds {
             s_max += 1;
         }
-        Hyperband {
-            space,
+        let cycle = BracketCycle {
             fidelity: f.clone(),
             s_max,
             s: s_max,
-            seen: vec![false; space.size()],
-            bracket: None,
-        }
+        };
+        BracketSearch::new(space, cycle)
     }
 }
 
-pub struct Hyperband<'a> {
-    space: &'a dyn SearchSpace,
+pub type Hyperband<'a> = BracketSearch<'a, BracketCycle>;
+
+/// Hyperband's schedule: brackets `s_max, …, 0`, then again.
+pub struct BracketCycle {
     fidelity: SeedFidelity,
     s_max: u32,
-    /// The current bracket's s.
+    /// The next bracket's s.
     s: u32,
-    seen: Vec<bool>,
-    bracket: Option<Bracket>,
 }
 
-impl Hyperband<'_> {
-    fn bracket(&self, s: u32) -> Bracket {
-        let f = &self.fidelity;
+impl Schedule for BracketCycle {
+    fn next_bracket(&mut self) -> Bracket {
+        let (f, s) = (&self.fidelity, self.s);
         let n = ((self.s_max + 1) as usize * f.eta.pow(s)).div_ceil(s as usize + 1);
         let start = (f.min_seeds * f.eta.pow(self.s_max - s)).min(f.max_seeds);
+        self.s = if s == 0 { self.s_max } else { s - 1 };
         Bracket::new(n, start, f)
-    }
-}
-
-impl Searcher for Hyperband<'_> {
-    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
-        loop {
-            if self.bracket.is_none() {
-                self.bracket = Some(self.bracket(self.s));
-            }
-            let bracket = self.bracket.as_mut().expect("set above");
-            if let Some(arch) = bracket.ask(self.space, &mut self.seen, rng) {
-                return arch;
-            }
-            self.bracket = None;
-            self.s = if self.s == 0 { self.s_max } else { self.s - 1 };
-        }
-    }
-
-    fn tell(&mut self, arch: ArchId, fitness: f64) {
-        if let Some(b) = self.bracket.as_mut() {
-            b.tell(arch, fitness);
-        }
-    }
-
-    fn seeds_wanted(&self) -> Option<usize> {
-        self.bracket.as_ref().map(Bracket::seeds)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::Searcher;
     use crate::search::testing::{run, toy_space, unimodal};
 
     #[test]
@@ -105,7 +77,6 @@ mod tests {
             fidelity: SeedFidelity::default(),
         }
         .build(&space);
-        assert_eq!(hb.s_max, 1);
         let mut seeds = Vec::new();
         let mut rng = datasets::rng::from_seed([0; 32]);
         for _ in 0..12 {

@@ -18,7 +18,7 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, draw_choices};
+use super::{LastDraw, Searcher};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +51,7 @@ impl MctsParams {
             decisions: space.decisions(),
             stats: HashMap::new(),
             rewards: Vec::new(),
-            asked: None,
+            asked: LastDraw::default(),
         }
     }
 }
@@ -71,7 +71,7 @@ pub struct Mcts<'a> {
     stats: HashMap<Vec<usize>, NodeStats>,
     /// Every reward told, for the min–max scaling.
     rewards: Vec<f64>,
-    asked: Option<(ArchId, Vec<usize>)>,
+    asked: LastDraw,
 }
 
 impl Mcts<'_> {
@@ -131,17 +131,15 @@ impl Mcts<'_> {
 
 impl Searcher for Mcts<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
-        let (arch, choices) = draw_choices(self.space, rng, |rng| self.walk(rng));
-        self.asked = Some((arch, choices));
+        let mut asked = std::mem::take(&mut self.asked);
+        let arch = asked.draw(self.space, rng, |rng| self.walk(rng));
+        self.asked = asked;
         arch
     }
 
     /// Updates the statistics of the asked path, or of `arch`'s own choices.
     fn tell(&mut self, arch: ArchId, reward: f64) {
-        let choices = match self.asked.take() {
-            Some((asked, choices)) if asked == arch => choices,
-            _ => self.space.choices(arch),
-        };
+        let choices = self.asked.take(self.space, arch);
         self.rewards.push(reward);
         for depth in 0..=choices.len() {
             let s = self.stats.entry(choices[..depth].to_vec()).or_default();
@@ -154,8 +152,7 @@ impl Searcher for Mcts<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::random_search::RandomSearchParams;
-    use crate::search::testing::{run, toy_space, unimodal};
+    use crate::search::testing::{against_random_search, toy_space};
 
     #[test]
     fn beats_random_search_on_a_unimodal_table() {
@@ -164,16 +161,8 @@ mod tests {
             id: None,
             exploration: 1.0,
         };
-        let rs = RandomSearchParams {
-            id: None,
-            replacement: false,
-        };
-        let (mut mcts_total, mut rs_total) = (0.0, 0.0);
-        for seed in 0..20 {
-            mcts_total += run(&mut mcts.build(&space), unimodal, 200, seed).0;
-            rs_total += run(&mut rs.build(&space), unimodal, 200, seed).0;
-        }
-        assert!(mcts_total > rs_total, "MCTS {mcts_total}, RS {rs_total}");
+        let (method, random) = against_random_search(|| Box::new(mcts.build(&space)), 200, 20);
+        assert!(method > random, "MCTS {method}, RS {random}");
     }
 
     #[test]

@@ -223,6 +223,33 @@ fn draw_choices(
     (arch, space.choices(arch))
 }
 
+/// The choices behind the last architecture asked for, so that `tell` credits the decisions
+/// actually drawn (a space may map several choice sequences to one architecture).
+#[derive(Default)]
+struct LastDraw(Option<(ArchId, Vec<usize>)>);
+
+impl LastDraw {
+    /// [`draw_choices`], remembering the choices.
+    fn draw(
+        &mut self,
+        space: &dyn SearchSpace,
+        rng: &mut TrialRng,
+        draw: impl FnMut(&mut TrialRng) -> Vec<usize>,
+    ) -> ArchId {
+        let (arch, choices) = draw_choices(space, rng, draw);
+        self.0 = Some((arch, choices));
+        arch
+    }
+
+    /// The choices drawn for `arch`, or its own if it was not the last one asked for.
+    fn take(&mut self, space: &dyn SearchSpace, arch: ArchId) -> Vec<usize> {
+        match self.0.take() {
+            Some((asked, choices)) if asked == arch => choices,
+            _ => space.choices(arch),
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! A small synthetic space and tables with known optima, for method tests.
@@ -258,6 +285,26 @@ pub(crate) mod testing {
             (arch % 10) as f64,
         );
         -((a - 7.0).powi(2) + (b - 2.0).powi(2) + (c - 5.0).powi(2))
+    }
+
+    /// Total best value of `runs` seeded runs of fresh searchers from `build` on `unimodal`,
+    /// and of random search (without replacement) on the same seeds.
+    pub fn against_random_search<'a>(
+        build: impl Fn() -> Box<dyn Searcher + 'a>,
+        budget: usize,
+        runs: u8,
+    ) -> (f64, f64) {
+        let space = toy_space();
+        let rs = super::RandomSearchParams {
+            id: None,
+            replacement: false,
+        };
+        let (mut method, mut random) = (0.0, 0.0);
+        for seed in 0..runs {
+            method += run(build().as_mut(), unimodal, budget, seed).0;
+            random += run(&mut rs.build(&space), unimodal, budget, seed).0;
+        }
+        (method, random)
     }
 
     /// Runs a searcher for `budget` evaluations of `f`; returns the best value found.

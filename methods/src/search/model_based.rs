@@ -17,7 +17,8 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::sample_unseen;
+use super::{Searcher, sample_unseen};
+use crate::MethodContext;
 
 /// The loop's parameters, shared by every model-based method's protocol entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,43 +93,58 @@ impl LoopParams {
     }
 }
 
-/// What a model-based method provides: scores for candidates given the observations
-/// (higher is proposed first).
+/// What a model-based method provides: scores for candidates after fitting its model on the
+/// observations (`labels[i]` is the fitness of `archs[i]`); higher is proposed first. A model
+/// that cannot be fitted scores every candidate 0, leaving the mutation order.
 pub trait Acquisition {
     fn scores(
         &mut self,
-        observed: &[(ArchId, f64)],
+        ctx: &MethodContext,
+        observed: (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
     ) -> Vec<f64>;
 }
 
-pub struct ModelBasedLoop<'a> {
+/// A model-based search: the loop above driven by one acquisition.
+pub struct ModelBasedLoop<'a, A> {
     space: &'a dyn SearchSpace,
     params: LoopParams,
-    observed: Vec<(ArchId, f64)>,
+    acquisition: A,
+    archs: Vec<ArchId>,
+    labels: Vec<f64>,
     seen: Vec<bool>,
     queue: VecDeque<ArchId>,
 }
 
-impl<'a> ModelBasedLoop<'a> {
-    pub fn new(space: &'a dyn SearchSpace, params: LoopParams) -> ModelBasedLoop<'a> {
+impl<'a, A: Acquisition> ModelBasedLoop<'a, A> {
+    pub fn new(space: &'a dyn SearchSpace, params: LoopParams, acquisition: A) -> Self {
         ModelBasedLoop {
             space,
             params,
-            observed: Vec::new(),
+            acquisition,
+            archs: Vec::new(),
+            labels: Vec::new(),
             seen: vec![false; space.size()],
             queue: VecDeque::new(),
         }
     }
+}
 
-    pub fn ask(&mut self, acquisition: &mut dyn Acquisition, rng: &mut TrialRng) -> ArchId {
-        if self.observed.len() < self.params.init {
+impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
+    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+        if self.archs.len() < self.params.init {
             return sample_unseen(self.space, &self.seen, rng);
         }
         if self.queue.is_empty() {
             let candidates = self.candidates(rng);
-            let scores = acquisition.scores(&self.observed, &candidates, rng);
+            let ctx = MethodContext {
+                space: self.space,
+                properties: Vec::new(),
+                sources: Vec::new(),
+            };
+            let observed = (self.archs.as_slice(), self.labels.as_slice());
+            let scores = self.acquisition.scores(&ctx, observed, &candidates, rng);
             let mut order: Vec<usize> = (0..candidates.len()).collect();
             order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
             self.queue
@@ -140,22 +156,25 @@ impl<'a> ModelBasedLoop<'a> {
             .unwrap_or_else(|| sample_unseen(self.space, &self.seen, rng))
     }
 
-    pub fn tell(&mut self, arch: ArchId, fitness: f64) {
+    fn tell(&mut self, arch: ArchId, fitness: f64) {
         self.seen[arch as usize] = true;
-        self.observed.push((arch, fitness));
+        self.archs.push(arch);
+        self.labels.push(fitness);
     }
+}
 
+impl<A> ModelBasedLoop<'_, A> {
     fn candidates(&self, rng: &mut TrialRng) -> Vec<ArchId> {
         let mut taken = self.seen.clone();
         let mut out = Vec::with_capacity(self.params.candidates);
         let unseen = self.seen.iter().filter(|s| !**s).count();
         let wanted = match self.params.proposals {
             Proposals::Mutation => {
-                let mut best = self.observed.clone();
-                best.sort_by(|a, b| b.1.total_cmp(&a.1));
+                let mut best: Vec<usize> = (0..self.archs.len()).collect();
+                best.sort_by(|&a, &b| self.labels[b].total_cmp(&self.labels[a]));
                 best.truncate(self.params.mutate_top);
                 let per_parent = self.params.candidates.div_ceil(best.len());
-                for &(parent, _) in &best {
+                for parent in best.iter().map(|&i| self.archs[i]) {
                     for _ in 0..per_parent {
                         let child = self.space.mutate(parent, rng);
                         if !taken[child as usize] && out.len() < self.params.candidates {
@@ -188,7 +207,8 @@ mod tests {
     impl Acquisition for LargestId {
         fn scores(
             &mut self,
-            _: &[(ArchId, f64)],
+            _: &MethodContext,
+            _: (&[ArchId], &[f64]),
             candidates: &[ArchId],
             _: &mut TrialRng,
         ) -> Vec<f64> {
@@ -207,13 +227,11 @@ mod tests {
             mutate_top: 1,
             proposals: Proposals::Mutation,
         };
-        let mut search = ModelBasedLoop::new(&space, params);
+        let mut search = ModelBasedLoop::new(&space, params, LargestId);
         for (arch, fitness) in [(555, 9.0), (100, 1.0), (200, 2.0)] {
             search.tell(arch, fitness);
         }
-        let batch: Vec<ArchId> = (0..4)
-            .map(|_| search.ask(&mut LargestId, &mut rng))
-            .collect();
+        let batch: Vec<ArchId> = (0..4).map(|_| search.ask(&mut rng)).collect();
         let mut neighbours = Vec::new();
         space.neighbours(555, &mut neighbours);
         assert!(batch.iter().all(|a| neighbours.contains(a)), "{batch:?}");

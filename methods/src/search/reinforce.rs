@@ -16,7 +16,7 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, draw_choices};
+use super::{LastDraw, Searcher};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,7 +65,7 @@ impl ReinforceParams {
             logits,
             steps: 0,
             ema: (0.0, 0.0),
-            asked: None,
+            asked: LastDraw::default(),
         }
     }
 }
@@ -79,8 +79,7 @@ pub struct Reinforce<'a> {
     steps: i32,
     /// Numerator and denominator of the bias-corrected moving average.
     ema: (f64, f64),
-    /// The choices behind the last architecture asked for.
-    asked: Option<(ArchId, Vec<usize>)>,
+    asked: LastDraw,
 }
 
 fn softmax(logits: &[f64]) -> Vec<f64> {
@@ -100,18 +99,13 @@ impl Reinforce<'_> {
 impl Searcher for Reinforce<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         let policy = self.policy();
-        let (arch, choices) = draw_choices(self.space, rng, |rng| {
+        self.asked.draw(self.space, rng, |rng| {
             policy.iter().map(|p| rng::weighted(rng, p)).collect()
-        });
-        self.asked = Some((arch, choices));
-        arch
+        })
     }
 
     fn tell(&mut self, arch: ArchId, reward: f64) {
-        let choices = match self.asked.take() {
-            Some((asked, choices)) if asked == arch => choices,
-            _ => self.space.choices(arch),
-        };
+        let choices = self.asked.take(self.space, arch);
         let m = self.params.ema_momentum;
         self.ema = (
             m * self.ema.0 + (1.0 - m) * reward,

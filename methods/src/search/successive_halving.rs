@@ -93,17 +93,24 @@ impl SuccessiveHalvingParams {
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> SuccessiveHalving<'a> {
-        SuccessiveHalving {
-            space,
-            params: self.clone(),
-            seen: vec![false; space.size()],
-            bracket: None,
-        }
+        BracketSearch::new(space, SameBracket(self.clone()))
+    }
+}
+
+pub type SuccessiveHalving<'a> = BracketSearch<'a, SameBracket>;
+
+/// Successive halving's schedule: the same bracket again and again.
+pub struct SameBracket(SuccessiveHalvingParams);
+
+impl Schedule for SameBracket {
+    fn next_bracket(&mut self) -> Bracket {
+        let f = &self.0.fidelity;
+        Bracket::new(self.0.n, f.min_seeds, f)
     }
 }
 
 /// One bracket of successive halving: rungs of `(architectures, seeds)`.
-pub(super) struct Bracket {
+pub struct Bracket {
     rungs: Vec<(usize, usize)>,
     rung: usize,
     /// Architectures of the current rung still to ask for (next last).
@@ -173,20 +180,37 @@ impl Bracket {
     }
 }
 
-pub struct SuccessiveHalving<'a> {
+/// Which bracket comes next.
+pub trait Schedule {
+    fn next_bracket(&mut self) -> Bracket;
+}
+
+/// A search made of successive-halving brackets, one after another.
+pub struct BracketSearch<'a, S> {
     space: &'a dyn SearchSpace,
-    params: SuccessiveHalvingParams,
+    schedule: S,
     seen: Vec<bool>,
     bracket: Option<Bracket>,
 }
 
-impl Searcher for SuccessiveHalving<'_> {
+impl<'a, S> BracketSearch<'a, S> {
+    pub(super) fn new(space: &'a dyn SearchSpace, schedule: S) -> Self {
+        BracketSearch {
+            space,
+            schedule,
+            seen: vec![false; space.size()],
+            bracket: None,
+        }
+    }
+}
+
+impl<S: Schedule> Searcher for BracketSearch<'_, S> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         loop {
-            let f = &self.params.fidelity;
-            let bracket = self
-                .bracket
-                .get_or_insert_with(|| Bracket::new(self.params.n, f.min_seeds, f));
+            let bracket = match self.bracket.as_mut() {
+                Some(b) => b,
+                None => self.bracket.insert(self.schedule.next_bracket()),
+            };
             if let Some(arch) = bracket.ask(self.space, &mut self.seen, rng) {
                 return arch;
             }

@@ -137,8 +137,7 @@ impl Searcher for Tpe<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::random_search::RandomSearchParams;
-    use crate::search::testing::{run, toy_space, unimodal};
+    use crate::search::testing::{against_random_search, toy_space};
 
     #[test]
     fn beats_random_search_on_a_unimodal_table() {
@@ -150,15 +149,7 @@ mod tests {
             candidates: 24,
             prior_weight: 1.0,
         };
-        let rs = RandomSearchParams {
-            id: None,
-            replacement: false,
-        };
-        let (mut tpe_total, mut rs_total) = (0.0, 0.0);
-        for seed in 0..20 {
-            tpe_total += run(&mut tpe.build(&space), unimodal, 100, seed).0;
-            rs_total += run(&mut rs.build(&space), unimodal, 100, seed).0;
-        }
-        assert!(tpe_total > rs_total, "TPE {tpe_total}, RS {rs_total}");
+        let (method, random) = against_random_search(|| Box::new(tpe.build(&space)), 100, 20);
+        assert!(method > random, "TPE {method}, RS {random}");
     }
 }
