@@ -369,7 +369,7 @@ methods:
         assert_eq!(p.second_objective, Some("latency"));
         let e = error(&format!("{GOOD}second_objective: energy\n"));
         assert!(
-            e.starts_with("p.yaml:11:19: ") && e.contains("params, latency, flops"),
+            e.starts_with("p.yaml:10:19: ") && e.contains("params, latency, flops"),
             "{e}"
         );
     }
