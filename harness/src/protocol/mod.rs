@@ -306,15 +306,17 @@ mod tests {
 
     #[test]
     fn every_shipped_protocol_parses() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("protocols");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("protocols");
         let mut count = 0;
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "yaml") {
-                Protocol::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
-                count += 1;
+        for dir in [root.clone(), root.join("paper")] {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "yaml") {
+                    Protocol::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
+                    count += 1;
+                }
             }
         }
-        assert!(count >= 12, "{count} protocols");
+        assert!(count >= 15, "{count} protocols");
     }
 }
