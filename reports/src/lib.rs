@@ -103,32 +103,46 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
                 plot::curves_svg(&chart, &time),
             ));
         }
-        let hypervolume: Option<Vec<(&str, &search::Curve)>> = task
-            .methods
-            .iter()
-            .map(|m| {
-                m.hypervolume
-                    .as_ref()
-                    .map(|h| (m.method.as_str(), &h.over_queries))
-            })
-            .collect();
-        if let (Some(hv), Some(p)) = (hypervolume, &task.info.pareto) {
-            let title = format!(
-                "{name}: hypervolume of {objective} vs {} over queries",
-                p.second_objective
-            );
-            let chart = plot::Chart {
-                title: &title,
-                x_label: "queries",
-                y_label: "hypervolume / exact",
-                log_x: false,
-                skip_start: true,
-            };
-            out.push((
-                format!("hypervolume-{name}-queries.svg"),
-                title.clone(),
-                plot::curves_svg(&chart, &hv),
-            ));
+        if let Some(p) = &task.info.pareto {
+            let over_queries: Option<Vec<(&str, &search::Curve)>> = task
+                .methods
+                .iter()
+                .map(|m| {
+                    m.hypervolume
+                        .as_ref()
+                        .map(|h| (m.method.as_str(), &h.over_queries))
+                })
+                .collect();
+            let over_time: Option<Vec<(&str, &search::Curve)>> = task
+                .methods
+                .iter()
+                .map(|m| {
+                    let h = m.hypervolume.as_ref()?;
+                    Some((m.method.as_str(), h.over_time.as_ref()?))
+                })
+                .collect();
+            for (axis, x_label, series) in [
+                ("queries", "queries", over_queries),
+                ("time", "simulated seconds", over_time),
+            ] {
+                let Some(series) = series else { continue };
+                let title = format!(
+                    "{name}: hypervolume of {objective} vs {} over {x_label}",
+                    p.second_objective
+                );
+                let chart = plot::Chart {
+                    title: &title,
+                    x_label,
+                    y_label: "hypervolume / exact",
+                    log_x: false,
+                    skip_start: true,
+                };
+                out.push((
+                    format!("hypervolume-{name}-{axis}.svg"),
+                    title.clone(),
+                    plot::curves_svg(&chart, &series),
+                ));
+            }
         }
         out
     };

@@ -63,6 +63,8 @@ pub struct HypervolumeResult {
     pub front_size: f64,
     /// The ratio after each query, across runs.
     pub over_queries: Curve,
+    /// The ratio over simulated time, when the table has training times.
+    pub over_time: Option<Curve>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -212,7 +214,7 @@ fn analyse_group(
         hypervolume: info
             .pareto
             .as_ref()
-            .and_then(|p| hypervolume(p, &group.trials, maximize, &label("hypervolume"))),
+            .and_then(|p| hypervolume(p, &group.trials, maximize, time_end, &label("hypervolume"))),
         finals,
     }
 }
@@ -223,6 +225,7 @@ fn hypervolume(
     pareto: &ParetoInfo,
     trials: &[TrialCurve],
     maximize: bool,
+    time_end: Option<f64>,
     label: &str,
 ) -> Option<HypervolumeResult> {
     let mut curves = Vec::with_capacity(trials.len());
@@ -250,6 +253,7 @@ fn hypervolume(
         finals,
         front_size: stats::mean(&front_sizes),
         over_queries: curve_over_queries(&curves),
+        over_time: time_end.and_then(|end| curve_over_time(&curves, end)),
     })
 }
 
