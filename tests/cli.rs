@@ -174,6 +174,7 @@ methods:
   - successive_halving: { n: 9 }
   - hyperband: {}
   - auto_transfer: {}
+  - op_gflownet: {}
 ";
 
 #[test]

@@ -9,6 +9,7 @@ mod local_search;
 mod mcts;
 mod model_based;
 mod nsga2;
+mod order_preserving_gflownet;
 mod random_search;
 mod regularized_evolution;
 mod reinforce;
@@ -25,6 +26,7 @@ pub use local_search::LocalSearchParams;
 pub use mcts::MctsParams;
 pub use model_based::{LoopParams, Proposals};
 pub use nsga2::Nsga2Params;
+pub use order_preserving_gflownet::OpGflownetParams;
 pub use random_search::RandomSearchParams;
 pub use regularized_evolution::RegularizedEvolutionParams;
 pub use reinforce::ReinforceParams;
@@ -71,6 +73,7 @@ pub enum MethodSpec {
     SuccessiveHalving(SuccessiveHalvingParams),
     Hyperband(HyperbandParams),
     AutoTransfer(AutoTransferParams),
+    OpGflownet(OpGflownetParams),
 }
 
 /// Every method name a protocol may use.
@@ -89,6 +92,7 @@ pub const METHOD_NAMES: &[&str] = &[
     "successive_halving",
     "hyperband",
     "auto_transfer",
+    "op_gflownet",
 ];
 
 impl MethodSpec {
@@ -109,6 +113,7 @@ impl MethodSpec {
             MethodSpec::SuccessiveHalving(_) => "successive_halving",
             MethodSpec::Hyperband(_) => "hyperband",
             MethodSpec::AutoTransfer(_) => "auto_transfer",
+            MethodSpec::OpGflownet(_) => "op_gflownet",
         }
     }
 
@@ -129,6 +134,7 @@ impl MethodSpec {
             MethodSpec::SuccessiveHalving(p) => &p.id,
             MethodSpec::Hyperband(p) => &p.id,
             MethodSpec::AutoTransfer(p) => &p.id,
+            MethodSpec::OpGflownet(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -150,6 +156,7 @@ impl MethodSpec {
             MethodSpec::SuccessiveHalving(p) => p.validate(),
             MethodSpec::Hyperband(p) => p.validate(),
             MethodSpec::AutoTransfer(p) => p.validate(),
+            MethodSpec::OpGflownet(p) => p.validate(),
         }
     }
 
@@ -188,6 +195,7 @@ impl MethodSpec {
             MethodSpec::SuccessiveHalving(p) => Box::new(p.build(space)),
             MethodSpec::Hyperband(p) => Box::new(p.build(space)),
             MethodSpec::AutoTransfer(p) => Box::new(p.build(ctx)),
+            MethodSpec::OpGflownet(p) => Box::new(p.build(space)),
         }
     }
 }
