@@ -175,6 +175,7 @@ methods:
   - hyperband: {}
   - auto_transfer: {}
   - op_gflownet: {}
+  - smbo: {}
 ";
 
 #[test]

@@ -14,6 +14,7 @@ mod random_search;
 mod regularized_evolution;
 mod reinforce;
 mod robot;
+mod smbo;
 mod successive_halving;
 mod tpe;
 
@@ -31,6 +32,7 @@ pub use random_search::RandomSearchParams;
 pub use regularized_evolution::RegularizedEvolutionParams;
 pub use reinforce::ReinforceParams;
 pub use robot::RobotParams;
+pub use smbo::SmboParams;
 pub use successive_halving::{SeedFidelity, SuccessiveHalvingParams};
 pub use tpe::TpeParams;
 
@@ -74,6 +76,7 @@ pub enum MethodSpec {
     Hyperband(HyperbandParams),
     AutoTransfer(AutoTransferParams),
     OpGflownet(OpGflownetParams),
+    Smbo(SmboParams),
 }
 
 /// Every method name a protocol may use.
@@ -93,6 +96,7 @@ pub const METHOD_NAMES: &[&str] = &[
     "hyperband",
     "auto_transfer",
     "op_gflownet",
+    "smbo",
 ];
 
 impl MethodSpec {
@@ -114,6 +118,7 @@ impl MethodSpec {
             MethodSpec::Hyperband(_) => "hyperband",
             MethodSpec::AutoTransfer(_) => "auto_transfer",
             MethodSpec::OpGflownet(_) => "op_gflownet",
+            MethodSpec::Smbo(_) => "smbo",
         }
     }
 
@@ -135,6 +140,7 @@ impl MethodSpec {
             MethodSpec::Hyperband(p) => &p.id,
             MethodSpec::AutoTransfer(p) => &p.id,
             MethodSpec::OpGflownet(p) => &p.id,
+            MethodSpec::Smbo(p) => &p.id,
         };
         id.as_deref().unwrap_or(self.name())
     }
@@ -157,6 +163,7 @@ impl MethodSpec {
             MethodSpec::Hyperband(p) => p.validate(),
             MethodSpec::AutoTransfer(p) => p.validate(),
             MethodSpec::OpGflownet(p) => p.validate(),
+            MethodSpec::Smbo(p) => p.validate(),
         }
     }
 
@@ -196,6 +203,7 @@ impl MethodSpec {
             MethodSpec::Hyperband(p) => Box::new(p.build(space)),
             MethodSpec::AutoTransfer(p) => Box::new(p.build(ctx)),
             MethodSpec::OpGflownet(p) => Box::new(p.build(space)),
+            MethodSpec::Smbo(p) => Box::new(p.build(space)),
         }
     }
 }

@@ -1,0 +1,106 @@
+//! Sequential model-based optimization as DeepArchitect runs it (Negrinho & Gordon,
+//! "DeepArchitect: Automatically Designing and Training Deep Architectures", 2017, section 5.3,
+//! `SMBOSearcher`): a cheap surrogate picks the next architecture among random samples.
+//!
+//! Variant: the surrogate is the estimation module's ridge regression on the one-hot encoding
+//! (DeepArchitect's default is a linear model on hashed features of the architecture), refitted
+//! on every observation. Each step draws `candidates` (512) uniformly random unseen
+//! architectures and evaluates the one the surrogate ranks first, or, with probability `eps`
+//! (0.1), a random one of them; the first `init` (10) architectures are random (nash's choices
+//! where DeepArchitect leaves them to the user).
+
+use datasets::rng::{self, TrialRng};
+use datasets::space::Encoding;
+use datasets::{ArchId, SearchSpace};
+use serde::{Deserialize, Serialize};
+
+use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
+use crate::MethodContext;
+use crate::estimate::{Estimator, RidgeParams};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmboParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default = "one_at_a_time", rename = "loop")]
+    pub loop_params: LoopParams,
+    #[serde(default = "default_eps")]
+    pub eps: f64,
+}
+
+fn one_at_a_time() -> LoopParams {
+    LoopParams {
+        batch: 1,
+        candidates: 512,
+        proposals: Proposals::Random,
+        ..LoopParams::default()
+    }
+}
+
+fn default_eps() -> f64 {
+    0.1
+}
+
+impl SmboParams {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.eps) {
+            return Err(format!("eps must be in [0, 1], got {}", self.eps));
+        }
+        self.loop_params.validate()
+    }
+
+    pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Smbo<'a> {
+        let acquisition = SurrogateOrRandom { eps: self.eps };
+        ModelBasedLoop::new(space, self.loop_params.clone(), acquisition)
+    }
+}
+
+pub type Smbo<'a> = ModelBasedLoop<'a, SurrogateOrRandom>;
+
+/// The ridge surrogate's prediction, or with probability `eps` random scores.
+pub struct SurrogateOrRandom {
+    eps: f64,
+}
+
+impl Acquisition for SurrogateOrRandom {
+    fn scores(
+        &mut self,
+        ctx: &MethodContext,
+        (archs, labels): (&[ArchId], &[f64]),
+        candidates: &[ArchId],
+        rng: &mut TrialRng,
+    ) -> Vec<f64> {
+        if rng::unit(rng) < self.eps {
+            return candidates.iter().map(|_| rng::unit(rng)).collect();
+        }
+        let mut ridge = RidgeParams {
+            id: None,
+            encoding: Encoding::Onehot,
+            alpha: 1.0,
+        }
+        .build(ctx);
+        ridge
+            .fit(archs, labels, rng)
+            .and_then(|()| ridge.score(candidates))
+            .unwrap_or_else(|_| vec![0.0; candidates.len()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::testing::{against_random_search, toy_space};
+
+    #[test]
+    fn beats_random_search_on_a_unimodal_table() {
+        let space = toy_space();
+        let smbo = SmboParams {
+            id: None,
+            loop_params: one_at_a_time(),
+            eps: 0.1,
+        };
+        let (method, random) = against_random_search(|| Box::new(smbo.build(&space)), 60, 10);
+        assert!(method > random, "SMBO {method}, RS {random}");
+    }
+}
