@@ -3,6 +3,7 @@
 mod autotransfer;
 mod bananas_search;
 mod bayesian_optimization;
+mod categorical;
 mod gbdt_nas;
 mod hyperband;
 mod local_search;
@@ -301,6 +302,20 @@ pub(crate) mod testing {
             (arch % 10) as f64,
         );
         -((a - 7.0).powi(2) + (b - 2.0).powi(2) + (c - 5.0).powi(2))
+    }
+
+    /// Separable: each parameter's best choice is 3, whatever the others are.
+    pub fn separable(arch: ArchId) -> f64 {
+        let digits = [arch / 100, (arch / 10) % 10, arch % 10];
+        digits.iter().map(|&d| if d == 3 { 1.0 } else { 0.0 }).sum()
+    }
+
+    /// The most probable choice of each decision of a policy.
+    pub fn best_choices(policy: &[Vec<f64>]) -> Vec<usize> {
+        policy
+            .iter()
+            .map(|p| (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap())
+            .collect()
     }
 
     /// Total best value of `runs` seeded runs of fresh searchers from `build` on `unimodal`,

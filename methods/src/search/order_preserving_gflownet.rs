@@ -20,6 +20,7 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::categorical::{Adam, Layout};
 use super::{LastDraw, Searcher, sample_unseen};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,27 +66,15 @@ impl OpGflownetParams {
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> OpGflownet<'a> {
-        let zeros: Vec<Vec<f64>> = space.decisions().iter().map(|&n| vec![0.0; n]).collect();
+        let layout = Layout::new(&space.decisions());
         // Parameters: policy logits, reward weights, then log Z.
-        let mut params = Vec::new();
-        for block in [&zeros, &zeros] {
-            params.extend(block.iter().flatten().copied());
-        }
-        params.push(0.0);
+        let n = 2 * layout.width() + 1;
         OpGflownet {
             space,
             settings: self.clone(),
-            offsets: zeros
-                .iter()
-                .scan(0, |at, d| {
-                    let start = *at;
-                    *at += d.len();
-                    Some(start)
-                })
-                .collect(),
-            width: zeros.iter().map(Vec::len).sum(),
-            adam: Adam::new(params.len()),
-            params,
+            layout,
+            params: vec![0.0; n],
+            adam: Adam::new(n),
             seen: vec![false; space.size()],
             buffer: Vec::new(),
             asked: LastDraw::default(),
@@ -93,43 +82,10 @@ impl OpGflownetParams {
     }
 }
 
-/// Adam (Kingma & Ba 2015) with β = 0.9, 0.999 and ε = 10⁻⁸.
-struct Adam {
-    m: Vec<f64>,
-    v: Vec<f64>,
-    steps: i32,
-}
-
-impl Adam {
-    fn new(n: usize) -> Adam {
-        Adam {
-            m: vec![0.0; n],
-            v: vec![0.0; n],
-            steps: 0,
-        }
-    }
-
-    fn step(&mut self, params: &mut [f64], grad: &[f64], learning_rate: f64) {
-        self.steps += 1;
-        let (c1, c2) = (
-            1.0 - 0.9f64.powi(self.steps),
-            1.0 - 0.999f64.powi(self.steps),
-        );
-        for i in 0..params.len() {
-            self.m[i] = 0.9 * self.m[i] + 0.1 * grad[i];
-            self.v[i] = 0.999 * self.v[i] + 0.001 * grad[i] * grad[i];
-            params[i] -= learning_rate * (self.m[i] / c1) / ((self.v[i] / c2).sqrt() + 1e-8);
-        }
-    }
-}
-
 pub struct OpGflownet<'a> {
     space: &'a dyn SearchSpace,
     settings: OpGflownetParams,
-    /// Where each decision's block starts within the logits (and within the weights).
-    offsets: Vec<usize>,
-    /// Total number of choices over all decisions.
-    width: usize,
+    layout: Layout,
     /// `[logits (width), reward weights (width), log Z]`.
     params: Vec<f64>,
     adam: Adam,
@@ -139,39 +95,27 @@ pub struct OpGflownet<'a> {
     asked: LastDraw,
 }
 
-fn softmax(logits: &[f64]) -> Vec<f64> {
-    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exp: Vec<f64> = logits.iter().map(|l| (l - max).exp()).collect();
-    let total: f64 = exp.iter().sum();
-    exp.iter().map(|e| e / total).collect()
-}
-
 impl OpGflownet<'_> {
-    fn logits(&self, d: usize) -> &[f64] {
-        let start = self.offsets[d];
-        &self.params[start..start + self.space.decisions()[d]]
-    }
-
     /// The forward policy's probabilities, one vector per decision.
     pub fn policy(&self) -> Vec<Vec<f64>> {
-        (0..self.offsets.len())
-            .map(|d| softmax(self.logits(d)))
-            .collect()
+        self.layout.policy(&self.params[..self.layout.width()])
     }
 
     fn log_reward(&self, choices: &[usize]) -> f64 {
+        let width = self.layout.width();
         choices
             .iter()
-            .zip(&self.offsets)
-            .map(|(&c, &at)| self.params[self.width + at + c])
+            .enumerate()
+            .map(|(d, &c)| self.params[width + self.layout.index(d, c)])
             .sum()
     }
 
     /// One Adam step on the order-preserving and trajectory-balance losses of `pairs`.
     fn train(&mut self, pairs: &[(usize, usize)]) {
+        let width = self.layout.width();
+        let log_z = self.params.len() - 1;
         let mut grad = vec![0.0; self.params.len()];
         let policy = self.policy();
-        let log_z = self.params.len() - 1;
         let n = pairs.len() as f64;
         for &(a, b) in pairs {
             let (xa, fa) = &self.buffer[a];
@@ -185,25 +129,18 @@ impl OpGflownet<'_> {
             let p_a = 1.0 / (1.0 + (self.log_reward(xb) - self.log_reward(xa)).exp());
             // d/d log R̂(a) = p_a − target_a, and the opposite for b.
             for (x, g) in [(xa, p_a - target_a), (xb, target_a - p_a)] {
-                for (&c, &at) in x.iter().zip(&self.offsets) {
-                    grad[self.width + at + c] += g / n;
+                for (d, &c) in x.iter().enumerate() {
+                    grad[width + self.layout.index(d, c)] += g / n;
                 }
             }
-            // Trajectory balance, log R̂ held fixed: residual δ = log Z + Σ log P_F − log R̂.
+            // Trajectory balance, log R̂ held fixed: residual δ = log Z + Σ log P_F − log R̂;
+            // the loss δ² averaged over the 2n trajectories.
             for x in [xa, xb] {
-                let delta = self.params[log_z]
-                    + x.iter()
-                        .enumerate()
-                        .map(|(d, &c)| policy[d][c].ln())
-                        .sum::<f64>()
-                    - self.log_reward(x);
-                grad[log_z] += 2.0 * delta / (2.0 * n);
-                for (d, &c) in x.iter().enumerate() {
-                    for (k, p) in policy[d].iter().enumerate() {
-                        let indicator = if k == c { 1.0 } else { 0.0 };
-                        grad[self.offsets[d] + k] += 2.0 * delta * (indicator - p) / (2.0 * n);
-                    }
-                }
+                let log_pf: f64 = x.iter().enumerate().map(|(d, &c)| policy[d][c].ln()).sum();
+                let delta = self.params[log_z] + log_pf - self.log_reward(x);
+                grad[log_z] += delta / n;
+                self.layout
+                    .add_log_prob_grad(&policy, x, delta / n, &mut grad[..width]);
             }
         }
         let lr = self.settings.learning_rate;
@@ -259,15 +196,7 @@ impl Searcher for OpGflownet<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::testing::{against_random_search, run, toy_space};
-
-    /// Separable: each parameter's best choice is 3.
-    fn separable(arch: ArchId) -> f64 {
-        [arch / 100, (arch / 10) % 10, arch % 10]
-            .iter()
-            .map(|&d| if d == 3 { 1.0 } else { 0.0 })
-            .sum()
-    }
+    use crate::search::testing::{against_random_search, best_choices, run, separable, toy_space};
 
     #[test]
     fn the_sampler_concentrates_on_the_best_choices() {
@@ -280,10 +209,7 @@ mod tests {
         };
         let mut gfn = params.build(&space);
         run(&mut gfn, separable, 400, 2);
-        for p in gfn.policy() {
-            let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
-            assert_eq!(best, 3, "{p:?}");
-        }
+        assert_eq!(best_choices(&gfn.policy()), [3, 3, 3], "{:?}", gfn.policy());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::categorical::{Adam, Layout};
 use super::{LastDraw, Searcher};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,15 +56,13 @@ impl ReinforceParams {
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Reinforce<'a> {
-        let decisions = space.decisions();
-        let logits: Vec<Vec<f64>> = decisions.iter().map(|&n| vec![0.0; n]).collect();
+        let layout = Layout::new(&space.decisions());
         Reinforce {
             space,
             params: self.clone(),
-            adam_m: logits.clone(),
-            adam_v: logits.clone(),
-            logits,
-            steps: 0,
+            logits: vec![0.0; layout.width()],
+            adam: Adam::new(layout.width()),
+            layout,
             ema: (0.0, 0.0),
             asked: LastDraw::default(),
         }
@@ -73,26 +72,18 @@ impl ReinforceParams {
 pub struct Reinforce<'a> {
     space: &'a dyn SearchSpace,
     params: ReinforceParams,
-    logits: Vec<Vec<f64>>,
-    adam_m: Vec<Vec<f64>>,
-    adam_v: Vec<Vec<f64>>,
-    steps: i32,
+    layout: Layout,
+    logits: Vec<f64>,
+    adam: Adam,
     /// Numerator and denominator of the bias-corrected moving average.
     ema: (f64, f64),
     asked: LastDraw,
 }
 
-fn softmax(logits: &[f64]) -> Vec<f64> {
-    let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exp: Vec<f64> = logits.iter().map(|l| (l - max).exp()).collect();
-    let total: f64 = exp.iter().sum();
-    exp.iter().map(|e| e / total).collect()
-}
-
 impl Reinforce<'_> {
     /// The policy's probabilities for each decision.
     pub fn policy(&self) -> Vec<Vec<f64>> {
-        self.logits.iter().map(|l| softmax(l)).collect()
+        self.layout.policy(&self.logits)
     }
 }
 
@@ -112,35 +103,20 @@ impl Searcher for Reinforce<'_> {
             m * self.ema.1 + (1.0 - m),
         );
         let advantage = reward - self.ema.0 / self.ema.1;
-        self.steps += 1;
-        let (b1, b2, eps) = (0.9f64, 0.999f64, 1e-8);
-        let (c1, c2) = (1.0 - b1.powi(self.steps), 1.0 - b2.powi(self.steps));
+        // The loss −A · log π(choices).
+        let mut grad = vec![0.0; self.logits.len()];
         let policy = self.policy();
-        for (d, &chosen) in choices.iter().enumerate() {
-            for (j, p) in policy[d].iter().enumerate() {
-                // d(−A log π(a)) / d logit_j = −A (1[j = a] − p_j)
-                let indicator = if j == chosen { 1.0 } else { 0.0 };
-                let g = -advantage * (indicator - p);
-                let (mj, vj) = (&mut self.adam_m[d][j], &mut self.adam_v[d][j]);
-                *mj = b1 * *mj + (1.0 - b1) * g;
-                *vj = b2 * *vj + (1.0 - b2) * g * g;
-                self.logits[d][j] -=
-                    self.params.learning_rate * (*mj / c1) / ((*vj / c2).sqrt() + eps);
-            }
-        }
+        self.layout
+            .add_log_prob_grad(&policy, &choices, -advantage, &mut grad);
+        self.adam
+            .step(&mut self.logits, &grad, self.params.learning_rate);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::testing::{run, toy_space};
-
-    /// Separable: each parameter's best choice is 3, whatever the others are.
-    fn separable(arch: ArchId) -> f64 {
-        let digits = [arch / 100, (arch / 10) % 10, arch % 10];
-        digits.iter().map(|&d| if d == 3 { 1.0 } else { 0.0 }).sum()
-    }
+    use crate::search::testing::{best_choices, run, separable, toy_space};
 
     #[test]
     fn the_policy_concentrates_on_the_best_choice_of_a_separable_table() {
@@ -152,11 +128,9 @@ mod tests {
         };
         let mut reinforce = params.build(&space);
         run(&mut reinforce, separable, 600, 4);
-        for p in reinforce.policy() {
-            let best = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap();
-            assert_eq!(best, 3, "{p:?}");
-            assert!(p[3] > 0.5, "{p:?}");
-        }
+        let policy = reinforce.policy();
+        assert_eq!(best_choices(&policy), [3, 3, 3], "{policy:?}");
+        assert!(policy.iter().all(|p| p[3] > 0.5), "{policy:?}");
     }
 
     #[test]
