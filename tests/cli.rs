@@ -142,6 +142,18 @@ fn results_are_identical_for_any_thread_count() {
     let dir = scratch("threads");
     let protocol = write(&dir, "p.yaml", SMALL);
     let files = run_per_thread_count(&protocol, &dir, "t", ["1", "4"], "trials.parquet");
+    // The evaluation that would exceed the 3,000 s budget is discarded, as NB201's scripts do.
+    for group in reports::trials::read_groups(&dir.join("t1")).unwrap() {
+        for trial in &group.trials {
+            let spent = trial.cumulative_cost.as_ref().unwrap();
+            assert!(
+                spent.len() == 1 || *spent.last().unwrap() <= 3000.0,
+                "{} replicate {}: {spent:?}",
+                group.method,
+                trial.replicate
+            );
+        }
+    }
     assert!(files[0].len() > 100_000, "900 trials of ~35 queries");
     assert!(
         files[0] == files[1],

@@ -49,8 +49,9 @@ pub enum Budget {
     /// A number of evaluations.
     Queries(u64),
     /// Simulated training seconds: the sum of the table's training time times the cost scale.
-    /// Evaluations continue while the total is below the budget; the one that crosses it
-    /// counts, as in the NB201 paper's search scripts.
+    /// An evaluation that would take the total over the budget is discarded and ends the
+    /// trial, as the NB201 paper's search scripts do (`RANDOM.py`, `R_EA.py`); the first
+    /// evaluation always counts.
     SimulatedSeconds(f64),
 }
 
