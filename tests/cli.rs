@@ -142,6 +142,12 @@ fn results_are_identical_for_any_thread_count() {
     let dir = scratch("threads");
     let protocol = write(&dir, "p.yaml", SMALL);
     let files = run_per_thread_count(&protocol, &dir, "t", ["1", "4"], "trials.parquet");
+    // Two tasks: the report ends with average ranks and Yang et al.'s RI per task.
+    let report = std::fs::read_to_string(dir.join("t1/report.md")).unwrap();
+    assert!(
+        report.contains("| method | average rank over tasks | RI % cifar10 | RI % cifar100 |"),
+        "{report}"
+    );
     // The evaluation that would exceed the 3,000 s budget is discarded, as NB201's scripts do.
     for group in reports::trials::read_groups(&dir.join("t1")).unwrap() {
         for trial in &group.trials {

@@ -491,15 +491,28 @@ fn overall_ranks(blocks: &mut Vec<Block>, manifest: &Manifest, tasks: &[TaskResu
     let ranks = significance::average_ranks_over(&rows, manifest.maximize());
     blocks.push(Block::Heading("All tasks".into()));
     blocks.push(Block::Text(format!(
-        "Average rank of each method's mean final value over the {} tasks (1 = best).",
+        "Average rank of each method's mean final value over the {} tasks (1 = best), and its relative improvement over the sampled random baseline per task, as Yang et al.'s RI table (ICLR 2020) reports it: RI % [95% CI].",
         tasks.len()
     )));
+    let mut columns: Vec<String> = vec!["method".into(), "average rank over tasks".into()];
+    columns.extend(tasks.iter().map(|t| format!("RI % {}", t.info.task)));
     blocks.push(Block::Table(Table {
-        columns: vec!["method".into(), "average rank over tasks".into()],
+        columns,
         rows: names
             .iter()
             .zip(&ranks)
-            .map(|(n, r)| vec![(*n).into(), format!("{r:.2}").into()])
+            .enumerate()
+            .map(|(i, (n, r))| {
+                let mut row: Vec<Cell> = vec![(*n).into(), format!("{r:.2}").into()];
+                row.extend(tasks.iter().map(|t| {
+                    let (v, ci) = &t.methods[i].ri_sampled;
+                    Cell::from(match ci {
+                        Some(ci) => format!("{v:+.2} {}", interval(ci, 2)),
+                        None => format!("{v:+.2}"),
+                    })
+                }));
+                row
+            })
             .collect(),
     }));
 }
