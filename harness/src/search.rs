@@ -31,7 +31,7 @@ pub(crate) struct TaskContext {
     properties: Vec<(&'static str, Vec<f64>)>,
     /// The benchmark's other tasks as fitness by this task's architecture ids, when a
     /// transfer method needs them.
-    sources: Vec<(&'static str, Vec<f64>)>,
+    sources: Vec<(String, Vec<f64>)>,
 }
 
 impl TaskContext {
@@ -57,19 +57,32 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     let cost = def
         .cost_metric
         .map(|m| def.metric(m).expect("catalog metric").0);
+    // Every task of the benchmark, loaded once, when a transfer method reads the others.
+    let bank: Vec<LoadedTask> = if protocol.methods.iter().any(MethodSpec::needs_sources) {
+        def.task_names()
+            .into_iter()
+            .map(|name| cache.load(def.name, name))
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
     let tasks = common
         .tasks
         .iter()
         .map(|t| {
             let loaded = runner::load_task(common, cache, t)?;
-            let sources = if protocol.methods.iter().any(MethodSpec::needs_sources) {
-                sources(common, cache, &loaded)?
-            } else {
-                Vec::new()
-            };
+            let reads_properties = protocol.second_objective.is_some()
+                || protocol
+                    .methods
+                    .iter()
+                    .any(|m| !m.required_properties().is_empty());
             Ok(TaskContext {
-                properties: loaded.properties(),
-                sources,
+                properties: if reads_properties {
+                    loaded.properties()
+                } else {
+                    Vec::new()
+                },
+                sources: sources(common, &bank, &loaded),
                 loaded,
                 test,
                 cost,
@@ -227,21 +240,18 @@ fn run_trial(
     rows
 }
 
-/// Every other task of the benchmark, its seed-mean objective as fitness and indexed by
-/// `target`'s architecture ids through the package keys (NaN where it lacks one).
+/// Every other task in `bank`, its seed-mean objective as fitness and indexed by `target`'s
+/// architecture ids through the package keys (NaN where it lacks one).
 fn sources(
     common: &crate::protocol::Common,
-    cache: &Cache,
+    bank: &[LoadedTask],
     target: &LoadedTask,
-) -> Result<Vec<(&'static str, Vec<f64>)>> {
-    let def = common.benchmark;
+) -> Vec<(String, Vec<f64>)> {
     let (metric, metric_def) = common.objective;
     let space = target.space.as_ref();
-    def.task_names()
-        .into_iter()
-        .filter(|name| *name != target.task)
-        .map(|name| {
-            let other = cache.load(def.name, name)?;
+    bank.iter()
+        .filter(|other| other.task != target.task)
+        .map(|other| {
             let fitness = (0..space.size() as ArchId)
                 .map(|a| {
                     other.space.id_of_key(&space.key(a)).map_or(f64::NAN, |o| {
@@ -251,7 +261,7 @@ fn sources(
                     })
                 })
                 .collect();
-            Ok((name, fitness))
+            (other.task.clone(), fitness)
         })
         .collect()
 }

@@ -29,6 +29,15 @@ pub struct SourceTask<'a> {
 }
 
 impl<'a> MethodContext<'a> {
+    /// The space alone: no properties, no other tasks.
+    pub fn of_space(space: &'a dyn SearchSpace) -> MethodContext<'a> {
+        MethodContext {
+            space,
+            properties: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+
     pub fn property(&self, name: &str) -> Option<&'a [f64]> {
         self.properties
             .iter()

@@ -172,11 +172,7 @@ mod tests {
     #[test]
     fn the_posterior_is_certain_at_training_points_only() {
         let space = datasets::space::Nb201Space::new();
-        let ctx = MethodContext {
-            space: &space,
-            properties: Vec::new(),
-            sources: Vec::new(),
-        };
+        let ctx = MethodContext::of_space(&space);
         let mut gp = GaussianProcessParams {
             id: None,
             encoding: Encoding::Onehot,

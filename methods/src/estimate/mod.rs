@@ -301,11 +301,7 @@ pub(crate) mod testing {
     /// Fits on `n_train` random archs and returns Spearman's rho on 500 others.
     pub fn rank_quality(spec: &EstimatorSpec, n_train: usize) -> f64 {
         let space = Nb201Space::new();
-        let ctx = MethodContext {
-            space: &space,
-            properties: Vec::new(),
-            sources: Vec::new(),
-        };
+        let ctx = MethodContext::of_space(&space);
         let mut rng = datasets::rng::from_seed([4; 32]);
         let mut archs: Vec<ArchId> = (0..15_625).collect();
         datasets::rng::shuffle(&mut rng, &mut archs);

@@ -138,11 +138,7 @@ impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
         }
         if self.queue.is_empty() {
             let candidates = self.candidates(rng);
-            let ctx = MethodContext {
-                space: self.space,
-                properties: Vec::new(),
-                sources: Vec::new(),
-            };
+            let ctx = MethodContext::of_space(self.space);
             let observed = (self.archs.as_slice(), self.labels.as_slice());
             let scores = self.acquisition.scores(&ctx, observed, &candidates, rng);
             let mut order: Vec<usize> = (0..candidates.len()).collect();

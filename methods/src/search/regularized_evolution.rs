@@ -158,11 +158,7 @@ mod tests {
             mutate: true,
             early_exit_params: None,
         };
-        let ctx = MethodContext {
-            space: &space,
-            properties: Vec::new(),
-            sources: Vec::new(),
-        };
+        let ctx = MethodContext::of_space(&space);
         let (method, random) = against_random_search(|| Box::new(re.build(&ctx)), 150, 20);
         // Totals of minus the squared distance of the best found to the optimum: RE's is less
         // than half random search's.
@@ -172,11 +168,7 @@ mod tests {
     #[test]
     fn the_oldest_member_dies() {
         let space = toy_space();
-        let ctx = MethodContext {
-            space: &space,
-            properties: Vec::new(),
-            sources: Vec::new(),
-        };
+        let ctx = MethodContext::of_space(&space);
         let mut re = RegularizedEvolutionParams {
             id: None,
             population: 2,

@@ -90,6 +90,7 @@ impl RobotParams {
             params: self.clone(),
             metrics,
             seen: vec![None; ctx.space.size()],
+            evaluated: 0,
             observations: Vec::new(),
             pending: None,
             exploit: Vec::new(),
@@ -104,6 +105,8 @@ pub struct Robot<'a> {
     metrics: Vec<Vec<f64>>,
     /// Fitness of every evaluated architecture.
     seen: Vec<Option<f64>>,
+    /// Distinct architectures evaluated.
+    evaluated: usize,
     /// Weight vectors and the fitness of the architecture each selected.
     observations: Vec<(Vec<f64>, f64)>,
     /// The weight vector behind the architecture last asked for.
@@ -160,15 +163,11 @@ impl Robot<'_> {
         order.sort_by(|&a, &b| ei[b].total_cmp(&ei[a]).then(a.cmp(&b)));
         order.into_iter().map(|i| candidates[i].clone()).collect()
     }
-
-    fn evaluations(&self) -> usize {
-        self.seen.iter().filter(|s| s.is_some()).count()
-    }
 }
 
 impl Searcher for Robot<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
-        if self.evaluations() < self.params.bo_steps {
+        if self.evaluated < self.params.bo_steps {
             for (rank, w) in self.proposals(rng).into_iter().enumerate() {
                 let arch = self.select(&w);
                 match self.seen[arch as usize] {
@@ -213,7 +212,9 @@ impl Searcher for Robot<'_> {
         {
             self.observations.push((w, fitness));
         }
-        self.seen[arch as usize] = Some(fitness);
+        if self.seen[arch as usize].replace(fitness).is_none() {
+            self.evaluated += 1;
+        }
     }
 }
 
