@@ -424,6 +424,20 @@ fn estimation_protocol_runs_and_reports() {
         "{report}"
     );
     assert!(run.join("estimates_summary.parquet").exists());
+    // Comparing the two runs tests Kendall tau and Spearman rho of every cell; none regresses.
+    let same = nash(&[
+        "compare",
+        run.to_str().unwrap(),
+        dir.join("t3").to_str().unwrap(),
+    ]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    let md = String::from_utf8_lossy(&same.stdout);
+    assert!(md.contains("0 of 40 comparisons regress"), "{md}");
+    assert!(
+        md.contains("| cifar10/ridge/100 | kendall_tau |")
+            && md.contains("| cifar10/ridge/100 | spearman_rho |"),
+        "{md}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -657,6 +671,68 @@ fn compare_flags_a_weakened_method_and_passes_a_rerun() {
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(parsed["comparisons"].as_array().unwrap().len(), 3);
     fails(&["compare", &d("base"), &d("missing")], &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// NB201's search table: each run's final incumbent is looked up on all three datasets and the
+/// paper's figures stand beside nash's.
+#[test]
+fn paper_search_table_evaluates_on_every_dataset() {
+    let dir = scratch("paper-table");
+    let out_dir = dir.join("run");
+    let protocol = repo("protocols/paper/nb201-search-table.yaml");
+    let run = |p: &str, force: bool| {
+        let mut args = vec![
+            "run",
+            p,
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--replicates",
+            "40",
+        ];
+        if force {
+            args.push("--force");
+        }
+        let out = nash(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    run(&protocol, false);
+    assert!(out_dir.join("cross_task.parquet").exists());
+    let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    let row = |table_start: &str, method: &str| -> Vec<String> {
+        let table = &report[report.find(table_start).expect(table_start)..];
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("| {method} |")))
+            .unwrap_or_else(|| panic!("{method} row after {table_start}: {report}"));
+        line.split('|').map(|c| c.trim().to_string()).collect()
+    };
+    // The final incumbent's CIFAR-10 value from cross_task.parquet equals the one the search
+    // table computes from trials.parquet.
+    for method in ["random_search", "regularized_evolution", "reinforce"] {
+        let search = row("## cifar10", method);
+        let cross = row("Searched on `cifar10`", method);
+        let unmarked = search[3].replace([' ', '†', '‡'], "");
+        assert_eq!(unmarked, cross[2].replace(' ', ""), "{method}: {report}");
+        assert_eq!(cross.len(), 9, "{cross:?}");
+    }
+    assert_eq!(
+        row("Searched on `cifar10`", "random_search")[3],
+        "90.93 ± 0.36"
+    );
+    assert_eq!(
+        row("Searched on `cifar10`", "best in the table")[2..8],
+        ["91.61", "91.61", "73.49", "73.49", "46.73", "46.77"]
+    );
+    assert!(report.contains("Dong & Yang, NAS-Bench-201, ICLR 2020, Table 5"));
+    // A rerun without evaluate_on into the same directory leaves no stale cross-task file.
+    let text = std::fs::read_to_string(&protocol)
+        .unwrap()
+        .replace("evaluate_on: [cifar10, cifar100, imagenet16-120]\n", "");
+    run(&write(&dir, "plain.yaml", &text), true);
+    assert!(!out_dir.join("cross_task.parquet").exists());
+    let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(!report.contains("Searched on"), "{report}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -5,14 +5,14 @@ use anyhow::Result;
 use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, SourceTask};
-use reports::manifest::{Manifest, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
+use reports::manifest::{EvaluatedTask, Manifest, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
 use reports::pareto;
 
 use crate::protocol::{Budget, SearchProtocol};
 use crate::runner::{self, RunOptions};
 use crate::seeding::{trial_key, trial_rngs};
-use crate::sink::ParquetSink;
 use crate::sink::trials::{self, Row, TrialRows};
+use crate::sink::{ParquetSink, cross_task};
 
 /// One trial of the expanded protocol.
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +89,11 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    let evaluated: Vec<LoadedTask> = protocol
+        .evaluate_on
+        .iter()
+        .map(|name| cache.load(def.name, name))
+        .collect::<Result<_, _>>()?;
     runner::prepare_output(&opts.out, opts.force)?;
 
     let trials: Vec<Trial> = (0..tasks.len())
@@ -104,6 +109,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .collect();
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
     let mut sink = ParquetSink::create(&opts.out.join("trials.parquet"), trials::schema())?;
+    let mut finals: Vec<ArchId> = Vec::new();
     runner::drive(
         &trials,
         opts,
@@ -115,9 +121,15 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 t.replicate,
             )
         },
-        |chunk, rows| sink.write(trials::batch(protocol, &tasks, &hashes, chunk, &rows)),
+        |chunk, rows| {
+            if !evaluated.is_empty() {
+                finals.extend(rows.iter().map(TrialRows::final_incumbent));
+            }
+            sink.write(trials::batch(protocol, &tasks, &hashes, chunk, &rows))
+        },
     )?;
     let rows = sink.finish()?;
+    write_cross_task(protocol, &tasks, &evaluated, &trials, &finals, &opts.out)?;
 
     runner::finish(common, replicates, clock, rows, opts, |m| {
         m.kind = "search".into();
@@ -140,6 +152,19 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 .map(|s| runner::method_info(s.id(), s.name(), s))
                 .collect(),
             tasks: tasks.iter().map(|t| task_info(protocol, t)).collect(),
+            evaluated_on: evaluated
+                .iter()
+                .map(|loaded| {
+                    let (space_mean, best) = reference(common, loaded);
+                    EvaluatedTask {
+                        task: loaded.task.clone(),
+                        space_best: loaded.table.mean(common.objective.0, best),
+                        space_best_arch: loaded.space.describe(best as ArchId),
+                        space_mean,
+                        data: runner::data_source(loaded),
+                    }
+                })
+                .collect(),
         });
     })
 }
@@ -266,15 +291,11 @@ fn sources(
         .collect()
 }
 
-/// The task's reference figures: the exact space mean, the best architecture, and the
-/// seeded random sample of `random_baseline` architectures.
-fn task_info(protocol: &SearchProtocol, task: &TaskContext) -> TaskInfo {
-    let common = &protocol.common;
-    let loaded = &task.loaded;
-    let space = loaded.space.as_ref();
+/// The mean over `loaded`'s table of each architecture's seed-mean objective, and the index
+/// of the best architecture (the smallest index among ties).
+fn reference(common: &crate::protocol::Common, loaded: &LoadedTask) -> (f64, usize) {
     let (metric, def) = common.objective;
     let means = loaded.table.means(metric);
-    let space_mean = means.iter().sum::<f64>() / means.len() as f64;
     let best = (0..means.len())
         .max_by(|&a, &b| {
             def.direction
@@ -283,6 +304,63 @@ fn task_info(protocol: &SearchProtocol, task: &TaskContext) -> TaskInfo {
                 .then(b.cmp(&a))
         })
         .expect("tables are not empty");
+    (means.iter().sum::<f64>() / means.len() as f64, best)
+}
+
+/// Looks each trial's final incumbent up on every `evaluate_on` task and writes
+/// `cross_task.parquet`; without such tasks, removes a file a previous run left there.
+fn write_cross_task(
+    protocol: &SearchProtocol,
+    tasks: &[TaskContext],
+    evaluated: &[LoadedTask],
+    trials: &[Trial],
+    finals: &[ArchId],
+    out: &std::path::Path,
+) -> Result<()> {
+    let path = out.join("cross_task.parquet");
+    if evaluated.is_empty() {
+        return match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(anyhow::Error::new(e).context(format!("{}: cannot remove", path.display())))
+            }
+            _ => Ok(()),
+        };
+    }
+    let common = &protocol.common;
+    let test = tasks.first().and_then(|t| t.test);
+    let mut rows = Vec::with_capacity(trials.len() * evaluated.len());
+    for (trial, &arch) in trials.iter().zip(finals) {
+        let searched = &tasks[trial.task].loaded;
+        let key = searched.space.key(arch);
+        for other in evaluated {
+            let id = other.space.id_of_key(&key).map(|id| id as usize);
+            rows.push(cross_task::Row {
+                task: &searched.task,
+                method: protocol.methods[trial.method].id(),
+                replicate: trial.replicate,
+                arch_id: arch,
+                arch: searched.space.describe(arch),
+                eval_task: &other.task,
+                value: id.map(|id| other.table.mean(common.objective.0, id)),
+                test: id.and_then(|id| test.map(|m| other.table.mean(m, id))),
+            });
+        }
+    }
+    let mut sink = ParquetSink::create(&path, cross_task::schema())?;
+    sink.write(cross_task::batch(&common.name, &rows))?;
+    sink.finish()?;
+    Ok(())
+}
+
+/// The task's reference figures: the exact space mean, the best architecture, and the
+/// seeded random sample of `random_baseline` architectures.
+fn task_info(protocol: &SearchProtocol, task: &TaskContext) -> TaskInfo {
+    let common = &protocol.common;
+    let loaded = &task.loaded;
+    let space = loaded.space.as_ref();
+    let (metric, def) = common.objective;
+    let means = loaded.table.means(metric);
+    let (space_mean, best) = reference(common, loaded);
     let key = trial_key(
         common.base_seed,
         &common.name,

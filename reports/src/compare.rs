@@ -7,8 +7,9 @@
 //! Search runs compare the final incumbents' seed-mean objective; runs paired by replicate
 //! (the same seeds) use the Wilcoxon signed-rank test, unpaired ones Mann-Whitney U. The noise
 //! threshold is relative to the baseline mean (0.01 = 1%). Estimation runs compare the
-//! per-replicate Kendall tau with the same tests; there the threshold is an absolute change of
-//! tau. Effect sizes come with seeded bootstrap 95% CIs.
+//! per-replicate Kendall tau and Spearman rho with the same tests, each a comparison of its
+//! own; there the threshold is an absolute change of the coefficient. Effect sizes (median
+//! difference; for search also the difference of exact RI) come with seeded bootstrap 95% CIs.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -43,7 +44,7 @@ pub enum Verdict {
 pub struct Comparison {
     /// `task/method` or `task/estimator/n_train`.
     pub name: String,
-    /// What is compared: the final objective, or Kendall tau.
+    /// What is compared: the final objective, Kendall tau or Spearman rho.
     pub measure: String,
     pub paired: bool,
     pub n_baseline: usize,
@@ -55,6 +56,10 @@ pub struct Comparison {
     pub median_difference: f64,
     /// Bootstrap 95% CI of the mean difference (of paired differences when paired).
     pub difference_ci: Option<(f64, f64)>,
+    /// Search: candidate minus baseline exact RI (percentage points; RI's random baseline is
+    /// the space mean, so this is the mean difference over the space mean), and its CI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ri_difference: Option<(f64, (f64, f64))>,
     /// The change compared with the noise threshold (relative for search, absolute for tau),
     /// oriented so that positive is better.
     pub change: f64,
@@ -142,13 +147,15 @@ fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, S
     }
 }
 
-/// Samples keyed by replicate, per compared cell.
-type Cells = BTreeMap<String, BTreeMap<u32, f64>>;
+/// Samples keyed by replicate, per compared cell and measure.
+type Cells = BTreeMap<(String, String), BTreeMap<u32, f64>>;
 
-fn search_cells(dir: &Path) -> Result<Cells, ReportError> {
+fn search_cells(dir: &Path, objective: &str) -> Result<Cells, ReportError> {
     let mut cells = Cells::new();
+    let measure = format!("final {objective} (seed mean)");
     for g in trials::read_groups(dir)? {
-        let cell = cells.entry(format!("{}/{}", g.task, g.method)).or_default();
+        let name = format!("{}/{}", g.task, g.method);
+        let cell = cells.entry((name, measure.clone())).or_default();
         for t in &g.trials {
             cell.insert(t.replicate, t.final_mean());
         }
@@ -164,6 +171,7 @@ fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
         "train_size",
         "replicate",
         "kendall_tau",
+        "spearman_rho",
     ]
     .into_iter()
     .map(String::from)
@@ -179,12 +187,15 @@ fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
         let size = column::<UInt32Array>(&batch, "train_size").map_err(bad)?;
         let rep = column::<UInt32Array>(&batch, "replicate").map_err(bad)?;
         let tau = column::<Float64Array>(&batch, "kendall_tau").map_err(bad)?;
+        let rho = column::<Float64Array>(&batch, "spearman_rho").map_err(bad)?;
         for row in 0..batch.num_rows() {
-            let key = format!("{}/{}/{}", task.value(row), est.value(row), size.value(row));
-            cells
-                .entry(key)
-                .or_default()
-                .insert(rep.value(row), tau.value(row));
+            let name = format!("{}/{}/{}", task.value(row), est.value(row), size.value(row));
+            for (measure, values) in [("kendall_tau", tau), ("spearman_rho", rho)] {
+                cells
+                    .entry((name.clone(), measure.to_string()))
+                    .or_default()
+                    .insert(rep.value(row), values.value(row));
+            }
         }
     }
     Ok(cells)
@@ -208,12 +219,27 @@ pub fn compare(
     let (b, c) = if estimation {
         (estimation_cells(baseline)?, estimation_cells(candidate)?)
     } else {
-        (search_cells(baseline)?, search_cells(candidate)?)
+        let objective = &base.protocol.objective;
+        (
+            search_cells(baseline, objective)?,
+            search_cells(candidate, objective)?,
+        )
+    };
+    // RI's exact random baseline of each searched task: the baseline run's space mean.
+    let space_mean = |name: &str| {
+        let task = name.split('/').next()?;
+        let info = base
+            .search
+            .as_ref()?
+            .tasks
+            .iter()
+            .find(|t| t.task == task)?;
+        Some(info.space_mean)
     };
     let maximize = base.maximize() || estimation;
     let mut comparisons = Vec::new();
-    for (name, base_cell) in &b {
-        let Some(cand_cell) = c.get(name) else {
+    for ((name, measure), base_cell) in &b {
+        let Some(cand_cell) = c.get(&(name.clone(), measure.clone())) else {
             continue;
         };
         let paired = base_cell.keys().eq(cand_cell.keys());
@@ -245,7 +271,17 @@ pub fn compare(
         } else {
             median(&cv) - median(&bv)
         };
-        let label = format!("{}/{}/{name}", base.protocol.sha256, cand.protocol.sha256);
+        let label = format!(
+            "{}/{}/{name}{}",
+            base.protocol.sha256,
+            cand.protocol.sha256,
+            // Kendall tau keeps the label it always had, so its CIs do not move.
+            if measure == "spearman_rho" {
+                "/rho"
+            } else {
+                ""
+            }
+        );
         let ci: Interval = if paired && bv.len() == cv.len() {
             let d: Vec<f64> = cv.iter().zip(&bv).map(|(c, b)| c - b).collect();
             bootstrap_ci(
@@ -268,13 +304,15 @@ pub fn compare(
         } else {
             (cm - bm) / bm.abs().max(f64::MIN_POSITIVE)
         };
+        let sign = if maximize { 1.0 } else { -1.0 };
+        let ri_difference = space_mean(name).filter(|_| !estimation).map(|r| {
+            let ri = |d: f64| sign * 100.0 * d / r.abs();
+            let (low, high) = (ri(ci.low), ri(ci.high));
+            (ri(cm - bm), (low.min(high), low.max(high)))
+        });
         comparisons.push(Comparison {
             name: name.clone(),
-            measure: if estimation {
-                "kendall_tau".into()
-            } else {
-                format!("final {} (seed mean)", base.protocol.objective)
-            },
+            measure: measure.clone(),
             paired,
             n_baseline: bv.len(),
             n_candidate: cv.len(),
@@ -282,6 +320,7 @@ pub fn compare(
             candidate_mean: cm,
             median_difference,
             difference_ci: Some((ci.low, ci.high)),
+            ri_difference,
             change: if maximize { raw_change } else { -raw_change },
             statistic: test.statistic,
             p_value: test.p_value,
@@ -330,13 +369,23 @@ pub fn markdown(r: &CompareResult) -> String {
     for note in &r.notes {
         md.push_str(&format!("> ⚠️ {note}\n\n"));
     }
-    md.push_str("| cell | measure | baseline | candidate | change | median Δ [95% CI of mean Δ] | test | p (Holm) | verdict |\n|---|---|---|---|---|---|---|---|---|\n");
+    let search = r.kind == "search";
+    md.push_str(if search {
+        "| cell | measure | baseline | candidate | change | median Δ [95% CI of mean Δ] | Δ RI exact, points [95% CI] | test | p (Holm) | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n"
+    } else {
+        "| cell | measure | baseline | candidate | change | median Δ [95% CI of mean Δ] | test | p (Holm) | verdict |\n|---|---|---|---|---|---|---|---|---|\n"
+    });
     for c in &r.comparisons {
         let ci = c
             .difference_ci
             .map_or(String::new(), |(a, b)| format!(" [{a:+.4}, {b:+.4}]"));
+        let ri = match (search, c.ri_difference) {
+            (false, _) => String::new(),
+            (true, Some((d, (a, b)))) => format!(" {d:+.3} [{a:+.3}, {b:+.3}] |"),
+            (true, None) => " – |".into(),
+        };
         md.push_str(&format!(
-            "| {} | {} | {:.4} (n={}) | {:.4} (n={}) | {:+.4} | {:+.4}{ci} | {} | {} ({}) | {} |\n",
+            "| {} | {} | {:.4} (n={}) | {:.4} (n={}) | {:+.4} | {:+.4}{ci} |{ri} {} | {} ({}) | {} |\n",
             c.name,
             c.measure,
             c.baseline_mean,
@@ -382,7 +431,10 @@ pub fn junit(r: &CompareResult) -> String {
         xml.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\"",
             xml_escape(&r.protocol),
-            xml_escape(&c.name)
+            xml_escape(&match r.kind.as_str() {
+                "search" => c.name.clone(),
+                _ => format!("{} {}", c.name, c.measure),
+            })
         ));
         if c.verdict == Verdict::Regression {
             xml.push_str(&format!(

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::cross_task::CrossGroup;
 use crate::estimation::{self, Measure};
 use crate::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
 use crate::published;
@@ -141,6 +142,7 @@ fn against_random(task: &TaskResult) -> Vec<Option<(Test, f64)>> {
 pub fn search(
     manifest: &Manifest,
     tasks: &[TaskResult],
+    cross: &[CrossGroup],
     figures: &dyn Fn(&str) -> Vec<Figure>,
 ) -> Document {
     let p = &manifest.protocol;
@@ -168,6 +170,9 @@ pub fn search(
     }
     if tasks.len() > 1 && tasks.iter().all(|t| t.methods.len() >= 2) {
         overall_ranks(&mut blocks, manifest, tasks);
+    }
+    if !cross.is_empty() {
+        cross_task(&mut blocks, manifest, tasks, cross);
     }
     blocks.push(Block::Heading("Definitions".into()));
     blocks.push(Block::Bullets(vec![
@@ -515,6 +520,123 @@ fn overall_ranks(blocks: &mut Vec<Block>, manifest: &Manifest, tasks: &[TaskResu
             })
             .collect(),
     }));
+}
+
+/// Each searched task's final incumbents on the `evaluate_on` tasks, beside the published
+/// figures when the run reproduces a published setting.
+fn cross_task(
+    blocks: &mut Vec<Block>,
+    manifest: &Manifest,
+    tasks: &[TaskResult],
+    cross: &[CrossGroup],
+) {
+    let search = manifest.search.as_ref().expect("a search run");
+    let objective = &manifest.protocol.objective;
+    let maximize = manifest.maximize();
+    let evaluated = &search.evaluated_on;
+    let published_for = |task: &str, id: &str, eval: &str| {
+        let method = search
+            .methods
+            .iter()
+            .find(|m| m.id == id)
+            .map_or(id, |m| m.method.as_str());
+        published::nb201_search(manifest, task, method, eval)
+    };
+    blocks.push(Block::Heading(
+        "Searched architectures on other tasks".into(),
+    ));
+    blocks.push(Block::Text(format!(
+        "Each run's final incumbent, found searching the task named above its table, looked up in every `evaluate_on` task's table: seed-mean {objective}, mean ± std over runs."
+    )));
+    for task in tasks {
+        let name = &task.info.task;
+        let groups: Vec<&CrossGroup> = cross.iter().filter(|g| &g.task == name).collect();
+        let methods: Vec<&str> = task.methods.iter().map(|m| m.method.as_str()).collect();
+        let cell = |m: &str, e: &str| groups.iter().find(|g| g.method == m && g.eval_task == e);
+        let has_published = |e: &str| methods.iter().any(|m| published_for(name, m, e).is_some());
+        let has_test = groups.iter().any(|g| !g.tests.is_empty());
+        let mut columns = vec!["method".to_string()];
+        for e in evaluated {
+            columns.push(format!("{} {objective}", e.task));
+            if has_published(&e.task) {
+                columns.push(format!("{} published", e.task));
+            }
+            if has_test {
+                columns.push(format!("{} test", e.task));
+            }
+        }
+        let best: Vec<Option<f64>> = evaluated
+            .iter()
+            .map(|e| {
+                methods
+                    .iter()
+                    .filter_map(|m| cell(m, &e.task).filter(|g| !g.values.is_empty()))
+                    .map(|g| crate::stats::mean(&g.values))
+                    .reduce(|a, b| if (a > b) == maximize { a } else { b })
+            })
+            .collect();
+        let mut rows: Vec<Vec<Cell>> = methods
+            .iter()
+            .map(|m| {
+                let mut row: Vec<Cell> = vec![(*m).into()];
+                for (e, best) in evaluated.iter().zip(&best) {
+                    let g = cell(m, &e.task);
+                    let d = decimals_for(e.space_best);
+                    let mean = g
+                        .filter(|g| !g.values.is_empty())
+                        .map(|g| crate::stats::mean(&g.values));
+                    row.push(Cell {
+                        text: g.map_or("–".into(), |g| spread(&g.values, g.missing, d)),
+                        bold: mean.is_some() && mean == *best,
+                    });
+                    if has_published(&e.task) {
+                        row.push(Cell::from(
+                            published_for(name, m, &e.task).map_or("–".into(), |(mean, std)| {
+                                format!("{mean:.2} ± {std:.2}")
+                            }),
+                        ));
+                    }
+                    if has_test {
+                        row.push(g.map_or("–".into(), |g| spread(&g.tests, 0, d)).into());
+                    }
+                }
+                row
+            })
+            .collect();
+        let mut optimal: Vec<Cell> = vec!["best in the table".into()];
+        for e in evaluated {
+            optimal.push(format!("{:.*}", decimals_for(e.space_best), e.space_best).into());
+            if has_published(&e.task) {
+                optimal.push(
+                    published::nb201_optimal(manifest, &e.task)
+                        .map_or("–".into(), |v| format!("{v:.2}"))
+                        .into(),
+                );
+            }
+            if has_test {
+                optimal.push("–".into());
+            }
+        }
+        rows.push(optimal);
+        blocks.push(Block::Text(format!("Searched on `{name}`:")));
+        blocks.push(Block::Table(Table { columns, rows }));
+    }
+    if let Some(source) = published::nb201_search_source(manifest) {
+        blocks.push(Block::Text(format!("Published: {source}.")));
+    }
+}
+
+/// `mean ± std` of `values` (the value alone for one run), noting runs without a value.
+fn spread(values: &[f64], missing: usize, d: usize) -> String {
+    let text = match crate::stats::Sample::new(values.to_vec()) {
+        Ok(s) => format!("{:.d$} ± {:.d$}", s.mean(), s.std()),
+        Err(_) if values.len() == 1 => format!("{:.d$}", values[0]),
+        Err(_) => "–".into(),
+    };
+    match missing {
+        0 => text,
+        n => format!("{text} ({n} runs: not in the table)"),
+    }
 }
 
 fn measure_cell(m: &Measure) -> String {

@@ -2,6 +2,7 @@
 //! the renderers that present them. Nothing here knows what a search method is.
 
 pub mod compare;
+pub mod cross_task;
 pub mod document;
 pub mod estimation;
 pub mod export;
@@ -146,7 +147,11 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
         }
         out
     };
-    Ok(document::search(manifest, &tasks, &figures))
+    let cross = match &manifest.search {
+        Some(s) if !s.evaluated_on.is_empty() => cross_task::read(dir)?,
+        _ => Vec::new(),
+    };
+    Ok(document::search(manifest, &tasks, &cross, &figures))
 }
 
 fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {

@@ -54,6 +54,22 @@ pub struct SearchInfo {
     pub random_baseline: u32,
     pub methods: Vec<MethodInfo>,
     pub tasks: Vec<TaskInfo>,
+    /// The tasks on which each trial's final incumbent was looked up after the search
+    /// (`evaluate_on`; rows in `cross_task.parquet`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evaluated_on: Vec<EvaluatedTask>,
+}
+
+/// A task the searched architectures were evaluated on, with its reference figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvaluatedTask {
+    pub task: String,
+    /// The best seed-mean objective in the task's table, and its architecture.
+    pub space_best: f64,
+    pub space_best_arch: String,
+    /// Mean over the task's table of each architecture's seed-mean objective.
+    pub space_mean: f64,
+    pub data: DataSource,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

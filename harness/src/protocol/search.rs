@@ -6,7 +6,7 @@ use methods::search::METHOD_NAMES;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::{Common, ProtocolError, RawCommon, Source, yaml_error};
+use super::{Common, ProtocolError, RawCommon, Source, check_task, yaml_error};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -40,6 +40,8 @@ struct SearchFile {
     base_seed: u64,
     random_baseline: Option<Spanned<i64>>,
     second_objective: Option<Spanned<String>>,
+    #[serde(default)]
+    evaluate_on: Vec<Spanned<String>>,
     methods: Vec<Spanned<MethodSpec>>,
 }
 
@@ -66,6 +68,10 @@ pub struct SearchProtocol {
     /// A tabulated property (params, latency, FLOPs) minimized beside the objective: the run
     /// records it per evaluation and the report scores each run's Pareto front.
     pub second_objective: Option<&'static str>,
+    /// Tasks of the same benchmark on which each trial's final incumbent is looked up after
+    /// the search (NB201's paper searches CIFAR-10 and reports the architecture found on all
+    /// three datasets).
+    pub evaluate_on: Vec<String>,
     pub methods: Vec<MethodSpec>,
 }
 
@@ -113,6 +119,17 @@ impl SearchProtocol {
                 },
             )?),
         };
+        let mut evaluate_on: Vec<String> = Vec::new();
+        for task in &raw.evaluate_on {
+            check_task(&src, common.benchmark, task)?;
+            if evaluate_on.contains(&task.value) {
+                return Err(src.fail(
+                    &task.referenced,
+                    format!("evaluate_on lists task '{}' twice", task.value),
+                ));
+            }
+            evaluate_on.push(task.value.clone());
+        }
         if raw.methods.is_empty() {
             return Err(src.fail(
                 &raw.name.referenced,
@@ -157,6 +174,7 @@ impl SearchProtocol {
             cost_scale,
             random_baseline,
             second_objective,
+            evaluate_on,
             methods,
         })
     }
@@ -371,6 +389,26 @@ methods:
         let e = error(&format!("{GOOD}second_objective: energy\n"));
         assert!(
             e.starts_with("p.yaml:10:19: ") && e.contains("params, latency, flops"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn evaluate_on_names_tasks_of_the_benchmark() {
+        let p = SearchProtocol::parse(
+            "p.yaml",
+            &format!("{GOOD}evaluate_on: [cifar10, cifar100]\n"),
+        )
+        .unwrap();
+        assert_eq!(p.evaluate_on, vec!["cifar10", "cifar100"]);
+        let e = error(&format!("{GOOD}evaluate_on: [cifar100, imagenet]\n"));
+        assert!(
+            e.starts_with("p.yaml:10:25: ") && e.contains("imagenet16-120"),
+            "{e}"
+        );
+        let e = error(&format!("{GOOD}evaluate_on: [cifar100, cifar100]\n"));
+        assert!(
+            e.starts_with("p.yaml:10:25: ") && e.contains("twice"),
             "{e}"
         );
     }

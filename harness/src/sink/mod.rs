@@ -2,6 +2,7 @@
 //! replaces the final file only when the run has finished, so an interrupted or failed run
 //! never damages results already there.
 
+pub mod cross_task;
 pub mod estimates;
 pub mod trials;
 

@@ -57,6 +57,14 @@ impl TrialRows {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+
+    /// The incumbent after the last evaluation.
+    pub fn final_incumbent(&self) -> ArchId {
+        self.rows
+            .last()
+            .expect("every trial evaluates at least once")
+            .incumbent_arch
+    }
 }
 
 pub fn schema() -> SchemaRef {
