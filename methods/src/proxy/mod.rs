@@ -192,7 +192,7 @@ pub fn score(
     ])
     .then(|| {
         let keep = Pass {
-            keep_relu_inputs: proxies.contains(&Proxy::Nwot),
+            keep_relu_inputs: needs(&[Proxy::Nwot, Proxy::Grasp]),
             probes: proxies.contains(&Proxy::Fisher),
             ..Pass::default()
         };
@@ -213,7 +213,7 @@ pub fn score(
                 Proxy::Nwot => nwot::score(&loss().relu_inputs, batch.len()),
                 Proxy::JacobCov => jacob_cov::score(jacobian()),
                 Proxy::EpeNas => epe_nas::score(jacobian(), &batch.labels, shape.classes),
-                Proxy::Grasp => grasp::score(&net, batch, &loss().grads),
+                Proxy::Grasp => grasp::score(&net, batch, &loss().grads, &loss().relu_inputs),
                 Proxy::Zen => zen::score(arch, shape, batch.len(), rng),
                 Proxy::L2Norm => l2_norm::score(&net),
                 Proxy::Gradsign => gradsign::score(&net, batch),

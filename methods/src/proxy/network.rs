@@ -230,6 +230,8 @@ struct Run<'a> {
     pass: Pass,
     device: &'a Device,
     out: Forward,
+    /// 0/1 masks that replace every ReLU's own, in forward order (`forward_frozen_relus`).
+    frozen: Option<std::slice::Iter<'a, Tensor<4>>>,
 }
 
 impl Run<'_> {
@@ -237,7 +239,10 @@ impl Run<'_> {
         if self.pass.keep_relu_inputs {
             self.out.relu_inputs.push(x.clone());
         }
-        relu(x)
+        match self.frozen.as_mut() {
+            Some(masks) => x * masks.next().expect("one mask per ReLU").clone(),
+            None => relu(x),
+        }
     }
 
     fn probe(&mut self, x: Tensor<4>) -> Tensor<4> {
@@ -375,9 +380,27 @@ impl Network {
 
     /// Logits `[batch, classes]` of images `[batch, 3, H, W]`, and what `pass` asks for.
     pub fn forward(&self, x: Tensor<4>, pass: Pass) -> Forward {
+        self.run(x, pass, None)
+    }
+
+    /// The forward pass with every ReLU replaced by multiplication with the 0/1 mask at the
+    /// same position in `masks` (in forward order, as `Pass::keep_relu_inputs` lists the
+    /// inputs): the network's function on the linear piece those masks select, smooth in the
+    /// weights.
+    pub fn forward_frozen_relus(&self, x: Tensor<4>, masks: &[Tensor<4>]) -> Forward {
+        self.run(x, Pass::default(), Some(masks.iter()))
+    }
+
+    fn run(
+        &self,
+        x: Tensor<4>,
+        pass: Pass,
+        frozen: Option<std::slice::Iter<'_, Tensor<4>>>,
+    ) -> Forward {
         let mut run = Run {
             pass,
             device: &self.device,
+            frozen,
             out: Forward {
                 logits: Tensor::zeros([1, 1], &self.device),
                 features: Tensor::zeros([1, 1, 1, 1], &self.device),
