@@ -16,15 +16,37 @@ pub fn score(net: &Network, batch: &Batch) -> f64 {
             .weights()
             .iter()
             .flat_map(|w| w.grad(&grads))
-            .map(f64::signum)
+            .map(sign)
             .collect();
         if agreement.is_empty() {
             agreement = vec![0.0; signs.len()];
         }
         for (a, s) in agreement.iter_mut().zip(signs) {
-            // sign(0) is 0, as torch.sign.
-            *a += if s.abs() > 0.0 { s } else { 0.0 };
+            *a += s;
         }
     }
     agreement.iter().map(|a| a.abs()).sum()
+}
+
+/// −1, 0 or 1, as `torch.sign`: a weight that takes no part (zero gradient) agrees with
+/// nothing. (`f64::signum` gives 1 for +0.)
+fn sign(g: f64) -> f64 {
+    if g > 0.0 {
+        1.0
+    } else if g < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn zero_gradients_have_no_sign() {
+        assert_eq!(
+            [2.5, -1e-30, 0.0, -0.0].map(super::sign),
+            [1.0, -1.0, 0.0, 0.0]
+        );
+    }
 }

@@ -286,6 +286,122 @@ mod tests {
         assert_ne!(a, other, "another initialisation changes the scores");
     }
 
+    /// Writes networks, a batch and nash's scores to `$NASH_PROXY_DUMP` (JSON) for
+    /// `harness/bench/pytorch_proxies.py`, which recomputes the proxies in PyTorch on the same
+    /// weights. Run by hand: `NASH_PROXY_DUMP=/tmp/d.json cargo test --workspace -p methods
+    /// --lib proxy_dump -- --ignored`.
+    #[test]
+    #[ignore]
+    fn proxy_dump() {
+        use std::cell::RefCell;
+        let Ok(path) = std::env::var("NASH_PROXY_DUMP") else {
+            return;
+        };
+        let shape = Nb201Macro {
+            channels: 16,
+            cells_per_stage: 2,
+            input_size: 32,
+            classes: 10,
+        };
+        let mut rng = datasets::rng::from_seed([5; 32]);
+        let n = 16;
+        let images: Vec<f32> = (0..n * 3 * 32 * 32)
+            .map(|_| network::standard_normal(&mut rng) as f32)
+            .collect();
+        let labels: Vec<usize> = (0..n).map(|i| (i * 7) % 10).collect();
+        let batch = Batch {
+            images: images.clone(),
+            labels: labels.clone(),
+            size: 32,
+        };
+        let list = |v: &[f64]| {
+            let items: Vec<String> = v.iter().map(|x| format!("{x:e}")).collect();
+            format!("[{}]", items.join(","))
+        };
+        let device = crate::estimate::neural::device();
+        let proxies = [
+            Proxy::Synflow,
+            Proxy::Snip,
+            Proxy::GradNorm,
+            Proxy::Fisher,
+            Proxy::Grasp,
+            Proxy::JacobCov,
+            Proxy::Nwot,
+            Proxy::L2Norm,
+            Proxy::Plain,
+            Proxy::Gradsign,
+        ];
+        let mut nets = Vec::new();
+        for (i, ops) in [
+            [3, 3, 3, 3, 3, 3],
+            [1, 2, 3, 4, 2, 3],
+            [3, 1, 2, 0, 3, 4],
+            [2, 4, 3, 1, 1, 2],
+            // Node 2 reaches nothing: its two convolutions take no part.
+            [3, 3, 3, 3, 3, 0],
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let arch = Nb201Space::id(ops);
+            let seed = [10 + i as u8; 32];
+            let net = Network::new(
+                arch,
+                shape,
+                Init::PyTorch,
+                &mut datasets::rng::from_seed(seed),
+                &device,
+            );
+            let bias = RefCell::new(Vec::new());
+            net.clone().replace_weights(
+                |_, v| v,
+                |b| {
+                    *bias.borrow_mut() = b.clone();
+                    b
+                },
+            );
+            let weights: Vec<String> = net.weights().iter().map(|w| list(&w.values())).collect();
+            let pass = loss_pass(&net, &batch, Pass::default());
+            let norms: Vec<f64> = net
+                .weights()
+                .iter()
+                .map(|w| {
+                    w.grad(&pass.grads)
+                        .iter()
+                        .map(|g| g * g)
+                        .sum::<f64>()
+                        .sqrt()
+                })
+                .collect();
+            let scores = score(
+                arch,
+                shape,
+                &proxies,
+                &batch,
+                &mut datasets::rng::from_seed(seed),
+            );
+            let scores: Vec<String> = proxies
+                .iter()
+                .zip(&scores)
+                .map(|(p, v)| format!("\"{}\":{v:e}", p.name()))
+                .collect();
+            nets.push(format!(
+                "{{\"ops\":{ops:?},\"weights\":[{}],\"grad_norms\":{},\"fc_bias\":{},\"scores\":{{{}}}}}",
+                weights.join(","),
+                list(&norms),
+                list(&bias.borrow()),
+                scores.join(",")
+            ));
+        }
+        let images: Vec<f64> = images.iter().map(|&v| v as f64).collect();
+        let json = format!(
+            "{{\"channels\":16,\"cells_per_stage\":2,\"size\":32,\"classes\":10,\"images\":{},\"labels\":{labels:?},\"networks\":[{}]}}",
+            list(&images),
+            nets.join(",")
+        );
+        std::fs::write(path, json).unwrap();
+    }
+
     #[test]
     fn proxies_see_the_architecture() {
         // A cell with only `none` edges passes nothing: its gradients vanish for the layers
