@@ -11,6 +11,7 @@ ReLUs.
 """
 import copy
 import json
+import math
 import sys
 
 import torch
@@ -22,19 +23,20 @@ from pytorch_nb201 import network
 torch.set_default_dtype(torch.float32)
 
 
-def build(spec, dump):
+def build(spec, dump, prefix=""):
     net = network(spec["ops"], c=dump["channels"], n=dump["cells_per_stage"], classes=dump["classes"])
     layers = [m for m in net.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    assert len(layers) == len(spec["weights"]), (len(layers), len(spec["weights"]))
+    weights = spec[prefix + "weights"]
+    assert len(layers) == len(weights), (len(layers), len(weights))
     with torch.no_grad():
-        for layer, values in zip(layers, spec["weights"]):
+        for layer, values in zip(layers, weights):
             assert layer.weight.numel() == len(values)
             w = torch.tensor(values)
             if isinstance(layer, nn.Linear):
                 # burn stores a linear layer's weight as [inputs, outputs]
                 w = w.view(layer.in_features, layer.out_features).t()
             layer.weight.copy_(w.reshape(layer.weight.shape))
-        layers[-1].bias.copy_(torch.tensor(spec["fc_bias"]))
+        layers[-1].bias.copy_(torch.tensor(spec[prefix + "fc_bias"]))
     return net.train(), layers
 
 
@@ -107,14 +109,52 @@ def synflow(net):
     return sum((l.weight * grad(l.weight)).abs().sum().item() for l in layers)
 
 
-def jacob_cov(net, x):
+def input_jacobian(net, x):
     x = x.clone().requires_grad_(True)
     net.zero_grad()
     net(x).sum().backward()
-    jac = x.grad.reshape(x.shape[0], -1).double()
+    return x.grad.reshape(x.shape[0], -1).double()
+
+
+def jacob_cov(net, x):
+    jac = input_jacobian(net, x)
     v = torch.linalg.eigvalsh(torch.corrcoef(jac))
     k = 1e-5
     return -(torch.log(v + k) + 1.0 / (v + k)).sum().item()
+
+
+def epe_nas(net, x, y, classes):
+    """NASLib's per-class version (n_classes <= 100 here)."""
+    assert classes <= 100
+    jac = input_jacobian(net, x)
+    k = 1e-5
+    total = 0.0
+    for c in sorted(set(y.tolist())):
+        rows = jac[y == c]
+        if rows.shape[0] == 1:
+            s = math.log(1.0 + k)  # np.corrcoef of a single row is 1
+        else:
+            s = torch.log(torch.corrcoef(rows).abs() + k).sum().item()
+        total += abs(s)
+    return total
+
+
+def zen(spec, dump):
+    """NASLib's Zen-score: Gaussian weights and two Gaussian batches (both dumped by nash), BN
+    in training mode with fresh running statistics, features before global average pooling."""
+    net, _ = build(spec, dump, prefix="zen_")
+    size = dump["size"]
+    x = torch.tensor(spec["zen_x"], dtype=torch.float32).view(-1, 3, size, size)
+    noise = torch.tensor(spec["zen_noise"], dtype=torch.float32).view_as(x)
+    features = net[:-3]  # up to the last ReLU
+    with torch.no_grad():
+        delta = (features(x) - features(x + 0.01 * noise)).abs().sum().item() / x.shape[0]
+    log_bn = sum(
+        math.log(math.sqrt(m.running_var.double().mean().item()))
+        for m in net.modules()
+        if isinstance(m, nn.BatchNorm2d)
+    )
+    return math.log(delta) + log_bn
 
 
 def nwot(net, x):
@@ -158,6 +198,8 @@ def main(path):
         ref["jacob_cov"] = jacob_cov(net, x)
         ref["nwot"] = nwot(net, x)
         ref["gradsign"] = gradsign(net, layers, x, y)
+        ref["epe_nas"] = epe_nas(net, x, y, dump["classes"])
+        ref["zen"] = zen(spec, dump)
         print(f"cell {spec['ops']}:")
         for name, mine in spec["scores"].items():
             theirs = ref[name]

@@ -330,6 +330,8 @@ mod tests {
             Proxy::L2Norm,
             Proxy::Plain,
             Proxy::Gradsign,
+            Proxy::EpeNas,
+            Proxy::Zen,
         ];
         let mut nets = Vec::new();
         for (i, ops) in [
@@ -361,17 +363,29 @@ mod tests {
                 },
             );
             let weights: Vec<String> = net.weights().iter().map(|w| list(&w.values())).collect();
-            let pass = loss_pass(&net, &batch, Pass::default());
-            let norms: Vec<f64> = net
+            // Zen draws its own Gaussian network and inputs from the generator after the
+            // network above, as `score` does.
+            let mut r = datasets::rng::from_seed(seed);
+            let _ = Network::new(arch, shape, Init::PyTorch, &mut r, &device);
+            let zen_net = Network::new(arch, shape, Init::Gaussian, &mut r, &device);
+            let zen_bias = RefCell::new(Vec::new());
+            zen_net.clone().replace_weights(
+                |_, v| v,
+                |b| {
+                    *zen_bias.borrow_mut() = b.clone();
+                    b
+                },
+            );
+            let mut gaussian = || -> Vec<f64> {
+                (0..images.len())
+                    .map(|_| network::standard_normal(&mut r) as f32 as f64)
+                    .collect()
+            };
+            let (zen_x, zen_noise) = (gaussian(), gaussian());
+            let zen_weights: Vec<String> = zen_net
                 .weights()
                 .iter()
-                .map(|w| {
-                    w.grad(&pass.grads)
-                        .iter()
-                        .map(|g| g * g)
-                        .sum::<f64>()
-                        .sqrt()
-                })
+                .map(|w| list(&w.values()))
                 .collect();
             let scores = score(
                 arch,
@@ -386,10 +400,13 @@ mod tests {
                 .map(|(p, v)| format!("\"{}\":{v:e}", p.name()))
                 .collect();
             nets.push(format!(
-                "{{\"ops\":{ops:?},\"weights\":[{}],\"grad_norms\":{},\"fc_bias\":{},\"scores\":{{{}}}}}",
+                "{{\"ops\":{ops:?},\"weights\":[{}],\"fc_bias\":{},\"zen_weights\":[{}],\"zen_fc_bias\":{},\"zen_x\":{},\"zen_noise\":{},\"scores\":{{{}}}}}",
                 weights.join(","),
-                list(&norms),
                 list(&bias.borrow()),
+                zen_weights.join(","),
+                list(&zen_bias.borrow()),
+                list(&zen_x),
+                list(&zen_noise),
                 scores.join(",")
             ));
         }
