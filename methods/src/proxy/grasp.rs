@@ -95,8 +95,8 @@ fn score_with_step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proxy::loss_pass;
-    use crate::proxy::network::{Init, Pass, standard_normal};
+    use crate::proxy::network::{Init, Pass};
+    use crate::proxy::{loss_pass, noise_batch};
     use datasets::space::Nb201Macro;
 
     /// With the ReLUs frozen the difference has converged: the score hardly moves when the
@@ -109,16 +109,8 @@ mod tests {
             input_size: 16,
             classes: 10,
         };
-        let mut rng = datasets::rng::from_seed([3; 32]);
-        let n = 8;
-        let images = (0..n * 3 * 16 * 16)
-            .map(|_| standard_normal(&mut rng) as f32)
-            .collect();
-        let batch = Batch {
-            images,
-            labels: (0..n).map(|i| i % 10).collect(),
-            size: 16,
-        };
+        let batch = noise_batch(shape, 8, 3);
+        let mut rng = datasets::rng::from_seed([4; 32]);
         let device = crate::estimate::neural::device();
         for arch in [1234, 4321, 9999, 15111] {
             let net = Network::new(arch, shape, Init::PyTorch, &mut rng, &device);

@@ -230,6 +230,21 @@ fn layer_sum(net: &Network, grads: &Gradients, f: impl Fn(&[f64], &[f64]) -> f64
         .sum()
 }
 
+/// A batch of `n` Gaussian-noise images for `shape`, labels cycling through the classes, for
+/// tests.
+#[cfg(test)]
+pub(crate) fn noise_batch(shape: Nb201Macro, n: usize, seed: u8) -> Batch {
+    let mut rng = datasets::rng::from_seed([seed; 32]);
+    let size = shape.input_size;
+    Batch {
+        images: (0..n * 3 * size * size)
+            .map(|_| network::standard_normal(&mut rng) as f32)
+            .collect(),
+        labels: (0..n).map(|i| (i * 7) % shape.classes).collect(),
+        size,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,20 +257,7 @@ mod tests {
             input_size: 8,
             classes: 5,
         };
-        let mut rng = datasets::rng::from_seed([9; 32]);
-        let n = 8;
-        let images = (0..n * 3 * 8 * 8)
-            .map(|_| network::standard_normal(&mut rng) as f32)
-            .collect();
-        let labels = (0..n).map(|i| i % 5).collect();
-        (
-            shape,
-            Batch {
-                images,
-                labels,
-                size: 8,
-            },
-        )
+        (shape, noise_batch(shape, 8, 9))
     }
 
     #[test]
@@ -303,36 +305,14 @@ mod tests {
             input_size: 32,
             classes: 10,
         };
-        let mut rng = datasets::rng::from_seed([5; 32]);
-        let n = 16;
-        let images: Vec<f32> = (0..n * 3 * 32 * 32)
-            .map(|_| network::standard_normal(&mut rng) as f32)
-            .collect();
-        let labels: Vec<usize> = (0..n).map(|i| (i * 7) % 10).collect();
-        let batch = Batch {
-            images: images.clone(),
-            labels: labels.clone(),
-            size: 32,
-        };
+        let batch = noise_batch(shape, 16, 5);
+        let (images, labels) = (&batch.images, &batch.labels);
         let list = |v: &[f64]| {
             let items: Vec<String> = v.iter().map(|x| format!("{x:e}")).collect();
             format!("[{}]", items.join(","))
         };
         let device = crate::estimate::neural::device();
-        let proxies = [
-            Proxy::Synflow,
-            Proxy::Snip,
-            Proxy::GradNorm,
-            Proxy::Fisher,
-            Proxy::Grasp,
-            Proxy::JacobCov,
-            Proxy::Nwot,
-            Proxy::L2Norm,
-            Proxy::Plain,
-            Proxy::Gradsign,
-            Proxy::EpeNas,
-            Proxy::Zen,
-        ];
+        let proxies = Proxy::ALL;
         let mut nets = Vec::new();
         for (i, ops) in [
             [3, 3, 3, 3, 3, 3],
