@@ -562,7 +562,8 @@ fn cross_task(
                 columns.push(format!("{} published", e.task));
             }
             if has_test {
-                columns.push(format!("{} test", e.task));
+                let test = search.test_metric.as_deref().unwrap_or("test");
+                columns.push(format!("{} {test}", e.task));
             }
         }
         let best: Vec<Option<f64>> = evaluated
