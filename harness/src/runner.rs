@@ -37,8 +37,9 @@ pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Mani
 }
 
 /// Files of a finished run that a new run would replace.
-const RESULT_FILES: [&str; 6] = [
+const RESULT_FILES: [&str; 7] = [
     "trials.parquet",
+    "cross_task.parquet",
     "estimates.parquet",
     "estimates_summary.parquet",
     "manifest.json",

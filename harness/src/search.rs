@@ -129,7 +129,9 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         },
     )?;
     let rows = sink.finish()?;
-    write_cross_task(protocol, &tasks, &evaluated, &trials, &finals, &opts.out)?;
+    write_cross_task(
+        protocol, test, &tasks, &evaluated, &trials, &finals, &opts.out,
+    )?;
 
     runner::finish(common, replicates, clock, rows, opts, |m| {
         m.kind = "search".into();
@@ -311,13 +313,14 @@ fn reference(common: &crate::protocol::Common, loaded: &LoadedTask) -> (f64, usi
 /// `cross_task.parquet`; without such tasks, removes a file a previous run left there.
 fn write_cross_task(
     protocol: &SearchProtocol,
+    test: Option<usize>,
     tasks: &[TaskContext],
     evaluated: &[LoadedTask],
     trials: &[Trial],
     finals: &[ArchId],
     out: &std::path::Path,
 ) -> Result<()> {
-    let path = out.join("cross_task.parquet");
+    let path = out.join(reports::cross_task::CROSS_TASK);
     if evaluated.is_empty() {
         return match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -327,7 +330,7 @@ fn write_cross_task(
         };
     }
     let common = &protocol.common;
-    let test = tasks.first().and_then(|t| t.test);
+    assert_eq!(finals.len(), trials.len(), "one final incumbent per trial");
     let mut rows = Vec::with_capacity(trials.len() * evaluated.len());
     for (trial, &arch) in trials.iter().zip(finals) {
         let searched = &tasks[trial.task].loaded;

@@ -20,7 +20,7 @@ use crate::manifest::Manifest;
 use crate::parquet_io::{column, read_columns};
 use crate::significance::{Test, holm, mann_whitney, wilcoxon};
 use crate::stats::{self, Interval, bootstrap_ci, bootstrap_rng};
-use crate::trials;
+use crate::{search, trials};
 
 use arrow_array::{Float64Array, StringArray, UInt32Array};
 
@@ -304,9 +304,10 @@ pub fn compare(
         } else {
             (cm - bm) / bm.abs().max(f64::MIN_POSITIVE)
         };
-        let sign = if maximize { 1.0 } else { -1.0 };
+        // RI is linear in the accuracy, so the difference of the two runs' RI is the RI of
+        // `bm + Δ` minus that of `bm`, for the mean difference and its CI bounds alike.
         let ri_difference = space_mean(name).filter(|_| !estimation).map(|r| {
-            let ri = |d: f64| sign * 100.0 * d / r.abs();
+            let ri = |d: f64| search::ri(bm + d, r, maximize) - search::ri(bm, r, maximize);
             let (low, high) = (ri(ci.low), ri(ci.high));
             (ri(cm - bm), (low.min(high), low.max(high)))
         });
@@ -328,9 +329,22 @@ pub fn compare(
             verdict: Verdict::NoChange,
         });
     }
-    let adjusted = holm(&comparisons.iter().map(|c| c.p_value).collect::<Vec<_>>());
-    for (c, p) in comparisons.iter_mut().zip(adjusted) {
-        c.p_holm = p;
+    // Holm within each measure: adding Spearman rho to an estimation comparison leaves the
+    // Kendall tau family, and its adjusted p-values, as they were.
+    let mut measures: Vec<String> = comparisons.iter().map(|c| c.measure.clone()).collect();
+    measures.sort();
+    measures.dedup();
+    for measure in &measures {
+        let family: Vec<usize> = (0..comparisons.len())
+            .filter(|&i| &comparisons[i].measure == measure)
+            .collect();
+        let p: Vec<f64> = family.iter().map(|&i| comparisons[i].p_value).collect();
+        for (&i, adjusted) in family.iter().zip(holm(&p)) {
+            comparisons[i].p_holm = adjusted;
+        }
+    }
+    for c in comparisons.iter_mut() {
+        let p = c.p_holm;
         c.verdict = if p < opts.alpha && c.change < -opts.noise_threshold {
             Verdict::Regression
         } else if p < opts.alpha && c.change > opts.noise_threshold {
@@ -431,9 +445,10 @@ pub fn junit(r: &CompareResult) -> String {
         xml.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\"",
             xml_escape(&r.protocol),
-            xml_escape(&match r.kind.as_str() {
-                "search" => c.name.clone(),
-                _ => format!("{} {}", c.name, c.measure),
+            // Kendall tau keeps the bare cell name it always had, so CI test histories continue.
+            xml_escape(&match c.measure.as_str() {
+                "spearman_rho" => format!("{} spearman_rho", c.name),
+                _ => c.name.clone(),
             })
         ));
         if c.verdict == Verdict::Regression {

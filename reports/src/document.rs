@@ -619,6 +619,17 @@ fn cross_task(
             }
         }
         rows.push(optimal);
+        let mut mean: Vec<Cell> = vec!["mean of the table (random baseline)".into()];
+        for e in evaluated {
+            mean.push(format!("{:.*}", decimals_for(e.space_best), e.space_mean).into());
+            if has_published(&e.task) {
+                mean.push("–".into());
+            }
+            if has_test {
+                mean.push("–".into());
+            }
+        }
+        rows.push(mean);
         blocks.push(Block::Text(format!("Searched on `{name}`:")));
         blocks.push(Block::Table(Table { columns, rows }));
     }

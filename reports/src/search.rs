@@ -118,7 +118,8 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
     Ok(tasks)
 }
 
-fn ri(m: f64, r: f64, maximize: bool) -> f64 {
+/// Relative improvement (Yang et al., ICLR 2020) of `m` over the random baseline `r`, in %.
+pub(crate) fn ri(m: f64, r: f64, maximize: bool) -> f64 {
     if maximize {
         100.0 * (m - r) / r
     } else {

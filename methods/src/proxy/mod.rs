@@ -296,9 +296,8 @@ mod tests {
     #[ignore]
     fn proxy_dump() {
         use std::cell::RefCell;
-        let Ok(path) = std::env::var("NASH_PROXY_DUMP") else {
-            return;
-        };
+        let path =
+            std::env::var("NASH_PROXY_DUMP").expect("NASH_PROXY_DUMP names the JSON file to write");
         let shape = Nb201Macro {
             channels: 16,
             cells_per_stage: 2,
@@ -344,7 +343,8 @@ mod tests {
             );
             let weights: Vec<String> = net.weights().iter().map(|w| list(&w.values())).collect();
             // Zen draws its own Gaussian network and inputs from the generator after the
-            // network above, as `score` does.
+            // network above: this repeats `zen::score`'s draws in its order (network, x, noise),
+            // and only the PyTorch agreement shows the two still match.
             let mut r = datasets::rng::from_seed(seed);
             let _ = Network::new(arch, shape, Init::PyTorch, &mut r, &device);
             let zen_net = Network::new(arch, shape, Init::Gaussian, &mut r, &device);
@@ -392,7 +392,11 @@ mod tests {
         }
         let images: Vec<f64> = images.iter().map(|&v| v as f64).collect();
         let json = format!(
-            "{{\"channels\":16,\"cells_per_stage\":2,\"size\":32,\"classes\":10,\"images\":{},\"labels\":{labels:?},\"networks\":[{}]}}",
+            "{{\"channels\":{},\"cells_per_stage\":{},\"size\":{},\"classes\":{},\"images\":{},\"labels\":{labels:?},\"networks\":[{}]}}",
+            shape.channels,
+            shape.cells_per_stage,
+            shape.input_size,
+            shape.classes,
             list(&images),
             nets.join(",")
         );

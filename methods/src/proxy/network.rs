@@ -432,6 +432,10 @@ impl Network {
         } else {
             logits
         };
+        assert!(
+            run.frozen.is_none_or(|mut masks| masks.next().is_none()),
+            "one mask per ReLU, no more"
+        );
         run.out.logits = logits;
         run.out.features = features;
         run.out
