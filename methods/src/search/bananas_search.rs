@@ -87,23 +87,18 @@ impl Acquisition for ThompsonSampling {
         (archs, labels): (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
-    ) -> Vec<f64> {
+    ) -> Result<Vec<f64>, String> {
         let mut ensemble = self.predictor.build(ctx);
-        let members = match ensemble
-            .fit(archs, labels, rng)
-            .and_then(|()| ensemble.predictions(candidates))
-        {
-            Ok(m) => m,
-            Err(_) => return vec![0.0; candidates.len()],
-        };
+        ensemble.fit(archs, labels, rng)?;
+        let members = ensemble.predictions(candidates)?;
         let k = members.len() as f64;
-        (0..candidates.len())
+        Ok((0..candidates.len())
             .map(|i| {
                 let mean = members.iter().map(|m| m[i]).sum::<f64>() / k;
                 let var = members.iter().map(|m| (m[i] - mean).powi(2)).sum::<f64>() / (k - 1.0);
                 mean + var.sqrt() * rng::gaussian(rng)
             })
-            .collect()
+            .collect())
     }
 }
 

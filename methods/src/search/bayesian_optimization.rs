@@ -78,7 +78,7 @@ impl Acquisition for ExpectedImprovement {
         (archs, labels): (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
-    ) -> Vec<f64> {
+    ) -> Result<Vec<f64>, String> {
         let best = standardize(labels)
             .into_iter()
             .fold(f64::NEG_INFINITY, f64::max);
@@ -87,16 +87,12 @@ impl Acquisition for ExpectedImprovement {
             encoding: Encoding::Onehot,
         }
         .build(ctx);
-        match gp
-            .fit(archs, labels, rng)
-            .and_then(|()| gp.posterior(candidates))
-        {
-            Ok(p) => p
-                .iter()
-                .map(|&(mean, var)| expected_improvement(mean, var, best))
-                .collect(),
-            Err(_) => vec![0.0; candidates.len()],
-        }
+        gp.fit(archs, labels, rng)?;
+        Ok(gp
+            .posterior(candidates)?
+            .iter()
+            .map(|&(mean, var)| expected_improvement(mean, var, best))
+            .collect())
     }
 }
 

@@ -93,7 +93,7 @@ impl Acquisition for PredictedAccuracy {
         (archs, labels): (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
-    ) -> Vec<f64> {
+    ) -> Result<Vec<f64>, String> {
         let mut gbdt = GbdtParams {
             id: None,
             encoding: Encoding::Onehot,
@@ -103,14 +103,12 @@ impl Acquisition for PredictedAccuracy {
             min_samples_leaf: 2,
         }
         .build(ctx);
-        let mut scores = gbdt
-            .fit(archs, labels, rng)
-            .and_then(|()| gbdt.score(candidates))
-            .unwrap_or_else(|_| vec![0.0; candidates.len()]);
+        gbdt.fit(archs, labels, rng)?;
+        let mut scores = gbdt.score(candidates)?;
         if self.prune && !candidates.is_empty() {
             prune(ctx.space, candidates, &mut scores);
         }
-        scores
+        Ok(scores)
     }
 }
 

@@ -95,7 +95,8 @@ impl LoopParams {
 
 /// What a model-based method provides: scores for candidates after fitting its model on the
 /// observations (`labels[i]` is the fitness of `archs[i]`); higher is proposed first. A model
-/// that cannot be fitted scores every candidate 0, leaving the mutation order.
+/// that cannot be fitted returns its error, and the loop scores every candidate 0, leaving
+/// the mutation order.
 pub trait Acquisition {
     fn scores(
         &mut self,
@@ -103,7 +104,7 @@ pub trait Acquisition {
         observed: (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
-    ) -> Vec<f64>;
+    ) -> Result<Vec<f64>, String>;
 }
 
 /// A model-based search: the loop above driven by one acquisition.
@@ -140,7 +141,10 @@ impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
             let candidates = self.candidates(rng);
             let ctx = MethodContext::of_space(self.space);
             let observed = (self.archs.as_slice(), self.labels.as_slice());
-            let scores = self.acquisition.scores(&ctx, observed, &candidates, rng);
+            let scores = self
+                .acquisition
+                .scores(&ctx, observed, &candidates, rng)
+                .unwrap_or_else(|_| vec![0.0; candidates.len()]);
             let mut order: Vec<usize> = (0..candidates.len()).collect();
             order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
             self.queue
@@ -207,8 +211,8 @@ mod tests {
             _: (&[ArchId], &[f64]),
             candidates: &[ArchId],
             _: &mut TrialRng,
-        ) -> Vec<f64> {
-            candidates.iter().map(|&a| a as f64).collect()
+        ) -> Result<Vec<f64>, String> {
+            Ok(candidates.iter().map(|&a| a as f64).collect())
         }
     }
 

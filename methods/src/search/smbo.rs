@@ -70,9 +70,9 @@ impl Acquisition for SurrogateOrRandom {
         (archs, labels): (&[ArchId], &[f64]),
         candidates: &[ArchId],
         rng: &mut TrialRng,
-    ) -> Vec<f64> {
+    ) -> Result<Vec<f64>, String> {
         if rng::unit(rng) < self.eps {
-            return candidates.iter().map(|_| rng::unit(rng)).collect();
+            return Ok(candidates.iter().map(|_| rng::unit(rng)).collect());
         }
         let mut ridge = RidgeParams {
             id: None,
@@ -80,10 +80,8 @@ impl Acquisition for SurrogateOrRandom {
             alpha: 1.0,
         }
         .build(ctx);
-        ridge
-            .fit(archs, labels, rng)
-            .and_then(|()| ridge.score(candidates))
-            .unwrap_or_else(|_| vec![0.0; candidates.len()])
+        ridge.fit(archs, labels, rng)?;
+        ridge.score(candidates)
     }
 }
 
