@@ -16,12 +16,17 @@ protocol PROTOCOL: data
 data:
     cargo run -- data fetch
 
-# All tests, lints and formatting checks (fetches the data with the debug build first)
-test:
+# All tests, lints and formatting checks (installs what the tests need and fetches the data
+# with the debug build first)
+test: test-deps
     cargo run -- data fetch
     cargo test --workspace
     cargo clippy --workspace --all-targets -- -D warnings
     cargo fmt --all -- --check
+
+# What the tests need beyond Rust and Python: Debian's chromium for the HTML-report test
+test-deps:
+    bash .ci/install-chromium
 
 # Criterion benchmarks (table queries, cache load, every search method's ask+tell, estimator
 # fits, the NB201 network's forward+backward, the full nb201-search protocol)
