@@ -46,6 +46,25 @@ fn fails(args: &[&str], env: &[(&str, &str)]) -> String {
     errors[0].to_string()
 }
 
+/// The first `arch_id` of an estimates.parquet.
+fn first_evaluated_arch(path: &Path) -> u32 {
+    use arrow_array::{Array, UInt32Array};
+    let file = std::fs::File::open(path).unwrap();
+    let mut reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batch = reader.next().unwrap().unwrap();
+    let ids = batch
+        .column_by_name("arch_id")
+        .unwrap()
+        .as_any()
+        .downcast_ref::<UInt32Array>()
+        .unwrap();
+    assert!(!ids.is_empty());
+    ids.value(0)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -543,6 +562,32 @@ fn zero_cost_proxies_score_real_networks() {
         "{report}"
     );
     assert!(report.contains("| snip | CIFAR-10"), "{report}");
+    // A proxy network that panics ranks its architecture last in every proxy, counted as a
+    // fallback; an estimator trial that panics fails, and the run exits 1.
+    let arch = first_evaluated_arch(&run.join("estimates.parquet"));
+    let faults = format!("proxy-network:{arch},trial:snip/0");
+    let broken = dir.join("broken");
+    let out = nash_with(
+        &[
+            "run",
+            &protocol,
+            "--out",
+            broken.to_str().unwrap(),
+            "--images",
+            &images,
+        ],
+        &[("NASH_FAULTS", &faults)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = std::fs::read_to_string(broken.join("report.md")).unwrap();
+    assert!(
+        report.contains("`snip`: 1 of 1 trials failed and have no figures (replicate 0: panicked: injected fault"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("`synflow`: 1 of 1 trials ranked architectures without a defined score last (1 in all): architecture {arch}: network panicked: injected fault")),
+        "{report}"
+    );
     // A batch larger than the images, a missing file, and a file of the wrong format.
     let big = write(
         &dir,
@@ -671,6 +716,97 @@ fn compare_flags_a_weakened_method_and_passes_a_rerun() {
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(parsed["comparisons"].as_array().unwrap().len(), 3);
     fails(&["compare", &d("base"), &d("missing")], &[]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs nash with extra environment variables.
+fn nash_with(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(NASH)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("nash runs")
+}
+
+/// A method that panics on one replicate fails that trial only: the run finishes, writes every
+/// result, records the failure in trials.parquet and the report, and exits 1; `nash compare`
+/// flags the cell, and a candidate without a method the baseline has.
+#[test]
+fn a_panicking_trial_is_recorded_and_the_run_exits_1() {
+    let dir = scratch("failed-trial");
+    let smoke = repo("protocols/smoke.yaml");
+    let d = |n: &str| dir.join(n).display().to_string();
+    let clean = nash(&["run", &smoke, "--out", &d("clean")]);
+    assert!(clean.status.success(), "{}", stderr(&clean));
+    let fault = [("NASH_FAULTS", "trial:regularized_evolution/3")];
+    let broken = nash_with(&["run", &smoke, "--out", &d("broken")], &fault);
+    assert_eq!(broken.status.code(), Some(1), "{}", stderr(&broken));
+    let err = stderr(&broken);
+    assert!(err.contains("error: 1 of 15 trials failed"), "{err}");
+    assert!(err.contains("warning: panicked at"), "{err}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("broken/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["failed_trials"], 1);
+    // 15 trials of 20 evaluations, but the failed one: 1 evaluation and its failure row.
+    assert_eq!(manifest["rows"], 14 * 20 + 2);
+    let groups = reports::trials::read_groups(&dir.join("broken")).unwrap();
+    let re = groups
+        .iter()
+        .find(|g| g.method == "regularized_evolution")
+        .unwrap();
+    assert_eq!(re.trials.len(), 4);
+    assert_eq!(re.failed.len(), 1);
+    let failed = &re.failed[0];
+    assert_eq!((failed.replicate, failed.evaluations), (3, 1));
+    assert!(
+        failed.error.starts_with("panicked: injected fault"),
+        "{failed:?}"
+    );
+    // The other methods' trials are whole.
+    assert!(groups.iter().all(|g| g.trials.len() + g.failed.len() == 5));
+    let report = std::fs::read_to_string(dir.join("broken/report.md")).unwrap();
+    assert!(report.contains("⚠️ 1 trials failed"), "{report}");
+    assert!(
+        report.contains("| regularized_evolution | 4 (1 failed) |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("`regularized_evolution`: 1 of 5 runs failed and have no final value (replicate 3: panicked: injected fault"),
+        "{report}"
+    );
+    let compared = nash(&["compare", &d("clean"), &d("broken")]);
+    assert_eq!(compared.status.code(), Some(1), "{}", stderr(&compared));
+    let md = String::from_utf8_lossy(&compared.stdout);
+    assert!(
+        md.contains("❌ regression: 1 of 5 candidate trials failed (replicate 3: panicked"),
+        "{md}"
+    );
+    // A candidate that lacks a method the baseline has.
+    let text = std::fs::read_to_string(&smoke)
+        .unwrap()
+        .replace("  - local_search: {}\n", "");
+    let fewer = write(&dir, "fewer.yaml", &text);
+    let out = nash(&["run", &fewer, "--out", &d("fewer")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let junit = dir.join("compare.xml");
+    let compared = nash(&[
+        "compare",
+        &d("clean"),
+        &d("fewer"),
+        "--allow-different-protocol",
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(compared.status.code(), Some(1), "{}", stderr(&compared));
+    let md = String::from_utf8_lossy(&compared.stdout);
+    assert!(
+        md.contains("| cifar10/local_search |")
+            && md.contains("❌ regression: missing in the candidate"),
+        "{md}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("missing in the candidate"), "{xml}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

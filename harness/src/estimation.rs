@@ -11,6 +11,7 @@
 //! architecture for `sample`); the truth is the evaluated task's seed mean. Correlations are
 //! computed in "higher is better" orientation (a minimized objective is negated).
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -18,12 +19,13 @@ use datasets::images;
 use datasets::space::Nb201Macro;
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy::{self, Batch};
-use methods::{EstimatorSpec, MethodContext};
+use methods::{EstimatorSpec, Fallbacks, MethodContext};
 use reports::manifest::{EstimationInfo, EstimationTaskInfo, Manifest};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 
+use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
-use crate::runner::{self, RunOptions};
+use crate::runner::{self, RunOptions, Status};
 use crate::seeding::{trial_key, trial_rngs};
 use crate::sink::ParquetSink;
 use crate::sink::estimates;
@@ -52,8 +54,10 @@ pub(crate) struct TaskContext {
     pub properties: Vec<(&'static str, Vec<f64>)>,
     pub splits: Vec<Split>,
     /// Per replicate, each zero-cost proxy's score of every architecture (NaN where the
-    /// replicate does not evaluate it).
+    /// replicate does not evaluate it, or where the proxy is undefined).
     pub proxy_scores: Vec<Vec<(&'static str, Vec<f64>)>>,
+    /// Per replicate, the architectures whose proxy network failed, and why.
+    pub network_failures: Vec<HashMap<ArchId, String>>,
 }
 
 /// What a trial produced.
@@ -65,7 +69,10 @@ pub(crate) struct Outcome {
     pub top_k: Vec<TopK>,
     pub fit_seconds: f64,
     pub score_seconds: f64,
+    /// Why a correlation is undefined (constant scores, say), for a trial that did not fail.
     pub warning: Option<String>,
+    pub status: Status,
+    pub fallbacks: Fallbacks,
 }
 
 pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
@@ -90,6 +97,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                 loaded,
                 splits,
                 proxy_scores: Vec::new(),
+                network_failures: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -122,6 +130,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         .iter()
         .map(runner::params_hash)
         .collect();
+    let mut failed = 0;
     let mut rows_sink = ParquetSink::create(
         &opts.out.join("estimates.parquet"),
         estimates::rows_schema(),
@@ -134,8 +143,9 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
     runner::drive(
         &trials,
         opts,
-        |t| run_trial(protocol, &tasks[t.task], t),
+        |t| run_trial(protocol, &tasks[t.task], t, &opts.faults),
         |chunk, outcomes| {
+            failed += outcomes.iter().filter(|o| o.status != Status::Ok).count() as u64;
             let ctx = estimates::BatchContext {
                 protocol,
                 tasks: &tasks,
@@ -154,7 +164,8 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
     summary_sink.finish()?;
 
     let has_proxies = !protocol.proxies().is_empty();
-    runner::finish(common, replicates, clock, rows, opts, |m| {
+    let counts = (trials.len() as u64, failed);
+    runner::finish(common, replicates, clock, rows, counts, opts, |m| {
         m.kind = "estimation".into();
         m.estimation = Some(EstimationInfo {
             train_task: protocol.train_task.clone(),
@@ -272,7 +283,7 @@ fn score_proxies(
                 .flat_map(move |(r, split)| split.eval.iter().map(move |&a| (t, r, a)))
         })
         .collect();
-    let mut scores: Vec<Vec<f64>> = Vec::with_capacity(jobs.len());
+    let mut scores: Vec<Result<Vec<f64>, String>> = Vec::with_capacity(jobs.len());
     let shared: &[TaskContext] = tasks;
     runner::drive(
         &jobs,
@@ -287,9 +298,10 @@ fn score_proxies(
                 &label,
                 r as u64,
             );
-            // A failure inside one network must not lose the others' scores: the
-            // architecture gets undefined scores (ranked last) instead.
-            let run = || {
+            // A failure inside one network must not lose the others' scores: its
+            // architecture's scores stay undefined and each trial counts the fallback.
+            runner::catch_panic(|| {
+                opts.faults.check_network(arch);
                 proxy::score(
                     arch,
                     network_shape(&task.loaded),
@@ -297,9 +309,7 @@ fn score_proxies(
                     &batches[t][r],
                     &mut trial_rngs(key).0,
                 )
-            };
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-                .unwrap_or_else(|_| vec![f64::NAN; proxies.len()])
+            })
         },
         |_, chunk| {
             scores.extend(chunk);
@@ -308,7 +318,8 @@ fn score_proxies(
     )?;
     for (t, task) in tasks.iter_mut().enumerate() {
         let n = task.loaded.space.size();
-        task.proxy_scores = (0..task.splits.len())
+        let replicates = task.splits.len();
+        task.proxy_scores = (0..replicates)
             .map(|_| {
                 proxies
                     .iter()
@@ -316,16 +327,20 @@ fn score_proxies(
                     .collect()
             })
             .collect();
+        task.network_failures = vec![HashMap::new(); replicates];
         for ((jt, r, arch), values) in jobs.iter().zip(&scores) {
-            if *jt == t {
-                for ((_, column), v) in task.proxy_scores[*r].iter_mut().zip(values) {
-                    column[*arch as usize] = *v;
-                }
+            if *jt != t {
+                continue;
             }
-        }
-        for (split, columns) in task.splits.iter().zip(&mut task.proxy_scores) {
-            for (_, column) in columns.iter_mut() {
-                rank_undefined_last(column, &split.eval);
+            match values {
+                Ok(values) => {
+                    for ((_, column), v) in task.proxy_scores[*r].iter_mut().zip(values) {
+                        column[*arch as usize] = *v;
+                    }
+                }
+                Err(error) => {
+                    task.network_failures[*r].insert(*arch, runner::first_line(error));
+                }
             }
         }
     }
@@ -333,12 +348,19 @@ fn score_proxies(
 }
 
 /// A proxy can be undefined for an architecture (jacob_cov of a network whose output ignores
-/// its input is NaN in the reference implementation too). Such architectures are ranked last:
-/// their score becomes one less than the lowest defined score among `archs`.
-fn rank_undefined_last(column: &mut [f64], archs: &[ArchId]) {
-    let lowest = archs
+/// its input is NaN in the reference implementation too), or its network can fail. Such
+/// architectures are ranked last, each counted as a fallback with its reason: their score
+/// becomes one less than the lowest defined score.
+fn rank_undefined_last(
+    scores: &mut [f64],
+    archs: &[ArchId],
+    proxy: &str,
+    network_failures: &HashMap<ArchId, String>,
+    fallbacks: &mut Fallbacks,
+) {
+    let lowest = scores
         .iter()
-        .map(|&a| column[a as usize])
+        .copied()
         .filter(|v| v.is_finite())
         .fold(f64::INFINITY, f64::min);
     let floor = if lowest.is_finite() {
@@ -346,9 +368,15 @@ fn rank_undefined_last(column: &mut [f64], archs: &[ArchId]) {
     } else {
         0.0
     };
-    for &a in archs {
-        if !column[a as usize].is_finite() {
-            column[a as usize] = floor;
+    for (score, arch) in scores.iter_mut().zip(archs) {
+        if !score.is_finite() {
+            fallbacks.record(|| {
+                let why = network_failures
+                    .get(arch)
+                    .map_or_else(|| format!("{proxy} is {score}"), |e| format!("network {e}"));
+                format!("architecture {arch}: {why}; ranked last")
+            });
+            *score = floor;
         }
     }
 }
@@ -404,42 +432,47 @@ fn split(
     }
 }
 
-/// Runs one trial; an estimator that panics yields NaN scores and a warning rather than
-/// ending the run.
-fn run_trial(protocol: &EstimationProtocol, task: &TaskContext, trial: &Trial) -> Outcome {
-    // Shared state is only read, so nothing is left half-updated by a panic.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        trial_outcome(protocol, task, trial)
-    }))
-    .unwrap_or_else(|payload| {
-        let message = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+/// Runs one trial; an estimator that panics fails its trial (NaN scores, the panic's
+/// message as the error) rather than ending the run.
+fn run_trial(
+    protocol: &EstimationProtocol,
+    task: &TaskContext,
+    trial: &Trial,
+    faults: &Faults,
+) -> Outcome {
+    runner::catch_panic(|| trial_outcome(protocol, task, trial, faults)).unwrap_or_else(|error| {
         let n = task.splits[trial.replicate as usize].eval.len();
-        let undefined = Correlation {
-            value: f64::NAN,
-            p_value: f64::NAN,
-            warning: None,
-        };
-        Outcome {
-            scores: vec![f64::NAN; n],
-            kendall: undefined.clone(),
-            spearman: undefined.clone(),
-            pearson: undefined,
-            top_k: Vec::new(),
-            fit_seconds: f64::NAN,
-            score_seconds: f64::NAN,
-            warning: Some(format!(
-                "{} failed: {message}",
-                protocol.estimators[trial.estimator].id()
-            )),
-        }
+        failed_outcome(n, Status::failed(&error))
     })
 }
 
-fn trial_outcome(protocol: &EstimationProtocol, task: &TaskContext, trial: &Trial) -> Outcome {
+/// The outcome of a trial that failed: undefined scores and figures.
+fn failed_outcome(n: usize, status: Status) -> Outcome {
+    let undefined = Correlation {
+        value: f64::NAN,
+        p_value: f64::NAN,
+        warning: None,
+    };
+    Outcome {
+        scores: vec![f64::NAN; n],
+        kendall: undefined.clone(),
+        spearman: undefined.clone(),
+        pearson: undefined,
+        top_k: Vec::new(),
+        fit_seconds: f64::NAN,
+        score_seconds: f64::NAN,
+        warning: None,
+        status,
+        fallbacks: Fallbacks::default(),
+    }
+}
+
+fn trial_outcome(
+    protocol: &EstimationProtocol,
+    task: &TaskContext,
+    trial: &Trial,
+    faults: &Faults,
+) -> Outcome {
     let common = &protocol.common;
     let spec: &EstimatorSpec = &protocol.estimators[trial.estimator];
     let split = &task.splits[trial.replicate as usize];
@@ -471,22 +504,41 @@ fn trial_outcome(protocol: &EstimationProtocol, task: &TaskContext, trial: &Tria
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;
     let fit_start = Instant::now();
+    faults.check_trial(spec.id(), trial.replicate);
     let fitted = estimator.fit(&split.train[..n], &split.labels[..n], &mut rng);
     let fit_seconds = fit_start.elapsed().as_secs_f64();
     let score_start = Instant::now();
     let scored = fitted.and_then(|()| estimator.score(&split.eval));
     let score_seconds = score_start.elapsed().as_secs_f64();
+    let mut scores = match scored {
+        Ok(scores) => scores,
+        Err(e) => return failed_outcome(split.eval.len(), Status::failed(&e)),
+    };
+    let mut fallbacks = Fallbacks::default();
+    if let Some(proxy) = spec.proxy() {
+        let failures = &task.network_failures[trial.replicate as usize];
+        rank_undefined_last(
+            &mut scores,
+            &split.eval,
+            proxy.name(),
+            failures,
+            &mut fallbacks,
+        );
+    }
+    let undefined = scores.iter().filter(|s| !s.is_finite()).count();
+    if undefined > 0 {
+        return failed_outcome(
+            split.eval.len(),
+            Status::Failed(format!(
+                "{undefined} of {} scores are not finite",
+                scores.len()
+            )),
+        );
+    }
     let direction = common.objective.1.direction;
     let truth: Vec<f64> = split.truth.iter().map(|&v| direction.fitness(v)).collect();
-    let (scores, failure) = match scored {
-        Ok(scores) => (scores, None),
-        Err(e) => (
-            vec![f64::NAN; split.eval.len()],
-            Some(format!("{} failed: {e}", spec.id())),
-        ),
-    };
     let kendall = kendall_tau_b(&scores, &truth);
-    let warning = failure.or_else(|| kendall.warning.clone());
+    let warning = kendall.warning.clone();
     let top = if warning.is_none() {
         top_k(&scores, &truth, &protocol.top_k)
     } else {
@@ -501,5 +553,7 @@ fn trial_outcome(protocol: &EstimationProtocol, task: &TaskContext, trial: &Tria
         fit_seconds,
         score_seconds,
         warning,
+        status: Status::Ok,
+        fallbacks,
     }
 }

@@ -1,6 +1,7 @@
 //! The nash harness: protocols, seeding, the runners, the Parquet sinks and the CLI commands.
 
 pub mod estimation;
+pub mod faults;
 pub mod protocol;
 pub mod runner;
 pub mod search;

@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 use datasets::Cache;
 use datasets::catalog::BENCHMARKS;
+use nash::faults::Faults;
 use nash::protocol::Protocol;
 use nash::runner::{self, RunOptions};
 
@@ -28,7 +29,9 @@ const DEFAULT_PROTOCOL: (&str, &str) = (
         evaluation to Parquet and reports final accuracy, regret and relative improvement over \
         random sampling with bootstrap confidence intervals.\n\n\
         First time: `nash data fetch`, then `nash run`.",
-    after_help = "Exit codes: 0 success, 1 regression found by `nash compare`, 2 unusable input or failure."
+    after_help = "Exit codes: 0 success; 1 a trial failed (`nash run`, after writing every \
+        result) or a regression (`nash compare`); 2 unusable input, or an error that stopped \
+        the command."
 )]
 struct Cli {
     /// Data cache directory [default: $NASH_DATA, else ~/.cache/nash]
@@ -131,6 +134,23 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // A panic inside a trial fails that trial, which the results record; one line says where.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("a panic without a message");
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "warning: panicked{at}: {}",
+            nash::runner::first_line(message)
+        );
+    }));
     let cli = Cli::parse();
     match dispatch(cli) {
         Ok(code) => code,
@@ -176,6 +196,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 replicates,
                 force,
                 progress: std::io::stderr().is_terminal(),
+                faults: Faults::from_env()?,
             };
             let manifest = runner::run(&protocol, &cache, &opts)?;
             let report = reports::report(&out)?;
@@ -186,6 +207,14 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 out.display(),
                 report.display()
             );
+            if manifest.failed_trials > 0 {
+                eprintln!(
+                    "error: {} of {} trials failed; every result was written, and the report \
+                     lists the failures",
+                    manifest.failed_trials, manifest.trials
+                );
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Report { dir } => {
             let report = reports::report(&dir)?;

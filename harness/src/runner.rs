@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use reports::manifest::{DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo};
 use serde::Serialize;
 
+use crate::faults::Faults;
 use crate::protocol::{Common, Protocol};
 use crate::seeding::sha256_hex;
 
@@ -26,6 +27,58 @@ pub struct RunOptions {
     pub replicates: Option<u32>,
     pub force: bool,
     pub progress: bool,
+    /// Panics to inject, for tests (`NASH_FAULTS`).
+    pub faults: Faults,
+}
+
+/// How a trial ended: every trial has a status in the result files, and a failed one the
+/// first line of its error. A failed trial never stops the others.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Ok,
+    Failed(String),
+}
+
+impl Status {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed(_) => "failed",
+        }
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        match self {
+            Status::Ok => None,
+            Status::Failed(e) => Some(e),
+        }
+    }
+
+    pub fn failed(message: &str) -> Status {
+        Status::Failed(first_line(message))
+    }
+}
+
+/// The first line of an error message, at most 500 characters, for a result file's cell.
+pub fn first_line(message: &str) -> String {
+    let line = message.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(500) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
+}
+
+/// Runs `f`, turning a panic into an error holding the panic's message. Trials only read
+/// shared state, so nothing is left half-updated by a panic.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic without a message".into());
+        format!("panicked: {message}")
+    })
 }
 
 /// Runs a protocol of any kind to completion and returns its manifest.
@@ -204,6 +257,7 @@ pub(crate) fn finish(
     replicates: u32,
     clock: Clock,
     rows: u64,
+    (trials, failed_trials): (u64, u64),
     opts: &RunOptions,
     section: impl FnOnce(&mut Manifest),
 ) -> Result<Manifest> {
@@ -220,6 +274,8 @@ pub(crate) fn finish(
         finished: crate::timestamp::now_utc(),
         wall_seconds: clock.started.elapsed().as_secs_f64(),
         rows,
+        trials,
+        failed_trials,
     };
     section(&mut manifest);
     write_file(&opts.out.join("protocol.yaml"), common.text.as_bytes())?;

@@ -4,12 +4,13 @@
 use anyhow::Result;
 use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
-use methods::{MethodContext, MethodSpec, SourceTask};
+use methods::{MethodContext, MethodSpec, Searcher, SourceTask};
 use reports::manifest::{EvaluatedTask, Manifest, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
 use reports::pareto;
 
+use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
-use crate::runner::{self, RunOptions};
+use crate::runner::{self, RunOptions, Status};
 use crate::seeding::{trial_key, trial_rngs};
 use crate::sink::trials::{self, Row, TrialRows};
 use crate::sink::{ParquetSink, cross_task};
@@ -109,7 +110,8 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .collect();
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
     let mut sink = ParquetSink::create(&opts.out.join("trials.parquet"), trials::schema())?;
-    let mut finals: Vec<ArchId> = Vec::new();
+    let mut finals: Vec<Option<ArchId>> = Vec::new();
+    let mut failed = 0;
     runner::drive(
         &trials,
         opts,
@@ -119,12 +121,14 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 &tasks[t.task],
                 &protocol.methods[t.method],
                 t.replicate,
+                &opts.faults,
             )
         },
         |chunk, rows| {
             if !evaluated.is_empty() {
                 finals.extend(rows.iter().map(TrialRows::final_incumbent));
             }
+            failed += rows.iter().filter(|r| r.status != Status::Ok).count() as u64;
             sink.write(trials::batch(protocol, &tasks, &hashes, chunk, &rows))
         },
     )?;
@@ -133,7 +137,8 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         protocol, test, &tasks, &evaluated, &trials, &finals, &opts.out,
     )?;
 
-    runner::finish(common, replicates, clock, rows, opts, |m| {
+    let counts = (trials.len() as u64, failed);
+    runner::finish(common, replicates, clock, rows, counts, opts, |m| {
         m.kind = "search".into();
         m.search = Some(SearchInfo {
             test_metric: def.test_metric.map(str::to_string),
@@ -171,31 +176,15 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     })
 }
 
-/// Runs one trial: the method asks, the table answers, until the budget is spent.
+/// Runs one trial: the method asks, the table answers, until the budget is spent. A panic
+/// inside the method fails the trial, keeping the evaluations it completed.
 fn run_trial(
     protocol: &SearchProtocol,
     task: &TaskContext,
     method: &MethodSpec,
     replicate: u32,
+    faults: &Faults,
 ) -> TrialRows {
-    let common = &protocol.common;
-    let key = trial_key(
-        common.base_seed,
-        &common.name,
-        &task.loaded.task,
-        method.id(),
-        replicate as u64,
-    );
-    let (mut rng, mut noise) = trial_rngs(key);
-    let oracle = Oracle {
-        table: &task.loaded.table,
-        objective: common.objective.0,
-        test: task.test,
-        cost: task.cost,
-        cost_scale: protocol.cost_scale,
-        policy: common.seed_policy,
-    };
-    let direction = common.objective.1.direction;
     let ctx = MethodContext {
         space: task.loaded.space.as_ref(),
         properties: task
@@ -212,11 +201,63 @@ fn run_trial(
             })
             .collect(),
     };
-    let mut searcher = method.build(&ctx);
     let mut rows = TrialRows::with_capacity(match protocol.budget {
         Budget::Queries(n) => n as usize,
         Budget::SimulatedSeconds(_) => 256,
     });
+    let mut searcher: Option<Box<dyn Searcher>> = None;
+    let searched = runner::catch_panic(|| {
+        let searcher = searcher.insert(method.build(&ctx));
+        search(
+            protocol,
+            task,
+            method.id(),
+            replicate,
+            faults,
+            searcher.as_mut(),
+            &mut rows,
+        )
+    });
+    if let Err(error) = searched {
+        rows.status = Status::failed(&error);
+    }
+    if let Some(searcher) = &searcher {
+        match runner::catch_panic(|| searcher.fallbacks()) {
+            Ok(fallbacks) => rows.fallbacks = fallbacks,
+            Err(error) => rows.status = Status::failed(&error),
+        }
+    }
+    rows
+}
+
+/// The ask/evaluate/tell loop of one trial, appending a row per evaluation to `rows`.
+fn search(
+    protocol: &SearchProtocol,
+    task: &TaskContext,
+    method_id: &str,
+    replicate: u32,
+    faults: &Faults,
+    searcher: &mut dyn Searcher,
+    rows: &mut TrialRows,
+) {
+    let common = &protocol.common;
+    let key = trial_key(
+        common.base_seed,
+        &common.name,
+        &task.loaded.task,
+        method_id,
+        replicate as u64,
+    );
+    let (mut rng, mut noise) = trial_rngs(key);
+    let oracle = Oracle {
+        table: &task.loaded.table,
+        objective: common.objective.0,
+        test: task.test,
+        cost: task.cost,
+        cost_scale: protocol.cost_scale,
+        policy: common.seed_policy,
+    };
+    let direction = common.objective.1.direction;
     let mut spent = 0.0;
     let mut incumbent: Option<(ArchId, f64, Option<f64>)> = None;
     loop {
@@ -226,6 +267,9 @@ fn run_trial(
         };
         if done {
             break;
+        }
+        if rows.len() == 1 {
+            faults.check_trial(method_id, replicate);
         }
         let arch = searcher.ask(&mut rng);
         let obs = match searcher.seeds_wanted() {
@@ -264,7 +308,6 @@ fn run_trial(
                 .mean(common.objective.0, inc_arch as usize),
         });
     }
-    rows
 }
 
 /// Every other task in `bank`, its seed-mean objective as fitness and indexed by `target`'s
@@ -317,7 +360,7 @@ fn write_cross_task(
     tasks: &[TaskContext],
     evaluated: &[LoadedTask],
     trials: &[Trial],
-    finals: &[ArchId],
+    finals: &[Option<ArchId>],
     out: &std::path::Path,
 ) -> Result<()> {
     let path = out.join(reports::cross_task::CROSS_TASK);
@@ -332,7 +375,9 @@ fn write_cross_task(
     let common = &protocol.common;
     assert_eq!(finals.len(), trials.len(), "one final incumbent per trial");
     let mut rows = Vec::with_capacity(trials.len() * evaluated.len());
-    for (trial, &arch) in trials.iter().zip(finals) {
+    // A failed trial has no final incumbent; its failure is in trials.parquet.
+    for (trial, arch) in trials.iter().zip(finals) {
+        let Some(arch) = *arch else { continue };
         let searched = &tasks[trial.task].loaded;
         let key = searched.space.key(arch);
         for other in evaluated {

@@ -45,3 +45,39 @@ impl<'a> MethodContext<'a> {
             .map(|(_, v)| *v)
     }
 }
+
+/// How often a method departed from its published algorithm during one trial (a model that
+/// could not be fitted, a space left without unseen architectures), and the first reason.
+/// The runner writes both into the result files and the report counts them: a fallback is
+/// never silent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fallbacks {
+    count: u32,
+    first_reason: Option<String>,
+}
+
+impl Fallbacks {
+    /// Counts one fallback; `reason` is called only for the first.
+    pub fn record(&mut self, reason: impl FnOnce() -> String) {
+        if self.first_reason.is_none() {
+            self.first_reason = Some(reason());
+        }
+        self.count = self.count.saturating_add(1);
+    }
+
+    /// Adds the fallbacks of a part (e.g. the evolution a transfer method hands over to).
+    pub fn merge(&mut self, other: &Fallbacks) {
+        if self.first_reason.is_none() {
+            self.first_reason.clone_from(&other.first_reason);
+        }
+        self.count = self.count.saturating_add(other.count);
+    }
+
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    pub fn first_reason(&self) -> Option<&str> {
+        self.first_reason.as_deref()
+    }
+}

@@ -4,6 +4,11 @@
 //! significant (Holm-adjusted p below `alpha`) and larger than the noise threshold — the rule
 //! of criterion.rs, so run-to-run noise never fails a build.
 //!
+//! A cell the baseline has is a regression, whatever the statistics, when the candidate lacks
+//! it, has failed trials in it, or has more undefined (NaN) values in it than the baseline: a
+//! method that breaks completely must fail the gate. Cells only the candidate has are listed
+//! in the notes.
+//!
 //! Search runs compare the final incumbents' seed-mean objective; runs paired by replicate
 //! (the same seeds) use the Wilcoxon signed-rank test, unpaired ones Mann-Whitney U. The noise
 //! threshold is relative to the baseline mean (0.01 = 1%). Estimation runs compare the
@@ -44,6 +49,10 @@ pub enum Verdict {
 pub struct Comparison {
     /// `task/method` or `task/estimator/n_train`.
     pub name: String,
+    /// Why the cell could not be tested: broken in the candidate (missing, failed trials, more
+    /// NaN; the verdict is a regression) or too few values on a side (no change, untested).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
     /// What is compared: the final objective, Kendall tau or Spearman rho.
     pub measure: String,
     pub paired: bool,
@@ -95,6 +104,11 @@ fn major(version: &str) -> &str {
     version.split('.').next().unwrap_or(version)
 }
 
+/// The first 12 characters of a checksum, whatever a hand-edited manifest holds.
+fn short(sha256: &str) -> String {
+    sha256.chars().take(12).collect()
+}
+
 /// Why two runs cannot be compared, if they cannot.
 fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, String> {
     if base.kind != cand.kind {
@@ -107,8 +121,8 @@ fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, S
     if base.protocol.sha256 != cand.protocol.sha256 {
         differences.push(format!(
             "protocol sha256 differs ({}… vs {}…)",
-            &base.protocol.sha256[..12],
-            &cand.protocol.sha256[..12]
+            short(&base.protocol.sha256),
+            short(&cand.protocol.sha256)
         ));
     }
     if major(&base.nash_version) != major(&cand.nash_version) {
@@ -147,8 +161,22 @@ fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, S
     }
 }
 
-/// Samples keyed by replicate, per compared cell and measure.
-type Cells = BTreeMap<(String, String), BTreeMap<u32, f64>>;
+/// One cell of a run: its values keyed by replicate (NaN where undefined), and its failed
+/// trials as (replicate, error).
+#[derive(Debug, Default)]
+struct Cell {
+    values: BTreeMap<u32, f64>,
+    failed: Vec<(u32, String)>,
+}
+
+impl Cell {
+    fn undefined(&self) -> usize {
+        self.values.values().filter(|v| v.is_nan()).count()
+    }
+}
+
+/// Cells by (name, measure).
+type Cells = BTreeMap<(String, String), Cell>;
 
 fn search_cells(dir: &Path, objective: &str) -> Result<Cells, ReportError> {
     let mut cells = Cells::new();
@@ -157,8 +185,10 @@ fn search_cells(dir: &Path, objective: &str) -> Result<Cells, ReportError> {
         let name = format!("{}/{}", g.task, g.method);
         let cell = cells.entry((name, measure.clone())).or_default();
         for t in &g.trials {
-            cell.insert(t.replicate, t.final_mean());
+            cell.values.insert(t.replicate, t.final_mean());
         }
+        cell.failed
+            .extend(g.failed.iter().map(|f| (f.replicate, f.error.clone())));
     }
     Ok(cells)
 }
@@ -172,6 +202,8 @@ fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
         "replicate",
         "kendall_tau",
         "spearman_rho",
+        "status",
+        "error",
     ]
     .into_iter()
     .map(String::from)
@@ -188,17 +220,193 @@ fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
         let rep = column::<UInt32Array>(&batch, "replicate").map_err(bad)?;
         let tau = column::<Float64Array>(&batch, "kendall_tau").map_err(bad)?;
         let rho = column::<Float64Array>(&batch, "spearman_rho").map_err(bad)?;
+        let status = column::<StringArray>(&batch, "status").map_err(bad)?;
+        let error = column::<StringArray>(&batch, "error").map_err(bad)?;
         for row in 0..batch.num_rows() {
             let name = format!("{}/{}/{}", task.value(row), est.value(row), size.value(row));
             for (measure, values) in [("kendall_tau", tau), ("spearman_rho", rho)] {
-                cells
+                let cell = cells
                     .entry((name.clone(), measure.to_string()))
-                    .or_default()
-                    .insert(rep.value(row), values.value(row));
+                    .or_default();
+                match status.value(row) {
+                    "ok" => {
+                        cell.values.insert(rep.value(row), values.value(row));
+                    }
+                    _ => cell
+                        .failed
+                        .push((rep.value(row), error.value(row).to_string())),
+                }
             }
         }
     }
     Ok(cells)
+}
+
+/// The values that are not NaN.
+fn finite<'a>(values: impl Iterator<Item = &'a f64>) -> Vec<f64> {
+    values.copied().filter(|v| !v.is_nan()).collect()
+}
+
+/// What every cell's comparison shares.
+struct Setup {
+    estimation: bool,
+    maximize: bool,
+    /// The start of each cell's bootstrap label (both runs' protocol sha256).
+    label: String,
+}
+
+/// Compares one cell of the baseline with the candidate's (if it has it); `ri_baseline` is
+/// the exact random baseline of a search cell's task. The p-value is adjusted and the verdict
+/// set afterwards, across cells, unless the cell has a problem.
+fn compare_cell(
+    setup: &Setup,
+    name: &str,
+    measure: &str,
+    base_cell: &Cell,
+    cand_cell: Option<&Cell>,
+    ri_baseline: Option<f64>,
+) -> Comparison {
+    let untested = |problem: String, verdict: Verdict| Comparison {
+        name: name.to_string(),
+        problem: Some(problem),
+        measure: measure.to_string(),
+        paired: false,
+        n_baseline: base_cell.values.len() - base_cell.undefined(),
+        n_candidate: 0,
+        baseline_mean: stats::mean(&finite(base_cell.values.values())),
+        candidate_mean: f64::NAN,
+        median_difference: f64::NAN,
+        difference_ci: None,
+        ri_difference: None,
+        change: f64::NAN,
+        statistic: f64::NAN,
+        p_value: f64::NAN,
+        p_holm: f64::NAN,
+        verdict,
+    };
+    let Some(cand_cell) = cand_cell else {
+        return untested("missing in the candidate".into(), Verdict::Regression);
+    };
+    let runs = cand_cell.values.len() + cand_cell.failed.len();
+    if let Some((replicate, error)) = cand_cell.failed.first() {
+        return untested(
+            format!(
+                "{} of {runs} candidate trials failed (replicate {replicate}: {error})",
+                cand_cell.failed.len()
+            ),
+            Verdict::Regression,
+        );
+    }
+    let (nan_base, nan_cand) = (base_cell.undefined(), cand_cell.undefined());
+    if nan_cand > nan_base || (nan_cand == runs && runs > 0) {
+        return untested(
+            format!("{nan_cand} of {runs} candidate values are NaN (baseline: {nan_base})"),
+            Verdict::Regression,
+        );
+    }
+    // Paired by replicate when both ran the same ones; a replicate undefined on either
+    // side leaves both.
+    let paired = base_cell.values.keys().eq(cand_cell.values.keys());
+    let (bv, cv): (Vec<f64>, Vec<f64>) = if paired {
+        base_cell
+            .values
+            .values()
+            .zip(cand_cell.values.values())
+            .filter(|(b, c)| !b.is_nan() && !c.is_nan())
+            .map(|(b, c)| (*b, *c))
+            .unzip()
+    } else {
+        (
+            finite(base_cell.values.values()),
+            finite(cand_cell.values.values()),
+        )
+    };
+    if bv.len() < 2 || cv.len() < 2 {
+        return Comparison {
+            n_candidate: cv.len(),
+            ..untested(
+                format!(
+                    "not tested: {} baseline and {} candidate values (2 needed on each side)",
+                    bv.len(),
+                    cv.len()
+                ),
+                Verdict::NoChange,
+            )
+        };
+    }
+    let test: Test = if paired {
+        wilcoxon(&cv, &bv)
+    } else {
+        mann_whitney(&cv, &bv)
+    };
+    let median = |v: &[f64]| {
+        let mut s = v.to_vec();
+        s.sort_by(f64::total_cmp);
+        stats::quantile_sorted(&s, 0.5)
+    };
+    let median_difference = if paired {
+        median(&cv.iter().zip(&bv).map(|(c, b)| c - b).collect::<Vec<_>>())
+    } else {
+        median(&cv) - median(&bv)
+    };
+    let label = format!(
+        "{}/{name}{}",
+        setup.label,
+        // Kendall tau keeps the label it always had, so its CIs do not move.
+        if measure == "spearman_rho" {
+            "/rho"
+        } else {
+            ""
+        }
+    );
+    let ci: Interval = if paired {
+        let d: Vec<f64> = cv.iter().zip(&bv).map(|(c, b)| c - b).collect();
+        bootstrap_ci(
+            &[&d],
+            |s| stats::mean(&s[0]),
+            0.95,
+            &mut bootstrap_rng(&label),
+        )
+    } else {
+        bootstrap_ci(
+            &[&cv, &bv],
+            |s| stats::mean(&s[0]) - stats::mean(&s[1]),
+            0.95,
+            &mut bootstrap_rng(&label),
+        )
+    };
+    let (bm, cm) = (stats::mean(&bv), stats::mean(&cv));
+    let raw_change = if setup.estimation {
+        cm - bm
+    } else {
+        (cm - bm) / bm.abs().max(f64::MIN_POSITIVE)
+    };
+    // RI is linear in the accuracy, so the difference of the two runs' RI is the RI of
+    // `bm + Δ` minus that of `bm`, for the mean difference and its CI bounds alike.
+    let maximize = setup.maximize;
+    let ri_difference = ri_baseline.map(|r| {
+        let ri = |d: f64| search::ri(bm + d, r, maximize) - search::ri(bm, r, maximize);
+        let (low, high) = (ri(ci.low), ri(ci.high));
+        (ri(cm - bm), (low.min(high), low.max(high)))
+    });
+    Comparison {
+        name: name.to_string(),
+        problem: None,
+        measure: measure.to_string(),
+        paired,
+        n_baseline: bv.len(),
+        n_candidate: cv.len(),
+        baseline_mean: bm,
+        candidate_mean: cm,
+        median_difference,
+        difference_ci: Some((ci.low, ci.high)),
+        ri_difference,
+        change: if maximize { raw_change } else { -raw_change },
+        statistic: test.statistic,
+        p_value: test.p_value,
+        p_holm: f64::NAN,
+        verdict: Verdict::NoChange,
+    }
 }
 
 /// Compares two run directories.
@@ -238,96 +446,34 @@ pub fn compare(
     };
     let maximize = base.maximize() || estimation;
     let mut comparisons = Vec::new();
+    let mut notes = notes;
+    let only_candidate: Vec<String> = c
+        .keys()
+        .filter(|k| !b.contains_key(*k))
+        .map(|(name, measure)| format!("{name} ({measure})"))
+        .collect();
+    if !only_candidate.is_empty() {
+        notes.push(format!(
+            "only in the candidate, not compared: {}",
+            only_candidate.join(", ")
+        ));
+    }
+    let setup = Setup {
+        estimation,
+        maximize,
+        label: format!("{}/{}", base.protocol.sha256, cand.protocol.sha256),
+    };
     for ((name, measure), base_cell) in &b {
-        let Some(cand_cell) = c.get(&(name.clone(), measure.clone())) else {
-            continue;
-        };
-        let paired = base_cell.keys().eq(cand_cell.keys());
-        let bv: Vec<f64> = base_cell
-            .values()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .collect();
-        let cv: Vec<f64> = cand_cell
-            .values()
-            .copied()
-            .filter(|v| !v.is_nan())
-            .collect();
-        if bv.len() < 2 || cv.len() < 2 {
-            continue;
-        }
-        let test: Test = if paired && bv.len() == cv.len() {
-            wilcoxon(&cv, &bv)
-        } else {
-            mann_whitney(&cv, &bv)
-        };
-        let median = |v: &[f64]| {
-            let mut s = v.to_vec();
-            s.sort_by(f64::total_cmp);
-            stats::quantile_sorted(&s, 0.5)
-        };
-        let median_difference = if paired && bv.len() == cv.len() {
-            median(&cv.iter().zip(&bv).map(|(c, b)| c - b).collect::<Vec<_>>())
-        } else {
-            median(&cv) - median(&bv)
-        };
-        let label = format!(
-            "{}/{}/{name}{}",
-            base.protocol.sha256,
-            cand.protocol.sha256,
-            // Kendall tau keeps the label it always had, so its CIs do not move.
-            if measure == "spearman_rho" {
-                "/rho"
-            } else {
-                ""
-            }
-        );
-        let ci: Interval = if paired && bv.len() == cv.len() {
-            let d: Vec<f64> = cv.iter().zip(&bv).map(|(c, b)| c - b).collect();
-            bootstrap_ci(
-                &[&d],
-                |s| stats::mean(&s[0]),
-                0.95,
-                &mut bootstrap_rng(&label),
-            )
-        } else {
-            bootstrap_ci(
-                &[&cv, &bv],
-                |s| stats::mean(&s[0]) - stats::mean(&s[1]),
-                0.95,
-                &mut bootstrap_rng(&label),
-            )
-        };
-        let (bm, cm) = (stats::mean(&bv), stats::mean(&cv));
-        let raw_change = if estimation {
-            cm - bm
-        } else {
-            (cm - bm) / bm.abs().max(f64::MIN_POSITIVE)
-        };
-        // RI is linear in the accuracy, so the difference of the two runs' RI is the RI of
-        // `bm + Δ` minus that of `bm`, for the mean difference and its CI bounds alike.
-        let ri_difference = space_mean(name).filter(|_| !estimation).map(|r| {
-            let ri = |d: f64| search::ri(bm + d, r, maximize) - search::ri(bm, r, maximize);
-            let (low, high) = (ri(ci.low), ri(ci.high));
-            (ri(cm - bm), (low.min(high), low.max(high)))
-        });
-        comparisons.push(Comparison {
-            name: name.clone(),
-            measure: measure.clone(),
-            paired,
-            n_baseline: bv.len(),
-            n_candidate: cv.len(),
-            baseline_mean: bm,
-            candidate_mean: cm,
-            median_difference,
-            difference_ci: Some((ci.low, ci.high)),
-            ri_difference,
-            change: if maximize { raw_change } else { -raw_change },
-            statistic: test.statistic,
-            p_value: test.p_value,
-            p_holm: f64::NAN,
-            verdict: Verdict::NoChange,
-        });
+        let cand_cell = c.get(&(name.clone(), measure.clone()));
+        let ri_baseline = space_mean(name).filter(|_| !estimation);
+        comparisons.push(compare_cell(
+            &setup,
+            name,
+            measure,
+            base_cell,
+            cand_cell,
+            ri_baseline,
+        ));
     }
     // Holm within each measure: adding Spearman rho to an estimation comparison leaves the
     // Kendall tau family, and its adjusted p-values, as they were.
@@ -336,14 +482,14 @@ pub fn compare(
     measures.dedup();
     for measure in &measures {
         let family: Vec<usize> = (0..comparisons.len())
-            .filter(|&i| &comparisons[i].measure == measure)
+            .filter(|&i| &comparisons[i].measure == measure && comparisons[i].problem.is_none())
             .collect();
         let p: Vec<f64> = family.iter().map(|&i| comparisons[i].p_value).collect();
         for (&i, adjusted) in family.iter().zip(holm(&p)) {
             comparisons[i].p_holm = adjusted;
         }
     }
-    for c in comparisons.iter_mut() {
+    for c in comparisons.iter_mut().filter(|c| c.problem.is_none()) {
         let p = c.p_holm;
         c.verdict = if p < opts.alpha && c.change < -opts.noise_threshold {
             Verdict::Regression
@@ -390,6 +536,22 @@ pub fn markdown(r: &CompareResult) -> String {
         "| cell | measure | baseline | candidate | change | median Δ [95% CI of mean Δ] | test | p (Holm) | verdict |\n|---|---|---|---|---|---|---|---|---|\n"
     });
     for c in &r.comparisons {
+        if let Some(problem) = &c.problem {
+            let verdict = match c.verdict {
+                Verdict::Regression => format!("❌ regression: {problem}"),
+                _ => problem.clone(),
+            };
+            let empty = if search {
+                " – | – | – | – | – | – |"
+            } else {
+                " – | – | – | – | – |"
+            };
+            md.push_str(&format!(
+                "| {} | {} | {:.4} (n={}) |{empty} {verdict} |\n",
+                c.name, c.measure, c.baseline_mean, c.n_baseline
+            ));
+            continue;
+        }
         let ci = c
             .difference_ci
             .map_or(String::new(), |(a, b)| format!(" [{a:+.4}, {b:+.4}]"));
@@ -451,7 +613,13 @@ pub fn junit(r: &CompareResult) -> String {
                 _ => c.name.clone(),
             })
         ));
-        if c.verdict == Verdict::Regression {
+        if let (Verdict::Regression, Some(problem)) = (c.verdict, &c.problem) {
+            xml.push_str(&format!(
+                ">\n      <failure message=\"{}: {}\"/>\n    </testcase>\n",
+                xml_escape(&c.measure),
+                xml_escape(problem)
+            ));
+        } else if c.verdict == Verdict::Regression {
             xml.push_str(&format!(
                 ">\n      <failure message=\"{} regressed: {:.4} → {:.4} (change {:+.4}, Holm p = {})\"/>\n    </testcase>\n",
                 xml_escape(&c.measure),
@@ -466,4 +634,118 @@ pub fn junit(r: &CompareResult) -> String {
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
     xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(values: &[(u32, f64)], failed: &[u32]) -> Cell {
+        Cell {
+            values: values.iter().copied().collect(),
+            failed: failed.iter().map(|&r| (r, "boom".to_string())).collect(),
+        }
+    }
+
+    fn setup() -> Setup {
+        Setup {
+            estimation: false,
+            maximize: true,
+            label: "test".into(),
+        }
+    }
+
+    fn run(base: &Cell, cand: Option<&Cell>) -> Comparison {
+        compare_cell(&setup(), "cifar10/m", "final", base, cand, Some(80.0))
+    }
+
+    fn values(n: u32, offset: f64) -> Vec<(u32, f64)> {
+        (0..n)
+            .map(|r| (r, 90.0 + offset + r as f64 / 10.0))
+            .collect()
+    }
+
+    #[test]
+    fn a_cell_missing_from_the_candidate_is_a_regression() {
+        let c = run(&cell(&values(10, 0.0), &[]), None);
+        assert_eq!(c.verdict, Verdict::Regression);
+        assert_eq!(c.problem.as_deref(), Some("missing in the candidate"));
+        assert!(junit(&result(c)).contains("missing in the candidate"));
+    }
+
+    #[test]
+    fn failed_or_undefined_candidate_trials_are_a_regression() {
+        let base = cell(&values(10, 0.0), &[]);
+        let failed = run(&base, Some(&cell(&values(9, 0.0), &[9])));
+        assert_eq!(failed.verdict, Verdict::Regression);
+        assert!(
+            failed
+                .problem
+                .unwrap()
+                .contains("1 of 10 candidate trials failed")
+        );
+        let mut nan = values(10, 0.0);
+        nan[4].1 = f64::NAN;
+        let undefined = run(&base, Some(&cell(&nan, &[])));
+        assert_eq!(undefined.verdict, Verdict::Regression);
+        let all_nan: Vec<(u32, f64)> = (0..10).map(|r| (r, f64::NAN)).collect();
+        assert_eq!(
+            run(&cell(&all_nan, &[]), Some(&cell(&all_nan, &[]))).verdict,
+            Verdict::Regression
+        );
+    }
+
+    #[test]
+    fn pairing_drops_a_replicate_from_both_sides() {
+        let mut base = values(10, 0.0);
+        base[1].1 = f64::NAN;
+        let mut cand = values(10, 0.0);
+        cand[2].1 = f64::NAN;
+        let c = run(&cell(&base, &[]), Some(&cell(&cand, &[])));
+        assert!(c.problem.is_none() && c.paired, "{c:?}");
+        assert_eq!((c.n_baseline, c.n_candidate), (8, 8));
+        // Identical values on the replicates both have: no difference at all.
+        assert_eq!(c.median_difference, 0.0);
+    }
+
+    #[test]
+    fn too_few_values_are_reported_not_dropped() {
+        let c = run(
+            &cell(&values(1, 0.0), &[]),
+            Some(&cell(&values(1, 0.0), &[])),
+        );
+        assert_eq!(c.verdict, Verdict::NoChange);
+        assert!(c.problem.unwrap().starts_with("not tested"));
+    }
+
+    fn result(c: Comparison) -> CompareResult {
+        CompareResult {
+            kind: "search".into(),
+            protocol: "p".into(),
+            baseline_sha256: String::new(),
+            candidate_sha256: String::new(),
+            alpha: 0.05,
+            noise_threshold: 0.01,
+            notes: Vec::new(),
+            comparisons: vec![c],
+        }
+    }
+
+    #[test]
+    fn broken_cells_have_their_own_line() {
+        let c = run(&cell(&values(10, 0.0), &[]), None);
+        let md = markdown(&result(c));
+        let line = md.lines().find(|l| l.starts_with("| cifar10/m |")).unwrap();
+        assert!(
+            line.contains("❌ regression: missing in the candidate"),
+            "{md}"
+        );
+        assert_eq!(line.matches('|').count(), 11, "{line}");
+    }
+
+    #[test]
+    fn a_hand_edited_checksum_does_not_panic() {
+        assert_eq!(short("é"), "é");
+        assert_eq!(short(&"a".repeat(64)), "a".repeat(12));
+    }
 }

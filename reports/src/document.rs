@@ -9,7 +9,7 @@ use crate::cross_task::CrossGroup;
 use crate::estimation::{self, Measure};
 use crate::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
 use crate::published;
-use crate::search::{MethodResult, TaskResult};
+use crate::search::{Incidents, MethodResult, TaskResult};
 use crate::significance::{self, Test};
 use crate::stats::{Interval, Summary};
 
@@ -105,6 +105,16 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
     blocks
 }
 
+/// A warning at the top of a report whose run had failed trials.
+fn failed_trials(manifest: &Manifest) -> Option<Block> {
+    (manifest.failed_trials > 0).then(|| {
+        Block::Text(format!(
+            "⚠️ {} trials failed: they have no final value, and each table below says which.",
+            manifest.failed_trials
+        ))
+    })
+}
+
 pub fn interval(ci: &Interval, d: usize) -> String {
     format!("[{:.d$}, {:.d$}]", ci.low, ci.high)
 }
@@ -165,6 +175,7 @@ pub fn search(
         Block::Text(format!("Methods: {}.", specs(&search.methods))),
     ];
     blocks.extend(provenance(manifest, search.tasks.first().map(|t| &t.data)));
+    blocks.extend(failed_trials(manifest));
     for task in tasks {
         search_task(&mut blocks, manifest, task, figures(&task.info.task));
     }
@@ -276,8 +287,16 @@ fn search_task(
                 }
                 _ => "",
             };
-            let mut row: Vec<Cell> =
-                vec![m.method.as_str().into(), m.finals.len().to_string().into()];
+            let failed = task
+                .incidents
+                .iter()
+                .find(|i| i.method == m.method)
+                .map_or(0, |i| i.failed.len());
+            let runs = match failed {
+                0 => m.finals.len().to_string(),
+                f => format!("{} ({f} failed)", m.finals.len()),
+            };
+            let mut row: Vec<Cell> = vec![m.method.as_str().into(), runs.into()];
             match &m.summary {
                 Some(s) => {
                     row.push(Cell {
@@ -318,6 +337,7 @@ fn search_task(
         })
         .collect();
     blocks.push(Block::Table(Table { columns, rows }));
+    incidents(blocks, &task.incidents);
     if task.methods.len() >= 2 {
         ranks_and_wins(blocks, task, maximize);
     }
@@ -384,16 +404,56 @@ fn pareto_table(blocks: &mut Vec<Block>, objective: &str, task: &TaskResult, par
     }));
 }
 
-/// Final values by replicate index, one row per replicate that every method has.
+/// Failed trials and fallbacks of each method that had any: never silent.
+fn incidents(blocks: &mut Vec<Block>, incidents: &[Incidents]) {
+    if incidents.is_empty() {
+        return;
+    }
+    let mut bullets = Vec::new();
+    for i in incidents {
+        if let Some(first) = i.failed.first() {
+            bullets.push(format!(
+                "`{}`: {} of {} runs failed and have no final value (replicate {}: {})",
+                i.method,
+                i.failed.len(),
+                i.runs,
+                first.replicate,
+                first.error
+            ));
+        }
+        if i.runs_with_fallbacks > 0 {
+            bullets.push(format!(
+                "`{}`: {} of {} runs fell back from the published method at least once ({} fallbacks in all): {}",
+                i.method,
+                i.runs_with_fallbacks,
+                i.runs,
+                i.fallbacks,
+                i.fallback_reason.as_deref().unwrap_or("no reason recorded")
+            ));
+        }
+    }
+    blocks.push(Block::Text("Failures and fallbacks:".into()));
+    blocks.push(Block::Bullets(bullets));
+}
+
+/// Final values by replicate, one row per replicate that every method finished (a failed
+/// trial drops its replicate from every method, so ranks compare the same seeds).
 fn blocks_by_replicate(task: &TaskResult) -> Vec<Vec<f64>> {
-    let n = task
-        .methods
+    let Some(first) = task.methods.first() else {
+        return Vec::new();
+    };
+    first
+        .replicates
         .iter()
-        .map(|m| m.finals.len())
-        .min()
-        .unwrap_or(0);
-    (0..n)
-        .map(|r| task.methods.iter().map(|m| m.finals[r]).collect())
+        .filter_map(|r| {
+            task.methods
+                .iter()
+                .map(|m| {
+                    let i = m.replicates.iter().position(|x| x == r)?;
+                    Some(m.finals[i])
+                })
+                .collect()
+        })
         .collect()
 }
 
@@ -696,6 +756,7 @@ pub fn estimation(
         )));
     }
     blocks.extend(provenance(manifest, info.tasks.first().map(|t| &t.data)));
+    blocks.extend(failed_trials(manifest));
     let sizes = &info.train_sizes;
     for task in tasks {
         blocks.push(Block::Heading(task.task.clone()));
@@ -769,6 +830,7 @@ pub fn estimation(
             blocks.push(Block::Text("Warnings:".into()));
             blocks.push(Block::Bullets(warnings));
         }
+        estimation_incidents(&mut blocks, task);
         for (file, caption, svg) in figures(&task.task) {
             blocks.push(Block::Figure { file, caption, svg });
         }
@@ -782,6 +844,39 @@ pub fn estimation(
     Document {
         title: format!("nash report: {}", p.name),
         blocks,
+    }
+}
+
+/// Failed trials and fallbacks of each (estimator, training size) that had any.
+fn estimation_incidents(blocks: &mut Vec<Block>, task: &estimation::TaskResult) {
+    let mut bullets = Vec::new();
+    for e in &task.estimators {
+        for c in &e.cells {
+            let cell = match c.train_size {
+                0 => format!("`{}`", e.estimator),
+                n => format!("`{}` (n = {n})", e.estimator),
+            };
+            if let Some((replicate, error)) = c.failed.first() {
+                bullets.push(format!(
+                    "{cell}: {} of {} trials failed and have no figures (replicate {replicate}: {error})",
+                    c.failed.len(),
+                    c.trials
+                ));
+            }
+            if c.trials_with_fallbacks > 0 {
+                bullets.push(format!(
+                    "{cell}: {} of {} trials ranked architectures without a defined score last ({} in all): {}",
+                    c.trials_with_fallbacks,
+                    c.trials,
+                    c.fallbacks,
+                    c.fallback_reason.as_deref().unwrap_or("no reason recorded")
+                ));
+            }
+        }
+    }
+    if !bullets.is_empty() {
+        blocks.push(Block::Text("Failures and fallbacks:".into()));
+        blocks.push(Block::Bullets(bullets));
     }
 }
 

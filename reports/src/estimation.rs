@@ -36,6 +36,13 @@ pub struct Cell {
     pub fit_seconds: f64,
     pub score_seconds: f64,
     pub warnings: Vec<String>,
+    /// Trials run, and the failed ones as (replicate, error).
+    pub trials: usize,
+    pub failed: Vec<(u32, String)>,
+    /// Trials with fallbacks, fallbacks in all, and the first reason.
+    pub trials_with_fallbacks: usize,
+    pub fallbacks: u64,
+    pub fallback_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +58,16 @@ pub struct TaskResult {
     pub estimators: Vec<EstimatorResult>,
 }
 
+/// The mean of the values that are not NaN (a failed trial's are), NaN if none is.
+fn mean_defined(values: &[f64]) -> f64 {
+    let defined: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    if defined.is_empty() {
+        f64::NAN
+    } else {
+        stats::mean(&defined)
+    }
+}
+
 fn measure(values: &[f64], label: &str) -> Measure {
     let defined: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     let ci = (defined.len() >= 2).then(|| {
@@ -62,11 +79,7 @@ fn measure(values: &[f64], label: &str) -> Measure {
         )
     });
     Measure {
-        mean: if defined.is_empty() {
-            f64::NAN
-        } else {
-            stats::mean(&defined)
-        },
+        mean: mean_defined(&defined),
         ci,
         n: defined.len(),
     }
@@ -80,23 +93,35 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
             path: dir.join("manifest.json"),
             message,
         })?;
-    let mut names = vec![
-        "task",
-        "estimator",
-        "train_size",
+    // The measures, in the order `col(i)` reads them below.
+    let mut numeric: Vec<String> = [
         "kendall_tau",
         "spearman_rho",
         "fit_seconds",
         "score_seconds",
-        "warning",
     ]
     .into_iter()
     .map(String::from)
-    .collect::<Vec<_>>();
+    .collect();
     for k in &info.top_k {
-        names.push(format!("precision_at_{k}"));
-        names.push(format!("ndcg_at_{k}"));
+        numeric.push(format!("precision_at_{k}"));
+        numeric.push(format!("ndcg_at_{k}"));
     }
+    let mut names: Vec<String> = [
+        "task",
+        "estimator",
+        "train_size",
+        "warning",
+        "replicate",
+        "status",
+        "error",
+        "fallbacks",
+        "fallback_reason",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    names.extend(numeric.iter().cloned());
     let path = dir.join(SUMMARY);
     let batches = read_columns(&path, &names)?;
     // Rows grouped by (task, estimator, train size), in first-seen order.
@@ -104,6 +129,10 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
         key: (String, String, u32),
         rows: Vec<Vec<f64>>,
         warnings: Vec<String>,
+        failed: Vec<(u32, String)>,
+        trials_with_fallbacks: usize,
+        fallbacks: u64,
+        fallback_reason: Option<String>,
     }
     let mut groups: Vec<Group> = Vec::new();
     for batch in &batches {
@@ -115,9 +144,13 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
         let est = column::<StringArray>(batch, "estimator").map_err(bad)?;
         let size = column::<UInt32Array>(batch, "train_size").map_err(bad)?;
         let warning = column::<StringArray>(batch, "warning").map_err(bad)?;
-        let numeric: Vec<&Float64Array> = names[3..]
+        let replicate = column::<UInt32Array>(batch, "replicate").map_err(bad)?;
+        let status = column::<StringArray>(batch, "status").map_err(bad)?;
+        let error = column::<StringArray>(batch, "error").map_err(bad)?;
+        let fallbacks = column::<UInt32Array>(batch, "fallbacks").map_err(bad)?;
+        let fallback_reason = column::<StringArray>(batch, "fallback_reason").map_err(bad)?;
+        let measures: Vec<&Float64Array> = numeric
             .iter()
-            .filter(|n| n.as_str() != "warning")
             .map(|n| column::<Float64Array>(batch, n))
             .collect::<Result<_, _>>()
             .map_err(bad)?;
@@ -132,12 +165,29 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
                     key: key.clone(),
                     rows: Vec::new(),
                     warnings: Vec::new(),
+                    failed: Vec::new(),
+                    trials_with_fallbacks: 0,
+                    fallbacks: 0,
+                    fallback_reason: None,
                 });
             }
             let g = groups.last_mut().expect("pushed above");
-            g.rows.push(numeric.iter().map(|c| c.value(row)).collect());
+            g.rows.push(measures.iter().map(|c| c.value(row)).collect());
             if !warning.is_null(row) {
                 g.warnings.push(warning.value(row).to_string());
+            }
+            let r = replicate.value(row);
+            match status.value(row) {
+                "ok" => {}
+                "failed" => g.failed.push((r, error.value(row).to_string())),
+                other => return Err(bad(format!("row {row}: unknown status '{other}'"))),
+            }
+            if fallbacks.value(row) > 0 {
+                g.trials_with_fallbacks += 1;
+                g.fallbacks += u64::from(fallbacks.value(row));
+                if g.fallback_reason.is_none() && fallback_reason.is_valid(row) {
+                    g.fallback_reason = Some(fallback_reason.value(row).to_string());
+                }
             }
         }
     }
@@ -168,9 +218,14 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
             kendall: measure(&col(0), &label("tau")),
             spearman: measure(&col(1), &label("rho")),
             top_k,
-            fit_seconds: stats::mean(&col(2)),
-            score_seconds: stats::mean(&col(3)),
+            fit_seconds: mean_defined(&col(2)),
+            score_seconds: mean_defined(&col(3)),
             warnings,
+            trials: g.rows.len(),
+            failed: g.failed,
+            trials_with_fallbacks: g.trials_with_fallbacks,
+            fallbacks: g.fallbacks,
+            fallback_reason: g.fallback_reason,
         };
         if tasks.last().is_none_or(|t| t.task != task) {
             tasks.push(TaskResult {

@@ -27,6 +27,12 @@ pub struct Manifest {
     pub finished: String,
     pub wall_seconds: f64,
     pub rows: u64,
+    /// Trials run, and those that failed (status `failed` in the result files; `nash run`
+    /// exited 1).
+    #[serde(default)]
+    pub trials: u64,
+    #[serde(default)]
+    pub failed_trials: u64,
 }
 
 /// What every protocol kind has.

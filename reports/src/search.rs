@@ -15,7 +15,7 @@
 use crate::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
 use crate::pareto;
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
-use crate::trials::{Group, TrialCurve};
+use crate::trials::{FailedTrial, Group, TrialCurve};
 
 /// Median and interquartile range of the incumbent across trials, at each x.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +29,10 @@ pub struct Curve {
 #[derive(Debug, Clone, PartialEq)]
 pub struct MethodResult {
     pub method: String,
-    /// The final incumbent's seed-mean objective, one value per trial.
+    /// The final incumbent's seed-mean objective, one value per trial that did not fail.
     pub finals: Vec<f64>,
+    /// The replicate of each of `finals`.
+    pub replicates: Vec<u32>,
     /// Statistics of `finals` (none with a single trial).
     pub summary: Option<Summary>,
     /// Statistics of the final incumbent's observed objective.
@@ -73,7 +75,41 @@ pub struct TaskResult {
     /// Mean of the sampled random baseline and its bootstrap CI.
     pub random_mean: f64,
     pub random_ci: Option<Interval>,
+    /// Methods with at least one trial that did not fail.
     pub methods: Vec<MethodResult>,
+    /// Methods with failed trials or fallbacks, in the order they ran.
+    pub incidents: Vec<Incidents>,
+}
+
+/// What went wrong in a method's trials: failures (no final value) and fallbacks (a departure
+/// from the published algorithm, counted by the method).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incidents {
+    pub method: String,
+    /// Trials run, failed or not.
+    pub runs: usize,
+    pub failed: Vec<FailedTrial>,
+    /// Trials that fell back at least once, fallbacks in all, and the first trial's reason.
+    pub runs_with_fallbacks: usize,
+    pub fallbacks: u64,
+    pub fallback_reason: Option<String>,
+}
+
+impl Incidents {
+    fn of(group: &Group) -> Option<Incidents> {
+        let with: Vec<&TrialCurve> = group.trials.iter().filter(|t| t.fallbacks > 0).collect();
+        if group.failed.is_empty() && with.is_empty() {
+            return None;
+        }
+        Some(Incidents {
+            method: group.method.clone(),
+            runs: group.trials.len() + group.failed.len(),
+            failed: group.failed.clone(),
+            runs_with_fallbacks: with.len(),
+            fallbacks: with.iter().map(|t| u64::from(t.fallbacks)).sum(),
+            fallback_reason: with.first().and_then(|t| t.fallback_reason.clone()),
+        })
+    }
 }
 
 /// Computes every task's results. Groups whose task the manifest does not describe are an
@@ -97,6 +133,7 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
         let time_end = time_axis_end(search, &task_groups);
         let methods = task_groups
             .iter()
+            .filter(|g| !g.trials.is_empty())
             .map(|g| analyse_group(manifest, info, &random, g, maximize, time_end))
             .collect();
         tasks.push(TaskResult {
@@ -104,6 +141,10 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
             random_mean: stats::mean(&random),
             random_ci,
             methods,
+            incidents: task_groups
+                .iter()
+                .filter_map(|g| Incidents::of(g))
+                .collect(),
         });
     }
     if let Some(g) = groups
@@ -217,6 +258,7 @@ fn analyse_group(
             .as_ref()
             .and_then(|p| hypervolume(p, &group.trials, maximize, time_end, &label("hypervolume"))),
         finals,
+        replicates: group.trials.iter().map(|t| t.replicate).collect(),
     }
 }
 
@@ -359,6 +401,8 @@ mod tests {
             unique_archs: values.len(),
             unique_cells: values.len(),
             points: None,
+            fallbacks: 0,
+            fallback_reason: None,
         }
     }
 

@@ -1,4 +1,4 @@
-//! Reading `trials.parquet` back into per-trial incumbent curves.
+//! Reading `trials.parquet` back into per-trial incumbent curves, and the failed trials.
 
 use std::path::Path;
 
@@ -27,9 +27,13 @@ pub struct TrialCurve {
     /// `[observed objective, second objective]` of every evaluation, when the protocol has a
     /// second objective.
     pub points: Option<Vec<[f64; 2]>>,
+    /// How often the method fell back from its published algorithm, and the first reason.
+    pub fallbacks: u32,
+    pub fallback_reason: Option<String>,
 }
 
 impl TrialCurve {
+    /// The final incumbent's seed-mean value (the reader refuses a trial without rows).
     pub fn final_mean(&self) -> f64 {
         *self
             .incumbent_mean
@@ -38,15 +42,27 @@ impl TrialCurve {
     }
 }
 
-/// All trials of one (task, method), in replicate order.
+/// A trial that failed: it has no final value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedTrial {
+    pub replicate: u32,
+    /// The first line of its error.
+    pub error: String,
+    /// Evaluations it completed before failing.
+    pub evaluations: u32,
+}
+
+/// All trials of one (task, method), in replicate order: those that finished, and those that
+/// failed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
     pub task: String,
     pub method: String,
     pub trials: Vec<TrialCurve>,
+    pub failed: Vec<FailedTrial>,
 }
 
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 16] = [
     "task",
     "value",
     "second_value",
@@ -59,6 +75,10 @@ const COLUMNS: [&str; 12] = [
     "incumbent_mean_value",
     "incumbent_test_value",
     "cumulative_cost",
+    "status",
+    "error",
+    "fallbacks",
+    "fallback_reason",
 ];
 
 /// Reads the groups of a run directory's `trials.parquet`, in the order they were written.
@@ -92,6 +112,10 @@ struct Seen {
 impl Seen {
     /// Stores the counts in the last trial read, and starts afresh.
     fn close(&mut self, groups: &mut [Group]) {
+        if self.archs.is_empty() {
+            // The trial read last failed (its evaluations are not counted), or none was read.
+            return;
+        }
         if let Some(trial) = groups.last_mut().and_then(|g| g.trials.last_mut()) {
             for v in [&mut self.archs, &mut self.cells] {
                 v.sort_unstable();
@@ -122,6 +146,10 @@ fn append_batch(
     let cell = column::<UInt32Array>(batch, "canonical_arch_id")?;
     let value = column::<Float64Array>(batch, "value")?;
     let second = column::<Float64Array>(batch, "second_value")?;
+    let status = column::<StringArray>(batch, "status")?;
+    let error = column::<StringArray>(batch, "error")?;
+    let fallbacks = column::<UInt32Array>(batch, "fallbacks")?;
+    let fallback_reason = column::<StringArray>(batch, "fallback_reason")?;
     for row in 0..batch.num_rows() {
         let (t, m, r, s) = (
             task.value(row),
@@ -129,6 +157,12 @@ fn append_batch(
             replicate.value(row),
             step.value(row),
         );
+        let failed = match status.value(row) {
+            "ok" => false,
+            "failed" => true,
+            other => return Err(format!("row {row}: unknown status '{other}'")),
+        };
+        let out_of_order = || format!("row {row}: {t}/{m} replicate {r} step {s} is out of order");
         if s == 1 {
             seen.close(groups);
             let same_group = groups.last().is_some_and(|g| g.task == t && g.method == m);
@@ -137,25 +171,68 @@ fn append_batch(
                     task: t.to_string(),
                     method: m.to_string(),
                     trials: Vec::new(),
+                    failed: Vec::new(),
                 });
             }
             let group = groups.last_mut().expect("pushed above");
-            group.trials.push(TrialCurve {
-                replicate: r,
-                incumbent_mean: Vec::new(),
-                incumbent_value: Vec::new(),
-                incumbent_test: (!inc_test.is_null(row)).then(Vec::new),
-                cumulative_cost: (!cost.is_null(row)).then(Vec::new),
-                unique_archs: 0,
-                unique_cells: 0,
-                points: (!second.is_null(row)).then(Vec::new),
-            });
+            if failed {
+                group.failed.push(FailedTrial {
+                    replicate: r,
+                    error: if error.is_valid(row) {
+                        error.value(row)
+                    } else {
+                        ""
+                    }
+                    .into(),
+                    evaluations: 0,
+                });
+            } else {
+                group.trials.push(TrialCurve {
+                    replicate: r,
+                    incumbent_mean: Vec::new(),
+                    incumbent_value: Vec::new(),
+                    incumbent_test: (!inc_test.is_null(row)).then(Vec::new),
+                    cumulative_cost: (!cost.is_null(row)).then(Vec::new),
+                    unique_archs: 0,
+                    unique_cells: 0,
+                    points: (!second.is_null(row)).then(Vec::new),
+                    fallbacks: fallbacks.value(row),
+                    fallback_reason: fallback_reason
+                        .is_valid(row)
+                        .then(|| fallback_reason.value(row).to_string()),
+                });
+            }
         }
-        let trial = groups
+        let group = groups.last_mut().ok_or_else(out_of_order)?;
+        if failed {
+            // A failed trial's rows only count its evaluations (the last row has none).
+            let trial = group
+                .failed
+                .last_mut()
+                .filter(|f| f.replicate == r && f.evaluations + 1 == s)
+                .ok_or_else(out_of_order)?;
+            if arch.is_valid(row) {
+                trial.evaluations += 1;
+            }
+            continue;
+        }
+        let trial = group
+            .trials
             .last_mut()
-            .and_then(|g| g.trials.last_mut())
             .filter(|c| c.replicate == r && c.incumbent_mean.len() + 1 == s as usize)
-            .ok_or_else(|| format!("row {row}: {t}/{m} replicate {r} step {s} is out of order"))?;
+            .ok_or_else(out_of_order)?;
+        let missing = [
+            arch.is_null(row),
+            cell.is_null(row),
+            value.is_null(row),
+            inc_value.is_null(row),
+            inc_mean.is_null(row),
+        ];
+        if missing.contains(&true) {
+            return Err(format!(
+                "row {row}: an evaluation of a trial that did not fail has nulls"
+            ));
+        }
         seen.archs.push(arch.value(row));
         seen.cells.push(cell.value(row));
         trial.incumbent_mean.push(inc_mean.value(row));

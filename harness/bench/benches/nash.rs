@@ -118,6 +118,7 @@ fn whole_protocol(c: &mut Criterion) {
         replicates: None,
         force: true,
         progress: false,
+        faults: Default::default(),
     };
     let cache = cache();
     let mut group = c.benchmark_group("nb201-search.yaml (675,000 evaluations)");

@@ -7,8 +7,12 @@
 //! `estimates_summary.parquet`, one row per trial: the same identity columns, `n_train`,
 //! `n_eval`, `kendall_tau`, `kendall_p`, `spearman_rho`, `spearman_p`, `pearson_r`,
 //! `pearson_p`, then `precision_at_K`, `best_rank_at_K` and `ndcg_at_K` for each K of the
-//! protocol's `top_k`, `fit_seconds`, `score_seconds` and `warning` (why a figure is NaN).
-//! Everything but the two timing columns is identical for any thread count.
+//! protocol's `top_k`, `fit_seconds`, `score_seconds`, `warning` (why a correlation is NaN in
+//! a trial that ran), `status` (`ok` or `failed`), `error` (the first line of a failed trial's
+//! error; its scores and figures are NaN), `fallbacks` (architectures a zero-cost proxy ranked
+//! last because its score was undefined or its network failed) and `fallback_reason` (the
+//! first of them, and why). Everything but the two timing columns is identical for any thread
+//! count.
 
 use std::sync::Arc;
 
@@ -77,6 +81,10 @@ pub fn summary_schema(top_k: &[usize]) -> SchemaRef {
     fields.push(f64("fit_seconds".into()));
     fields.push(f64("score_seconds".into()));
     fields.push(Field::new("warning", DataType::Utf8, true));
+    fields.push(Field::new("status", DataType::Utf8, false));
+    fields.push(Field::new("error", DataType::Utf8, true));
+    fields.push(Field::new("fallbacks", DataType::UInt32, false));
+    fields.push(Field::new("fallback_reason", DataType::Utf8, true));
     Arc::new(Schema::new(fields))
 }
 
@@ -179,7 +187,15 @@ pub(crate) fn summary_batch(
     }
     columns.push(f64s(&|o| o.fit_seconds));
     columns.push(f64s(&|o| o.score_seconds));
-    let warnings: Vec<Option<&str>> = outcomes.iter().map(|o| o.warning.as_deref()).collect();
-    columns.push(Arc::new(StringArray::from(warnings)));
+    let texts = |f: &dyn Fn(&Outcome) -> Option<&str>| -> ArrayRef {
+        Arc::new(StringArray::from(
+            outcomes.iter().map(f).collect::<Vec<_>>(),
+        ))
+    };
+    columns.push(texts(&|o| o.warning.as_deref()));
+    columns.push(texts(&|o| Some(o.status.label())));
+    columns.push(texts(&|o| o.status.error()));
+    columns.push(u32s(&|_, o| o.fallbacks.count()));
+    columns.push(texts(&|o| o.fallbacks.first_reason()));
     RecordBatch::try_new(schema, columns).expect("columns match the schema")
 }

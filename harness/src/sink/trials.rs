@@ -8,15 +8,24 @@
 //! `incumbent_arch_id`, `incumbent_value` (the best observed value so far),
 //! `incumbent_test_value`, `incumbent_mean_value` (the incumbent's seed-mean objective in the
 //! table: its quality without evaluation noise), `second_value` (the evaluated architecture's
-//! `second_objective` property, null when the protocol has none).
+//! `second_objective` property, null when the protocol has none), then four columns about the
+//! whole trial, repeated on each of its rows: `status` (`ok` or `failed`), `error` (the first
+//! line of a failed trial's error), `fallbacks` (how often the method departed from its
+//! published algorithm) and `fallback_reason` (the first such reason).
+//!
+//! A failed trial's rows are the evaluations it completed, then one row (step = completed + 1)
+//! whose evaluation columns (`arch_id`, `canonical_arch_id`, `arch`, `value`, …, `second_value`)
+//! are null and whose incumbent columns repeat the last incumbent (null when there was none).
 
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt8Array, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use datasets::ArchId;
+use methods::Fallbacks;
 
 use crate::protocol::SearchProtocol;
+use crate::runner::Status;
 use crate::search::{TaskContext, Trial};
 
 /// One evaluation.
@@ -33,16 +42,19 @@ pub struct Row {
     pub incumbent_mean: f64,
 }
 
-/// The rows of one trial, in evaluation order.
-#[derive(Default)]
+/// The rows of one trial, in evaluation order, and how the trial ended.
 pub struct TrialRows {
     rows: Vec<Row>,
+    pub status: Status,
+    pub fallbacks: Fallbacks,
 }
 
 impl TrialRows {
     pub fn with_capacity(n: usize) -> TrialRows {
         TrialRows {
             rows: Vec::with_capacity(n),
+            status: Status::Ok,
+            fallbacks: Fallbacks::default(),
         }
     }
 
@@ -58,39 +70,48 @@ impl TrialRows {
         self.rows.is_empty()
     }
 
-    /// The incumbent after the last evaluation.
-    pub fn final_incumbent(&self) -> ArchId {
-        self.rows
-            .last()
-            .expect("every trial evaluates at least once")
-            .incumbent_arch
+    /// The incumbent after the last evaluation of a trial that did not fail.
+    pub fn final_incumbent(&self) -> Option<ArchId> {
+        match self.status {
+            Status::Ok => self.rows.last().map(|r| r.incumbent_arch),
+            Status::Failed(_) => None,
+        }
+    }
+
+    /// Rows written for this trial: a failed trial has one more, which says so.
+    fn written(&self) -> usize {
+        self.rows.len() + usize::from(self.status != Status::Ok)
     }
 }
 
 pub fn schema() -> SchemaRef {
-    let utf8 = |name| Field::new(name, DataType::Utf8, false);
-    let u32 = |name| Field::new(name, DataType::UInt32, false);
-    let f64 = |name, nullable| Field::new(name, DataType::Float64, nullable);
+    let utf8 = |name, nullable| Field::new(name, DataType::Utf8, nullable);
+    let u32 = |name, nullable| Field::new(name, DataType::UInt32, nullable);
+    let f64 = |name| Field::new(name, DataType::Float64, true);
     Arc::new(Schema::new(vec![
-        utf8("protocol"),
-        utf8("task"),
-        utf8("method"),
-        utf8("method_params_hash"),
-        u32("replicate"),
-        u32("step"),
-        u32("arch_id"),
-        u32("canonical_arch_id"),
-        utf8("arch"),
+        utf8("protocol", false),
+        utf8("task", false),
+        utf8("method", false),
+        utf8("method_params_hash", false),
+        u32("replicate", false),
+        u32("step", false),
+        u32("arch_id", true),
+        u32("canonical_arch_id", true),
+        utf8("arch", true),
         Field::new("benchmark_seed", DataType::UInt8, true),
-        f64("value", false),
-        f64("test_value", true),
-        f64("cost", true),
-        f64("cumulative_cost", true),
-        u32("incumbent_arch_id"),
-        f64("incumbent_value", false),
-        f64("incumbent_test_value", true),
-        f64("incumbent_mean_value", false),
-        f64("second_value", true),
+        f64("value"),
+        f64("test_value"),
+        f64("cost"),
+        f64("cumulative_cost"),
+        u32("incumbent_arch_id", true),
+        f64("incumbent_value"),
+        f64("incumbent_test_value"),
+        f64("incumbent_mean_value"),
+        f64("second_value"),
+        utf8("status", false),
+        utf8("error", true),
+        u32("fallbacks", false),
+        utf8("fallback_reason", true),
     ]))
 }
 
@@ -102,7 +123,7 @@ pub(crate) fn batch(
     chunk: &[Trial],
     trials: &[TrialRows],
 ) -> RecordBatch {
-    let n: usize = trials.iter().map(TrialRows::len).sum();
+    let n: usize = trials.iter().map(TrialRows::written).sum();
     let mut task = Vec::with_capacity(n);
     let mut method = Vec::with_capacity(n);
     let mut hash = Vec::with_capacity(n);
@@ -121,28 +142,54 @@ pub(crate) fn batch(
     let mut inc_test = Vec::with_capacity(n);
     let mut inc_mean = Vec::with_capacity(n);
     let mut second = Vec::with_capacity(n);
+    let mut status = Vec::with_capacity(n);
+    let mut error = Vec::with_capacity(n);
+    let mut fallbacks = Vec::with_capacity(n);
+    let mut fallback_reason = Vec::with_capacity(n);
     for (trial, rows) in chunk.iter().zip(trials) {
         let (m, r) = (trial.method, trial.replicate);
         let ctx = &tasks[trial.task];
         let second_table = protocol.second_objective.map(|name| ctx.property(name));
-        for (i, row) in rows.rows.iter().enumerate() {
+        for i in 0..rows.written() {
             task.push(ctx.loaded.task.as_str());
             method.push(protocol.methods[m].id());
             hash.push(params_hashes[m].as_str());
             replicate.push(r);
             step.push(i as u32 + 1);
-            arch_id.push(row.arch);
-            canonical.push(ctx.loaded.space.canonical(row.arch));
-            arch.push(ctx.loaded.space.describe(row.arch));
+            status.push(rows.status.label());
+            error.push(rows.status.error());
+            fallbacks.push(rows.fallbacks.count());
+            fallback_reason.push(rows.fallbacks.first_reason());
+            let Some(row) = rows.rows.get(i) else {
+                // The failed trial's last row: no evaluation, the incumbent so far.
+                let last = rows.rows.last();
+                arch_id.push(None);
+                canonical.push(None);
+                arch.push(None);
+                seed.push(None);
+                value.push(None);
+                test.push(None);
+                cost.push(None);
+                cumulative.push(None);
+                inc_arch.push(last.map(|l| l.incumbent_arch));
+                inc_value.push(last.map(|l| l.incumbent_value));
+                inc_test.push(last.and_then(|l| l.incumbent_test));
+                inc_mean.push(last.map(|l| l.incumbent_mean));
+                second.push(None);
+                continue;
+            };
+            arch_id.push(Some(row.arch));
+            canonical.push(Some(ctx.loaded.space.canonical(row.arch)));
+            arch.push(Some(ctx.loaded.space.describe(row.arch)));
             seed.push(row.seed);
-            value.push(row.value);
+            value.push(Some(row.value));
             test.push(row.test);
             cost.push(row.cost);
             cumulative.push(row.cumulative_cost);
-            inc_arch.push(row.incumbent_arch);
-            inc_value.push(row.incumbent_value);
+            inc_arch.push(Some(row.incumbent_arch));
+            inc_value.push(Some(row.incumbent_value));
             inc_test.push(row.incumbent_test);
-            inc_mean.push(row.incumbent_mean);
+            inc_mean.push(Some(row.incumbent_mean));
             second.push(second_table.map(|t| t[row.arch as usize]));
         }
     }
@@ -166,6 +213,10 @@ pub(crate) fn batch(
         Arc::new(Float64Array::from(inc_test)),
         Arc::new(Float64Array::from(inc_mean)),
         Arc::new(Float64Array::from(second)),
+        Arc::new(StringArray::from(status)),
+        Arc::new(StringArray::from(error)),
+        Arc::new(UInt32Array::from(fallbacks)),
+        Arc::new(StringArray::from(fallback_reason)),
     ];
     RecordBatch::try_new(schema(), columns).expect("columns match the schema")
 }

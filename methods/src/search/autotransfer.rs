@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::regularized_evolution::{RegularizedEvolution, RegularizedEvolutionParams};
 use super::{Searcher, sample_unseen};
-use crate::{MethodContext, SourceTask};
+use crate::{Fallbacks, MethodContext, SourceTask};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +72,7 @@ impl AutoTransferParams {
             seen: vec![false; ctx.space.size()],
             anchors: Vec::new(),
             prior: None,
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -86,6 +87,8 @@ pub struct AutoTransfer<'a> {
     anchors: Vec<(ArchId, f64)>,
     /// Prior designs still to evaluate (next last), once the anchors are in.
     prior: Option<Vec<ArchId>>,
+    /// Of the anchors' draws (the evolution counts its own).
+    fallbacks: Fallbacks,
 }
 
 /// Kendall's tau-a by pair counting (a handful of anchors).
@@ -94,7 +97,15 @@ fn tau_a(x: &[f64], y: &[f64]) -> f64 {
     let mut score = 0.0;
     for i in 0..n {
         for j in i + 1..n {
-            score += ((x[i] - x[j]) * (y[i] - y[j])).signum();
+            // A tie is neither concordant nor discordant (`f64::signum(0.0)` would be 1).
+            let product = (x[i] - x[j]) * (y[i] - y[j]);
+            score += if product > 0.0 {
+                1.0
+            } else if product < 0.0 {
+                -1.0
+            } else {
+                0.0
+            };
         }
     }
     score / (n * (n - 1) / 2) as f64
@@ -147,14 +158,16 @@ impl AutoTransfer<'_> {
 impl Searcher for AutoTransfer<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.anchors.len() < self.params.anchors {
-            let mut arch = sample_unseen(self.space, &self.seen, rng);
             for _ in 0..100 {
+                let arch = sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
                 if self.in_every_source(arch) {
-                    break;
+                    return arch;
                 }
-                arch = sample_unseen(self.space, &self.seen, rng);
             }
-            return arch;
+            self.fallbacks.record(|| {
+                "100 random anchors were all missing from some source task: took one anyway".into()
+            });
+            return sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
         }
         if self.prior.is_none() {
             self.prior = Some(self.prior());
@@ -174,6 +187,12 @@ impl Searcher for AutoTransfer<'_> {
         }
         self.seen[arch as usize] = true;
         self.evolution.tell(arch, fitness);
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        let mut all = self.fallbacks.clone();
+        all.merge(&self.evolution.fallbacks());
+        all
     }
 }
 

@@ -16,6 +16,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, sample_unseen};
+use crate::Fallbacks;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +50,7 @@ impl LocalSearchParams {
             current: None,
             best_neighbour: None,
             queue: Vec::new(),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -58,6 +60,7 @@ pub struct LocalSearch<'a> {
     num_init: usize,
     seen: Vec<bool>,
     known: HashMap<ArchId, f64>,
+    fallbacks: Fallbacks,
     /// Random starts still to be evaluated before the walk (re)starts.
     init_left: usize,
     current: Option<(ArchId, f64)>,
@@ -85,7 +88,7 @@ impl Searcher for LocalSearch<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         loop {
             if self.init_left > 0 {
-                let arch = sample_unseen(self.space, &self.seen, rng);
+                let arch = sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
                 self.seen[arch as usize] = true;
                 return arch;
             }
@@ -126,6 +129,10 @@ impl Searcher for LocalSearch<'_> {
         }
         // Both a random start and a neighbour compete for "best candidate so far".
         self.consider(arch, fitness);
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
     }
 }
 

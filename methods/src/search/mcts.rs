@@ -19,6 +19,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{LastDraw, Searcher};
+use crate::Fallbacks;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +136,10 @@ impl Searcher for Mcts<'_> {
         let arch = asked.draw(self.space, rng, |rng| self.walk(rng));
         self.asked = asked;
         arch
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.asked.fallbacks.clone()
     }
 
     /// Updates the statistics of the asked path, or of `arch`'s own choices.

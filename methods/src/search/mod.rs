@@ -41,7 +41,7 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use crate::MethodContext;
+use crate::{Fallbacks, MethodContext};
 
 /// A search method, driven by the runner: `ask` for an architecture, evaluate it, `tell` the
 /// result. `fitness` is "higher is better" (the runner negates minimized metrics).
@@ -54,6 +54,12 @@ pub trait Searcher {
     /// policy. Multi-fidelity methods use the seeds as their fidelity axis.
     fn seeds_wanted(&self) -> Option<usize> {
         None
+    }
+
+    /// The times this trial departed from the published method, and why (read once the
+    /// trial ends, or fails).
+    fn fallbacks(&self) -> Fallbacks {
+        Fallbacks::default()
     }
 }
 
@@ -209,25 +215,48 @@ impl MethodSpec {
     }
 }
 
-/// Draws an architecture not in `seen`, by rejection; after `size` failed draws (a nearly
-/// exhausted space) it returns the first unseen id in order, or any id if all were seen.
-fn sample_unseen(space: &dyn SearchSpace, seen: &[bool], rng: &mut TrialRng) -> ArchId {
+/// Draws an architecture uniformly among those not in `seen`: by rejection, and after `size`
+/// failed draws (a nearly exhausted space) by drawing an index among the unseen ones, which
+/// is the same distribution. When every architecture was seen, repeats a uniform one and
+/// counts a fallback.
+fn sample_unseen(
+    space: &dyn SearchSpace,
+    seen: &[bool],
+    rng: &mut TrialRng,
+    fallbacks: &mut Fallbacks,
+) -> ArchId {
     for _ in 0..space.size() {
         let arch = space.sample(rng);
         if !seen[arch as usize] {
             return arch;
         }
     }
+    let unseen = seen.iter().filter(|s| !**s).count();
+    if unseen == 0 {
+        fallbacks.record(|| {
+            format!(
+                "all {} architectures were evaluated: repeated a uniformly drawn one",
+                space.size()
+            )
+        });
+        return space.sample(rng);
+    }
+    let k = datasets::rng::below(rng, unseen);
     seen.iter()
-        .position(|s| !s)
-        .map_or_else(|| space.sample(rng), |i| i as ArchId)
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .nth(k)
+        .map(|(i, _)| i as ArchId)
+        .expect("k is below the number of unseen architectures")
 }
 
-/// Draws choice sequences with `draw` until the space holds the architecture they make (at
-/// most 100 tries, then a uniform sample); returns the architecture and its choices.
+/// Draws choice sequences with `draw` until the space holds the architecture they make; after
+/// 100 failed tries, counts a fallback and takes a uniform sample. Returns the architecture
+/// and its choices.
 fn draw_choices(
     space: &dyn SearchSpace,
     rng: &mut TrialRng,
+    fallbacks: &mut Fallbacks,
     mut draw: impl FnMut(&mut TrialRng) -> Vec<usize>,
 ) -> (ArchId, Vec<usize>) {
     for _ in 0..100 {
@@ -236,14 +265,21 @@ fn draw_choices(
             return (arch, choices);
         }
     }
+    fallbacks.record(|| {
+        "100 drawn choice sequences made no architecture of the space: drew a uniform one".into()
+    });
     let arch = space.sample(rng);
     (arch, space.choices(arch))
 }
 
 /// The choices behind the last architecture asked for, so that `tell` credits the decisions
-/// actually drawn (a space may map several choice sequences to one architecture).
+/// actually drawn (a space may map several choice sequences to one architecture), and the
+/// fallbacks of every draw.
 #[derive(Default)]
-struct LastDraw(Option<(ArchId, Vec<usize>)>);
+struct LastDraw {
+    last: Option<(ArchId, Vec<usize>)>,
+    fallbacks: Fallbacks,
+}
 
 impl LastDraw {
     /// [`draw_choices`], remembering the choices.
@@ -253,17 +289,57 @@ impl LastDraw {
         rng: &mut TrialRng,
         draw: impl FnMut(&mut TrialRng) -> Vec<usize>,
     ) -> ArchId {
-        let (arch, choices) = draw_choices(space, rng, draw);
-        self.0 = Some((arch, choices));
+        let (arch, choices) = draw_choices(space, rng, &mut self.fallbacks, draw);
+        self.last = Some((arch, choices));
         arch
     }
 
     /// The choices drawn for `arch`, or its own if it was not the last one asked for.
     fn take(&mut self, space: &dyn SearchSpace, arch: ArchId) -> Vec<usize> {
-        match self.0.take() {
+        match self.last.take() {
             Some((asked, choices)) if asked == arch => choices,
             _ => space.choices(arch),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::testing::toy_space;
+
+    #[test]
+    fn sample_unseen_is_uniform_over_the_unseen_and_counts_a_full_space() {
+        let space = toy_space();
+        let mut rng = datasets::rng::from_seed([9; 32]);
+        let mut fallbacks = Fallbacks::default();
+        // Two unseen architectures left: rejection rarely finds them in 1,000 draws, and the
+        // fallback draw is uniform between them.
+        let mut seen = vec![true; 1000];
+        seen[17] = false;
+        seen[901] = false;
+        let mut counts = [0; 2];
+        for _ in 0..400 {
+            match sample_unseen(&space, &seen, &mut rng, &mut fallbacks) {
+                17 => counts[0] += 1,
+                901 => counts[1] += 1,
+                other => panic!("{other} was seen"),
+            }
+        }
+        assert!(
+            counts.iter().all(|&c| (150..250).contains(&c)),
+            "{counts:?}"
+        );
+        assert_eq!(fallbacks.count(), 0);
+        let all = vec![true; 1000];
+        sample_unseen(&space, &all, &mut rng, &mut fallbacks);
+        assert_eq!(fallbacks.count(), 1);
+        assert!(
+            fallbacks
+                .first_reason()
+                .unwrap()
+                .contains("all 1000 architectures")
+        );
     }
 }
 

@@ -18,7 +18,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, sample_unseen};
-use crate::MethodContext;
+use crate::{Fallbacks, MethodContext};
 
 /// The loop's parameters, shared by every model-based method's protocol entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,8 +95,8 @@ impl LoopParams {
 
 /// What a model-based method provides: scores for candidates after fitting its model on the
 /// observations (`labels[i]` is the fitness of `archs[i]`); higher is proposed first. A model
-/// that cannot be fitted returns its error, and the loop scores every candidate 0, leaving
-/// the mutation order.
+/// that cannot be fitted returns its error; the loop then keeps the candidates in the order
+/// they were proposed (mutation order) and counts a fallback with that error.
 pub trait Acquisition {
     fn scores(
         &mut self,
@@ -116,6 +116,7 @@ pub struct ModelBasedLoop<'a, A> {
     labels: Vec<f64>,
     seen: Vec<bool>,
     queue: VecDeque<ArchId>,
+    fallbacks: Fallbacks,
 }
 
 impl<'a, A: Acquisition> ModelBasedLoop<'a, A> {
@@ -128,6 +129,7 @@ impl<'a, A: Acquisition> ModelBasedLoop<'a, A> {
             labels: Vec::new(),
             seen: vec![false; space.size()],
             queue: VecDeque::new(),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -135,7 +137,7 @@ impl<'a, A: Acquisition> ModelBasedLoop<'a, A> {
 impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.archs.len() < self.params.init {
-            return sample_unseen(self.space, &self.seen, rng);
+            return sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
         }
         if self.queue.is_empty() {
             let candidates = self.candidates(rng);
@@ -144,16 +146,23 @@ impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
             let scores = self
                 .acquisition
                 .scores(&ctx, observed, &candidates, rng)
-                .unwrap_or_else(|_| vec![0.0; candidates.len()]);
+                .unwrap_or_else(|error| {
+                    self.fallbacks.record(|| {
+                        format!("model fit failed ({error}): took candidates in mutation order")
+                    });
+                    vec![0.0; candidates.len()]
+                });
             let mut order: Vec<usize> = (0..candidates.len()).collect();
             order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
             self.queue
                 .extend(order.iter().take(self.params.batch).map(|&i| candidates[i]));
         }
-        // An exhausted space leaves no candidates: repeat an architecture.
-        self.queue
-            .pop_front()
-            .unwrap_or_else(|| sample_unseen(self.space, &self.seen, rng))
+        // An exhausted space leaves no candidates: `sample_unseen` repeats an architecture
+        // and counts the fallback.
+        match self.queue.pop_front() {
+            Some(arch) => arch,
+            None => sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks),
+        }
     }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
@@ -161,10 +170,14 @@ impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
         self.archs.push(arch);
         self.labels.push(fitness);
     }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
+    }
 }
 
 impl<A> ModelBasedLoop<'_, A> {
-    fn candidates(&self, rng: &mut TrialRng) -> Vec<ArchId> {
+    fn candidates(&mut self, rng: &mut TrialRng) -> Vec<ArchId> {
         let mut taken = self.seen.clone();
         let mut out = Vec::with_capacity(self.params.candidates);
         let unseen = self.seen.iter().filter(|s| !**s).count();
@@ -188,7 +201,7 @@ impl<A> ModelBasedLoop<'_, A> {
             Proposals::Random => self.params.candidates,
         };
         while out.len() < wanted.min(unseen) {
-            let arch = sample_unseen(self.space, &taken, rng);
+            let arch = sample_unseen(self.space, &taken, rng, &mut self.fallbacks);
             taken[arch as usize] = true;
             out.push(arch);
         }
@@ -214,6 +227,36 @@ mod tests {
         ) -> Result<Vec<f64>, String> {
             Ok(candidates.iter().map(|&a| a as f64).collect())
         }
+    }
+
+    /// A model that cannot be fitted.
+    struct Unfittable;
+
+    impl Acquisition for Unfittable {
+        fn scores(
+            &mut self,
+            _: &MethodContext,
+            _: (&[ArchId], &[f64]),
+            _: &[ArchId],
+            _: &mut TrialRng,
+        ) -> Result<Vec<f64>, String> {
+            Err("singular matrix".into())
+        }
+    }
+
+    #[test]
+    fn a_model_that_cannot_be_fitted_is_a_counted_fallback() {
+        let space = toy_space();
+        let mut search = ModelBasedLoop::new(&space, LoopParams::default(), Unfittable);
+        let (_, asked) = crate::search::testing::run(&mut search, |a| a as f64, 30, 1);
+        assert_eq!(asked.len(), 30);
+        let fallbacks = search.fallbacks();
+        // One failed fit per batch of 10 after the 10 random starts.
+        assert_eq!(fallbacks.count(), 2);
+        assert_eq!(
+            fallbacks.first_reason(),
+            Some("model fit failed (singular matrix): took candidates in mutation order")
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, draw_choices};
-use crate::MethodContext;
+use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,6 +75,7 @@ impl Nsga2Params {
             population: Vec::new(),
             children: Vec::new(),
             queue: Vec::new(),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -96,6 +97,7 @@ pub struct Nsga2<'a> {
     children: Vec<Member>,
     /// Children still to be asked (next last).
     queue: Vec<ArchId>,
+    fallbacks: Fallbacks,
 }
 
 fn dominates(a: &[f64; 2], b: &[f64; 2]) -> bool {
@@ -203,7 +205,7 @@ impl Nsga2<'_> {
                     .space
                     .choices(self.population[self.tournament(&scores, rng)].arch);
                 let cross = rng::unit(rng) < self.params.crossover;
-                let (arch, _) = draw_choices(self.space, rng, |rng| {
+                let (arch, _) = draw_choices(self.space, rng, &mut self.fallbacks, |rng| {
                     (0..d)
                         .map(|k| {
                             let inherited = if cross && rng::unit(rng) < 0.5 {
@@ -224,7 +226,14 @@ impl Nsga2<'_> {
                     break;
                 }
             }
-            let arch = child.unwrap_or_else(|| super::sample_unseen(self.space, &planned, rng));
+            let arch = child.unwrap_or_else(|| {
+                self.fallbacks.record(|| {
+                    "100 offspring in a row were already evaluated or planned: drew a random \
+                     unseen architecture instead"
+                        .into()
+                });
+                super::sample_unseen(self.space, &planned, rng, &mut self.fallbacks)
+            });
             planned[arch as usize] = true;
             children.push(arch);
         }
@@ -263,7 +272,7 @@ impl Nsga2<'_> {
 impl Searcher for Nsga2<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.population.len() < self.params.population && self.children.is_empty() {
-            return super::sample_unseen(self.space, &self.seen, rng);
+            return super::sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
         }
         if self.queue.is_empty() {
             self.breed(rng);
@@ -282,6 +291,10 @@ impl Searcher for Nsga2<'_> {
         if self.children.len() >= self.params.population {
             self.select();
         }
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
     }
 }
 

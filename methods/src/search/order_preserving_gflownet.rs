@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::categorical::{Adam, Layout};
 use super::{LastDraw, Searcher, sample_unseen};
+use crate::Fallbacks;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +79,7 @@ impl OpGflownetParams {
             seen: vec![false; space.size()],
             buffer: Vec::new(),
             asked: LastDraw::default(),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -93,6 +95,8 @@ pub struct OpGflownet<'a> {
     /// Every observation: its choices and fitness.
     buffer: Vec<(Vec<usize>, f64)>,
     asked: LastDraw,
+    /// Of the random initial draws.
+    fallbacks: Fallbacks,
 }
 
 impl OpGflownet<'_> {
@@ -151,7 +155,7 @@ impl OpGflownet<'_> {
 impl Searcher for OpGflownet<'_> {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.buffer.len() < self.settings.init {
-            return sample_unseen(self.space, &self.seen, rng);
+            return sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
         }
         let policy = self.policy();
         let mut asked = std::mem::take(&mut self.asked);
@@ -160,6 +164,12 @@ impl Searcher for OpGflownet<'_> {
         });
         self.asked = asked;
         arch
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        let mut all = self.fallbacks.clone();
+        all.merge(&self.asked.fallbacks);
+        all
     }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {

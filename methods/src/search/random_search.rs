@@ -9,6 +9,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, sample_unseen};
+use crate::Fallbacks;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +26,7 @@ impl RandomSearchParams {
         RandomSearch {
             space,
             seen: (!self.replacement).then(|| vec![false; space.size()]),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -33,6 +35,7 @@ pub struct RandomSearch<'a> {
     space: &'a dyn SearchSpace,
     /// Proposed architectures, when sampling without replacement.
     seen: Option<Vec<bool>>,
+    fallbacks: Fallbacks,
 }
 
 impl Searcher for RandomSearch<'_> {
@@ -40,7 +43,7 @@ impl Searcher for RandomSearch<'_> {
         match &mut self.seen {
             None => self.space.sample(rng),
             Some(seen) => {
-                let arch = sample_unseen(self.space, seen, rng);
+                let arch = sample_unseen(self.space, seen, rng, &mut self.fallbacks);
                 seen[arch as usize] = true;
                 arch
             }
@@ -48,6 +51,10 @@ impl Searcher for RandomSearch<'_> {
     }
 
     fn tell(&mut self, _arch: ArchId, _fitness: f64) {}
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::Searcher;
-use crate::MethodContext;
+use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -92,6 +92,7 @@ impl RegularizedEvolutionParams {
             population_size: self.population,
             sample_size: self.sample_size,
             population: VecDeque::with_capacity(self.population + 1),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -105,6 +106,7 @@ pub struct RegularizedEvolution<'a> {
     sample_size: usize,
     /// Oldest first.
     population: VecDeque<(ArchId, f64)>,
+    fallbacks: Fallbacks,
 }
 
 impl Searcher for RegularizedEvolution<'_> {
@@ -112,11 +114,19 @@ impl Searcher for RegularizedEvolution<'_> {
         if self.population.len() < self.population_size {
             let mut arch = self.space.sample(rng);
             if let Some((threshold, params)) = self.early_exit {
-                for _ in 1..1_000 {
-                    if params[arch as usize] <= threshold {
+                let mut tries = 1;
+                while params[arch as usize] > threshold {
+                    if tries == 1_000 {
+                        self.fallbacks.record(|| {
+                            format!(
+                                "1,000 random architectures all had more than {threshold} M \
+                                 parameters: kept one above the early-exit threshold"
+                            )
+                        });
                         break;
                     }
                     arch = self.space.sample(rng);
+                    tries += 1;
                 }
             }
             return arch;
@@ -140,6 +150,10 @@ impl Searcher for RegularizedEvolution<'_> {
         if self.population.len() > self.population_size {
             self.population.pop_front();
         }
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
     }
 }
 

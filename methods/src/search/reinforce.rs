@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::categorical::{Adam, Layout};
 use super::{LastDraw, Searcher};
+use crate::Fallbacks;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,6 +94,10 @@ impl Searcher for Reinforce<'_> {
         self.asked.draw(self.space, rng, |rng| {
             policy.iter().map(|p| rng::weighted(rng, p)).collect()
         })
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.asked.fallbacks.clone()
     }
 
     fn tell(&mut self, arch: ArchId, reward: f64) {

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use super::bayesian_optimization::expected_improvement;
 use super::{Searcher, sample_unseen};
-use crate::MethodContext;
 use crate::estimate::{GpModel, standardize};
+use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,6 +94,7 @@ impl RobotParams {
             observations: Vec::new(),
             pending: None,
             exploit: Vec::new(),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -113,6 +114,7 @@ pub struct Robot<'a> {
     pending: Option<(ArchId, Vec<f64>)>,
     /// Exploitation order (reversed, next last), built once BO ends.
     exploit: Vec<ArchId>,
+    fallbacks: Fallbacks,
 }
 
 impl Robot<'_> {
@@ -139,7 +141,7 @@ impl Robot<'_> {
 
     /// Candidate weight vectors, best first: random ones during the first `init` steps,
     /// afterwards `candidates` random ones by decreasing expected improvement under the GP.
-    fn proposals(&self, rng: &mut TrialRng) -> Vec<Vec<f64>> {
+    fn proposals(&mut self, rng: &mut TrialRng) -> Vec<Vec<f64>> {
         let candidates: Vec<Vec<f64>> = (0..self.params.candidates)
             .map(|_| self.random_weights(rng))
             .collect();
@@ -151,8 +153,13 @@ impl Robot<'_> {
         let best = standardize(&y)
             .into_iter()
             .fold(f64::NEG_INFINITY, f64::max);
-        let Ok(gp) = GpModel::fit(x, &y) else {
-            return candidates;
+        let gp = match GpModel::fit(x, &y) {
+            Ok(gp) => gp,
+            Err(error) => {
+                self.fallbacks
+                    .record(|| format!("GP fit failed ({error}): took random weight vectors"));
+                return candidates;
+            }
         };
         let ei: Vec<f64> = gp
             .posterior(&candidates)
@@ -180,8 +187,13 @@ impl Searcher for Robot<'_> {
                     }
                 }
             }
+            self.fallbacks.record(|| {
+                "every proposed weight vector selected an evaluated architecture: drew a random \
+                 unseen one"
+                    .into()
+            });
             let seen: Vec<bool> = self.seen.iter().map(Option::is_some).collect();
-            return sample_unseen(self.space, &seen, rng);
+            return sample_unseen(self.space, &seen, rng, &mut self.fallbacks);
         }
         if self.exploit.is_empty() {
             let best = self
@@ -202,7 +214,12 @@ impl Searcher for Robot<'_> {
                 return arch;
             }
         }
-        // The whole space was evaluated.
+        self.fallbacks.record(|| {
+            format!(
+                "all {} architectures were evaluated: repeated a uniformly drawn one",
+                self.space.size()
+            )
+        });
         self.space.sample(rng)
     }
 
@@ -215,6 +232,10 @@ impl Searcher for Robot<'_> {
         if self.seen[arch as usize].replace(fitness).is_none() {
             self.evaluated += 1;
         }
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
     }
 }
 

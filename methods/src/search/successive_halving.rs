@@ -19,6 +19,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, sample_unseen};
+use crate::Fallbacks;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,12 +144,13 @@ impl Bracket {
         space: &dyn SearchSpace,
         seen: &mut [bool],
         rng: &mut TrialRng,
+        fallbacks: &mut Fallbacks,
     ) -> Option<ArchId> {
         if self.pending.is_empty() {
             let asked_this_rung = self.results.len();
             if self.rung == 0 && asked_this_rung == 0 {
                 for _ in 0..self.rungs[0].0 {
-                    let arch = sample_unseen(space, seen, rng);
+                    let arch = sample_unseen(space, seen, rng, fallbacks);
                     seen[arch as usize] = true;
                     self.pending.push(arch);
                 }
@@ -191,6 +193,7 @@ pub struct BracketSearch<'a, S> {
     schedule: S,
     seen: Vec<bool>,
     bracket: Option<Bracket>,
+    fallbacks: Fallbacks,
 }
 
 impl<'a, S> BracketSearch<'a, S> {
@@ -200,6 +203,7 @@ impl<'a, S> BracketSearch<'a, S> {
             schedule,
             seen: vec![false; space.size()],
             bracket: None,
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -211,7 +215,7 @@ impl<S: Schedule> Searcher for BracketSearch<'_, S> {
                 Some(b) => b,
                 None => self.bracket.insert(self.schedule.next_bracket()),
             };
-            if let Some(arch) = bracket.ask(self.space, &mut self.seen, rng) {
+            if let Some(arch) = bracket.ask(self.space, &mut self.seen, rng, &mut self.fallbacks) {
                 return arch;
             }
             self.bracket = None;
@@ -226,6 +230,10 @@ impl<S: Schedule> Searcher for BracketSearch<'_, S> {
 
     fn seeds_wanted(&self) -> Option<usize> {
         self.bracket.as_ref().map(Bracket::seeds)
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
     }
 }
 

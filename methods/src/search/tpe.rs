@@ -16,6 +16,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, draw_choices};
+use crate::Fallbacks;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +72,7 @@ impl TpeParams {
             params: self.clone(),
             decisions: space.decisions(),
             observed: Vec::new(),
+            fallbacks: Fallbacks::default(),
         }
     }
 }
@@ -81,6 +83,7 @@ pub struct Tpe<'a> {
     decisions: Vec<usize>,
     /// Each observation's choices and fitness.
     observed: Vec<(Vec<usize>, f64)>,
+    fallbacks: Fallbacks,
 }
 
 impl Tpe<'_> {
@@ -114,7 +117,7 @@ impl Searcher for Tpe<'_> {
         let bad = self.densities(&sorted[n_good..]);
         let mut best: Option<(f64, ArchId)> = None;
         for _ in 0..self.params.candidates {
-            let (arch, choices) = draw_choices(self.space, rng, |rng| {
+            let (arch, choices) = draw_choices(self.space, rng, &mut self.fallbacks, |rng| {
                 good.iter().map(|p| rng::weighted(rng, p)).collect()
             });
             let score: f64 = choices
@@ -131,6 +134,10 @@ impl Searcher for Tpe<'_> {
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
         self.observed.push((self.space.choices(arch), fitness));
+    }
+
+    fn fallbacks(&self) -> Fallbacks {
+        self.fallbacks.clone()
     }
 }
 
