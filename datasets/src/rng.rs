@@ -33,11 +33,12 @@ pub fn unit(rng: &mut TrialRng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// A standard normal draw (Box–Muller, cosine branch).
+/// A standard normal draw (Box–Muller, cosine branch), through `libm` so that it is the same
+/// on every machine.
 pub fn gaussian(rng: &mut TrialRng) -> f64 {
     let u1 = 1.0 - unit(rng);
     let u2 = unit(rng);
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+    (-2.0 * libm::log(u1)).sqrt() * libm::cos(std::f64::consts::TAU * u2)
 }
 
 /// An index drawn with probability proportional to `weights` (finite, non-negative, with a

@@ -84,7 +84,7 @@ impl GpModel {
                 let length = scale * median;
                 let mut k: Vec<f64> = d2
                     .iter()
-                    .map(|v| (-v / (2.0 * length * length)).exp())
+                    .map(|v| libm::exp(-v / (2.0 * length * length)))
                     .collect();
                 for i in 0..n {
                     k[i * n + i] += noise;
@@ -120,7 +120,7 @@ impl GpModel {
                 let k: Vec<f64> = self
                     .train
                     .iter()
-                    .map(|t| (-sq_dist(r, t) / two_l2).exp())
+                    .map(|t| libm::exp(-sq_dist(r, t) / two_l2))
                     .collect();
                 let mean = dot(&k, &self.alpha);
                 let var = (1.0 - dot(&k, &self.chol.solve(&k))).max(0.0);

@@ -7,18 +7,14 @@
 //! adding it scaled by `learning_rate`. GBDT-NAS used LightGBM (leaf-wise trees of 31 leaves);
 //! depth-wise trees of depth 5 are this implementation's closest equivalent. No subsampling,
 //! so the model is deterministic. (The `gbdt` crate draws from a thread-local RNG, which
-//! nash's seeding rule forbids, hence boosting written here on smartcore's trees.)
+//! nash's seeding rule forbids, hence boosting written here on nash's own CART trees.)
 
 use datasets::rng::TrialRng;
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::tree::decision_tree_regressor::{
-    DecisionTreeRegressor, DecisionTreeRegressorParameters,
-};
 
-use super::knn::matrix;
+use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,28 +73,32 @@ impl GbdtParams {
     }
 }
 
-type Tree = DecisionTreeRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
-
 pub struct Gbdt<'a> {
     space: &'a dyn SearchSpace,
     params: GbdtParams,
-    trees: Vec<Tree>,
+    trees: Vec<RegressionTree>,
 }
 
 impl Estimator for Gbdt<'_> {
-    fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
-        let x = matrix(&features(self.space, archs, self.params.encoding))?;
+    fn fit(&mut self, archs: &[ArchId], labels: &[f64], rng: &mut TrialRng) -> Result<(), String> {
+        if archs.is_empty() {
+            return Err("no training architectures".into());
+        }
+        let x = features(self.space, archs, self.params.encoding);
+        let rows = SortedRows::new(&x);
+        let all = vec![1; archs.len()];
         let mut residual = standardize(labels);
-        let params = DecisionTreeRegressorParameters::default()
-            .with_max_depth(self.params.max_depth)
-            .with_min_samples_leaf(self.params.min_samples_leaf)
-            .with_min_samples_split(2 * self.params.min_samples_leaf);
+        let params = TreeParams {
+            max_depth: usize::from(self.params.max_depth),
+            min_samples_leaf: self.params.min_samples_leaf,
+            features_per_split: None,
+        };
         self.trees.clear();
         for _ in 0..self.params.trees {
-            let tree = Tree::fit(&x, &residual, params.clone()).map_err(|e| e.to_string())?;
-            let step = tree.predict(&x).map_err(|e| e.to_string())?;
-            for (r, s) in residual.iter_mut().zip(step) {
-                *r -= self.params.learning_rate * s;
+            // Every feature is a candidate, so the tree does not read the generator.
+            let tree = RegressionTree::fit(&rows, &residual, &all, params, rng);
+            for (r, row) in residual.iter_mut().zip(&x) {
+                *r -= self.params.learning_rate * tree.predict(row);
             }
             self.trees.push(tree);
         }
@@ -109,17 +109,15 @@ impl Estimator for Gbdt<'_> {
         if self.trees.is_empty() {
             return Err("score called before fit".into());
         }
-        let x = matrix(&features(self.space, archs, self.params.encoding))?;
-        let mut total = vec![0.0; archs.len()];
-        for tree in &self.trees {
-            for (t, s) in total
-                .iter_mut()
-                .zip(tree.predict(&x).map_err(|e| e.to_string())?)
-            {
-                *t += self.params.learning_rate * s;
-            }
-        }
-        Ok(total)
+        let x = features(self.space, archs, self.params.encoding);
+        Ok(x.iter()
+            .map(|row| {
+                self.trees
+                    .iter()
+                    .map(|t| self.params.learning_rate * t.predict(row))
+                    .sum()
+            })
+            .collect())
     }
 }
 

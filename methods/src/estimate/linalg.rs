@@ -45,7 +45,7 @@ impl Cholesky {
     /// log det A = 2 Σ log L_ii.
     pub fn log_det(&self) -> f64 {
         (0..self.n)
-            .map(|i| self.l[i * self.n + i].ln())
+            .map(|i| libm::log(self.l[i * self.n + i]))
             .sum::<f64>()
             * 2.0
     }

@@ -14,6 +14,7 @@ mod linalg;
 mod mlp;
 pub(crate) mod neural;
 mod random_forest;
+mod regression_tree;
 mod ridge;
 mod tabulated;
 

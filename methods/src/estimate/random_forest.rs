@@ -1,23 +1,19 @@
 //! Random forest regression (Breiman, Machine Learning 2001) on an architecture encoding, one
 //! of the strongest tree-based predictors in White et al. (NeurIPS 2021).
 //!
-//! Variant: smartcore's `RandomForestRegressor`: `trees` CART regression trees, each on a
-//! bootstrap sample, choosing each split among `max_features` random features (default: a
-//! third of them, the regression default of Breiman's reference implementation); the seed
-//! comes from the trial's generator.
+//! Variant: `trees` fully grown CART regression trees (nash's own, `regression_tree`), each on
+//! a bootstrap sample of the training set, choosing each split among `max_features` features
+//! drawn at random (default: a third of them, the regression default of Breiman's reference
+//! implementation); the prediction is the trees' mean. Every draw (bootstrap samples and
+//! split features) comes from the trial's generator.
 
-use datasets::rng::TrialRng;
+use datasets::rng::{self, TrialRng};
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
-use rand_core::Rng;
 use serde::{Deserialize, Serialize};
-use smartcore::ensemble::random_forest_regressor::{
-    RandomForestRegressor, RandomForestRegressorParameters,
-};
-use smartcore::linalg::basic::matrix::DenseMatrix;
 
-use super::knn::matrix;
-use super::{Estimator, MethodContext, check_fitted, default_encoding, features};
+use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
+use super::{Estimator, MethodContext, default_encoding, features};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,38 +51,52 @@ impl RandomForestParams {
         RandomForest {
             space: ctx.space,
             params: self.clone(),
-            model: None,
+            trees: Vec::new(),
         }
     }
 }
 
-type Model = RandomForestRegressor<f64, f64, DenseMatrix<f64>, Vec<f64>>;
-
 pub struct RandomForest<'a> {
     space: &'a dyn SearchSpace,
     params: RandomForestParams,
-    model: Option<Model>,
+    trees: Vec<RegressionTree>,
 }
 
 impl Estimator for RandomForest<'_> {
     fn fit(&mut self, archs: &[ArchId], labels: &[f64], rng: &mut TrialRng) -> Result<(), String> {
-        let rows = features(self.space, archs, self.params.encoding);
-        let d = rows[0].len();
-        let m = self.params.max_features.unwrap_or((d / 3).max(1)).min(d);
-        let params = RandomForestRegressorParameters::default()
-            .with_n_trees(self.params.trees)
-            .with_m(m)
-            .with_min_samples_leaf(self.params.min_samples_leaf)
-            .with_seed(rng.next_u64());
-        let fitted = RandomForestRegressor::fit(&matrix(&rows)?, &labels.to_vec(), params);
-        self.model = Some(fitted.map_err(|e| e.to_string())?);
+        if archs.is_empty() {
+            return Err("no training architectures".into());
+        }
+        let x = features(self.space, archs, self.params.encoding);
+        let d = x[0].len();
+        let params = TreeParams {
+            max_depth: usize::MAX,
+            min_samples_leaf: self.params.min_samples_leaf,
+            features_per_split: Some(self.params.max_features.unwrap_or((d / 3).max(1)).min(d)),
+        };
+        let rows = SortedRows::new(&x);
+        let n = archs.len();
+        self.trees = (0..self.params.trees)
+            .map(|_| {
+                let mut counts = vec![0; n];
+                for _ in 0..n {
+                    counts[rng::below(rng, n)] += 1;
+                }
+                RegressionTree::fit(&rows, labels, &counts, params, rng)
+            })
+            .collect();
         Ok(())
     }
 
     fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String> {
-        let m = check_fitted(&self.model)?;
-        m.predict(&matrix(&features(self.space, archs, self.params.encoding))?)
-            .map_err(|e| e.to_string())
+        if self.trees.is_empty() {
+            return Err("score called before fit".into());
+        }
+        let x = features(self.space, archs, self.params.encoding);
+        let k = self.trees.len() as f64;
+        Ok(x.iter()
+            .map(|row| self.trees.iter().map(|t| t.predict(row)).sum::<f64>() / k)
+            .collect())
     }
 }
 

@@ -238,7 +238,7 @@ pub(crate) fn noise_batch(shape: Nb201Macro, n: usize, seed: u8) -> Batch {
     let size = shape.input_size;
     Batch {
         images: (0..n * 3 * size * size)
-            .map(|_| network::standard_normal(&mut rng) as f32)
+            .map(|_| datasets::rng::gaussian(&mut rng) as f32)
             .collect(),
         labels: (0..n).map(|i| (i * 7) % shape.classes).collect(),
         size,
@@ -358,7 +358,7 @@ mod tests {
             );
             let mut gaussian = || -> Vec<f64> {
                 (0..images.len())
-                    .map(|_| network::standard_normal(&mut r) as f32 as f64)
+                    .map(|_| datasets::rng::gaussian(&mut r) as f32 as f64)
                     .collect()
             };
             let (zen_x, zen_noise) = (gaussian(), gaussian());

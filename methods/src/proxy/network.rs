@@ -163,7 +163,7 @@ impl Builder<'_> {
                     .map(|_| ((rng::unit(self.rng) * 2.0 - 1.0) * bound) as f32)
                     .collect()
             }
-            Init::Gaussian => (0..n).map(|_| standard_normal(self.rng) as f32).collect(),
+            Init::Gaussian => (0..n).map(|_| rng::gaussian(self.rng) as f32).collect(),
         };
         leaf(Tensor::from_data(
             TensorData::new(values, shape),
@@ -216,13 +216,6 @@ pub fn leaf<const D: usize>(t: Tensor<D>) -> Tensor<D> {
     } else {
         t
     }
-}
-
-/// A standard normal draw (Box–Muller) from the generator.
-pub fn standard_normal(rng: &mut TrialRng) -> f64 {
-    let u1 = 1.0 - rng::unit(rng);
-    let u2 = rng::unit(rng);
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 /// A pass through the layers, collecting what `Pass` asks for.

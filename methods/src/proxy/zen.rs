@@ -9,10 +9,10 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 use datasets::ArchId;
-use datasets::rng::TrialRng;
+use datasets::rng::{TrialRng, gaussian};
 use datasets::space::Nb201Macro;
 
-use super::network::{Init, Network, Pass, standard_normal};
+use super::network::{Init, Network, Pass};
 use crate::estimate::neural::values;
 
 pub fn score(arch: ArchId, shape: Nb201Macro, batch: usize, rng: &mut TrialRng) -> f64 {
@@ -21,9 +21,9 @@ pub fn score(arch: ArchId, shape: Nb201Macro, batch: usize, rng: &mut TrialRng) 
     let net = Network::new(arch, shape, Init::Gaussian, rng, &device);
     let size = shape.input_size;
     let n = batch * 3 * size * size;
-    let mut gaussian = || -> Vec<f32> { (0..n).map(|_| standard_normal(rng) as f32).collect() };
-    let x = gaussian();
-    let noise = gaussian();
+    let mut draw = || -> Vec<f32> { (0..n).map(|_| gaussian(rng) as f32).collect() };
+    let x = draw();
+    let noise = draw();
     let mixed: Vec<f32> = x.iter().zip(&noise).map(|(a, b)| a + 0.01 * b).collect();
     let tensor =
         |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, [batch, 3, size, size]), &device);

@@ -55,7 +55,7 @@ fn normal_cdf(z: f64) -> f64 {
                         + t * (0.278_868_07
                             + t * (-1.135_203_98
                                 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
-    let erfc = t * poly.exp();
+    let erfc = t * libm::exp(poly);
     let erfc = if x >= 0.0 { erfc } else { 2.0 - erfc };
     0.5 * erfc
 }
@@ -67,7 +67,7 @@ pub(super) fn expected_improvement(mean: f64, var: f64, best: f64) -> f64 {
         return (mean - best).max(0.0);
     }
     let z = (mean - best) / sd;
-    let pdf = (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let pdf = libm::exp(-0.5 * z * z) / (2.0 * std::f64::consts::PI).sqrt();
     sd * (z * normal_cdf(z) + pdf)
 }
 

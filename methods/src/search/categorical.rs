@@ -62,7 +62,7 @@ impl Layout {
 
 fn softmax(logits: &[f64]) -> Vec<f64> {
     let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let exp: Vec<f64> = logits.iter().map(|l| (l - max).exp()).collect();
+    let exp: Vec<f64> = logits.iter().map(|l| libm::exp(l - max)).collect();
     let total: f64 = exp.iter().sum();
     exp.iter().map(|e| e / total).collect()
 }
@@ -87,8 +87,8 @@ impl Adam {
     pub(super) fn step(&mut self, params: &mut [f64], grad: &[f64], learning_rate: f64) {
         self.steps += 1;
         let (c1, c2) = (
-            1.0 - 0.9f64.powi(self.steps),
-            1.0 - 0.999f64.powi(self.steps),
+            1.0 - libm::pow(0.9, f64::from(self.steps)),
+            1.0 - libm::pow(0.999, f64::from(self.steps)),
         );
         for i in 0..params.len() {
             self.m[i] = 0.9 * self.m[i] + 0.1 * grad[i];
@@ -109,7 +109,11 @@ mod tests {
         let choices = [2, 1];
         let log_prob = |l: &[f64]| -> f64 {
             let p = layout.policy(l);
-            choices.iter().enumerate().map(|(d, &c)| p[d][c].ln()).sum()
+            choices
+                .iter()
+                .enumerate()
+                .map(|(d, &c)| libm::log(p[d][c]))
+                .sum()
         };
         let mut grad = vec![0.0; layout.width()];
         layout.add_log_prob_grad(&layout.policy(&logits), &choices, 1.0, &mut grad);

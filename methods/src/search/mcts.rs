@@ -115,7 +115,8 @@ impl Mcts<'_> {
                 let uct = |c: usize| {
                     let s = children[c].expect("all children visited");
                     self.scaled_mean(s, lo, hi)
-                        + self.exploration * (2.0 * (parent as f64).ln() / s.visits as f64).sqrt()
+                        + self.exploration
+                            * (2.0 * libm::log(parent as f64) / s.visits as f64).sqrt()
                 };
                 (0..n)
                     .max_by(|&a, &b| uct(a).total_cmp(&uct(b)))

@@ -130,7 +130,7 @@ impl OpGflownet<'_> {
                 std::cmp::Ordering::Less => 0.0,
                 std::cmp::Ordering::Equal => 0.5,
             };
-            let p_a = 1.0 / (1.0 + (self.log_reward(xb) - self.log_reward(xa)).exp());
+            let p_a = 1.0 / (1.0 + libm::exp(self.log_reward(xb) - self.log_reward(xa)));
             // d/d log R̂(a) = p_a − target_a, and the opposite for b.
             for (x, g) in [(xa, p_a - target_a), (xb, target_a - p_a)] {
                 for (d, &c) in x.iter().enumerate() {
@@ -140,7 +140,11 @@ impl OpGflownet<'_> {
             // Trajectory balance, log R̂ held fixed: residual δ = log Z + Σ log P_F − log R̂;
             // the loss δ² averaged over the 2n trajectories.
             for x in [xa, xb] {
-                let log_pf: f64 = x.iter().enumerate().map(|(d, &c)| policy[d][c].ln()).sum();
+                let log_pf: f64 = x
+                    .iter()
+                    .enumerate()
+                    .map(|(d, &c)| libm::log(policy[d][c]))
+                    .sum();
                 let delta = self.params[log_z] + log_pf - self.log_reward(x);
                 grad[log_z] += delta / n;
                 self.layout

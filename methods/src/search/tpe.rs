@@ -123,7 +123,7 @@ impl Searcher for Tpe<'_> {
             let score: f64 = choices
                 .iter()
                 .enumerate()
-                .map(|(d, &c)| good[d][c].ln() - bad[d][c].ln())
+                .map(|(d, &c)| libm::log(good[d][c]) - libm::log(bad[d][c]))
                 .sum();
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, arch));
