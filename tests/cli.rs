@@ -810,6 +810,51 @@ fn a_panicking_trial_is_recorded_and_the_run_exits_1() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The protocols whose result files are pinned in tests/golden.sha256, and the file of each.
+const GOLDEN: [(&str, &str); 4] = [
+    ("protocols/smoke.yaml", "trials.parquet"),
+    ("protocols/ci-regression.yaml", "trials.parquet"),
+    ("tests/golden/search-methods.yaml", "trials.parquet"),
+    ("tests/golden/estimation.yaml", "estimates.parquet"),
+];
+
+/// Golden results: the sha256 of result files of small protocols on the pinned data. Any
+/// change of results (a method, the seeding rule, a dependency) fails here. When the change is
+/// on purpose, rewrite the file with `NASH_UPDATE_GOLDEN=1 cargo test --test cli golden` and
+/// say in the commit message why the results changed.
+#[test]
+fn results_match_the_golden_checksums() {
+    use sha2::{Digest, Sha256};
+    let dir = scratch("golden");
+    let mut lines = String::new();
+    for (protocol, file) in GOLDEN {
+        let name = Path::new(protocol).file_stem().unwrap().to_str().unwrap();
+        let out_dir = dir.join(name);
+        let out = nash(&["run", &repo(protocol), "--out", out_dir.to_str().unwrap()]);
+        assert!(out.status.success(), "{protocol}: {}", stderr(&out));
+        let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).unwrap();
+        assert!(
+            manifest.contains("\"reproducibility\": \"any_machine\""),
+            "{protocol}"
+        );
+        let digest = Sha256::digest(std::fs::read(out_dir.join(file)).unwrap());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        lines.push_str(&format!("{hex}  {protocol}: {file}\n"));
+    }
+    let golden = repo("tests/golden.sha256");
+    if std::env::var_os("NASH_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &lines).unwrap();
+    }
+    let pinned = std::fs::read_to_string(&golden).unwrap_or_default();
+    let changed: Vec<&str> = lines.lines().filter(|l| !pinned.contains(l)).collect();
+    assert!(
+        changed.is_empty(),
+        "results differ from tests/golden.sha256: {changed:?}. If the change is on purpose, \
+         run `NASH_UPDATE_GOLDEN=1 cargo test --test cli golden` and say why in the commit."
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// NB201's search table: each run's final incumbent is looked up on all three datasets and the
 /// paper's figures stand beside nash's.
 #[test]

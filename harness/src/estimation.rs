@@ -164,8 +164,16 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
     summary_sink.finish()?;
 
     let has_proxies = !protocol.proxies().is_empty();
-    let counts = (trials.len() as u64, failed);
-    runner::finish(common, replicates, clock, rows, counts, opts, |m| {
+    let totals = runner::Totals {
+        rows,
+        trials: trials.len() as u64,
+        failed_trials: failed,
+        builds_networks: protocol
+            .estimators
+            .iter()
+            .any(EstimatorSpec::builds_networks),
+    };
+    runner::finish(common, replicates, clock, totals, opts, |m| {
         m.kind = "estimation".into();
         m.estimation = Some(EstimationInfo {
             train_task: protocol.train_task.clone(),

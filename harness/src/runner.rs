@@ -11,7 +11,9 @@ use anyhow::{Context, Result, bail};
 use datasets::{Cache, LoadedTask, SeedPolicy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use reports::manifest::{DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo};
+use reports::manifest::{
+    DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, Reproducibility,
+};
 use serde::Serialize;
 
 use crate::faults::Faults;
@@ -250,14 +252,22 @@ impl Clock {
     }
 }
 
+/// What a finished run wrote, for its manifest.
+pub(crate) struct Totals {
+    pub rows: u64,
+    pub trials: u64,
+    pub failed_trials: u64,
+    /// Whether some method built burn networks (results then depend on the CPU).
+    pub builds_networks: bool,
+}
+
 /// The manifest of a finished run, with `section` filled by the kind; writes it and the
 /// protocol text into the output directory.
 pub(crate) fn finish(
     common: &Common,
     replicates: u32,
     clock: Clock,
-    rows: u64,
-    (trials, failed_trials): (u64, u64),
+    totals: Totals,
     opts: &RunOptions,
     section: impl FnOnce(&mut Manifest),
 ) -> Result<Manifest> {
@@ -273,9 +283,14 @@ pub(crate) fn finish(
         started: clock.started_at,
         finished: crate::timestamp::now_utc(),
         wall_seconds: clock.started.elapsed().as_secs_f64(),
-        rows,
-        trials,
-        failed_trials,
+        rows: totals.rows,
+        trials: totals.trials,
+        failed_trials: totals.failed_trials,
+        reproducibility: if totals.builds_networks {
+            Reproducibility::SameCpu
+        } else {
+            Reproducibility::AnyMachine
+        },
     };
     section(&mut manifest);
     write_file(&opts.out.join("protocol.yaml"), common.text.as_bytes())?;

@@ -137,8 +137,13 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         protocol, test, &tasks, &evaluated, &trials, &finals, &opts.out,
     )?;
 
-    let counts = (trials.len() as u64, failed);
-    runner::finish(common, replicates, clock, rows, counts, opts, |m| {
+    let totals = runner::Totals {
+        rows,
+        trials: trials.len() as u64,
+        failed_trials: failed,
+        builds_networks: protocol.methods.iter().any(MethodSpec::builds_networks),
+    };
+    runner::finish(common, replicates, clock, totals, opts, |m| {
         m.kind = "search".into();
         m.search = Some(SearchInfo {
             test_metric: def.test_metric.map(str::to_string),

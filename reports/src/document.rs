@@ -82,19 +82,20 @@ fn specs(list: &[MethodInfo]) -> String {
 /// Where a run's numbers come from: protocol hash, nash version, machine, data.
 fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
     let mut blocks = vec![Block::Text(format!(
-        "Protocol sha256 `{}`; nash {}{}; {} rows in {:.2} s on {} threads ({}, {} CPUs).",
+        "Protocol sha256 `{}`; nash {}{}; {} rows in {:.2} s on {} threads ({}, {} CPUs); results {}.",
         manifest.protocol.sha256,
         manifest.nash_version,
         manifest
             .git_commit
             .as_ref()
-            .map(|c| format!(" (commit {})", &c[..c.len().min(12)]))
+            .map(|c| format!(" (commit {})", c.chars().take(12).collect::<String>()))
             .unwrap_or_default(),
         manifest.rows,
         manifest.wall_seconds,
         manifest.threads,
         manifest.host.hostname,
-        manifest.host.cpus
+        manifest.host.cpus,
+        manifest.reproducibility.describe()
     ))];
     if let Some(d) = data {
         blocks.push(Block::Text(format!(

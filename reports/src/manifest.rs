@@ -33,6 +33,35 @@ pub struct Manifest {
     pub trials: u64,
     #[serde(default)]
     pub failed_trials: u64,
+    /// Which machines reproduce the result files bit for bit.
+    #[serde(default)]
+    pub reproducibility: Reproducibility,
+}
+
+/// Whether a run's result files are identical on every machine, or only on machines with
+/// the same CPU instructions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reproducibility {
+    /// Table lookups, nash's own integer draws and libm's floats: the same bits everywhere
+    /// (and for any thread count).
+    #[default]
+    AnyMachine,
+    /// Some method builds burn networks, whose matrix kernels (gemm) pick CPU instructions at
+    /// run time: identical for any thread count on one machine, possibly not in the last bits
+    /// on another CPU.
+    SameCpu,
+}
+
+impl Reproducibility {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reproducibility::AnyMachine => "bit-identical on any machine and for any thread count",
+            Reproducibility::SameCpu => {
+                "bit-identical for any thread count on this CPU; burn networks (gemm picks CPU instructions at run time) may differ in the last bits on another CPU"
+            }
+        }
+    }
 }
 
 /// What every protocol kind has.

@@ -172,6 +172,16 @@ impl EstimatorSpec {
         Proxy::ALL.into_iter().find(|p| p.name() == self.name())
     }
 
+    /// Whether the estimator builds burn networks (neural predictors, zero-cost proxies),
+    /// whose float results depend on the CPU.
+    pub fn builds_networks(&self) -> bool {
+        self.proxy().is_some()
+            || matches!(
+                self,
+                EstimatorSpec::Mlp(_) | EstimatorSpec::Gcn(_) | EstimatorSpec::Bananas(_)
+            )
+    }
+
     /// Whether the estimator is fitted on labelled architectures (and so runs once per
     /// training-set size).
     pub fn learns(&self) -> bool {

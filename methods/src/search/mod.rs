@@ -186,6 +186,11 @@ impl MethodSpec {
         }
     }
 
+    /// Whether the method trains burn networks (whose float results depend on the CPU).
+    pub fn builds_networks(&self) -> bool {
+        matches!(self, MethodSpec::Bananas(_))
+    }
+
     /// Whether the method reads the benchmark's other tasks (`MethodContext::sources`).
     pub fn needs_sources(&self) -> bool {
         matches!(self, MethodSpec::AutoTransfer(_))
