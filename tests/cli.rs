@@ -562,6 +562,12 @@ fn zero_cost_proxies_score_real_networks() {
         "{report}"
     );
     assert!(report.contains("| snip | CIFAR-10"), "{report}");
+    // The published figure stands beside nash's, but no difference is taken: the run ranks 3
+    // cells by validation accuracy, the paper all 15,625 by test accuracy.
+    assert!(
+        report.contains("| 0.737 | not comparable | truth: seed-mean val_acc (the paper: test accuracy); 3 of the 15,625 cells |"),
+        "{report}"
+    );
     // A proxy network that panics ranks its architecture last in every proxy, counted as a
     // fallback; an estimator trial that panics fails, and the run exits 1.
     let arch = first_evaluated_arch(&run.join("estimates.parquet"));
@@ -862,25 +868,18 @@ fn paper_search_table_evaluates_on_every_dataset() {
     let dir = scratch("paper-table");
     let out_dir = dir.join("run");
     let protocol = repo("protocols/paper/nb201-search-table.yaml");
-    let run = |p: &str, force: bool| {
-        let mut args = vec![
-            "run",
-            p,
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--replicates",
-            "40",
-        ];
-        if force {
-            args.push("--force");
-        }
+    let run = |p: &str, extra: &[&str]| {
+        let mut args = vec!["run", p, "--out", out_dir.to_str().unwrap()];
+        args.extend(extra);
         let out = nash(&args);
         assert!(out.status.success(), "{}", stderr(&out));
     };
-    run(&protocol, false);
+    run(&protocol, &[]);
     assert!(out_dir.join("cross_task.parquet").exists());
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    // A row of the report as it is now on disk.
     let row = |table_start: &str, method: &str| -> Vec<String> {
+        let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
         let table = &report[report.find(table_start).expect(table_start)..];
         let line = table
             .lines()
@@ -906,11 +905,35 @@ fn paper_search_table_evaluates_on_every_dataset() {
         ["91.61", "91.61", "73.49", "73.49", "46.73", "46.77"]
     );
     assert!(report.contains("Dong & Yang, NAS-Bench-201, ICLR 2020, Table 5"));
+    // Outside the paper's setting (fewer runs), the published figures are not shown, and the
+    // report says why; a method with other parameters has none either.
+    run(&protocol, &["--replicates", "40", "--force"]);
+    let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(!report.contains("90.93 ± 0.36"), "{report}");
+    assert!(
+        report.contains(
+            "are not shown: this run is not in the paper's setting (40 runs (the paper: 500))"
+        ),
+        "{report}"
+    );
+    let text = std::fs::read_to_string(&protocol).unwrap().replace(
+        "regularized_evolution: { population: 10, sample_size: 3 }",
+        "regularized_evolution: { population: 20, sample_size: 3 }",
+    );
+    run(&write(&dir, "re20.yaml", &text), &["--force"]);
+    assert_eq!(
+        row("Searched on `cifar10`", "regularized_evolution")[3],
+        "–"
+    );
+    assert_eq!(
+        row("Searched on `cifar10`", "random_search")[3],
+        "90.93 ± 0.36"
+    );
     // A rerun without evaluate_on into the same directory leaves no stale cross-task file.
     let text = std::fs::read_to_string(&protocol)
         .unwrap()
         .replace("evaluate_on: [cifar10, cifar100, imagenet16-120]\n", "");
-    run(&write(&dir, "plain.yaml", &text), true);
+    run(&write(&dir, "plain.yaml", &text), &["--force"]);
     assert!(!out_dir.join("cross_task.parquet").exists());
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(!report.contains("Searched on"), "{report}");

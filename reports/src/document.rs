@@ -595,14 +595,8 @@ fn cross_task(
     let objective = &manifest.protocol.objective;
     let maximize = manifest.maximize();
     let evaluated = &search.evaluated_on;
-    let published_for = |task: &str, id: &str, eval: &str| {
-        let method = search
-            .methods
-            .iter()
-            .find(|m| m.id == id)
-            .map_or(id, |m| m.method.as_str());
-        published::nb201_search(manifest, task, method, eval)
-    };
+    let published_for =
+        |task: &str, id: &str, eval: &str| published::nb201_search(manifest, task, id, eval);
     blocks.push(Block::Heading(
         "Searched architectures on other tasks".into(),
     ));
@@ -694,8 +688,8 @@ fn cross_task(
         blocks.push(Block::Text(format!("Searched on `{name}`:")));
         blocks.push(Block::Table(Table { columns, rows }));
     }
-    if let Some(source) = published::nb201_search_source(manifest) {
-        blocks.push(Block::Text(format!("Published: {source}.")));
+    if let Some(note) = published::nb201_search_note(manifest) {
+        blocks.push(Block::Text(note));
     }
 }
 
@@ -897,9 +891,14 @@ fn training_free(blocks: &mut Vec<Block>, manifest: &Manifest, task: &estimation
         return;
     }
     blocks.push(Block::Text(format!(
-        "Training-free estimators beside published figures ({}):",
+        "Training-free estimators beside published figures ({}). The difference is shown only where this run measures the same thing as the paper; otherwise the last column says what differs:",
         published::PROXIES_SOURCE
     )));
+    let evaluated = info
+        .tasks
+        .iter()
+        .find(|t| t.task == task.task)
+        .map_or(0, |t| t.n_eval);
     let rows = listed
         .iter()
         .filter_map(|e| {
@@ -925,14 +924,21 @@ fn training_free(blocks: &mut Vec<Block>, manifest: &Manifest, task: &estimation
                 Some(ci) => format!("{:.3} {}", rho.mean, interval(&ci, 3)),
                 None => format!("{:.3}", rho.mean.abs()),
             };
+            let differences = published::proxy_setting_differences(manifest, evaluated, input);
+            let (difference, setting) = match published {
+                None => ("–".to_string(), "–".to_string()),
+                Some(v) if differences.is_empty() => {
+                    (format!("{:+.3}", rho.mean.abs() - v), "the paper's".into())
+                }
+                Some(_) => ("not comparable".into(), differences.join("; ")),
+            };
             Some(vec![
                 e.estimator.as_str().into(),
                 input.into(),
                 nash.into(),
                 published.map_or("–".into(), |v| format!("{v:.3}")).into(),
-                published
-                    .map_or("–".into(), |v| format!("{:+.3}", rho.mean.abs() - v))
-                    .into(),
+                difference.into(),
+                setting.into(),
             ])
         })
         .collect();
@@ -942,7 +948,8 @@ fn training_free(blocks: &mut Vec<Block>, manifest: &Manifest, task: &estimation
             "input",
             "nash |Spearman| [95% CI]",
             "published",
-            "gap",
+            "nash − published",
+            "setting",
         ]
         .map(String::from)
         .into(),

@@ -60,46 +60,145 @@ const NB201_OPTIMAL: &[(&str, f64)] = &[
 
 const NB201_SEARCH_SOURCE: &str = "Dong & Yang, NAS-Bench-201, ICLR 2020, Table 5 (searched on CIFAR-10 validation accuracy, 12,000 s, 500 runs; 200-epoch validation accuracy of the searched architectures, mean ± std). REINFORCE's CIFAR-10 figure and the best-in-table row were checked against a reprint (EEEA-Net, Termritthikun et al. 2021, Table 9); the others are as the paper prints them and were not re-checked here";
 
-/// Whether `manifest` is a run in NB201's published search setting: validation accuracy
-/// under 12,000 simulated seconds charged at 12 of 200 epochs.
-fn nb201_search_setting(manifest: &Manifest) -> bool {
+/// The paper's settings of the three searches, as nash's protocol parameters (the defaults
+/// nash documents as the NB201 paper's).
+const NB201_SEARCH_PARAMS: &[(&str, &str)] = &[
+    (
+        "random_search",
+        r#"{"random_search":{"replacement":false}}"#,
+    ),
+    (
+        "regularized_evolution",
+        r#"{"regularized_evolution":{"population":10,"sample_size":3}}"#,
+    ),
+    (
+        "reinforce",
+        r#"{"reinforce":{"ema_momentum":0.9,"learning_rate":0.01}}"#,
+    ),
+];
+
+/// How `manifest` departs from NB201's published search setting (validation accuracy under
+/// 12,000 simulated seconds charged at 12 of 200 epochs, one sampled training seed per query,
+/// 500 runs); empty when it is that setting.
+pub fn nb201_search_differences(manifest: &Manifest) -> Vec<String> {
     let p = &manifest.protocol;
-    manifest.search.as_ref().is_some_and(|s| {
-        p.benchmark == "nb201"
-            && p.objective == "val_acc"
-            && s.budget_kind == "simulated_seconds"
-            && s.budget == 12_000.0
-            && (s.cost_scale - 12.0 / 200.0).abs() < 1e-9
-    })
+    let Some(s) = manifest.search.as_ref() else {
+        return vec!["not a search run".into()];
+    };
+    let mut differences = Vec::new();
+    if p.benchmark != "nb201" {
+        differences.push(format!("benchmark {} (the paper: nb201)", p.benchmark));
+    }
+    if p.objective != "val_acc" {
+        differences.push(format!("objective {} (the paper: val_acc)", p.objective));
+    }
+    if p.seed_policy != "sample" {
+        differences.push(format!(
+            "seed policy {} (the paper: one sampled seed per query)",
+            p.seed_policy
+        ));
+    }
+    let budget_matches = s.budget_kind == "simulated_seconds"
+        && s.budget == 12_000.0
+        && (s.cost_scale - 12.0 / 200.0).abs() < 1e-9;
+    if !budget_matches {
+        differences.push(format!(
+            "budget {} {} at cost scale {} (the paper: 12,000 simulated seconds at 0.06)",
+            s.budget, s.budget_kind, s.cost_scale
+        ));
+    }
+    if p.replicates != 500 {
+        differences.push(format!("{} runs (the paper: 500)", p.replicates));
+    }
+    differences
 }
 
-/// The published mean and std of `method` searched on `task` and evaluated on `eval_task`,
-/// when `manifest` runs NB201's search setting.
+/// Whether the run's method `id` is one of the paper's searches with the paper's parameters;
+/// the paper's name for it if so.
+fn nb201_paper_method<'a>(manifest: &'a Manifest, id: &str) -> Option<&'a str> {
+    let info = manifest
+        .search
+        .as_ref()?
+        .methods
+        .iter()
+        .find(|m| m.id == id)?;
+    let (_, params) = NB201_SEARCH_PARAMS
+        .iter()
+        .find(|(name, _)| *name == info.method)?;
+    let params: serde_json::Value = serde_json::from_str(params).expect("valid JSON");
+    (info.params == params).then_some(info.method.as_str())
+}
+
+/// The published mean and std of the run's method `id` searched on `task` and evaluated on
+/// `eval_task`, when the run is in NB201's search setting and the method has the paper's
+/// parameters.
 pub fn nb201_search(
     manifest: &Manifest,
     task: &str,
-    method: &str,
+    id: &str,
     eval_task: &str,
 ) -> Option<(f64, f64)> {
-    (nb201_search_setting(manifest) && task == "cifar10")
-        .then(|| {
-            NB201_SEARCH_TABLE
-                .iter()
-                .find(|(m, e, _, _)| *m == method && *e == eval_task)
-                .map(|(_, _, mean, std)| (*mean, *std))
-        })
-        .flatten()
+    if task != "cifar10" || !nb201_search_differences(manifest).is_empty() {
+        return None;
+    }
+    let method = nb201_paper_method(manifest, id)?;
+    NB201_SEARCH_TABLE
+        .iter()
+        .find(|(m, e, _, _)| *m == method && *e == eval_task)
+        .map(|(_, _, mean, std)| (*mean, *std))
 }
 
 /// The published best validation accuracy of `eval_task`, in NB201's search setting.
 pub fn nb201_optimal(manifest: &Manifest, eval_task: &str) -> Option<f64> {
-    nb201_search_setting(manifest)
+    nb201_search_differences(manifest)
+        .is_empty()
         .then(|| NB201_OPTIMAL.iter().find(|(e, _)| *e == eval_task))
         .flatten()
         .map(|(_, v)| *v)
 }
 
-/// The source of the NB201 search figures, when `manifest` runs their setting.
-pub fn nb201_search_source(manifest: &Manifest) -> Option<&'static str> {
-    nb201_search_setting(manifest).then_some(NB201_SEARCH_SOURCE)
+/// What the report says about NB201's published search figures: their source when the run is
+/// in their setting; when it nearly is (an NB201 search of CIFAR-10 with one of the paper's
+/// methods), why they are not shown.
+pub fn nb201_search_note(manifest: &Manifest) -> Option<String> {
+    let search = manifest.search.as_ref()?;
+    let differences = nb201_search_differences(manifest);
+    if differences.is_empty() {
+        return Some(format!("Published: {NB201_SEARCH_SOURCE}."));
+    }
+    let paper_method = search.methods.iter().any(|m| {
+        NB201_SEARCH_PARAMS
+            .iter()
+            .any(|(name, _)| *name == m.method)
+    });
+    let searched_cifar10 = search.tasks.iter().any(|t| t.task == "cifar10");
+    (manifest.protocol.benchmark == "nb201" && paper_method && searched_cifar10).then(|| {
+        format!(
+            "NAS-Bench-201's published search figures (Table 5) are not shown: this run is not in the paper's setting ({}).",
+            differences.join("; ")
+        )
+    })
+}
+
+/// Abdelfattah et al.'s setting: |Spearman| against test accuracy over all 15,625 NB201 cells
+/// of CIFAR-10, data-dependent proxies on CIFAR-10 images. How an estimator's figure in this
+/// run departs from it (`evaluated`: cells ranked per trial; `input`: what the estimator saw).
+pub fn proxy_setting_differences(manifest: &Manifest, evaluated: u64, input: &str) -> Vec<String> {
+    let mut differences = Vec::new();
+    if manifest.protocol.objective != "test_acc" {
+        differences.push(format!(
+            "truth: seed-mean {} (the paper: test accuracy)",
+            manifest.protocol.objective
+        ));
+    }
+    if evaluated != 15_625 {
+        differences.push(format!("{evaluated} of the 15,625 cells"));
+    }
+    let data_free = ["data-free", "weights only", "no input"]
+        .iter()
+        .any(|s| input.contains(s));
+    if !data_free && !input.starts_with("CIFAR-10") {
+        differences.push(format!("images: {input} (the paper: CIFAR-10)"));
+    }
+    differences
 }

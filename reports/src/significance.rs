@@ -5,7 +5,7 @@
 //! Definitions follow scipy.stats (`wilcoxon`, `mannwhitneyu`, `friedmanchisquare`, all
 //! two-sided); `reports/tests/scipy_reference.rs` checks them against scipy's numbers.
 
-use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+use statrs::distribution::{ChiSquared, Continuous, ContinuousCDF, Normal};
 
 use crate::rank::average_ranks;
 
@@ -219,14 +219,47 @@ pub fn friedman(blocks: &[Vec<f64>]) -> Test {
     }
 }
 
-/// The Nemenyi critical difference of average ranks at α = 0.05 for k methods over n blocks,
-/// `q_α √(k(k+1)/6n)` with Demšar's (2006, Table 5a) q_0.05 for k = 2…10; `None` beyond.
+/// The Nemenyi critical difference of average ranks at α = 0.05 for k ≥ 2 methods over n
+/// blocks, `q_α √(k(k+1)/6n)` (Demšar, JMLR 2006), where `q_α` is the studentized range
+/// statistic's upper α quantile for k means and infinite degrees of freedom, divided by √2.
+/// It is computed, not tabulated, so any number of methods gets a diagram.
 pub fn nemenyi_cd(k: usize, n: usize) -> Option<f64> {
-    const Q05: [f64; 9] = [
-        1.960, 2.343, 2.569, 2.728, 2.850, 2.949, 3.031, 3.102, 3.164,
-    ];
-    let q = *Q05.get(k.checked_sub(2)?)?;
+    if k < 2 || n == 0 {
+        return None;
+    }
+    let q = studentized_range_quantile(0.95, k) / std::f64::consts::SQRT_2;
     Some(q * ((k * (k + 1)) as f64 / (6.0 * n as f64)).sqrt())
+}
+
+/// P(R ≤ q) for the range R of k independent standard normals:
+/// `k ∫ φ(z) (Φ(z) − Φ(z − q))^(k−1) dz`, by Simpson's rule on [−9, 9].
+fn studentized_range_cdf(q: f64, k: usize) -> f64 {
+    let normal = Normal::standard();
+    let (lo, hi, steps) = (-9.0, 9.0, 3_000);
+    let h = (hi - lo) / steps as f64;
+    let f = |z: f64| {
+        let inner = normal.cdf(z) - normal.cdf(z - q);
+        normal.pdf(z) * inner.powi(k as i32 - 1)
+    };
+    let mut sum = f(lo) + f(hi);
+    for i in 1..steps {
+        sum += f(lo + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 };
+    }
+    k as f64 * sum * h / 3.0
+}
+
+/// The q with `studentized_range_cdf(q, k) = p`, by bisection.
+fn studentized_range_quantile(p: f64, k: usize) -> f64 {
+    let (mut lo, mut hi) = (0.0, 20.0);
+    for _ in 0..60 {
+        let mid = (lo + hi) / 2.0;
+        if studentized_range_cdf(mid, k) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo + hi) / 2.0
 }
 
 #[cfg(test)]
@@ -250,6 +283,26 @@ mod tests {
         assert_eq!(average_ranks_over(&blocks, true), vec![1.0, 2.5, 2.5]);
         // Demšar's example: k = 4, N = 14 → CD = 2.569 √(20/84) = 1.2536
         assert!((nemenyi_cd(4, 14).unwrap() - 1.2536).abs() < 1e-3);
-        assert_eq!(nemenyi_cd(11, 5), None);
+        assert_eq!(nemenyi_cd(1, 5), None);
+    }
+
+    #[test]
+    fn nemenyi_q_matches_demsars_table_and_extends_past_it() {
+        // Demšar (2006), Table 5a: q_0.05 for k = 2…10 (three decimals, some truncated).
+        let table = [
+            1.960, 2.343, 2.569, 2.728, 2.850, 2.949, 3.031, 3.102, 3.164,
+        ];
+        for (i, &q) in table.iter().enumerate() {
+            let k = i + 2;
+            let computed = studentized_range_quantile(0.95, k) / std::f64::consts::SQRT_2;
+            assert!((computed - q).abs() < 1e-3, "k = {k}: {computed} vs {q}");
+        }
+        // Tukey's q_0.05(20, ∞) = 5.01 (Harter 1960), so 3.54 after the √2.
+        let q20 = studentized_range_quantile(0.95, 20) / std::f64::consts::SQRT_2;
+        assert!(
+            (q20 - 5.01 / std::f64::consts::SQRT_2).abs() < 5e-3,
+            "{q20}"
+        );
+        assert!(nemenyi_cd(16, 50).is_some());
     }
 }

@@ -126,9 +126,7 @@ struct RawCommon<'a> {
 
 impl RawCommon<'_> {
     fn validate(&self, src: &Source, text: &str) -> Result<Common, ProtocolError> {
-        if self.name.value.trim().is_empty() {
-            return Err(src.fail(&self.name.referenced, "name must not be empty"));
-        }
+        check_name(&self.name.value).map_err(|m| src.fail(&self.name.referenced, m))?;
         let benchmark = catalog::benchmark(&self.benchmark.value)
             .map_err(|e| src.fail(&self.benchmark.referenced, e.to_string()))?;
         if self.tasks.is_empty() {
@@ -177,6 +175,22 @@ impl RawCommon<'_> {
             base_seed: self.base_seed,
         })
     }
+}
+
+/// A protocol's name names its default run directory, `runs/<name>`, and its seeds: letters,
+/// digits, `.`, `_` and `-`, at most 100, not starting with `.` (so never `..`, `/` or a
+/// hidden directory).
+fn check_name(name: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if name.is_empty() || name.len() > 100 || name.starts_with('.') || !name.chars().all(allowed) {
+        let shown: String = name.chars().take(40).collect();
+        return Err(format!(
+            "name must be 1 to 100 letters, digits, '.', '_' or '-', not starting with '.' \
+             (it names the run directory runs/<name>), got '{shown}{}'",
+            if name.chars().count() > 40 { "…" } else { "" }
+        ));
+    }
+    Ok(())
 }
 
 fn check_task(

@@ -340,6 +340,15 @@ methods:
     }
 
     #[test]
+    fn names_cannot_leave_the_runs_directory() {
+        for bad in ["../x", "a/b", ".hidden", "", "a b", "..", "ünï"] {
+            let e = error(&GOOD.replace("name: t", &format!("name: '{bad}'")));
+            assert!(e.starts_with("p.yaml:1:7: name must be"), "{bad}: {e}");
+        }
+        SearchProtocol::parse("p.yaml", &GOOD.replace("name: t", "name: nb201-v1.2_x")).unwrap();
+    }
+
+    #[test]
     fn malformed_yaml() {
         let e = error("name: [unclosed\n");
         assert!(e.starts_with("p.yaml:"), "{e}");
