@@ -420,6 +420,89 @@ estimators:
   - gcn: { layers: 1, width: 8, epochs: 3 }
 ";
 
+/// Starts `nash run` of the default protocol with many replicates (several seconds) into
+/// `out` and returns once it holds the directory (its trials file is being written).
+fn start_long_run(out: &Path, force: bool) -> std::process::Child {
+    let mut args = vec![
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        "--replicates",
+        "20000",
+    ];
+    if force {
+        args.push("--force");
+    }
+    let child = Command::new(NASH)
+        .args(&args)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = out.join("trials.parquet.partial");
+    let start = std::time::Instant::now();
+    while !partial.exists() {
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "the run never started writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child
+}
+
+/// Two runs into one directory: the second is refused while the first writes; a run killed
+/// while replacing results (`--force`) leaves the earlier results whole; files of two runs in
+/// one directory are refused by `nash report` and `nash compare`.
+#[test]
+fn a_run_directory_never_mixes_two_runs() {
+    let dir = scratch("run-dir");
+    let out = dir.join("out");
+    let smoke = repo("protocols/smoke.yaml");
+    let done = nash(&["run", &smoke, "--out", out.to_str().unwrap()]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let before = std::fs::read(out.join("trials.parquet")).unwrap();
+    let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+    // A second run while the first writes: refused at once, whatever --force says.
+    let mut first = start_long_run(&out, true);
+    let err = fails(
+        &["run", &smoke, "--out", out.to_str().unwrap(), "--force"],
+        &[],
+    );
+    assert!(err.contains("another nash process"), "{err}");
+    let err = fails(&["report", out.to_str().unwrap()], &[]);
+    assert!(err.contains("another nash process"), "{err}");
+    // Killed mid-run: the earlier run's files are untouched and still read as one run.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(std::fs::read(out.join("trials.parquet")).unwrap(), before);
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+    let report = nash(&["report", out.to_str().unwrap()]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    // The lock died with the process: a new run may replace the results.
+    let other = dir.join("other");
+    let ci = nash(&[
+        "run",
+        &repo("protocols/ci-regression.yaml"),
+        "--out",
+        other.to_str().unwrap(),
+    ]);
+    assert!(ci.status.success(), "{}", stderr(&ci));
+    // One run's trials under another's manifest (as a crash between moving files into place
+    // and writing the manifest would leave): refused, never read as one run.
+    std::fs::copy(other.join("trials.parquet"), out.join("trials.parquet")).unwrap();
+    let err = fails(&["report", out.to_str().unwrap()], &[]);
+    assert!(
+        err.contains("trials.parquet") && err.contains("holds parts of two runs"),
+        "{err}"
+    );
+    let err = fails(
+        &["compare", other.to_str().unwrap(), out.to_str().unwrap()],
+        &[],
+    );
+    assert!(err.contains("holds parts of two runs"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn estimation_protocol_runs_and_reports() {
     let dir = scratch("estimation");

@@ -20,12 +20,13 @@ use datasets::space::Nb201Macro;
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy::{self, Batch};
 use methods::{EstimatorSpec, Fallbacks, MethodContext};
-use reports::manifest::{EstimationInfo, EstimationTaskInfo, Manifest};
+use reports::manifest::{EstimationInfo, EstimationTaskInfo};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 
 use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
-use crate::runner::{self, RunOptions, Status};
+use crate::run_dir::RunDir;
+use crate::runner::{self, Finished, RunOptions, Status};
 use crate::seeding::{trial_key, trial_rngs};
 use crate::sink::ParquetSink;
 use crate::sink::estimates;
@@ -75,7 +76,7 @@ pub(crate) struct Outcome {
     pub fallbacks: Fallbacks,
 }
 
-pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
+pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Finished> {
     let clock = runner::Clock::start();
     let common = &protocol.common;
     let replicates = runner::replicates(common, opts)?;
@@ -102,7 +103,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         })
         .collect::<Result<Vec<_>>>()?;
     let batches = proxy_batches(protocol, cache, &tasks, replicates)?;
-    runner::prepare_output(&opts.out, opts.force)?;
+    let dir = RunDir::create(&opts.out, opts.force)?;
     score_proxies(protocol, &mut tasks, &batches, opts)?;
 
     let mut trials = Vec::new();
@@ -132,12 +133,14 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         .collect();
     let mut failed = 0;
     let mut rows_sink = ParquetSink::create(
-        &opts.out.join("estimates.parquet"),
+        dir.path(),
+        reports::estimation::ESTIMATES,
         estimates::rows_schema(),
     )?;
     let summary_schema = estimates::summary_schema(&protocol.top_k);
     let mut summary_sink = ParquetSink::create(
-        &opts.out.join("estimates_summary.parquet"),
+        dir.path(),
+        reports::estimation::SUMMARY,
         summary_schema.clone(),
     )?;
     runner::drive(
@@ -160,11 +163,13 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             ))
         },
     )?;
-    let rows = rows_sink.finish()?;
-    summary_sink.finish()?;
+    let (rows, estimates_file) = rows_sink.finish()?;
+    let (_, summary_file) = summary_sink.finish()?;
 
     let has_proxies = !protocol.proxies().is_empty();
-    let totals = runner::Totals {
+    let results = runner::Results {
+        files: vec![estimates_file, summary_file],
+        replicates,
         rows,
         trials: trials.len() as u64,
         failed_trials: failed,
@@ -173,7 +178,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             .iter()
             .any(EstimatorSpec::builds_networks),
     };
-    runner::finish(common, replicates, clock, totals, opts, |m| {
+    runner::finish(dir, common, clock, results, opts, |m| {
         m.kind = "estimation".into();
         m.estimation = Some(EstimationInfo {
             train_task: protocol.train_task.clone(),

@@ -3,6 +3,7 @@
 pub mod estimation;
 pub mod faults;
 pub mod protocol;
+pub mod run_dir;
 pub mod runner;
 pub mod search;
 pub mod seeding;

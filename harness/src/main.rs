@@ -10,6 +10,7 @@ use datasets::Cache;
 use datasets::catalog::BENCHMARKS;
 use nash::faults::Faults;
 use nash::protocol::Protocol;
+use nash::run_dir::{self, RunDir};
 use nash::runner::{self, RunOptions};
 
 /// The protocol `nash run` uses when none is given.
@@ -199,13 +200,12 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 faults: Faults::from_env()?,
             };
             let manifest = runner::run(&protocol, &cache, &opts)?;
-            let report = reports::report(&out)?;
             eprintln!(
                 "{} rows in {:.2} s -> {} (report: {})",
                 manifest.rows,
                 manifest.wall_seconds,
                 out.display(),
-                report.display()
+                out.join("report.md").display()
             );
             if manifest.failed_trials > 0 {
                 eprintln!(
@@ -217,7 +217,8 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Report { dir } => {
-            let report = reports::report(&dir)?;
+            let locked = RunDir::open(&dir)?;
+            let report = reports::report(locked.path())?;
             eprintln!("wrote {}", report.display());
         }
         Command::Data { command } => return data(&cache, command),
@@ -244,15 +245,15 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let md = reports::compare::markdown(&result);
             print!("{md}");
             if let Some(path) = markdown {
-                runner::write_file(&path, md.as_bytes())?;
+                run_dir::write_file(&path, md.as_bytes())?;
             }
             if let Some(path) = junit {
-                runner::write_file(&path, reports::compare::junit(&result).as_bytes())?;
+                run_dir::write_file(&path, reports::compare::junit(&result).as_bytes())?;
             }
             if let Some(path) = json {
                 let text =
                     serde_json::to_string_pretty(&result).expect("the comparison serializes");
-                runner::write_file(&path, text.as_bytes())?;
+                run_dir::write_file(&path, text.as_bytes())?;
             }
             return Ok(if result.regressions() > 0 {
                 ExitCode::from(1)

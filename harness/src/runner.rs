@@ -4,7 +4,7 @@
 //! Trials run in parallel in fixed-size batches and are written in trial order, so the
 //! results do not depend on the thread count.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::faults::Faults;
 use crate::protocol::{Common, Protocol};
+use crate::run_dir::{PartialFile, RunDir};
 use crate::seeding::sha256_hex;
 
 /// Trials per batch: each batch runs in parallel, then is appended to the Parquet files.
@@ -83,36 +84,15 @@ pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// Runs a protocol of any kind to completion and returns its manifest.
+/// Runs a protocol of any kind to completion, writes its report and returns its manifest.
+/// The output directory stays locked until the report is written.
 pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
-    match protocol {
-        Protocol::Search(p) => crate::search::run(p, cache, opts),
-        Protocol::Estimation(p) => crate::estimation::run(p, cache, opts),
-    }
-}
-
-/// Files of a finished run that a new run would replace.
-const RESULT_FILES: [&str; 7] = [
-    "trials.parquet",
-    "cross_task.parquet",
-    "estimates.parquet",
-    "estimates_summary.parquet",
-    "manifest.json",
-    "protocol.yaml",
-    "report.md",
-];
-
-/// Refuses an output directory that holds results, unless `force`; then creates it.
-pub(crate) fn prepare_output(out: &Path, force: bool) -> Result<()> {
-    if !force && let Some(existing) = RESULT_FILES.iter().find(|f| out.join(f).exists()) {
-        bail!(
-            "{}: already holds results ({existing}); choose another --out, or pass --force to \
-             replace them once the new run has finished",
-            out.display()
-        );
-    }
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("{}: cannot create the output directory", out.display()))
+    let finished = match protocol {
+        Protocol::Search(p) => crate::search::run(p, cache, opts)?,
+        Protocol::Estimation(p) => crate::estimation::run(p, cache, opts)?,
+    };
+    reports::report(finished.dir.path())?;
+    Ok(finished.manifest)
 }
 
 /// The replicate count after `--replicates`.
@@ -253,7 +233,10 @@ impl Clock {
 }
 
 /// What a finished run wrote, for its manifest.
-pub(crate) struct Totals {
+pub(crate) struct Results {
+    /// The result files, still under their temporary names.
+    pub files: Vec<PartialFile>,
+    pub replicates: u32,
     pub rows: u64,
     pub trials: u64,
     pub failed_trials: u64,
@@ -261,21 +244,27 @@ pub(crate) struct Totals {
     pub builds_networks: bool,
 }
 
-/// The manifest of a finished run, with `section` filled by the kind; writes it and the
-/// protocol text into the output directory.
+/// A run whose files are in place, its directory still locked.
+pub struct Finished {
+    pub manifest: Manifest,
+    pub dir: RunDir,
+}
+
+/// The manifest of a finished run, with `section` filled by the kind; commits the run's files
+/// into `dir`, the manifest last.
 pub(crate) fn finish(
+    dir: RunDir,
     common: &Common,
-    replicates: u32,
     clock: Clock,
-    totals: Totals,
+    results: Results,
     opts: &RunOptions,
     section: impl FnOnce(&mut Manifest),
-) -> Result<Manifest> {
+) -> Result<Finished> {
     let mut manifest = Manifest {
         kind: String::new(),
         nash_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: option_env!("NASH_GIT_COMMIT").map(str::to_string),
-        protocol: protocol_info(common, replicates),
+        protocol: protocol_info(common, results.replicates),
         search: None,
         estimation: None,
         host: host_info(),
@@ -283,20 +272,19 @@ pub(crate) fn finish(
         started: clock.started_at,
         finished: crate::timestamp::now_utc(),
         wall_seconds: clock.started.elapsed().as_secs_f64(),
-        rows: totals.rows,
-        trials: totals.trials,
-        failed_trials: totals.failed_trials,
-        reproducibility: if totals.builds_networks {
+        rows: results.rows,
+        trials: results.trials,
+        failed_trials: results.failed_trials,
+        reproducibility: if results.builds_networks {
             Reproducibility::SameCpu
         } else {
             Reproducibility::AnyMachine
         },
+        files: Vec::new(),
     };
     section(&mut manifest);
-    write_file(&opts.out.join("protocol.yaml"), common.text.as_bytes())?;
-    let json = serde_json::to_string_pretty(&manifest).expect("the manifest serializes");
-    write_file(&opts.out.join("manifest.json"), json.as_bytes())?;
-    Ok(manifest)
+    dir.commit(results.files, &mut manifest, &common.text)?;
+    Ok(Finished { manifest, dir })
 }
 
 fn host_info() -> HostInfo {
@@ -310,10 +298,4 @@ fn host_info() -> HostInfo {
         arch: std::env::consts::ARCH.to_string(),
         cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
     }
-}
-
-/// Writes through a temporary file and a rename, so an interrupted run never leaves half a
-/// file where a finished one stood.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    datasets::cache::write_atomic(path, bytes).map_err(Into::into)
 }

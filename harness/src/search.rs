@@ -5,12 +5,13 @@ use anyhow::Result;
 use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask};
-use reports::manifest::{EvaluatedTask, Manifest, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
+use reports::manifest::{EvaluatedTask, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
 use reports::pareto;
 
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
-use crate::runner::{self, RunOptions, Status};
+use crate::run_dir::{PartialFile, RunDir};
+use crate::runner::{self, Finished, RunOptions, Status};
 use crate::seeding::{trial_key, trial_rngs};
 use crate::sink::trials::{self, Row, TrialRows};
 use crate::sink::{ParquetSink, cross_task};
@@ -46,7 +47,7 @@ impl TaskContext {
     }
 }
 
-pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
+pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Finished> {
     let clock = runner::Clock::start();
     let common = &protocol.common;
     let replicates = runner::replicates(common, opts)?;
@@ -95,7 +96,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .iter()
         .map(|name| cache.load(def.name, name))
         .collect::<Result<_, _>>()?;
-    runner::prepare_output(&opts.out, opts.force)?;
+    let dir = RunDir::create(&opts.out, opts.force)?;
 
     let trials: Vec<Trial> = (0..tasks.len())
         .flat_map(|task| {
@@ -109,7 +110,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         })
         .collect();
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
-    let mut sink = ParquetSink::create(&opts.out.join("trials.parquet"), trials::schema())?;
+    let mut sink = ParquetSink::create(dir.path(), reports::trials::TRIALS, trials::schema())?;
     let mut finals: Vec<Option<ArchId>> = Vec::new();
     let mut failed = 0;
     runner::drive(
@@ -132,18 +133,28 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             sink.write(trials::batch(protocol, &tasks, &hashes, chunk, &rows))
         },
     )?;
-    let rows = sink.finish()?;
-    write_cross_task(
-        protocol, test, &tasks, &evaluated, &trials, &finals, &opts.out,
-    )?;
-
-    let totals = runner::Totals {
+    let (rows, trials_file) = sink.finish()?;
+    let mut files = vec![trials_file];
+    if !evaluated.is_empty() {
+        files.push(write_cross_task(
+            protocol,
+            test,
+            &tasks,
+            &evaluated,
+            &trials,
+            &finals,
+            dir.path(),
+        )?);
+    }
+    let results = runner::Results {
+        files,
+        replicates,
         rows,
         trials: trials.len() as u64,
         failed_trials: failed,
         builds_networks: protocol.methods.iter().any(MethodSpec::builds_networks),
     };
-    runner::finish(common, replicates, clock, totals, opts, |m| {
+    runner::finish(dir, common, clock, results, opts, |m| {
         m.kind = "search".into();
         m.search = Some(SearchInfo {
             test_metric: def.test_metric.map(str::to_string),
@@ -358,7 +369,7 @@ fn reference(common: &crate::protocol::Common, loaded: &LoadedTask) -> (f64, usi
 }
 
 /// Looks each trial's final incumbent up on every `evaluate_on` task and writes
-/// `cross_task.parquet`; without such tasks, removes a file a previous run left there.
+/// `cross_task.parquet`.
 fn write_cross_task(
     protocol: &SearchProtocol,
     test: Option<usize>,
@@ -366,17 +377,8 @@ fn write_cross_task(
     evaluated: &[LoadedTask],
     trials: &[Trial],
     finals: &[Option<ArchId>],
-    out: &std::path::Path,
-) -> Result<()> {
-    let path = out.join(reports::cross_task::CROSS_TASK);
-    if evaluated.is_empty() {
-        return match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                Err(anyhow::Error::new(e).context(format!("{}: cannot remove", path.display())))
-            }
-            _ => Ok(()),
-        };
-    }
+    dir: &std::path::Path,
+) -> Result<PartialFile> {
     let common = &protocol.common;
     assert_eq!(finals.len(), trials.len(), "one final incumbent per trial");
     let mut rows = Vec::with_capacity(trials.len() * evaluated.len());
@@ -399,10 +401,9 @@ fn write_cross_task(
             });
         }
     }
-    let mut sink = ParquetSink::create(&path, cross_task::schema())?;
+    let mut sink = ParquetSink::create(dir, reports::cross_task::CROSS_TASK, cross_task::schema())?;
     sink.write(cross_task::batch(&common.name, &rows))?;
-    sink.finish()?;
-    Ok(())
+    Ok(sink.finish()?.1)
 }
 
 /// The task's reference figures: the exact space mean, the best architecture, and the

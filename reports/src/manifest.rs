@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::ReportError;
 
@@ -36,6 +37,74 @@ pub struct Manifest {
     /// Which machines reproduce the result files bit for bit.
     #[serde(default)]
     pub reproducibility: Reproducibility,
+    /// The run's result files, each with its size and sha256 (written last, so a directory
+    /// whose files do not match was left half-replaced).
+    #[serde(default)]
+    pub files: Vec<FileEntry>,
+}
+
+/// Whether `dir/<entry.name>` is the file the manifest describes.
+fn check_file(dir: &Path, entry: &FileEntry) -> Result<(), ReportError> {
+    let path = dir.join(&entry.name);
+    let mismatch = |what: String| ReportError::Format {
+        path: path.clone(),
+        message: format!(
+            "{what} manifest.json says: the directory holds parts of two runs (one interrupted \
+             while replacing the other?); rerun with --force"
+        ),
+    };
+    if entry.name.contains(['/', '\\']) || entry.name.starts_with('.') {
+        return Err(mismatch(format!("'{}' is not a file name, as", entry.name)));
+    }
+    let found = FileEntry::of(&entry.name, &path).map_err(|e| ReportError::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    let (bytes, sha256) = (found.bytes, found.sha256);
+    if bytes != entry.bytes || sha256 != entry.sha256 {
+        return Err(mismatch(format!(
+            "{bytes} bytes with sha256 {}…, not the {} bytes with sha256 {}… that",
+            &sha256[..12],
+            entry.bytes,
+            entry.sha256.chars().take(12).collect::<String>()
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub name: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+impl FileEntry {
+    /// The entry of the file at `path`, listed as `name`.
+    pub fn of(name: &str, path: &Path) -> std::io::Result<FileEntry> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0u8; 1 << 16];
+        let mut bytes = 0u64;
+        loop {
+            let n = file.read(&mut buffer)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buffer[..n]);
+            bytes += n as u64;
+        }
+        Ok(FileEntry {
+            name: name.to_string(),
+            bytes,
+            sha256: hasher
+                .finalize()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        })
+    }
 }
 
 /// Whether a run's result files are identical on every machine, or only on machines with
@@ -202,16 +271,22 @@ pub struct HostInfo {
 }
 
 impl Manifest {
+    /// Reads a run directory's manifest and checks that every result file it lists is the
+    /// one the run wrote.
     pub fn read(dir: &Path) -> Result<Manifest, ReportError> {
         let path = dir.join(MANIFEST);
         let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Io {
             path: path.clone(),
             source: e,
         })?;
-        serde_json::from_str(&text).map_err(|e| ReportError::Format {
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReportError::Format {
             path,
             message: e.to_string(),
-        })
+        })?;
+        for entry in &manifest.files {
+            check_file(dir, entry)?;
+        }
+        Ok(manifest)
     }
 
     pub fn maximize(&self) -> bool {

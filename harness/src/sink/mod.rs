@@ -1,6 +1,6 @@
-//! Parquet output: each file is written batch by batch into a temporary sibling that
-//! replaces the final file only when the run has finished, so an interrupted or failed run
-//! never damages results already there.
+//! Parquet output: each file is written batch by batch into a temporary sibling
+//! (`<name>.partial`), which the run directory's commit moves into place only when the run
+//! has finished, so an interrupted or failed run never damages results already there.
 
 pub mod cross_task;
 pub mod estimates;
@@ -9,6 +9,7 @@ pub mod trials;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use crate::run_dir::PartialFile;
 use anyhow::{Context, Result};
 use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
@@ -17,15 +18,16 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 pub struct ParquetSink {
+    name: &'static str,
     partial: PathBuf,
-    target: PathBuf,
     writer: ArrowWriter<File>,
     rows: u64,
 }
 
 impl ParquetSink {
-    pub fn create(target: &Path, schema: SchemaRef) -> Result<ParquetSink> {
-        let partial = target.with_extension("parquet.partial");
+    /// Starts `dir/<name>.partial`.
+    pub fn create(dir: &Path, name: &'static str, schema: SchemaRef) -> Result<ParquetSink> {
+        let partial = dir.join(format!("{name}.partial"));
         let file = File::create(&partial)
             .with_context(|| format!("{}: cannot create", partial.display()))?;
         let props = WriterProperties::builder()
@@ -36,8 +38,8 @@ impl ParquetSink {
         let writer = ArrowWriter::try_new(file, schema, Some(props))
             .with_context(|| format!("{}: cannot start a Parquet file", partial.display()))?;
         Ok(ParquetSink {
+            name,
             partial,
-            target: target.to_path_buf(),
             writer,
             rows: 0,
         })
@@ -50,13 +52,15 @@ impl ParquetSink {
             .with_context(|| format!("{}: write failed", self.partial.display()))
     }
 
-    /// Closes the file and moves it into place; returns the number of rows.
-    pub fn finish(self) -> Result<u64> {
+    /// Closes the file; returns the number of rows and the file, for the commit.
+    pub fn finish(self) -> Result<(u64, PartialFile)> {
         self.writer.close().with_context(|| {
             format!("{}: cannot finish the Parquet file", self.partial.display())
         })?;
-        std::fs::rename(&self.partial, &self.target)
-            .with_context(|| format!("{}: cannot move into place", self.target.display()))?;
-        Ok(self.rows)
+        let file = PartialFile {
+            name: self.name,
+            partial: self.partial,
+        };
+        Ok((self.rows, file))
     }
 }
