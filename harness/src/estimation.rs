@@ -76,10 +76,37 @@ pub(crate) struct Outcome {
     pub fallbacks: Fallbacks,
 }
 
+/// The most architectures all splits of a run may hold (400 MB of ids).
+const MAX_SPLIT_ENTRIES: u64 = 100_000_000;
+
 pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Finished> {
     let clock = runner::Clock::start();
     let common = &protocol.common;
     let replicates = runner::replicates(common, opts)?;
+    let sizes_per_task: u64 = protocol
+        .estimators
+        .iter()
+        .map(|e| {
+            if e.learns() {
+                protocol.train_sizes.len() as u64
+            } else {
+                1
+            }
+        })
+        .sum();
+    runner::check_trial_count(
+        common,
+        common.tasks.len() as u64 * sizes_per_task * u64::from(replicates),
+    )?;
+    // Every replicate's split stays in memory for the whole run.
+    let held = common.tasks.len() as u64 * u64::from(replicates) * protocol.split_size() as u64;
+    if held > MAX_SPLIT_ENTRIES {
+        anyhow::bail!(
+            "{}: the splits of {replicates} replicates hold {held} architectures, more than \
+             {MAX_SPLIT_ENTRIES}; lower the replicates or the evaluated architectures",
+            common.name
+        );
+    }
     let train_loaded = match &protocol.train_task {
         Some(t) => Some(runner::load_task(common, cache, t)?),
         None => None,

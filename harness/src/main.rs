@@ -156,11 +156,26 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {
-            let message = format!("{e:#}").replace('\n', " ");
-            eprintln!("error: {message}");
+            eprintln!("error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, each cause once (an I/O error's text is often part of
+/// its context's message already).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+    }
+    message.replace('\n', " ")
 }
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -184,11 +199,21 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                         "--images applies to estimation protocols, whose zero-cost proxies see images"
                     );
                 };
+                if p.proxies().is_empty() {
+                    bail!(
+                        "--images: {} has no zero-cost proxy to see images",
+                        p.common.name
+                    );
+                }
                 p.images = datasets::images::ImageSource::parse(&images)
                     .map_err(|m| anyhow::anyhow!("--images: {m}"))?;
             }
-            if threads == 0 {
-                bail!("--threads must be at least 1");
+            let most = runner::max_threads();
+            if !(1..=most).contains(&threads) {
+                bail!(
+                    "--threads must be between 1 and {most} on this machine (4 per CPU, at \
+                     least 16), got {threads}"
+                );
             }
             let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&protocol.common().name));
             let opts = RunOptions {

@@ -17,7 +17,7 @@ use reports::manifest::{
 use serde::Serialize;
 
 use crate::faults::Faults;
-use crate::protocol::{Common, Protocol};
+use crate::protocol::{Common, MAX_REPLICATES, MAX_TRIALS, Protocol};
 use crate::run_dir::{PartialFile, RunDir};
 use crate::seeding::sha256_hex;
 
@@ -98,9 +98,27 @@ pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Mani
 /// The replicate count after `--replicates`.
 pub(crate) fn replicates(common: &Common, opts: &RunOptions) -> Result<u32> {
     match opts.replicates.unwrap_or(common.replicates) {
-        0 => bail!("--replicates must be at least 1"),
-        r => Ok(r),
+        r if (1..=MAX_REPLICATES).contains(&r) => Ok(r),
+        r => bail!("--replicates must be between 1 and {MAX_REPLICATES}, got {r}"),
     }
+}
+
+/// Refuses a protocol that expands to more trials than nash runs in one go.
+pub(crate) fn check_trial_count(common: &Common, count: u64) -> Result<()> {
+    if count > MAX_TRIALS {
+        bail!(
+            "{}: {count} trials (tasks × methods × sizes × replicates), more than {MAX_TRIALS}; \
+             lower the replicates or split the protocol",
+            common.name
+        );
+    }
+    Ok(())
+}
+
+/// The most worker threads `--threads` may ask for on this machine.
+pub fn max_threads() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (4 * cpus).max(16)
 }
 
 /// Loads one task's table, checking what needs the data (fixed seeds every architecture has).

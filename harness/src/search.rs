@@ -96,6 +96,11 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .iter()
         .map(|name| cache.load(def.name, name))
         .collect::<Result<_, _>>()?;
+    check_time_budget(protocol, &tasks)?;
+    runner::check_trial_count(
+        common,
+        (tasks.len() * protocol.methods.len()) as u64 * u64::from(replicates),
+    )?;
     let dir = RunDir::create(&opts.out, opts.force)?;
 
     let trials: Vec<Trial> = (0..tasks.len())
@@ -190,6 +195,40 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 .collect(),
         });
     })
+}
+
+/// A simulated-seconds budget may not allow more than ten evaluations per architecture of the
+/// space, even of the cheapest one: beyond that a trial only repeats itself, for ever.
+fn check_time_budget(protocol: &SearchProtocol, tasks: &[TaskContext]) -> Result<()> {
+    let Budget::SimulatedSeconds(budget) = protocol.budget else {
+        return Ok(());
+    };
+    for task in tasks {
+        let (table, space) = (&task.loaded.table, task.loaded.space.as_ref());
+        let cost = task
+            .cost
+            .expect("the protocol checked the benchmark's training time");
+        let cheapest = (0..table.n_archs())
+            .flat_map(|a| (0..table.seeds(a)).map(move |s| table.value(cost, a, s)))
+            .fold(f64::INFINITY, f64::min)
+            * protocol.cost_scale;
+        let most = 10.0 * space.size() as f64;
+        if !(cheapest > 0.0 && budget / cheapest <= most) {
+            return Err(protocol
+                .budget_at
+                .error(format!(
+                    "budget.simulated_seconds {budget} allows {:.3e} evaluations of {}'s cheapest \
+                     architecture ({cheapest:.3e} s at cost scale {}), more than ten per \
+                     architecture of its space ({}); lower the budget",
+                    budget / cheapest,
+                    task.loaded.task,
+                    protocol.cost_scale,
+                    space.size()
+                ))
+                .into());
+        }
+    }
+    Ok(())
 }
 
 /// Runs one trial: the method asks, the table answers, until the budget is spent. A panic

@@ -3,6 +3,7 @@
 //! only what they are told; they never read a table.
 
 pub mod estimate;
+mod limits;
 pub mod proxy;
 pub mod search;
 

@@ -109,7 +109,7 @@ impl EstimationProtocol {
         };
         let mut train_sizes = Vec::new();
         for s in &raw.train_sizes {
-            let n = src.positive(s, "train_sizes")? as usize;
+            let n = src.count(s, "train_sizes", u32::MAX)? as usize;
             if train_sizes.contains(&n) {
                 return Err(src.fail(&s.referenced, format!("train size {n} is listed twice")));
             }
@@ -117,6 +117,17 @@ impl EstimationProtocol {
         }
         train_sizes.sort_unstable();
 
+        if raw.estimators.len() > super::MAX_METHODS || raw.train_sizes.len() > 100 {
+            return Err(src.fail(
+                &raw.name.referenced,
+                format!(
+                    "at most {} estimators and 100 train_sizes, got {} and {}",
+                    super::MAX_METHODS,
+                    raw.estimators.len(),
+                    raw.train_sizes.len()
+                ),
+            ));
+        }
         if raw.estimators.is_empty() {
             return Err(src.fail(
                 &raw.name.referenced,
@@ -137,6 +148,19 @@ impl EstimationProtocol {
                     &e.referenced,
                     format!(
                         "estimator id '{}' is used twice; give one of them an `id:`",
+                        e.value.id()
+                    ),
+                ));
+            }
+            if let Some(k) = e.value.neighbours()
+                && let Some(&smallest) = train_sizes.first()
+                && k > smallest
+            {
+                return Err(src.fail(
+                    &e.referenced,
+                    format!(
+                        "{}: k = {k} neighbours, but the smallest training set has {smallest} \
+                         architectures",
                         e.value.id()
                     ),
                 ));
@@ -179,7 +203,7 @@ impl EstimationProtocol {
             Evaluation::All => smallest.saturating_sub(largest_train),
             Evaluation::Sample(n) => n,
         };
-        if largest_train + n_eval > smallest {
+        if largest_train.saturating_add(n_eval) > smallest {
             let at = raw
                 .train_sizes
                 .last()
@@ -233,7 +257,7 @@ impl EstimationProtocol {
         };
         let proxy_batch = match &raw.proxy_batch {
             None => 64,
-            Some(b) => src.positive(b, "proxy_batch")? as usize,
+            Some(b) => src.count(b, "proxy_batch", 1_024)? as usize,
         };
         Ok(EstimationProtocol {
             common,
@@ -253,6 +277,17 @@ impl EstimationProtocol {
             .iter()
             .filter_map(EstimatorSpec::proxy)
             .collect()
+    }
+
+    /// The most architectures one replicate's split of a task holds (training and evaluated).
+    pub fn split_size(&self) -> usize {
+        let largest = self.train_sizes.last().copied().unwrap_or(0);
+        self.common
+            .tasks
+            .iter()
+            .map(|t| largest + self.n_eval(self.common.benchmark.space(t).size()))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Architectures ranked per trial on a space of `space_size`.

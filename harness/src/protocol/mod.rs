@@ -83,17 +83,29 @@ impl Source<'_> {
         self.at(loc).error(message)
     }
 
-    /// A positive integer that fits `u32`, or an error naming `key`.
-    fn positive(&self, value: &Spanned<i64>, key: &str) -> Result<u32, ProtocolError> {
+    /// A whole number in `1..=max`, or an error naming `key`.
+    fn count(&self, value: &Spanned<i64>, key: &str, max: u32) -> Result<u32, ProtocolError> {
         match u32::try_from(value.value) {
-            Ok(v) if v > 0 => Ok(v),
+            Ok(v) if (1..=max).contains(&v) => Ok(v),
             _ => Err(self.fail(
                 &value.referenced,
-                format!("{key} must be a positive integer, got {}", value.value),
+                format!(
+                    "{key} must be a whole number between 1 and {max}, got {}",
+                    value.value
+                ),
             )),
         }
     }
 }
+
+/// The most replicates a protocol (or `--replicates`) may ask for.
+pub const MAX_REPLICATES: u32 = 100_000;
+
+/// The most trials a protocol may expand to (tasks × methods × sizes × replicates).
+pub const MAX_TRIALS: u64 = 10_000_000;
+
+/// The most methods or estimators one protocol may list.
+const MAX_METHODS: usize = 1_000;
 
 /// The fields every protocol kind has, validated.
 #[derive(Debug)]
@@ -171,7 +183,7 @@ impl RawCommon<'_> {
             objective,
             seed_policy,
             seed_policy_at,
-            replicates: src.positive(self.replicates, "replicates")?,
+            replicates: src.count(self.replicates, "replicates", MAX_REPLICATES)?,
             base_seed: self.base_seed,
         })
     }
@@ -275,10 +287,11 @@ impl Protocol {
 }
 
 /// One line: `file:line:column: message (at `source text`)`, without serde-saphyr's source
-/// snippet or its repeated position.
+/// snippet or its repeated position, its advice to programmers turned into the user's fix,
+/// and an unclosed `[` or `{` blamed where it opens rather than where the parser gave up.
 fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError {
     let bare = e.without_snippet();
-    let (line, column) = bare
+    let (mut line, mut column) = bare
         .location()
         .or_else(|| e.location())
         .map_or((0, 0), |l| (l.line(), l.column()));
@@ -289,8 +302,18 @@ fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError 
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    if let Some(at) = message.rfind(" at line ") {
+    if let Some(at) = message.find(" at line ") {
         message.truncate(at);
+    }
+    message = for_users(message);
+    if let Some((open, open_line, open_column)) = unclosed_flow(text, line, column)
+        && open_line < line
+    {
+        message = format!(
+            "`{open}` is never closed (the parser stopped at line {line}, column {column}: \
+             {message})"
+        );
+        (line, column) = (open_line, open_column);
     }
     // Name the key (or list item) the error is on, from the source line itself (or the last
     // non-empty line before it, for errors reported at the end of a block).
@@ -301,9 +324,15 @@ fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError 
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .find(|l| !l.is_empty());
     if let Some(source) = source {
-        message.push_str(&format!(" (at `{source}`)"));
+        let shown: String = source.chars().take(80).collect();
+        let more = if source.chars().count() > 80 {
+            "…"
+        } else {
+            ""
+        };
+        message.push_str(&format!(" (at `{shown}{more}`)"));
         if message.starts_with("expected mapping") && !source.contains(':') {
-            message.push_str(&format!("; write `{source}: {{}}`"));
+            message.push_str(&format!("; write `{shown}: {{}}`"));
         }
     }
     ProtocolError {
@@ -312,6 +341,67 @@ fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError 
         column,
         message,
     }
+}
+
+/// serde-saphyr's messages that speak of its API, said as what to change in the file.
+fn for_users(message: String) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(rest);
+        return format!("key `{key}` is given twice in the same mapping");
+    }
+    if let Some(limit) = message.strip_prefix("budget breached: ") {
+        return format!(
+            "the YAML expands beyond the parser's safety limit ({limit}), e.g. through aliases \
+             of aliases; a protocol needs no aliases"
+        );
+    }
+    if message.starts_with("multiple YAML documents detected") {
+        return "the file holds a second YAML document (after `---`); a protocol is one \
+                document"
+            .into();
+    }
+    message
+}
+
+/// The innermost `[` or `{` that opens a flow collection before (line, column) (1-based) and
+/// is not closed by then, with its line and column. Brackets inside quotes or comments, or
+/// inside a plain scalar (not at the start of a value), do not count.
+fn unclosed_flow(text: &str, line: u64, column: u64) -> Option<(char, u64, u64)> {
+    let mut open: Vec<(char, u64, u64)> = Vec::new();
+    for (l, source) in text.lines().enumerate() {
+        let l = l as u64 + 1;
+        if l > line {
+            break;
+        }
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        for (c, ch) in source.chars().enumerate() {
+            let c = c as u64 + 1;
+            if l == line && c >= column {
+                break;
+            }
+            match (quote, ch) {
+                (Some(q), _) if ch == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(ch),
+                (None, '#') if previous == ' ' => break,
+                (None, '[' | '{') if matches!(previous, ' ' | ':' | '-' | ',' | '[' | '{') => {
+                    open.push((ch, l, c));
+                }
+                (None, ']' | '}') => {
+                    open.pop();
+                }
+                _ => {}
+            }
+            if ch != ' ' {
+                previous = ch;
+            }
+        }
+    }
+    open.pop()
 }
 
 #[cfg(test)]

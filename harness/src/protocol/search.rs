@@ -6,7 +6,7 @@ use methods::search::METHOD_NAMES;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::{Common, ProtocolError, RawCommon, Source, check_task, yaml_error};
+use super::{Common, Place, ProtocolError, RawCommon, Source, check_task, yaml_error};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +62,8 @@ pub enum Budget {
 pub struct SearchProtocol {
     pub common: Common,
     pub budget: Budget,
+    /// Where the budget is written, for checks that need the data.
+    pub budget_at: Place,
     pub cost_scale: f64,
     /// k, the number of random architectures whose mean is the sampled RI baseline.
     pub random_baseline: u32,
@@ -92,10 +94,17 @@ impl SearchProtocol {
             base_seed: raw.base_seed,
         }
         .validate(&src, text)?;
-        let (budget, cost_scale) = parse_budget(&raw.budget, common.benchmark, &src)?;
+        // Queries beyond the smallest task's space would only repeat architectures.
+        let smallest = common
+            .tasks
+            .iter()
+            .map(|t| common.benchmark.space(t).size())
+            .min()
+            .unwrap_or(0);
+        let (budget, cost_scale) = parse_budget(&raw.budget, common.benchmark, smallest, &src)?;
         let random_baseline = match &raw.random_baseline {
             None => 8,
-            Some(k) => src.positive(k, "random_baseline")?,
+            Some(k) => src.count(k, "random_baseline", 100_000)?,
         };
         let properties = common.benchmark.property_names();
         let second_objective = match &raw.second_objective {
@@ -130,6 +139,16 @@ impl SearchProtocol {
             }
             evaluate_on.push(task.value.clone());
         }
+        if raw.methods.len() > super::MAX_METHODS {
+            return Err(src.fail(
+                &raw.name.referenced,
+                format!(
+                    "methods lists {} methods, more than {}",
+                    raw.methods.len(),
+                    super::MAX_METHODS
+                ),
+            ));
+        }
         if raw.methods.is_empty() {
             return Err(src.fail(
                 &raw.name.referenced,
@@ -157,6 +176,30 @@ impl SearchProtocol {
                     ),
                 ));
             }
+            let benchmark = common.benchmark;
+            if let Some(seeds) = m.value.most_seeds_wanted()
+                && seeds > benchmark.max_seeds
+            {
+                return Err(src.fail(
+                    &m.referenced,
+                    format!(
+                        "{}: max_seeds {seeds} exceeds the {} training seeds of {}'s tables",
+                        m.value.name(),
+                        benchmark.max_seeds,
+                        benchmark.name
+                    ),
+                ));
+            }
+            if m.value.needs_sources() && benchmark.task_names().len() < 2 {
+                return Err(src.fail(
+                    &m.referenced,
+                    format!(
+                        "{} transfers from the benchmark's other tasks, and {} has only one",
+                        m.value.name(),
+                        benchmark.name
+                    ),
+                ));
+            }
             if methods.iter().any(|x| x.id() == m.value.id()) {
                 return Err(src.fail(
                     &m.referenced,
@@ -171,6 +214,7 @@ impl SearchProtocol {
         Ok(SearchProtocol {
             common,
             budget,
+            budget_at: src.at(&raw.budget.referenced),
             cost_scale,
             random_baseline,
             second_objective,
@@ -180,20 +224,22 @@ impl SearchProtocol {
     }
 }
 
+/// Reads the budget; `space` is the number of architectures of the smallest task.
 fn parse_budget(
     raw: &Spanned<BudgetFile>,
     benchmark: &BenchmarkDef,
+    space: usize,
     src: &Source,
 ) -> Result<(Budget, f64), ProtocolError> {
     let b = &raw.value;
     let cost_scale = match &b.cost_scale {
         None => 1.0,
-        Some(s) if s.value.is_finite() && s.value > 0.0 => s.value,
+        Some(s) if s.value > 0.0 && s.value <= 1e6 => s.value,
         Some(s) => {
             return Err(src.fail(
                 &s.referenced,
                 format!(
-                    "budget.cost_scale must be a positive number, got {}",
+                    "budget.cost_scale must be a number in (0, 1000000], got {}",
                     s.value
                 ),
             ));
@@ -201,10 +247,14 @@ fn parse_budget(
     };
     match (&b.queries, &b.simulated_seconds) {
         (Some(q), None) => {
-            if q.value <= 0 {
+            if q.value <= 0 || q.value as u64 > space as u64 {
                 return Err(src.fail(
                     &q.referenced,
-                    format!("budget.queries must be a positive integer, got {}", q.value),
+                    format!(
+                        "budget.queries must be a whole number between 1 and the space's {space} \
+                         architectures (more would only repeat them), got {}",
+                        q.value
+                    ),
                 ));
             }
             Ok((Budget::Queries(q.value as u64), cost_scale))
@@ -325,9 +375,18 @@ methods:
     }
 
     #[test]
-    fn budget_must_be_positive() {
-        let e = error(&GOOD.replace("queries: 20", "queries: 0"));
-        assert!(e.starts_with("p.yaml:5:") && e.contains("positive"), "{e}");
+    fn budgets_and_counts_are_bounded() {
+        for q in ["0", "15626", "1000000000000"] {
+            let e = error(&GOOD.replace("queries: 20", &format!("queries: {q}")));
+            assert!(
+                e.starts_with("p.yaml:5:20: ") && e.contains("between 1 and the space's 15625"),
+                "{e}"
+            );
+        }
+        let e = error(&GOOD.replace("replicates: 2", "replicates: 4000000000"));
+        assert!(e.contains("between 1 and 100000"), "{e}");
+        let e = error(&GOOD.replace("queries: 20", "queries: 20, cost_scale: .nan"));
+        assert!(e.contains("cost_scale must be a number in (0, 1000000]"), "{e}");
         let e = error(&GOOD.replace("queries: 20", "simulated_seconds: -3, cost_scale: 0.06"));
         assert!(e.contains("simulated_seconds must be a positive"), "{e}");
         let e = error(&GOOD.replace("queries: 20", "simulated_seconds: 12000"));
@@ -337,6 +396,36 @@ methods:
             e.starts_with("p.yaml:6:") && e.contains("replicates"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn methods_fit_the_benchmark() {
+        let e = error(&format!(
+            "{GOOD}  - successive_halving: {{ fidelity: {{ max_seeds: 10 }} }}\n"
+        ));
+        assert!(e.starts_with("p.yaml:10:5: ") && e.contains("3 training seeds"), "{e}");
+        let one_task = GOOD
+            .replace("nb201", "analog")
+            .replace("random_search: {}", "auto_transfer: {}");
+        let e = error(&one_task);
+        assert!(e.contains("analog has only one"), "{e}");
+        let e = error(&GOOD.replace("random_search: {}", "tpe: { candidates: 1000000000000 }"));
+        assert!(e.contains("tpe: candidates must be between 1 and 100000"), "{e}");
+    }
+
+    #[test]
+    fn yaml_errors_speak_to_users() {
+        let e = error(&format!("{GOOD}replicates: 3\n"));
+        assert!(e.contains("key `replicates` is given twice"), "{e}");
+        assert!(!e.contains("DuplicateKeyPolicy"), "{e}");
+        let e = error(&format!("{GOOD}---\nname: x\n"));
+        assert!(e.contains("a protocol is one document") && !e.contains("from_str"), "{e}");
+        // An unclosed bracket is blamed where it opens, not on the next line.
+        let e = error(&GOOD.replace("tasks: [cifar10]", "tasks: [cifar10"));
+        assert!(e.starts_with("p.yaml:4:8: `[` is never closed"), "{e}");
+        // A huge line is not echoed whole.
+        let e = error(&format!("name: {}\n", "a".repeat(100_000)));
+        assert!(e.len() < 300, "{} characters", e.len());
     }
 
     #[test]

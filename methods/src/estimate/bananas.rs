@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::mlp::{Net, fit_net};
 use super::neural::{self, Training};
 use super::{Estimator, MethodContext, features, standardize};
+use crate::limits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,10 +58,10 @@ fn default_epochs() -> usize {
 
 impl BananasParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.ensemble == 0 || self.layers == 0 || self.width == 0 || self.epochs == 0 {
-            return Err("ensemble, layers, width and epochs must be at least 1".into());
-        }
-        Ok(())
+        limits::count("ensemble", self.ensemble, 1, limits::MAX_ENSEMBLE)?;
+        limits::count("layers", self.layers, 1, limits::MAX_LAYERS)?;
+        limits::count("width", self.width, 1, limits::MAX_WIDTH)?;
+        limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)
     }
 
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Bananas<'a> {

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,16 +53,19 @@ fn default_min_samples_leaf() -> usize {
 
 impl GbdtParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.trees == 0 || self.max_depth == 0 || self.min_samples_leaf == 0 {
-            return Err("trees, max_depth and min_samples_leaf must be at least 1".into());
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return Err(format!(
-                "learning_rate must be in (0, 1], got {}",
-                self.learning_rate
-            ));
-        }
-        Ok(())
+        limits::count("trees", self.trees, 1, limits::MAX_TREES)?;
+        limits::count("max_depth", usize::from(self.max_depth), 1, 64)?;
+        limits::count(
+            "min_samples_leaf",
+            self.min_samples_leaf,
+            1,
+            limits::MAX_ARCHS,
+        )?;
+        limits::real(
+            "learning_rate",
+            self.learning_rate,
+            Interval::AboveUpTo(0.0, 1.0),
+        )
     }
 
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Gbdt<'a> {

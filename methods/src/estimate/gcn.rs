@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::neural::{self, Training};
 use super::{Estimator, MethodContext, standardize};
+use crate::limits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,9 +50,9 @@ fn default_epochs() -> usize {
 
 impl GcnParams {
     pub fn validate(&self, space: &dyn SearchSpace) -> Result<(), String> {
-        if self.layers == 0 || self.width == 0 || self.epochs == 0 {
-            return Err("layers, width and epochs must be at least 1".into());
-        }
+        limits::count("layers", self.layers, 1, limits::MAX_LAYERS)?;
+        limits::count("width", self.width, 1, limits::MAX_WIDTH)?;
+        limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)?;
         if space.op_graph(0).is_none() {
             return Err(format!(
                 "the {} space has no graph form for a GCN",

@@ -15,6 +15,7 @@ use smartcore::metrics::distance::euclidian::Euclidian;
 use smartcore::neighbors::knn_regressor::{KNNRegressor, KNNRegressorParameters};
 
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features};
+use crate::limits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,10 +34,7 @@ fn default_k() -> usize {
 
 impl KnnParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.k == 0 {
-            return Err("k must be at least 1".into());
-        }
-        Ok(())
+        limits::count("k", self.k, 1, limits::MAX_ARCHS)
     }
 
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Knn<'a> {
@@ -65,7 +63,14 @@ pub(super) fn matrix(rows: &[Vec<f64>]) -> Result<DenseMatrix<f64>, String> {
 impl Estimator for Knn<'_> {
     fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
         let x = matrix(&features(self.space, archs, self.encoding))?;
-        let params = KNNRegressorParameters::default().with_k(self.k.min(archs.len()));
+        if self.k > archs.len() {
+            return Err(format!(
+                "k = {} neighbours, but only {} training architectures",
+                self.k,
+                archs.len()
+            ));
+        }
+        let params = KNNRegressorParameters::default().with_k(self.k);
         self.model =
             Some(KNNRegressor::fit(&x, &labels.to_vec(), params).map_err(|e| e.to_string())?);
         Ok(())
@@ -92,7 +97,20 @@ mod tests {
             k: 5,
         });
         assert!(rank_quality(&spec, 1000) > 0.6);
-        // k is capped at the training-set size: 3 neighbours of 3 give one constant score.
-        assert!(rank_quality(&spec, 3).is_nan());
+    }
+
+    #[test]
+    fn more_neighbours_than_training_architectures_is_an_error() {
+        let space = datasets::space::Nb201Space::new();
+        let ctx = MethodContext::of_space(&space);
+        let spec = EstimatorSpec::Knn(KnnParams {
+            id: None,
+            encoding: Encoding::Onehot,
+            k: 5,
+        });
+        let mut knn = spec.build(&ctx);
+        let mut rng = datasets::rng::from_seed([1; 32]);
+        let e = knn.fit(&[1, 2, 3], &[0.0, 1.0, 2.0], &mut rng).unwrap_err();
+        assert_eq!(e, "k = 5 neighbours, but only 3 training architectures");
     }
 }

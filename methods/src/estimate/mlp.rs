@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::neural::{self, Training};
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,16 +54,14 @@ fn default_learning_rate() -> f64 {
 
 impl MlpParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.layers == 0 || self.width == 0 || self.epochs == 0 {
-            return Err("layers, width and epochs must be at least 1".into());
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(format!(
-                "learning_rate must be positive, got {}",
-                self.learning_rate
-            ));
-        }
-        Ok(())
+        limits::count("layers", self.layers, 1, limits::MAX_LAYERS)?;
+        limits::count("width", self.width, 1, limits::MAX_WIDTH)?;
+        limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)?;
+        limits::real(
+            "learning_rate",
+            self.learning_rate,
+            Interval::AboveUpTo(0.0, 10.0),
+        )
     }
 
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Mlp<'a> {

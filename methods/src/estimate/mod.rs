@@ -182,6 +182,14 @@ impl EstimatorSpec {
             )
     }
 
+    /// The k of a nearest-neighbour estimator, which no training set may be smaller than.
+    pub fn neighbours(&self) -> Option<usize> {
+        match self {
+            EstimatorSpec::Knn(p) => Some(p.k),
+            _ => None,
+        }
+    }
+
     /// Whether the estimator is fitted on labelled architectures (and so runs once per
     /// training-set size).
     pub fn learns(&self) -> bool {

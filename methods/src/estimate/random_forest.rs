@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
 use super::{Estimator, MethodContext, default_encoding, features};
+use crate::limits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,8 +42,15 @@ fn default_min_samples_leaf() -> usize {
 
 impl RandomForestParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.trees == 0 || self.min_samples_leaf == 0 || self.max_features == Some(0) {
-            return Err("trees, max_features and min_samples_leaf must be at least 1".into());
+        limits::count("trees", self.trees, 1, limits::MAX_TREES)?;
+        limits::count(
+            "min_samples_leaf",
+            self.min_samples_leaf,
+            1,
+            limits::MAX_ARCHS,
+        )?;
+        if let Some(m) = self.max_features {
+            limits::count("max_features", m, 1, limits::MAX_ARCHS)?;
         }
         Ok(())
     }

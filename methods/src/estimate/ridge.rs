@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::linalg::{Cholesky, dot, gram};
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,10 +34,7 @@ fn default_alpha() -> f64 {
 
 impl RidgeParams {
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(format!("alpha must be positive, got {}", self.alpha));
-        }
-        Ok(())
+        limits::real("alpha", self.alpha, Interval::AboveUpTo(0.0, 1e12))
     }
 
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Ridge<'a> {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::regularized_evolution::{RegularizedEvolution, RegularizedEvolutionParams};
 use super::{Searcher, sample_unseen};
+use crate::limits;
 use crate::{Fallbacks, MethodContext, SourceTask};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,13 +48,9 @@ fn default_similar() -> usize {
 
 impl AutoTransferParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.anchors < 3 || self.top_k == 0 || self.similar == 0 {
-            return Err(format!(
-                "need anchors >= 3, top_k >= 1 and similar >= 1, got {}, {} and {}",
-                self.anchors, self.top_k, self.similar
-            ));
-        }
-        Ok(())
+        limits::count("anchors", self.anchors, 3, limits::MAX_ARCHS)?;
+        limits::count("top_k", self.top_k, 1, limits::MAX_ARCHS)?;
+        limits::count("similar", self.similar, 1, 1_000)
     }
 
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> AutoTransfer<'a> {

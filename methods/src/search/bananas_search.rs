@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
 use crate::MethodContext;
 use crate::estimate::{BananasParams, Estimator};
+use crate::limits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,15 +42,9 @@ fn default_epochs() -> usize {
 
 impl BananasSearchParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.ensemble < 2 {
-            return Err(format!(
-                "ensemble must be at least 2 (ITS needs a spread), got {}",
-                self.ensemble
-            ));
-        }
-        if self.epochs == 0 {
-            return Err("epochs must be at least 1".into());
-        }
+        // Independent Thompson sampling needs a spread: at least two networks.
+        limits::count("ensemble", self.ensemble, 2, limits::MAX_ENSEMBLE)?;
+        limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)?;
         self.loop_params.validate()
     }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Searcher, sample_unseen};
 use crate::Fallbacks;
+use crate::limits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,10 +35,7 @@ fn default_num_init() -> usize {
 
 impl LocalSearchParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.num_init == 0 {
-            return Err("num_init must be at least 1".into());
-        }
-        Ok(())
+        limits::count("num_init", self.num_init, 1, limits::MAX_ARCHS)
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> LocalSearch<'a> {

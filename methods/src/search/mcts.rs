@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LastDraw, Searcher};
 use crate::Fallbacks;
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,13 +37,7 @@ fn default_exploration() -> f64 {
 
 impl MctsParams {
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.exploration >= 0.0 && self.exploration.is_finite()) {
-            return Err(format!(
-                "exploration must be non-negative, got {}",
-                self.exploration
-            ));
-        }
-        Ok(())
+        limits::real("exploration", self.exploration, Interval::Closed(0.0, 1e6))
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Mcts<'a> {

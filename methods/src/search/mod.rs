@@ -186,6 +186,16 @@ impl MethodSpec {
         }
     }
 
+    /// The most training seeds the method asks an architecture to be evaluated on, if it asks
+    /// for several (its fidelity).
+    pub fn most_seeds_wanted(&self) -> Option<usize> {
+        match self {
+            MethodSpec::SuccessiveHalving(p) => Some(p.fidelity.max_seeds),
+            MethodSpec::Hyperband(p) => Some(p.fidelity.max_seeds),
+            _ => None,
+        }
+    }
+
     /// Whether the method trains burn networks (whose float results depend on the CPU).
     pub fn builds_networks(&self) -> bool {
         matches!(self, MethodSpec::Bananas(_))

@@ -18,6 +18,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, sample_unseen};
+use crate::limits;
 use crate::{Fallbacks, MethodContext};
 
 /// The loop's parameters, shared by every model-based method's protocol entry.
@@ -77,19 +78,10 @@ impl Default for LoopParams {
 
 impl LoopParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.init < 2 {
-            return Err(format!("init must be at least 2, got {}", self.init));
-        }
-        if self.batch == 0 || self.mutate_top == 0 {
-            return Err("batch and mutate_top must be at least 1".into());
-        }
-        if self.candidates < self.batch {
-            return Err(format!(
-                "candidates ({}) must be at least batch ({})",
-                self.candidates, self.batch
-            ));
-        }
-        Ok(())
+        limits::count("init", self.init, 2, limits::MAX_ARCHS)?;
+        limits::count("batch", self.batch, 1, limits::MAX_ARCHS)?;
+        limits::count("mutate_top", self.mutate_top, 1, limits::MAX_ARCHS)?;
+        limits::count("candidates", self.candidates, self.batch, limits::MAX_ARCHS)
     }
 }
 

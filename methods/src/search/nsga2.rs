@@ -18,6 +18,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Searcher, draw_choices};
+use crate::limits::{self, Interval};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,19 +48,8 @@ fn default_crossover() -> f64 {
 
 impl Nsga2Params {
     pub fn validate(&self) -> Result<(), String> {
-        if self.population < 2 {
-            return Err(format!(
-                "population must be at least 2, got {}",
-                self.population
-            ));
-        }
-        if !(0.0..=1.0).contains(&self.crossover) {
-            return Err(format!(
-                "crossover must be in [0, 1], got {}",
-                self.crossover
-            ));
-        }
-        Ok(())
+        limits::count("population", self.population, 2, limits::MAX_ARCHS)?;
+        limits::real("crossover", self.crossover, Interval::Closed(0.0, 1.0))
     }
 
     /// `ctx` must hold the `second` property (the protocol loader checks it).

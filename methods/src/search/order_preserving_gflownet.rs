@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::categorical::{Adam, Layout};
 use super::{LastDraw, Searcher, sample_unseen};
 use crate::Fallbacks;
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,19 +52,13 @@ fn default_learning_rate() -> f64 {
 
 impl OpGflownetParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.init < 2 || self.pairs == 0 {
-            return Err(format!(
-                "need init >= 2 and pairs >= 1, got {} and {}",
-                self.init, self.pairs
-            ));
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(format!(
-                "learning_rate must be positive, got {}",
-                self.learning_rate
-            ));
-        }
-        Ok(())
+        limits::count("init", self.init, 2, limits::MAX_ARCHS)?;
+        limits::count("pairs", self.pairs, 1, limits::MAX_ARCHS)?;
+        limits::real(
+            "learning_rate",
+            self.learning_rate,
+            Interval::AboveUpTo(0.0, 10.0),
+        )
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> OpGflownet<'a> {

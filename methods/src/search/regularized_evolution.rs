@@ -21,6 +21,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::Searcher;
+use crate::limits::{self, Interval};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,19 +60,10 @@ fn default_sample_size() -> usize {
 
 impl RegularizedEvolutionParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.population == 0 {
-            return Err("population must be at least 1".into());
-        }
-        if self.sample_size == 0 || self.sample_size > self.population {
-            return Err(format!(
-                "sample_size must be between 1 and population ({}), got {}",
-                self.population, self.sample_size
-            ));
-        }
-        if let Some(p) = self.early_exit_params
-            && !(p > 0.0 && p.is_finite())
-        {
-            return Err(format!("early_exit_params must be positive, got {p}"));
+        limits::count("population", self.population, 1, limits::MAX_ARCHS)?;
+        limits::count("sample_size", self.sample_size, 1, self.population)?;
+        if let Some(p) = self.early_exit_params {
+            limits::real("early_exit_params", p, Interval::AboveUpTo(0.0, 1e6))?;
         }
         Ok(())
     }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::categorical::{Adam, Layout};
 use super::{LastDraw, Searcher};
 use crate::Fallbacks;
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,19 +42,16 @@ fn default_ema_momentum() -> f64 {
 
 impl ReinforceParams {
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(format!(
-                "learning_rate must be positive, got {}",
-                self.learning_rate
-            ));
-        }
-        if !(0.0..1.0).contains(&self.ema_momentum) {
-            return Err(format!(
-                "ema_momentum must be in [0, 1), got {}",
-                self.ema_momentum
-            ));
-        }
-        Ok(())
+        limits::real(
+            "learning_rate",
+            self.learning_rate,
+            Interval::AboveUpTo(0.0, 10.0),
+        )?;
+        limits::real(
+            "ema_momentum",
+            self.ema_momentum,
+            Interval::FromBelow(0.0, 1.0),
+        )
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Reinforce<'a> {

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::bayesian_optimization::expected_improvement;
 use super::{Searcher, sample_unseen};
 use crate::estimate::{GpModel, standardize};
+use crate::limits;
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,19 +59,10 @@ fn default_candidates() -> usize {
 
 impl RobotParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.metrics.is_empty() {
-            return Err("metrics must name at least one property".into());
-        }
-        if self.init < 2 || self.bo_steps < self.init {
-            return Err(format!(
-                "need 2 <= init <= bo_steps, got init {} and bo_steps {}",
-                self.init, self.bo_steps
-            ));
-        }
-        if self.candidates == 0 {
-            return Err("candidates must be at least 1".into());
-        }
-        Ok(())
+        limits::count("metrics", self.metrics.len(), 1, 16)?;
+        limits::count("init", self.init, 2, 10_000)?;
+        limits::count("bo_steps", self.bo_steps, self.init, 10_000)?;
+        limits::count("candidates", self.candidates, 1, limits::MAX_ARCHS)
     }
 
     /// `ctx` must hold every metric (the protocol loader checks it).

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
 use crate::MethodContext;
 use crate::estimate::{Estimator, RidgeParams};
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,9 +45,7 @@ fn default_eps() -> f64 {
 
 impl SmboParams {
     pub fn validate(&self) -> Result<(), String> {
-        if !(0.0..=1.0).contains(&self.eps) {
-            return Err(format!("eps must be in [0, 1], got {}", self.eps));
-        }
+        limits::real("eps", self.eps, Interval::Closed(0.0, 1.0))?;
         self.loop_params.validate()
     }
 

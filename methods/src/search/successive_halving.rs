@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Searcher, sample_unseen};
 use crate::Fallbacks;
+use crate::limits;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,24 +73,15 @@ impl Default for SeedFidelity {
 
 impl SeedFidelity {
     pub fn validate(&self) -> Result<(), String> {
-        if self.eta < 2 {
-            return Err(format!("eta must be at least 2, got {}", self.eta));
-        }
-        if self.min_seeds == 0 || self.max_seeds < self.min_seeds {
-            return Err(format!(
-                "need 1 <= min_seeds <= max_seeds, got {} and {}",
-                self.min_seeds, self.max_seeds
-            ));
-        }
-        Ok(())
+        limits::count("eta", self.eta, 2, 100)?;
+        limits::count("min_seeds", self.min_seeds, 1, 255)?;
+        limits::count("max_seeds", self.max_seeds, self.min_seeds, 255)
     }
 }
 
 impl SuccessiveHalvingParams {
     pub fn validate(&self) -> Result<(), String> {
-        if self.n == 0 {
-            return Err("n must be at least 1".into());
-        }
+        limits::count("n", self.n, 1, limits::MAX_ARCHS)?;
         self.fidelity.validate()
     }
 

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Searcher, draw_choices};
 use crate::Fallbacks;
+use crate::limits::{self, Interval};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,19 +52,14 @@ fn default_prior_weight() -> f64 {
 
 impl TpeParams {
     pub fn validate(&self) -> Result<(), String> {
-        if !(self.gamma > 0.0 && self.gamma < 1.0) {
-            return Err(format!("gamma must be in (0, 1), got {}", self.gamma));
-        }
-        if self.candidates == 0 {
-            return Err("candidates must be at least 1".into());
-        }
-        if !(self.prior_weight > 0.0 && self.prior_weight.is_finite()) {
-            return Err(format!(
-                "prior_weight must be positive, got {}",
-                self.prior_weight
-            ));
-        }
-        Ok(())
+        limits::count("startup", self.startup, 0, limits::MAX_ARCHS)?;
+        limits::real("gamma", self.gamma, Interval::Open(0.0, 1.0))?;
+        limits::count("candidates", self.candidates, 1, limits::MAX_ARCHS)?;
+        limits::real(
+            "prior_weight",
+            self.prior_weight,
+            Interval::AboveUpTo(0.0, 1e6),
+        )
     }
 
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Tpe<'a> {
