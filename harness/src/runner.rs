@@ -103,14 +103,30 @@ pub(crate) fn replicates(common: &Common, opts: &RunOptions) -> Result<u32> {
     }
 }
 
+/// An error about the replicate count: at the protocol's `replicates`, or at `--replicates`
+/// when that overrides it.
+pub(crate) fn replicates_error(
+    common: &Common,
+    opts: &RunOptions,
+    message: String,
+) -> anyhow::Error {
+    match opts.replicates {
+        Some(r) => anyhow::anyhow!("--replicates {r}: {message}"),
+        None => common.replicates_at.error(message).into(),
+    }
+}
+
 /// Refuses a protocol that expands to more trials than nash runs in one go.
-pub(crate) fn check_trial_count(common: &Common, count: u64) -> Result<()> {
+pub(crate) fn check_trial_count(common: &Common, opts: &RunOptions, count: u64) -> Result<()> {
     if count > MAX_TRIALS {
-        bail!(
-            "{}: {count} trials (tasks × methods × sizes × replicates), more than {MAX_TRIALS}; \
-             lower the replicates or split the protocol",
-            common.name
-        );
+        return Err(replicates_error(
+            common,
+            opts,
+            format!(
+                "{count} trials (tasks × methods × sizes × replicates), more than {MAX_TRIALS}; \
+                 lower the replicates or split the protocol"
+            ),
+        ));
     }
     Ok(())
 }

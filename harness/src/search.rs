@@ -99,6 +99,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     check_time_budget(protocol, &tasks)?;
     runner::check_trial_count(
         common,
+        opts,
         (tasks.len() * protocol.methods.len()) as u64 * u64::from(replicates),
     )?;
     let dir = RunDir::create(&opts.out, opts.force)?;

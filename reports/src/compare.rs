@@ -111,6 +111,15 @@ fn short(sha256: &str) -> String {
 
 /// Why two runs cannot be compared, if they cannot.
 fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, String> {
+    if let Some(odd) = [base, cand]
+        .iter()
+        .find(|m| m.kind != "search" && m.kind != "estimation")
+    {
+        return Err(format!(
+            "unknown kind '{}' in a manifest; valid: search, estimation",
+            odd.kind
+        ));
+    }
     if base.kind != cand.kind {
         return Err(format!(
             "a {} run cannot be compared with a {} run",

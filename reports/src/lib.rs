@@ -38,7 +38,13 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
     let manifest = Manifest::read(dir)?;
     let doc = match manifest.kind.as_str() {
         "estimation" => estimation_report(dir, &manifest)?,
-        _ => search_report(dir, &manifest)?,
+        "search" => search_report(dir, &manifest)?,
+        other => {
+            return Err(ReportError::Format {
+                path: dir.join(manifest::MANIFEST),
+                message: format!("unknown kind '{other}'; valid: search, estimation"),
+            });
+        }
     };
     for block in &doc.blocks {
         if let document::Block::Figure { file, svg, .. } = block {

@@ -39,7 +39,7 @@ struct EstimationFile {
     images: Option<Spanned<String>>,
     /// Images per proxy batch.
     proxy_batch: Option<Spanned<i64>>,
-    estimators: Vec<Spanned<EstimatorSpec>>,
+    estimators: Spanned<Vec<Spanned<EstimatorSpec>>>,
 }
 
 /// How many architectures each trial ranks.
@@ -117,20 +117,20 @@ impl EstimationProtocol {
         }
         train_sizes.sort_unstable();
 
-        if raw.estimators.len() > super::MAX_METHODS || raw.train_sizes.len() > 100 {
+        if raw.estimators.value.len() > super::MAX_METHODS || raw.train_sizes.len() > 100 {
             return Err(src.fail(
-                &raw.name.referenced,
+                &raw.estimators.referenced,
                 format!(
                     "at most {} estimators and 100 train_sizes, got {} and {}",
                     super::MAX_METHODS,
-                    raw.estimators.len(),
+                    raw.estimators.value.len(),
                     raw.train_sizes.len()
                 ),
             ));
         }
-        if raw.estimators.is_empty() {
+        if raw.estimators.value.is_empty() {
             return Err(src.fail(
-                &raw.name.referenced,
+                &raw.estimators.referenced,
                 format!(
                     "estimators must list at least one estimator; valid: {}",
                     ESTIMATOR_NAMES.join(", ")
@@ -139,7 +139,7 @@ impl EstimationProtocol {
         }
         let properties = benchmark.property_names();
         let mut estimators: Vec<EstimatorSpec> = Vec::new();
-        for e in &raw.estimators {
+        for e in &raw.estimators.value {
             if let Err(message) = e.value.validate(space.as_ref(), &properties) {
                 return Err(src.fail(&e.referenced, format!("{}: {message}", e.value.name())));
             }

@@ -121,6 +121,7 @@ pub struct Common {
     pub seed_policy: SeedPolicy,
     pub seed_policy_at: Place,
     pub replicates: u32,
+    pub replicates_at: Place,
     pub base_seed: u64,
 }
 
@@ -184,6 +185,7 @@ impl RawCommon<'_> {
             seed_policy,
             seed_policy_at,
             replicates: src.count(self.replicates, "replicates", MAX_REPLICATES)?,
+            replicates_at: src.at(&self.replicates.referenced),
             base_seed: self.base_seed,
         })
     }
@@ -256,7 +258,10 @@ impl Protocol {
             file: file.clone(),
             line: 0,
             column: 0,
-            message: format!("cannot read: {e}"),
+            message: match e.kind() {
+                std::io::ErrorKind::InvalidData => "not UTF-8 text, so not a YAML protocol".into(),
+                _ => format!("cannot read: {e}"),
+            },
         })?;
         Protocol::parse(&file, &text)
     }
@@ -323,6 +328,8 @@ fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError 
         .rev()
         .map(|l| l.split('#').next().unwrap_or("").trim())
         .find(|l| !l.is_empty());
+    // A missing key is reported where its mapping ends, which is not where to add it.
+    let source = source.filter(|_| !message.starts_with("the key "));
     if let Some(source) = source {
         let shown: String = source.chars().take(80).collect();
         let more = if source.chars().count() > 80 {
@@ -343,8 +350,46 @@ fn yaml_error(file: &str, text: &str, e: &serde_saphyr::Error) -> ProtocolError 
     }
 }
 
-/// serde-saphyr's messages that speak of its API, said as what to change in the file.
+/// serde-saphyr's messages that speak of its API or its types, said as what to change in the
+/// file.
 fn for_users(message: String) -> String {
+    for (parser, user) in [
+        ("invalid u64", "expected a whole number from 0"),
+        ("invalid u32", "expected a whole number from 0"),
+        ("invalid u16", "expected a whole number from 0"),
+        ("invalid u8", "expected a whole number from 0"),
+        ("invalid usize", "expected a whole number from 0"),
+        ("invalid i64", "expected a whole number"),
+        ("invalid f64", "expected a number"),
+        (
+            "expected mapping start",
+            "expected a mapping (`key: value`) here",
+        ),
+        (
+            "expected sequence start",
+            "expected a list here, e.g. `[a, b]`",
+        ),
+        (
+            "unexpected end of input",
+            "the file holds no protocol (it is empty, or only comments)",
+        ),
+    ] {
+        if let Some(rest) = message.strip_prefix(parser) {
+            return format!("{user}{rest}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("the key {rest} is missing");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        return format!("unknown key {rest}");
+    }
+    if message.starts_with("non-finite float") {
+        return "NaN and infinite numbers are not accepted".into();
+    }
+    if message.starts_with("tabs disallowed") {
+        return "a tab indents this line; YAML indents with spaces".into();
+    }
     if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
         let key = rest
             .split(", set DuplicateKeyPolicy")

@@ -42,7 +42,7 @@ struct SearchFile {
     second_objective: Option<Spanned<String>>,
     #[serde(default)]
     evaluate_on: Vec<Spanned<String>>,
-    methods: Vec<Spanned<MethodSpec>>,
+    methods: Spanned<Vec<Spanned<MethodSpec>>>,
 }
 
 /// How long a trial runs.
@@ -139,19 +139,19 @@ impl SearchProtocol {
             }
             evaluate_on.push(task.value.clone());
         }
-        if raw.methods.len() > super::MAX_METHODS {
+        if raw.methods.value.len() > super::MAX_METHODS {
             return Err(src.fail(
-                &raw.name.referenced,
+                &raw.methods.referenced,
                 format!(
                     "methods lists {} methods, more than {}",
-                    raw.methods.len(),
+                    raw.methods.value.len(),
                     super::MAX_METHODS
                 ),
             ));
         }
-        if raw.methods.is_empty() {
+        if raw.methods.value.is_empty() {
             return Err(src.fail(
-                &raw.name.referenced,
+                &raw.methods.referenced,
                 format!(
                     "methods must list at least one method; valid: {}",
                     METHOD_NAMES.join(", ")
@@ -159,7 +159,7 @@ impl SearchProtocol {
             ));
         }
         let mut methods: Vec<MethodSpec> = Vec::new();
-        for m in &raw.methods {
+        for m in &raw.methods.value {
             if let Err(message) = m.value.validate() {
                 return Err(src.fail(&m.referenced, format!("{}: {message}", m.value.name())));
             }
@@ -386,7 +386,10 @@ methods:
         let e = error(&GOOD.replace("replicates: 2", "replicates: 4000000000"));
         assert!(e.contains("between 1 and 100000"), "{e}");
         let e = error(&GOOD.replace("queries: 20", "queries: 20, cost_scale: .nan"));
-        assert!(e.contains("cost_scale must be a number in (0, 1000000]"), "{e}");
+        assert!(
+            e.contains("cost_scale must be a number in (0, 1000000]"),
+            "{e}"
+        );
         let e = error(&GOOD.replace("queries: 20", "simulated_seconds: -3, cost_scale: 0.06"));
         assert!(e.contains("simulated_seconds must be a positive"), "{e}");
         let e = error(&GOOD.replace("queries: 20", "simulated_seconds: 12000"));
@@ -403,14 +406,20 @@ methods:
         let e = error(&format!(
             "{GOOD}  - successive_halving: {{ fidelity: {{ max_seeds: 10 }} }}\n"
         ));
-        assert!(e.starts_with("p.yaml:10:5: ") && e.contains("3 training seeds"), "{e}");
+        assert!(
+            e.starts_with("p.yaml:10:5: ") && e.contains("3 training seeds"),
+            "{e}"
+        );
         let one_task = GOOD
             .replace("nb201", "analog")
             .replace("random_search: {}", "auto_transfer: {}");
         let e = error(&one_task);
         assert!(e.contains("analog has only one"), "{e}");
         let e = error(&GOOD.replace("random_search: {}", "tpe: { candidates: 1000000000000 }"));
-        assert!(e.contains("tpe: candidates must be between 1 and 100000"), "{e}");
+        assert!(
+            e.contains("tpe: candidates must be between 1 and 100000"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -419,7 +428,10 @@ methods:
         assert!(e.contains("key `replicates` is given twice"), "{e}");
         assert!(!e.contains("DuplicateKeyPolicy"), "{e}");
         let e = error(&format!("{GOOD}---\nname: x\n"));
-        assert!(e.contains("a protocol is one document") && !e.contains("from_str"), "{e}");
+        assert!(
+            e.contains("a protocol is one document") && !e.contains("from_str"),
+            "{e}"
+        );
         // An unclosed bracket is blamed where it opens, not on the next line.
         let e = error(&GOOD.replace("tasks: [cifar10]", "tasks: [cifar10"));
         assert!(e.starts_with("p.yaml:4:8: `[` is never closed"), "{e}");
