@@ -920,6 +920,12 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// A bad command line: its arguments, environment, and a fragment of the expected error.
+type BadCommand<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+
+/// A way to damage a copy of a directory, and a fragment of the expected error.
+type Damage = (&'static str, fn(&Path), &'static str);
+
 /// [`fails`], within 10 seconds.
 fn fails_quickly(args: &[&str], env: &[(&str, &str)]) -> String {
     let start = std::time::Instant::now();
@@ -999,7 +1005,7 @@ fn bad_input_corpus() {
     let a_file = write(&dir, "a-file", "not a directory");
     let (missing, fresh_cache, here) = (d("missing"), d("fresh-cache"), d("."));
     let readme = repo("README.md");
-    let lines: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    let lines: Vec<BadCommand> = vec![
         (
             vec!["run", &smoke, "--out", &kept, "--threads", "0"],
             vec![],
@@ -1185,7 +1191,7 @@ fn bad_input_corpus() {
     }
 
     // Damaged data caches: a truncated table, a garbage or mistyped index, a missing table.
-    let damages: [(&str, fn(&Path), &str); 4] = [
+    let damages: [Damage; 4] = [
         (
             "truncated-table",
             |c| {
@@ -1234,7 +1240,7 @@ fn bad_input_corpus() {
     }
 
     // Damaged run directories, made from copies of the kept run.
-    let runs: [(&str, fn(&Path), &str); 8] = [
+    let runs: [Damage; 8] = [
         (
             "truncated-trials",
             |r| {
