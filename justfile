@@ -24,6 +24,10 @@ test: test-deps
     cargo clippy --workspace --all-targets -- -D warnings
     cargo fmt --all -- --check
 
+# Fuzz the pickle reader, the zip reader and the protocol parser, 1,000,000 inputs each
+fuzz:
+    NASH_FUZZ_INPUTS=1000000 cargo test --workspace --test fuzz -- --nocapture
+
 # What the tests need beyond Rust and Python: Debian's chromium for the HTML-report test
 test-deps:
     bash .ci/install-chromium
