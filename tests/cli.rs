@@ -837,7 +837,7 @@ fn a_panicking_trial_is_recorded_and_the_run_exits_1() {
     assert_eq!(broken.status.code(), Some(1), "{}", stderr(&broken));
     let err = stderr(&broken);
     assert!(err.contains("error: 1 of 15 trials failed"), "{err}");
-    assert!(err.contains("warning: panicked at"), "{err}");
+    assert!(err.contains("warning: a trial panicked at"), "{err}");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("broken/manifest.json")).unwrap())
             .unwrap();
@@ -852,7 +852,7 @@ fn a_panicking_trial_is_recorded_and_the_run_exits_1() {
     assert_eq!(re.trials.len(), 4);
     assert_eq!(re.failed.len(), 1);
     let failed = &re.failed[0];
-    assert_eq!((failed.replicate, failed.evaluations), (3, 1));
+    assert_eq!((failed.replicate, failed.evaluations), (3, Some(1)));
     assert!(
         failed.error.starts_with("panicked: injected fault"),
         "{failed:?}"
@@ -866,7 +866,7 @@ fn a_panicking_trial_is_recorded_and_the_run_exits_1() {
         "{report}"
     );
     assert!(
-        report.contains("`regularized_evolution`: 1 of 5 runs failed and have no final value (replicate 3: panicked: injected fault"),
+        report.contains("`regularized_evolution`: 1 of 5 trials failed and have no final value (replicate 3, after 1 evaluation: panicked: injected fault"),
         "{report}"
     );
     let compared = nash(&["compare", &d("clean"), &d("broken")]);
@@ -1194,11 +1194,7 @@ fn bad_input_corpus() {
     let damages: [Damage; 4] = [
         (
             "truncated-table",
-            |c| {
-                let table = c.join("tables/nb201/cifar10.parquet");
-                let bytes = std::fs::read(&table).unwrap();
-                std::fs::write(&table, &bytes[..bytes.len() / 2]).unwrap();
-            },
+            |c| truncate_half(&c.join("tables/nb201/cifar10.parquet")),
             "cifar10.parquet: checksum mismatch",
         ),
         (
@@ -1243,11 +1239,7 @@ fn bad_input_corpus() {
     let runs: [Damage; 8] = [
         (
             "truncated-trials",
-            |r| {
-                let t = r.join("trials.parquet");
-                let bytes = std::fs::read(&t).unwrap();
-                std::fs::write(&t, &bytes[..bytes.len() / 2]).unwrap();
-            },
+            |r| truncate_half(&r.join("trials.parquet")),
             "trials.parquet",
         ),
         (
@@ -1283,7 +1275,7 @@ fn bad_input_corpus() {
             "not a search run",
         ),
         (
-            "unknown-status",
+            "path-in-manifest",
             |r| {
                 std::fs::copy(r.join("trials.parquet"), r.join("x")).unwrap();
                 edit_manifest(r, |m| m["files"][0]["name"] = serde_json::json!("../x"));
@@ -1291,7 +1283,7 @@ fn bad_input_corpus() {
             "not a file name",
         ),
         (
-            "estimates-as-trials",
+            "missing-trials",
             |r| {
                 std::fs::remove_file(r.join("trials.parquet")).unwrap();
                 edit_manifest(r, |m| m["files"] = serde_json::json!([]));
@@ -1336,6 +1328,12 @@ fn bad_input_corpus() {
     );
     assert!(cases >= 60, "{cases} cases");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Cuts a file to its first half.
+fn truncate_half(path: &Path) {
+    let bytes = std::fs::read(path).unwrap();
+    std::fs::write(path, &bytes[..bytes.len() / 2]).unwrap();
 }
 
 /// Rewrites a run directory's manifest.json through `edit`.

@@ -394,7 +394,7 @@ fn score_proxies(
 /// A proxy can be undefined for an architecture (jacob_cov of a network whose output ignores
 /// its input is NaN in the reference implementation too), or its network can fail. Such
 /// architectures are ranked last, each counted as a fallback with its reason: their score
-/// becomes one less than the lowest defined score.
+/// becomes the float just below the lowest defined score.
 fn rank_undefined_last(
     scores: &mut [f64],
     archs: &[ArchId],
@@ -407,8 +407,9 @@ fn rank_undefined_last(
         .copied()
         .filter(|v| v.is_finite())
         .fold(f64::INFINITY, f64::min);
+    // Just below the lowest defined score: strictly last, whatever the scores' magnitude.
     let floor = if lowest.is_finite() {
-        lowest - 1.0
+        lowest.next_down()
     } else {
         0.0
     };

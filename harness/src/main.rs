@@ -135,22 +135,19 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    // A panic inside a trial fails that trial, which the results record; one line says where.
+    // A panic inside a trial fails that trial, which the results record: one warning line
+    // says where. Anywhere else it is a bug that stops the command: one error line, exit 2.
     std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("a panic without a message");
+        let message = runner::first_line(runner::panic_message(info.payload()));
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
-            "warning: panicked{at}: {}",
-            nash::runner::first_line(message)
-        );
+        if runner::in_trial() {
+            eprintln!("warning: a trial panicked{at}: {message}");
+        } else {
+            eprintln!("error: nash panicked{at}: {message} (a bug: please report it)");
+        }
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -170,7 +167,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match dispatch(cli) {
+    let Ok(outcome) = std::panic::catch_unwind(|| dispatch(cli)) else {
+        // The hook has said what happened.
+        return ExitCode::from(2);
+    };
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", one_line(&e));

@@ -22,11 +22,11 @@ const LOCK: &str = ".nash.lock";
 
 /// Files of a finished run that a new run would replace.
 const RESULT_FILES: [&str; 7] = [
-    "trials.parquet",
-    "cross_task.parquet",
-    "estimates.parquet",
-    "estimates_summary.parquet",
-    "manifest.json",
+    reports::trials::TRIALS,
+    reports::cross_task::CROSS_TASK,
+    reports::estimation::ESTIMATES,
+    reports::estimation::SUMMARY,
+    reports::manifest::MANIFEST,
     "protocol.yaml",
     "report.md",
 ];

@@ -71,17 +71,32 @@ pub fn first_line(message: &str) -> String {
     }
 }
 
+thread_local! {
+    /// Whether this thread is running a trial, whose panic fails only that trial.
+    static IN_TRIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is inside [`catch_panic`] (for the panic hook's wording).
+pub fn in_trial() -> bool {
+    IN_TRIAL.with(std::cell::Cell::get)
+}
+
+/// The message a panic carried.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message")
+}
+
 /// Runs `f`, turning a panic into an error holding the panic's message. Trials only read
 /// shared state, so nothing is left half-updated by a panic.
 pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
-        let message = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "a panic without a message".into());
-        format!("panicked: {message}")
-    })
+    let outer = IN_TRIAL.with(|t| t.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_TRIAL.with(|t| t.set(outer));
+    result.map_err(|payload| format!("panicked: {}", panic_message(payload.as_ref())))
 }
 
 /// Runs a protocol of any kind to completion, writes its report and returns its manifest.

@@ -21,7 +21,7 @@ use std::path::Path;
 
 use crate::ReportError;
 use crate::estimation;
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, short};
 use crate::parquet_io::{column, read_columns};
 use crate::significance::{Test, holm, mann_whitney, wilcoxon};
 use crate::stats::{self, Interval, bootstrap_ci, bootstrap_rng};
@@ -104,11 +104,6 @@ fn major(version: &str) -> &str {
     version.split('.').next().unwrap_or(version)
 }
 
-/// The first 12 characters of a checksum, whatever a hand-edited manifest holds.
-fn short(sha256: &str) -> String {
-    sha256.chars().take(12).collect()
-}
-
 /// Why two runs cannot be compared, if they cannot.
 fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, String> {
     if let Some(odd) = [base, cand]
@@ -182,6 +177,14 @@ impl Cell {
     fn undefined(&self) -> usize {
         self.values.values().filter(|v| v.is_nan()).count()
     }
+
+    /// Every replicate the cell ran, failed or not, in order.
+    fn replicates(&self) -> Vec<u32> {
+        let mut all: Vec<u32> = self.values.keys().copied().collect();
+        all.extend(self.failed.iter().map(|(r, _)| *r));
+        all.sort_unstable();
+        all
+    }
 }
 
 /// Cells by (name, measure).
@@ -251,11 +254,6 @@ fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
     Ok(cells)
 }
 
-/// The values that are not NaN.
-fn finite<'a>(values: impl Iterator<Item = &'a f64>) -> Vec<f64> {
-    values.copied().filter(|v| !v.is_nan()).collect()
-}
-
 /// What every cell's comparison shares.
 struct Setup {
     estimation: bool,
@@ -282,7 +280,7 @@ fn compare_cell(
         paired: false,
         n_baseline: base_cell.values.len() - base_cell.undefined(),
         n_candidate: 0,
-        baseline_mean: stats::mean(&finite(base_cell.values.values())),
+        baseline_mean: stats::mean(&stats::defined(base_cell.values.values().copied())),
         candidate_mean: f64::NAN,
         median_difference: f64::NAN,
         difference_ci: None,
@@ -307,27 +305,26 @@ fn compare_cell(
         );
     }
     let (nan_base, nan_cand) = (base_cell.undefined(), cand_cell.undefined());
-    if nan_cand > nan_base || (nan_cand == runs && runs > 0) {
+    if nan_cand > nan_base {
         return untested(
             format!("{nan_cand} of {runs} candidate values are NaN (baseline: {nan_base})"),
             Verdict::Regression,
         );
     }
-    // Paired by replicate when both ran the same ones; a replicate undefined on either
-    // side leaves both.
-    let paired = base_cell.values.keys().eq(cand_cell.values.keys());
+    // Paired by replicate when both ran the same ones; a replicate failed or undefined on
+    // either side leaves both.
+    let paired = base_cell.replicates() == cand_cell.replicates();
     let (bv, cv): (Vec<f64>, Vec<f64>) = if paired {
         base_cell
             .values
-            .values()
-            .zip(cand_cell.values.values())
+            .iter()
+            .filter_map(|(r, &b)| Some((b, *cand_cell.values.get(r)?)))
             .filter(|(b, c)| !b.is_nan() && !c.is_nan())
-            .map(|(b, c)| (*b, *c))
             .unzip()
     } else {
         (
-            finite(base_cell.values.values()),
-            finite(cand_cell.values.values()),
+            stats::defined(base_cell.values.values().copied()),
+            stats::defined(cand_cell.values.values().copied()),
         )
     };
     if bv.len() < 2 || cv.len() < 2 {
@@ -699,9 +696,22 @@ mod tests {
         assert_eq!(undefined.verdict, Verdict::Regression);
         let all_nan: Vec<(u32, f64)> = (0..10).map(|r| (r, f64::NAN)).collect();
         assert_eq!(
-            run(&cell(&all_nan, &[]), Some(&cell(&all_nan, &[]))).verdict,
+            run(&base, Some(&cell(&all_nan, &[]))).verdict,
             Verdict::Regression
         );
+        // Undefined on both sides alike (constant scores, say) is no change, and untested.
+        let same = run(&cell(&all_nan, &[]), Some(&cell(&all_nan, &[])));
+        assert_eq!(same.verdict, Verdict::NoChange);
+        assert!(same.problem.unwrap().starts_with("not tested"));
+    }
+
+    #[test]
+    fn a_failed_baseline_replicate_still_pairs_the_others() {
+        let base = cell(&values(9, 0.0), &[9]);
+        let cand = cell(&values(10, 0.0), &[]);
+        let c = run(&base, Some(&cand));
+        assert!(c.paired && c.problem.is_none(), "{c:?}");
+        assert_eq!((c.n_baseline, c.n_candidate), (9, 9));
     }
 
     #[test]

@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use crate::cross_task::CrossGroup;
 use crate::estimation::{self, Measure};
+use crate::incidents::Incidents;
 use crate::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
 use crate::published;
-use crate::search::{Incidents, MethodResult, TaskResult};
+use crate::search::{MethodResult, TaskResult};
 use crate::significance::{self, Test};
 use crate::stats::{Interval, Summary};
 
@@ -88,7 +89,7 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
         manifest
             .git_commit
             .as_ref()
-            .map(|c| format!(" (commit {})", c.chars().take(12).collect::<String>()))
+            .map(|c| format!(" (commit {})", crate::manifest::short(c)))
             .unwrap_or_default(),
         manifest.rows,
         manifest.wall_seconds,
@@ -110,7 +111,7 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
 fn failed_trials(manifest: &Manifest) -> Option<Block> {
     (manifest.failed_trials > 0).then(|| {
         Block::Text(format!(
-            "⚠️ {} trials failed: they have no final value, and each table below says which.",
+            "⚠️ {} trials failed and have no result; each task's \"Failures and fallbacks\" list says which and why.",
             manifest.failed_trials
         ))
     })
@@ -291,8 +292,8 @@ fn search_task(
             let failed = task
                 .incidents
                 .iter()
-                .find(|i| i.method == m.method)
-                .map_or(0, |i| i.failed.len());
+                .find(|(method, _)| *method == m.method)
+                .map_or(0, |(_, i)| i.failed.len());
             let runs = match failed {
                 0 => m.finals.len().to_string(),
                 f => format!("{} ({f} failed)", m.finals.len()),
@@ -338,7 +339,20 @@ fn search_task(
         })
         .collect();
     blocks.push(Block::Table(Table { columns, rows }));
-    incidents(blocks, &task.incidents);
+    let bullets = task
+        .incidents
+        .iter()
+        .flat_map(|(method, i)| {
+            let cell = format!("`{method}`");
+            incident_bullets(
+                &cell,
+                i,
+                "final value",
+                "fell back from the published method at least once",
+            )
+        })
+        .collect();
+    incidents_block(blocks, bullets);
     if task.methods.len() >= 2 {
         ranks_and_wins(blocks, task, maximize);
     }
@@ -405,36 +419,42 @@ fn pareto_table(blocks: &mut Vec<Block>, objective: &str, task: &TaskResult, par
     }));
 }
 
-/// Failed trials and fallbacks of each method that had any: never silent.
-fn incidents(blocks: &mut Vec<Block>, incidents: &[Incidents]) {
-    if incidents.is_empty() {
-        return;
-    }
+/// The report's words for a cell's failures and fallbacks (`cell` names it, `result` is what
+/// a failed trial lacks, `fallback` what a fallback did): never silent.
+fn incident_bullets(cell: &str, i: &Incidents, result: &str, fallback: &str) -> Vec<String> {
     let mut bullets = Vec::new();
-    for i in incidents {
-        if let Some(first) = i.failed.first() {
-            bullets.push(format!(
-                "`{}`: {} of {} runs failed and have no final value (replicate {}: {})",
-                i.method,
-                i.failed.len(),
-                i.runs,
-                first.replicate,
-                first.error
-            ));
-        }
-        if i.runs_with_fallbacks > 0 {
-            bullets.push(format!(
-                "`{}`: {} of {} runs fell back from the published method at least once ({} fallbacks in all): {}",
-                i.method,
-                i.runs_with_fallbacks,
-                i.runs,
-                i.fallbacks,
-                i.fallback_reason.as_deref().unwrap_or("no reason recorded")
-            ));
-        }
+    if let Some(first) = i.failed.first() {
+        let after = match first.evaluations {
+            None => String::new(),
+            Some(1) => ", after 1 evaluation".into(),
+            Some(n) => format!(", after {n} evaluations"),
+        };
+        bullets.push(format!(
+            "{cell}: {} of {} trials failed and have no {result} (replicate {}{after}: {})",
+            i.failed.len(),
+            i.trials,
+            first.replicate,
+            first.error
+        ));
     }
-    blocks.push(Block::Text("Failures and fallbacks:".into()));
-    blocks.push(Block::Bullets(bullets));
+    if i.trials_with_fallbacks > 0 {
+        bullets.push(format!(
+            "{cell}: {} of {} trials {fallback} ({} in all): {}",
+            i.trials_with_fallbacks,
+            i.trials,
+            i.fallbacks,
+            i.fallback_reason.as_deref().unwrap_or("no reason recorded")
+        ));
+    }
+    bullets
+}
+
+/// A "Failures and fallbacks" list, when there is anything to list.
+fn incidents_block(blocks: &mut Vec<Block>, bullets: Vec<String>) {
+    if !bullets.is_empty() {
+        blocks.push(Block::Text("Failures and fallbacks:".into()));
+        blocks.push(Block::Bullets(bullets));
+    }
 }
 
 /// Final values by replicate, one row per replicate that every method finished (a failed
@@ -537,12 +557,18 @@ fn ranks_and_wins(blocks: &mut Vec<Block>, task: &TaskResult, maximize: bool) {
 /// Average ranks over tasks (each task's mean final value per method).
 fn overall_ranks(blocks: &mut Vec<Block>, manifest: &Manifest, tasks: &[TaskResult]) {
     let names: Vec<&str> = tasks[0].methods.iter().map(|m| m.method.as_str()).collect();
-    if tasks.iter().any(|t| {
+    if let Some(other) = tasks.iter().find(|t| {
         t.methods
             .iter()
             .map(|m| m.method.as_str())
             .ne(names.iter().copied())
     }) {
+        // A method whose every run failed on some task has no value there to rank.
+        blocks.push(Block::Heading("All tasks".into()));
+        blocks.push(Block::Text(format!(
+            "No ranking over tasks: `{}` and `{}` do not have the same methods with finished runs (see their failures).",
+            tasks[0].info.task, other.info.task
+        )));
         return;
     }
     let rows: Vec<Vec<f64>> = tasks
@@ -687,6 +713,18 @@ fn cross_task(
         rows.push(mean);
         blocks.push(Block::Text(format!("Searched on `{name}`:")));
         blocks.push(Block::Table(Table { columns, rows }));
+        let failed: Vec<String> = task
+            .incidents
+            .iter()
+            .filter(|(_, i)| !i.failed.is_empty())
+            .map(|(m, i)| format!("`{m}` ({} of {})", i.failed.len(), i.trials))
+            .collect();
+        if !failed.is_empty() {
+            blocks.push(Block::Text(format!(
+                "Failed runs have no final incumbent and are not in this table: {}.",
+                failed.join(", ")
+            )));
+        }
     }
     if let Some(note) = published::nb201_search_note(manifest) {
         blocks.push(Block::Text(note));
@@ -851,28 +889,15 @@ fn estimation_incidents(blocks: &mut Vec<Block>, task: &estimation::TaskResult) 
                 0 => format!("`{}`", e.estimator),
                 n => format!("`{}` (n = {n})", e.estimator),
             };
-            if let Some((replicate, error)) = c.failed.first() {
-                bullets.push(format!(
-                    "{cell}: {} of {} trials failed and have no figures (replicate {replicate}: {error})",
-                    c.failed.len(),
-                    c.trials
-                ));
-            }
-            if c.trials_with_fallbacks > 0 {
-                bullets.push(format!(
-                    "{cell}: {} of {} trials ranked architectures without a defined score last ({} in all): {}",
-                    c.trials_with_fallbacks,
-                    c.trials,
-                    c.fallbacks,
-                    c.fallback_reason.as_deref().unwrap_or("no reason recorded")
-                ));
-            }
+            bullets.extend(incident_bullets(
+                &cell,
+                &c.incidents,
+                "figures",
+                "ranked architectures without a defined score last",
+            ));
         }
     }
-    if !bullets.is_empty() {
-        blocks.push(Block::Text("Failures and fallbacks:".into()));
-        blocks.push(Block::Bullets(bullets));
-    }
+    incidents_block(blocks, bullets);
 }
 
 /// Zero-cost proxies and tabulated estimators beside the published figures.

@@ -9,6 +9,7 @@ use std::path::Path;
 use arrow_array::{Array, Float64Array, StringArray, UInt32Array};
 
 use crate::ReportError;
+use crate::incidents::{Failure, Incidents};
 use crate::manifest::Manifest;
 use crate::parquet_io::{column, read_columns};
 use crate::stats::{self, Interval, bootstrap_ci, bootstrap_rng};
@@ -36,13 +37,7 @@ pub struct Cell {
     pub fit_seconds: f64,
     pub score_seconds: f64,
     pub warnings: Vec<String>,
-    /// Trials run, and the failed ones as (replicate, error).
-    pub trials: usize,
-    pub failed: Vec<(u32, String)>,
-    /// Trials with fallbacks, fallbacks in all, and the first reason.
-    pub trials_with_fallbacks: usize,
-    pub fallbacks: u64,
-    pub fallback_reason: Option<String>,
+    pub incidents: Incidents,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +55,7 @@ pub struct TaskResult {
 
 /// The mean of the values that are not NaN (a failed trial's are), NaN if none is.
 fn mean_defined(values: &[f64]) -> f64 {
-    let defined: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    let defined = stats::defined(values.iter().copied());
     if defined.is_empty() {
         f64::NAN
     } else {
@@ -69,7 +64,7 @@ fn mean_defined(values: &[f64]) -> f64 {
 }
 
 fn measure(values: &[f64], label: &str) -> Measure {
-    let defined: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    let defined = stats::defined(values.iter().copied());
     let ci = (defined.len() >= 2).then(|| {
         bootstrap_ci(
             &[&defined],
@@ -79,7 +74,11 @@ fn measure(values: &[f64], label: &str) -> Measure {
         )
     });
     Measure {
-        mean: mean_defined(&defined),
+        mean: if defined.is_empty() {
+            f64::NAN
+        } else {
+            stats::mean(&defined)
+        },
         ci,
         n: defined.len(),
     }
@@ -129,10 +128,7 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
         key: (String, String, u32),
         rows: Vec<Vec<f64>>,
         warnings: Vec<String>,
-        failed: Vec<(u32, String)>,
-        trials_with_fallbacks: usize,
-        fallbacks: u64,
-        fallback_reason: Option<String>,
+        incidents: Incidents,
     }
     let mut groups: Vec<Group> = Vec::new();
     for batch in &batches {
@@ -165,10 +161,7 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
                     key: key.clone(),
                     rows: Vec::new(),
                     warnings: Vec::new(),
-                    failed: Vec::new(),
-                    trials_with_fallbacks: 0,
-                    fallbacks: 0,
-                    fallback_reason: None,
+                    incidents: Incidents::default(),
                 });
             }
             let g = groups.last_mut().expect("pushed above");
@@ -176,19 +169,19 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
             if !warning.is_null(row) {
                 g.warnings.push(warning.value(row).to_string());
             }
-            let r = replicate.value(row);
-            match status.value(row) {
-                "ok" => {}
-                "failed" => g.failed.push((r, error.value(row).to_string())),
+            let failure = match status.value(row) {
+                "ok" => None,
+                "failed" => Some(Failure {
+                    replicate: replicate.value(row),
+                    error: error.value(row).to_string(),
+                    evaluations: None,
+                }),
                 other => return Err(bad(format!("row {row}: unknown status '{other}'"))),
-            }
-            if fallbacks.value(row) > 0 {
-                g.trials_with_fallbacks += 1;
-                g.fallbacks += u64::from(fallbacks.value(row));
-                if g.fallback_reason.is_none() && fallback_reason.is_valid(row) {
-                    g.fallback_reason = Some(fallback_reason.value(row).to_string());
-                }
-            }
+            };
+            let reason = fallback_reason
+                .is_valid(row)
+                .then(|| fallback_reason.value(row));
+            g.incidents.add(failure, fallbacks.value(row), reason);
         }
     }
     let mut tasks: Vec<TaskResult> = Vec::new();
@@ -221,11 +214,7 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
             fit_seconds: mean_defined(&col(2)),
             score_seconds: mean_defined(&col(3)),
             warnings,
-            trials: g.rows.len(),
-            failed: g.failed,
-            trials_with_fallbacks: g.trials_with_fallbacks,
-            fallbacks: g.fallbacks,
-            fallback_reason: g.fallback_reason,
+            incidents: g.incidents,
         };
         if tasks.last().is_none_or(|t| t.task != task) {
             tasks.push(TaskResult {
@@ -307,5 +296,7 @@ pub fn scatter_points(dir: &Path) -> Result<Vec<Scatter>, ReportError> {
             }
         }
     }
+    // A failed trial's scores are all NaN: it has no scatter (the report lists the failure).
+    out.retain(|x| x.points.iter().any(|p| !p.1.is_nan()));
     Ok(out)
 }

@@ -6,6 +6,7 @@ pub mod cross_task;
 pub mod document;
 pub mod estimation;
 pub mod export;
+pub mod incidents;
 pub mod manifest;
 pub mod pareto;
 mod parquet_io;

@@ -43,6 +43,11 @@ pub struct Manifest {
     pub files: Vec<FileEntry>,
 }
 
+/// The first 12 characters of a checksum or commit, whatever a hand-edited manifest holds.
+pub fn short(hex: &str) -> String {
+    hex.chars().take(12).collect()
+}
+
 /// Whether `dir/<entry.name>` is the file the manifest describes.
 fn check_file(dir: &Path, entry: &FileEntry) -> Result<(), ReportError> {
     let path = dir.join(&entry.name);
@@ -64,9 +69,9 @@ fn check_file(dir: &Path, entry: &FileEntry) -> Result<(), ReportError> {
     if bytes != entry.bytes || sha256 != entry.sha256 {
         return Err(mismatch(format!(
             "{bytes} bytes with sha256 {}…, not the {} bytes with sha256 {}… that",
-            &sha256[..12],
+            short(&sha256),
             entry.bytes,
-            entry.sha256.chars().take(12).collect::<String>()
+            short(&entry.sha256)
         )));
     }
     Ok(())

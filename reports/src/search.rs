@@ -12,10 +12,11 @@
 //! seeded random architectures, as Yang et al. did with 8). Accuracies here are seed means
 //! from the table, so evaluation noise does not favour the method that queried more often.
 
+use crate::incidents::Incidents;
 use crate::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
 use crate::pareto;
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
-use crate::trials::{FailedTrial, Group, TrialCurve};
+use crate::trials::{Group, TrialCurve};
 
 /// Median and interquartile range of the incumbent across trials, at each x.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,39 +78,20 @@ pub struct TaskResult {
     pub random_ci: Option<Interval>,
     /// Methods with at least one trial that did not fail.
     pub methods: Vec<MethodResult>,
-    /// Methods with failed trials or fallbacks, in the order they ran.
-    pub incidents: Vec<Incidents>,
+    /// Each method with failed trials or fallbacks, in the order they ran.
+    pub incidents: Vec<(String, Incidents)>,
 }
 
-/// What went wrong in a method's trials: failures (no final value) and fallbacks (a departure
-/// from the published algorithm, counted by the method).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Incidents {
-    pub method: String,
-    /// Trials run, failed or not.
-    pub runs: usize,
-    pub failed: Vec<FailedTrial>,
-    /// Trials that fell back at least once, fallbacks in all, and the first trial's reason.
-    pub runs_with_fallbacks: usize,
-    pub fallbacks: u64,
-    pub fallback_reason: Option<String>,
-}
-
-impl Incidents {
-    fn of(group: &Group) -> Option<Incidents> {
-        let with: Vec<&TrialCurve> = group.trials.iter().filter(|t| t.fallbacks > 0).collect();
-        if group.failed.is_empty() && with.is_empty() {
-            return None;
-        }
-        Some(Incidents {
-            method: group.method.clone(),
-            runs: group.trials.len() + group.failed.len(),
-            failed: group.failed.clone(),
-            runs_with_fallbacks: with.len(),
-            fallbacks: with.iter().map(|t| u64::from(t.fallbacks)).sum(),
-            fallback_reason: with.first().and_then(|t| t.fallback_reason.clone()),
-        })
+/// The failures and fallbacks of a method's trials.
+fn incidents(group: &Group) -> Incidents {
+    let mut incidents = Incidents::default();
+    for t in &group.trials {
+        incidents.add(None, t.fallbacks, t.fallback_reason.as_deref());
     }
+    for f in &group.failed {
+        incidents.add(Some(f.clone()), 0, None);
+    }
+    incidents
 }
 
 /// Computes every task's results. Groups whose task the manifest does not describe are an
@@ -143,7 +125,8 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
             methods,
             incidents: task_groups
                 .iter()
-                .filter_map(|g| Incidents::of(g))
+                .map(|g| (g.method.clone(), incidents(g)))
+                .filter(|(_, i)| !i.is_empty())
                 .collect(),
         });
     }

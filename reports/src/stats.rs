@@ -70,6 +70,11 @@ impl Sample {
     }
 }
 
+/// The values that are not NaN (a failed trial's, or an undefined statistic's, are).
+pub fn defined(values: impl IntoIterator<Item = f64>) -> Vec<f64> {
+    values.into_iter().filter(|v| !v.is_nan()).collect()
+}
+
 pub fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 use arrow_array::{Array, Float64Array, RecordBatch, StringArray, UInt32Array};
 
 use crate::ReportError;
+use crate::incidents::Failure;
 use crate::parquet_io::{column, read_columns};
 
 pub const TRIALS: &str = "trials.parquet";
@@ -42,16 +43,6 @@ impl TrialCurve {
     }
 }
 
-/// A trial that failed: it has no final value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FailedTrial {
-    pub replicate: u32,
-    /// The first line of its error.
-    pub error: String,
-    /// Evaluations it completed before failing.
-    pub evaluations: u32,
-}
-
 /// All trials of one (task, method), in replicate order: those that finished, and those that
 /// failed.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +50,7 @@ pub struct Group {
     pub task: String,
     pub method: String,
     pub trials: Vec<TrialCurve>,
-    pub failed: Vec<FailedTrial>,
+    pub failed: Vec<Failure>,
 }
 
 const COLUMNS: [&str; 16] = [
@@ -176,7 +167,7 @@ fn append_batch(
             }
             let group = groups.last_mut().expect("pushed above");
             if failed {
-                group.failed.push(FailedTrial {
+                group.failed.push(Failure {
                     replicate: r,
                     error: if error.is_valid(row) {
                         error.value(row)
@@ -184,7 +175,7 @@ fn append_batch(
                         ""
                     }
                     .into(),
-                    evaluations: 0,
+                    evaluations: Some(0),
                 });
             } else {
                 group.trials.push(TrialCurve {
@@ -209,10 +200,10 @@ fn append_batch(
             let trial = group
                 .failed
                 .last_mut()
-                .filter(|f| f.replicate == r && f.evaluations + 1 == s)
+                .filter(|f| f.replicate == r && f.evaluations.map(|e| e + 1) == Some(s))
                 .ok_or_else(out_of_order)?;
             if arch.is_valid(row) {
-                trial.evaluations += 1;
+                trial.evaluations = trial.evaluations.map(|e| e + 1);
             }
             continue;
         }

@@ -123,7 +123,7 @@ fn whole_protocol(c: &mut Criterion) {
     let cache = cache();
     let mut group = c.benchmark_group("nb201-search.yaml (675,000 evaluations)");
     group.sample_size(10);
-    group.bench_function("run + trials.parquet", |b| b.iter(|| runner::run(&protocol, &cache, &opts).unwrap()));
+    group.bench_function("run (trials.parquet, manifest and report)", |b| b.iter(|| runner::run(&protocol, &cache, &opts).unwrap()));
     group.bench_function("report", |b| b.iter(|| black_box(reports::report(&out).unwrap())));
     group.finish();
 }

@@ -248,13 +248,7 @@ fn sample_unseen(
     }
     let unseen = seen.iter().filter(|s| !**s).count();
     if unseen == 0 {
-        fallbacks.record(|| {
-            format!(
-                "all {} architectures were evaluated: repeated a uniformly drawn one",
-                space.size()
-            )
-        });
-        return space.sample(rng);
+        return repeat_any(space, rng, fallbacks);
     }
     let k = datasets::rng::below(rng, unseen);
     seen.iter()
@@ -263,6 +257,33 @@ fn sample_unseen(
         .nth(k)
         .map(|(i, _)| i as ArchId)
         .expect("k is below the number of unseen architectures")
+}
+
+/// A uniformly drawn architecture once every one was evaluated, counted as a fallback.
+fn repeat_any(space: &dyn SearchSpace, rng: &mut TrialRng, fallbacks: &mut Fallbacks) -> ArchId {
+    fallbacks.record(|| {
+        format!(
+            "all {} architectures were evaluated: repeated a uniformly drawn one",
+            space.size()
+        )
+    });
+    space.sample(rng)
+}
+
+/// Scores a model gave, with NaN ones (a diverged network, a singular kernel) set to −∞ so
+/// that their candidates come last, each counted as a fallback.
+fn rank_undefined_last(mut scores: Vec<f64>, fallbacks: &mut Fallbacks) -> Vec<f64> {
+    let undefined = scores.iter().filter(|s| s.is_nan()).count();
+    if undefined > 0 {
+        let n = scores.len();
+        fallbacks.record(|| {
+            format!("the model scored {undefined} of {n} candidates NaN: proposed them last")
+        });
+        for s in scores.iter_mut().filter(|s| s.is_nan()) {
+            *s = f64::NEG_INFINITY;
+        }
+    }
+    scores
 }
 
 /// Draws choice sequences with `draw` until the space holds the architecture they make; after

@@ -17,7 +17,7 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, sample_unseen};
+use super::{Searcher, rank_undefined_last, sample_unseen};
 use crate::limits;
 use crate::{Fallbacks, MethodContext};
 
@@ -135,15 +135,15 @@ impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
             let candidates = self.candidates(rng);
             let ctx = MethodContext::of_space(self.space);
             let observed = (self.archs.as_slice(), self.labels.as_slice());
-            let scores = self
-                .acquisition
-                .scores(&ctx, observed, &candidates, rng)
-                .unwrap_or_else(|error| {
+            let scores = match self.acquisition.scores(&ctx, observed, &candidates, rng) {
+                Ok(scores) => rank_undefined_last(scores, &mut self.fallbacks),
+                Err(error) => {
                     self.fallbacks.record(|| {
                         format!("model fit failed ({error}): took candidates in mutation order")
                     });
                     vec![0.0; candidates.len()]
-                });
+                }
+            };
             let mut order: Vec<usize> = (0..candidates.len()).collect();
             order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
             self.queue
@@ -249,6 +249,46 @@ mod tests {
             fallbacks.first_reason(),
             Some("model fit failed (singular matrix): took candidates in mutation order")
         );
+    }
+
+    /// A diverged model: NaN for odd ids.
+    struct HalfNan;
+
+    impl Acquisition for HalfNan {
+        fn scores(
+            &mut self,
+            _: &MethodContext,
+            _: (&[ArchId], &[f64]),
+            candidates: &[ArchId],
+            _: &mut TrialRng,
+        ) -> Result<Vec<f64>, String> {
+            Ok(candidates
+                .iter()
+                .map(|&a| if a % 2 == 1 { f64::NAN } else { a as f64 })
+                .collect())
+        }
+    }
+
+    #[test]
+    fn nan_scores_come_last_and_are_counted() {
+        let space = toy_space();
+        let mut rng = datasets::rng::from_seed([2; 32]);
+        let params = LoopParams {
+            init: 3,
+            batch: 4,
+            candidates: 20,
+            mutate_top: 1,
+            proposals: Proposals::Random,
+        };
+        let mut search = ModelBasedLoop::new(&space, params, HalfNan);
+        for (arch, fitness) in [(555, 9.0), (100, 1.0), (200, 2.0)] {
+            search.tell(arch, fitness);
+        }
+        let batch: Vec<ArchId> = (0..4).map(|_| search.ask(&mut rng)).collect();
+        assert!(batch.iter().all(|a| a % 2 == 0), "{batch:?}");
+        let fallbacks = search.fallbacks();
+        assert_eq!(fallbacks.count(), 1);
+        assert!(fallbacks.first_reason().unwrap().contains("candidates NaN"));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::bayesian_optimization::expected_improvement;
-use super::{Searcher, sample_unseen};
+use super::{Searcher, rank_undefined_last, repeat_any, sample_unseen};
 use crate::estimate::{GpModel, standardize};
 use crate::limits;
 use crate::{Fallbacks, MethodContext};
@@ -153,11 +153,13 @@ impl Robot<'_> {
                 return candidates;
             }
         };
-        let ei: Vec<f64> = gp
-            .posterior(&candidates)
-            .iter()
-            .map(|&(mean, var)| expected_improvement(mean, var, best))
-            .collect();
+        let ei: Vec<f64> = rank_undefined_last(
+            gp.posterior(&candidates)
+                .iter()
+                .map(|&(mean, var)| expected_improvement(mean, var, best))
+                .collect(),
+            &mut self.fallbacks,
+        );
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by(|&a, &b| ei[b].total_cmp(&ei[a]).then(a.cmp(&b)));
         order.into_iter().map(|i| candidates[i].clone()).collect()
@@ -179,11 +181,14 @@ impl Searcher for Robot<'_> {
                     }
                 }
             }
-            self.fallbacks.record(|| {
-                "every proposed weight vector selected an evaluated architecture: drew a random \
-                 unseen one"
-                    .into()
-            });
+            // (With the space exhausted, `sample_unseen` counts that instead.)
+            if self.evaluated < self.space.size() {
+                self.fallbacks.record(|| {
+                    "every proposed weight vector selected an evaluated architecture: drew a \
+                     random unseen one"
+                        .into()
+                });
+            }
             let seen: Vec<bool> = self.seen.iter().map(Option::is_some).collect();
             return sample_unseen(self.space, &seen, rng, &mut self.fallbacks);
         }
@@ -206,13 +211,7 @@ impl Searcher for Robot<'_> {
                 return arch;
             }
         }
-        self.fallbacks.record(|| {
-            format!(
-                "all {} architectures were evaluated: repeated a uniformly drawn one",
-                self.space.size()
-            )
-        });
-        self.space.sample(rng)
+        repeat_any(self.space, rng, &mut self.fallbacks)
     }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
