@@ -1263,7 +1263,7 @@ fn bad_input_corpus() {
         (
             "unknown-kind",
             |r| edit_manifest(r, |m| m["kind"] = serde_json::json!("tuning")),
-            "unknown kind 'tuning'",
+            "unknown variant `tuning`, expected `search` or `estimation`",
         ),
         (
             "missing-section",
@@ -1272,7 +1272,7 @@ fn bad_input_corpus() {
                     m.as_object_mut().unwrap().remove("search");
                 })
             },
-            "not a search run",
+            "missing field `search`",
         ),
         (
             "path-in-manifest",

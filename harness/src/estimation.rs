@@ -20,16 +20,16 @@ use datasets::space::Nb201Macro;
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy::{self, Batch};
 use methods::{EstimatorSpec, Fallbacks, MethodContext};
-use reports::manifest::{EstimationInfo, EstimationTaskInfo};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
+use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Run};
 
 use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Finished, RunOptions, Status};
+use crate::runner::{self, Finished, RunOptions, TrialStatus};
 use crate::seeding::{trial_key, trial_rngs};
-use crate::sink::ParquetSink;
-use crate::sink::estimates;
+use reports::records::estimates::Identity;
+use reports::records::{self, ParquetWriter};
 
 /// One trial of the expanded protocol; `train_size` is 0 for estimators that do not learn.
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +72,7 @@ pub(crate) struct Outcome {
     pub score_seconds: f64,
     /// Why a correlation is undefined (constant scores, say), for a trial that did not fail.
     pub warning: Option<String>,
-    pub status: Status,
+    pub status: TrialStatus,
     pub fallbacks: Fallbacks,
 }
 
@@ -163,39 +163,53 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         .map(runner::params_hash)
         .collect();
     let mut failed = 0;
-    let mut rows_sink = ParquetSink::create(
+    let mut estimates_writer = ParquetWriter::create(
         dir.path(),
-        reports::estimation::ESTIMATES,
-        estimates::rows_schema(),
+        records::estimates::FILE,
+        records::estimates::schema(),
     )?;
-    let summary_schema = estimates::summary_schema(&protocol.top_k);
-    let mut summary_sink = ParquetSink::create(
+    let mut summary_writer = ParquetWriter::create(
         dir.path(),
-        reports::estimation::SUMMARY,
-        summary_schema.clone(),
+        records::summary::FILE,
+        records::summary::schema(&protocol.top_k),
     )?;
     runner::drive(
         &trials,
         opts,
         |t| run_trial(protocol, &tasks[t.task], t, &opts.faults),
         |chunk, outcomes| {
-            failed += outcomes.iter().filter(|o| o.status != Status::Ok).count() as u64;
-            let ctx = estimates::BatchContext {
-                protocol,
-                tasks: &tasks,
-                hashes: &hashes,
-            };
-            rows_sink.write(estimates::rows_batch(&ctx, chunk, &outcomes))?;
-            summary_sink.write(estimates::summary_batch(
-                &ctx,
-                summary_schema.clone(),
-                chunk,
-                &outcomes,
-            ))
+            failed += outcomes
+                .iter()
+                .filter(|o| o.status != TrialStatus::Ok)
+                .count() as u64;
+            let mut scored = Vec::new();
+            let mut summaries = Vec::with_capacity(chunk.len());
+            for (trial, outcome) in chunk.iter().zip(&outcomes) {
+                let task = &tasks[trial.task];
+                let identity = identity(protocol, task, &hashes, trial);
+                let split = &task.splits[trial.replicate as usize];
+                scored.extend(
+                    split
+                        .eval
+                        .iter()
+                        .zip(&outcome.scores)
+                        .zip(&split.truth)
+                        .map(|((&arch, &score), &truth)| records::estimates::Row {
+                            identity,
+                            arch_id: arch,
+                            arch: task.loaded.space.describe(arch).into(),
+                            score,
+                            truth,
+                        }),
+                );
+                summaries.push(summary_row(identity, split.eval.len(), outcome));
+            }
+            estimates_writer.write(&records::estimates::batch(&scored))?;
+            Ok(summary_writer.write(&records::summary::batch(&protocol.top_k, &summaries))?)
         },
     )?;
-    let (rows, estimates_file) = rows_sink.finish()?;
-    let (_, summary_file) = summary_sink.finish()?;
+    let (rows, estimates_file) = estimates_writer.finish()?;
+    let (_, summary_file) = summary_writer.finish()?;
 
     let has_proxies = !protocol.proxies().is_empty();
     let results = runner::Results {
@@ -209,47 +223,53 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             .iter()
             .any(EstimatorSpec::builds_networks),
     };
-    runner::finish(dir, common, clock, results, opts, |m| {
-        m.kind = "estimation".into();
-        m.estimation = Some(EstimationInfo {
-            train_task: protocol.train_task.clone(),
-            evaluation: match protocol.evaluation {
-                Evaluation::All => "all".into(),
-                Evaluation::Sample(n) => n.to_string(),
+    runner::finish(
+        dir,
+        common,
+        clock,
+        results,
+        opts,
+        Run::Estimation {
+            estimation: EstimationInfo {
+                train_task: protocol.train_task.clone(),
+                evaluation: match protocol.evaluation {
+                    Evaluation::All => "all".into(),
+                    Evaluation::Sample(n) => n.to_string(),
+                },
+                train_sizes: protocol.train_sizes.clone(),
+                top_k: protocol.top_k.clone(),
+                estimators: protocol
+                    .estimators
+                    .iter()
+                    .map(|s| runner::method_info(s.id(), s.name(), s))
+                    .collect(),
+                tasks: tasks
+                    .iter()
+                    .map(|t| EstimationTaskInfo {
+                        task: t.loaded.task.clone(),
+                        space_size: t.loaded.space.size() as u64,
+                        n_eval: t.splits[0].eval.len() as u64,
+                        data: runner::data_source(&t.loaded),
+                    })
+                    .collect(),
+                proxy_images: has_proxies.then(|| protocol.images.to_string()),
+                proxy_batch: has_proxies.then_some(protocol.proxy_batch),
+                proxy_inputs: protocol
+                    .estimators
+                    .iter()
+                    .filter_map(|e| {
+                        let input = match e.proxy()?.input() {
+                            "the protocol's images" => {
+                                format!("{} (batch {})", protocol.images, protocol.proxy_batch)
+                            }
+                            other => other.to_string(),
+                        };
+                        Some((e.id().to_string(), input))
+                    })
+                    .collect(),
             },
-            train_sizes: protocol.train_sizes.clone(),
-            top_k: protocol.top_k.clone(),
-            estimators: protocol
-                .estimators
-                .iter()
-                .map(|s| runner::method_info(s.id(), s.name(), s))
-                .collect(),
-            tasks: tasks
-                .iter()
-                .map(|t| EstimationTaskInfo {
-                    task: t.loaded.task.clone(),
-                    space_size: t.loaded.space.size() as u64,
-                    n_eval: t.splits[0].eval.len() as u64,
-                    data: runner::data_source(&t.loaded),
-                })
-                .collect(),
-            proxy_images: has_proxies.then(|| protocol.images.to_string()),
-            proxy_batch: has_proxies.then_some(protocol.proxy_batch),
-            proxy_inputs: protocol
-                .estimators
-                .iter()
-                .filter_map(|e| {
-                    let input = match e.proxy()?.input() {
-                        "the protocol's images" => {
-                            format!("{} (batch {})", protocol.images, protocol.proxy_batch)
-                        }
-                        other => other.to_string(),
-                    };
-                    Some((e.id().to_string(), input))
-                })
-                .collect(),
-        });
-    })
+        },
+    )
 }
 
 /// The image batch of each (task, replicate) for the zero-cost proxies, if any are asked for.
@@ -487,12 +507,12 @@ fn run_trial(
 ) -> Outcome {
     runner::catch_panic(|| trial_outcome(protocol, task, trial, faults)).unwrap_or_else(|error| {
         let n = task.splits[trial.replicate as usize].eval.len();
-        failed_outcome(n, Status::failed(&error))
+        failed_outcome(n, TrialStatus::failed(&error))
     })
 }
 
 /// The outcome of a trial that failed: undefined scores and figures.
-fn failed_outcome(n: usize, status: Status) -> Outcome {
+fn failed_outcome(n: usize, status: TrialStatus) -> Outcome {
     let undefined = Correlation {
         value: f64::NAN,
         p_value: f64::NAN,
@@ -557,7 +577,7 @@ fn trial_outcome(
     let score_seconds = score_start.elapsed().as_secs_f64();
     let mut scores = match scored {
         Ok(scores) => scores,
-        Err(e) => return failed_outcome(split.eval.len(), Status::failed(&e)),
+        Err(e) => return failed_outcome(split.eval.len(), TrialStatus::failed(&e)),
     };
     let mut fallbacks = Fallbacks::default();
     if let Some(proxy) = spec.proxy() {
@@ -574,7 +594,7 @@ fn trial_outcome(
     if undefined > 0 {
         return failed_outcome(
             split.eval.len(),
-            Status::Failed(format!(
+            TrialStatus::Failed(format!(
                 "{undefined} of {} scores are not finite",
                 scores.len()
             )),
@@ -598,7 +618,64 @@ fn trial_outcome(
         fit_seconds,
         score_seconds,
         warning,
-        status: Status::Ok,
+        status: TrialStatus::Ok,
         fallbacks,
+    }
+}
+
+/// Which trial a record belongs to.
+fn identity<'a>(
+    protocol: &'a EstimationProtocol,
+    task: &'a TaskContext,
+    hashes: &'a [String],
+    trial: &Trial,
+) -> Identity<'a> {
+    let name = task.loaded.task.as_str();
+    Identity {
+        protocol: &protocol.common.name,
+        task: name,
+        train_task: protocol.train_task.as_deref().unwrap_or(name),
+        estimator: protocol.estimators[trial.estimator].id(),
+        estimator_params_hash: &hashes[trial.estimator],
+        train_size: trial.train_size as u32,
+        replicate: trial.replicate,
+    }
+}
+
+/// The summary record of a trial that ranked `n_eval` architectures.
+fn summary_row<'a>(
+    identity: Identity<'a>,
+    n_eval: usize,
+    outcome: &'a Outcome,
+) -> records::summary::Row<'a> {
+    records::summary::Row {
+        identity,
+        n_train: identity.train_size,
+        n_eval: n_eval as u32,
+        kendall_tau: outcome.kendall.value,
+        kendall_p: outcome.kendall.p_value,
+        spearman_rho: outcome.spearman.value,
+        spearman_p: outcome.spearman.p_value,
+        pearson_r: outcome.pearson.value,
+        pearson_p: outcome.pearson.p_value,
+        top_k: outcome
+            .top_k
+            .iter()
+            .map(|t| records::summary::TopK {
+                k: t.k,
+                precision: t.precision,
+                best_rank: Some(t.best_rank as u32),
+                ndcg: t.ndcg,
+            })
+            .collect(),
+        fit_seconds: outcome.fit_seconds,
+        score_seconds: outcome.score_seconds,
+        warning: outcome.warning.as_deref(),
+        end: records::TrialEnd {
+            status: outcome.status.record(),
+            error: outcome.status.error(),
+            fallbacks: outcome.fallbacks.count(),
+            fallback_reason: outcome.fallbacks.first_reason(),
+        },
     }
 }

@@ -242,7 +242,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 progress: std::io::stderr().is_terminal(),
                 faults: Faults::from_env()?,
             };
-            let manifest = runner::run(&protocol, &cache, &opts)?;
+            let manifest = nash::run(&protocol, &cache, &opts)?;
             eprintln!(
                 "{} rows in {:.2} s -> {} (report: {})",
                 manifest.rows,

@@ -15,28 +15,22 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use reports::manifest::{FileEntry, Manifest};
+use reports::records::manifest::{FileEntry, Manifest};
+use reports::records::{self, PartialFile};
 
 /// The lock file inside a run directory.
 const LOCK: &str = ".nash.lock";
 
 /// Files of a finished run that a new run would replace.
 const RESULT_FILES: [&str; 7] = [
-    reports::trials::TRIALS,
-    reports::cross_task::CROSS_TASK,
-    reports::estimation::ESTIMATES,
-    reports::estimation::SUMMARY,
-    reports::manifest::MANIFEST,
+    records::trials::FILE,
+    records::cross_task::FILE,
+    records::estimates::FILE,
+    records::summary::FILE,
+    records::manifest::FILE,
     "protocol.yaml",
     "report.md",
 ];
-
-/// A result file written in full under a temporary name, ready to be moved into place.
-pub struct PartialFile {
-    /// Its name in the run directory, e.g. `trials.parquet`.
-    pub name: &'static str,
-    pub partial: PathBuf,
-}
 
 /// A run directory, locked for writing as long as this value lives.
 pub struct RunDir {
@@ -121,13 +115,13 @@ impl RunDir {
         manifest.files = files
             .iter()
             .map(|f| {
-                FileEntry::of(f.name, &f.partial)
-                    .with_context(|| format!("{}: cannot read", f.partial.display()))
+                FileEntry::of(f.name, &f.path)
+                    .with_context(|| format!("{}: cannot read", f.path.display()))
             })
             .collect::<Result<_>>()?;
         for f in &files {
             let target = self.path.join(f.name);
-            std::fs::rename(&f.partial, &target)
+            std::fs::rename(&f.path, &target)
                 .with_context(|| format!("{}: cannot move into place", target.display()))?;
         }
         for stale in RESULT_FILES {
@@ -140,10 +134,7 @@ impl RunDir {
         }
         write_file(&self.path.join("protocol.yaml"), protocol_text.as_bytes())?;
         let json = serde_json::to_string_pretty(manifest).expect("the manifest serializes");
-        write_file(
-            &self.path.join(reports::manifest::MANIFEST),
-            json.as_bytes(),
-        )
+        write_file(&self.path.join(records::manifest::FILE), json.as_bytes())
     }
 }
 

@@ -1,5 +1,6 @@
-//! What every run shares: options, the output directory's safety rules, data loading, the
-//! parallel trial driver, and the manifest. The kinds live in `search` and `estimation`.
+//! What every run shares: options, trial status and panics, data loading, the parallel trial
+//! driver, and the manifest. The kinds live in `search` and `estimation`; `crate::run`
+//! dispatches to them.
 //!
 //! Trials run in parallel in fixed-size batches and are written in trial order, so the
 //! results do not depend on the thread count.
@@ -11,15 +12,16 @@ use anyhow::{Context, Result, bail};
 use datasets::{Cache, LoadedTask, SeedPolicy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use reports::manifest::{
-    DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, Reproducibility,
+use reports::records::manifest::{
+    DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, Reproducibility, Run,
 };
 use serde::Serialize;
 
 use crate::faults::Faults;
-use crate::protocol::{Common, MAX_REPLICATES, MAX_TRIALS, Protocol};
-use crate::run_dir::{PartialFile, RunDir};
+use crate::protocol::{Common, MAX_REPLICATES, MAX_TRIALS};
+use crate::run_dir::RunDir;
 use crate::seeding::sha256_hex;
+use reports::records::PartialFile;
 
 /// Trials per batch: each batch runs in parallel, then is appended to the Parquet files.
 const CHUNK: usize = 256;
@@ -37,28 +39,29 @@ pub struct RunOptions {
 /// How a trial ended: every trial has a status in the result files, and a failed one the
 /// first line of its error. A failed trial never stops the others.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Status {
+pub enum TrialStatus {
     Ok,
     Failed(String),
 }
 
-impl Status {
-    pub fn label(&self) -> &'static str {
+impl TrialStatus {
+    /// The status the result files record.
+    pub fn record(&self) -> reports::records::Status {
         match self {
-            Status::Ok => "ok",
-            Status::Failed(_) => "failed",
+            TrialStatus::Ok => reports::records::Status::Ok,
+            TrialStatus::Failed(_) => reports::records::Status::Failed,
         }
     }
 
     pub fn error(&self) -> Option<&str> {
         match self {
-            Status::Ok => None,
-            Status::Failed(e) => Some(e),
+            TrialStatus::Ok => None,
+            TrialStatus::Failed(e) => Some(e),
         }
     }
 
-    pub fn failed(message: &str) -> Status {
-        Status::Failed(first_line(message))
+    pub fn failed(message: &str) -> TrialStatus {
+        TrialStatus::Failed(first_line(message))
     }
 }
 
@@ -97,17 +100,6 @@ pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     IN_TRIAL.with(|t| t.set(outer));
     result.map_err(|payload| format!("panicked: {}", panic_message(payload.as_ref())))
-}
-
-/// Runs a protocol of any kind to completion, writes its report and returns its manifest.
-/// The output directory stays locked until the report is written.
-pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
-    let finished = match protocol {
-        Protocol::Search(p) => crate::search::run(p, cache, opts)?,
-        Protocol::Estimation(p) => crate::estimation::run(p, cache, opts)?,
-    };
-    reports::report(finished.dir.path())?;
-    Ok(finished.manifest)
 }
 
 /// The replicate count after `--replicates`.
@@ -299,23 +291,21 @@ pub struct Finished {
     pub dir: RunDir,
 }
 
-/// The manifest of a finished run, with `section` filled by the kind; commits the run's files
-/// into `dir`, the manifest last.
+/// The manifest of a finished run of kind `run`; commits the run's files into `dir`, the
+/// manifest last.
 pub(crate) fn finish(
     dir: RunDir,
     common: &Common,
     clock: Clock,
     results: Results,
     opts: &RunOptions,
-    section: impl FnOnce(&mut Manifest),
+    run: Run,
 ) -> Result<Finished> {
     let mut manifest = Manifest {
-        kind: String::new(),
         nash_version: env!("CARGO_PKG_VERSION").to_string(),
         git_commit: option_env!("NASH_GIT_COMMIT").map(str::to_string),
         protocol: protocol_info(common, results.replicates),
-        search: None,
-        estimation: None,
+        run,
         host: host_info(),
         threads: opts.threads,
         started: clock.started_at,
@@ -331,7 +321,6 @@ pub(crate) fn finish(
         },
         files: Vec::new(),
     };
-    section(&mut manifest);
     dir.commit(results.files, &mut manifest, &common.text)?;
     Ok(Finished { manifest, dir })
 }

@@ -5,27 +5,61 @@ use anyhow::Result;
 use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask};
-use reports::manifest::{EvaluatedTask, ParetoInfo, SampledArch, SearchInfo, TaskInfo};
 use reports::pareto;
+use reports::records::manifest::{
+    EvaluatedTask, ParetoInfo, Run, SampledArch, SearchInfo, TaskInfo,
+};
+
+use methods::Fallbacks;
+use reports::records::{self, ParquetWriter, PartialFile};
 
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
-use crate::run_dir::{PartialFile, RunDir};
-use crate::runner::{self, Finished, RunOptions, Status};
+use crate::run_dir::RunDir;
+use crate::runner::{self, Finished, RunOptions, TrialStatus};
 use crate::seeding::{trial_key, trial_rngs};
-use crate::sink::trials::{self, Row, TrialRows};
-use crate::sink::{ParquetSink, cross_task};
 
 /// One trial of the expanded protocol.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Trial {
-    pub task: usize,
-    pub method: usize,
-    pub replicate: u32,
+struct SearchTrial {
+    task: usize,
+    method: usize,
+    replicate: u32,
+}
+
+/// One evaluation of a trial.
+struct Evaluation {
+    arch: ArchId,
+    seed: Option<u8>,
+    value: f64,
+    test: Option<f64>,
+    cost: Option<f64>,
+    cumulative_cost: Option<f64>,
+    incumbent_arch: ArchId,
+    incumbent_value: f64,
+    incumbent_test: Option<f64>,
+    incumbent_mean: f64,
+}
+
+/// What a trial did: its evaluations in order, and how it ended.
+struct SearchOutcome {
+    evaluations: Vec<Evaluation>,
+    status: TrialStatus,
+    fallbacks: Fallbacks,
+}
+
+impl SearchOutcome {
+    /// The incumbent after the last evaluation of a trial that did not fail.
+    fn final_incumbent(&self) -> Option<ArchId> {
+        match self.status {
+            TrialStatus::Ok => self.evaluations.last().map(|e| e.incumbent_arch),
+            TrialStatus::Failed(_) => None,
+        }
+    }
 }
 
 /// What one task's trials share.
-pub(crate) struct TaskContext {
+struct SearchTask {
     pub loaded: LoadedTask,
     test: Option<usize>,
     cost: Option<usize>,
@@ -36,9 +70,9 @@ pub(crate) struct TaskContext {
     sources: Vec<(String, Vec<f64>)>,
 }
 
-impl TaskContext {
+impl SearchTask {
     /// A property the protocol validated against the benchmark.
-    pub fn property(&self, name: &str) -> &[f64] {
+    fn property(&self, name: &str) -> &[f64] {
         self.properties
             .iter()
             .find(|(n, _)| *n == name)
@@ -78,7 +112,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                     .methods
                     .iter()
                     .any(|m| !m.required_properties().is_empty());
-            Ok(TaskContext {
+            Ok(SearchTask {
                 properties: if reads_properties {
                     loaded.properties()
                 } else {
@@ -104,10 +138,10 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     )?;
     let dir = RunDir::create(&opts.out, opts.force)?;
 
-    let trials: Vec<Trial> = (0..tasks.len())
+    let trials: Vec<SearchTrial> = (0..tasks.len())
         .flat_map(|task| {
             (0..protocol.methods.len()).flat_map(move |method| {
-                (0..replicates).map(move |replicate| Trial {
+                (0..replicates).map(move |replicate| SearchTrial {
                     task,
                     method,
                     replicate,
@@ -116,7 +150,8 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         })
         .collect();
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
-    let mut sink = ParquetSink::create(dir.path(), reports::trials::TRIALS, trials::schema())?;
+    let mut writer =
+        ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?;
     let mut finals: Vec<Option<ArchId>> = Vec::new();
     let mut failed = 0;
     runner::drive(
@@ -131,15 +166,25 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 &opts.faults,
             )
         },
-        |chunk, rows| {
+        |chunk, outcomes| {
             if !evaluated.is_empty() {
-                finals.extend(rows.iter().map(TrialRows::final_incumbent));
+                finals.extend(outcomes.iter().map(SearchOutcome::final_incumbent));
             }
-            failed += rows.iter().filter(|r| r.status != Status::Ok).count() as u64;
-            sink.write(trials::batch(protocol, &tasks, &hashes, chunk, &rows))
+            failed += outcomes
+                .iter()
+                .filter(|o| o.status != TrialStatus::Ok)
+                .count() as u64;
+            let rows: Vec<records::trials::Row> = chunk
+                .iter()
+                .zip(&outcomes)
+                .flat_map(|(trial, outcome)| {
+                    trial_rows(protocol, &tasks[trial.task], &hashes, trial, outcome)
+                })
+                .collect();
+            Ok(writer.write(&records::trials::batch(&rows))?)
         },
     )?;
-    let (rows, trials_file) = sink.finish()?;
+    let (rows, trials_file) = writer.finish()?;
     let mut files = vec![trials_file];
     if !evaluated.is_empty() {
         files.push(write_cross_task(
@@ -160,47 +205,53 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         failed_trials: failed,
         builds_networks: protocol.methods.iter().any(MethodSpec::builds_networks),
     };
-    runner::finish(dir, common, clock, results, opts, |m| {
-        m.kind = "search".into();
-        m.search = Some(SearchInfo {
-            test_metric: def.test_metric.map(str::to_string),
-            budget_kind: match protocol.budget {
-                Budget::Queries(_) => "queries",
-                Budget::SimulatedSeconds(_) => "simulated_seconds",
-            }
-            .to_string(),
-            budget: match protocol.budget {
-                Budget::Queries(n) => n as f64,
-                Budget::SimulatedSeconds(t) => t,
+    runner::finish(
+        dir,
+        common,
+        clock,
+        results,
+        opts,
+        Run::Search {
+            search: SearchInfo {
+                test_metric: def.test_metric.map(str::to_string),
+                budget_kind: match protocol.budget {
+                    Budget::Queries(_) => "queries",
+                    Budget::SimulatedSeconds(_) => "simulated_seconds",
+                }
+                .to_string(),
+                budget: match protocol.budget {
+                    Budget::Queries(n) => n as f64,
+                    Budget::SimulatedSeconds(t) => t,
+                },
+                cost_scale: protocol.cost_scale,
+                random_baseline: protocol.random_baseline,
+                methods: protocol
+                    .methods
+                    .iter()
+                    .map(|s| runner::method_info(s.id(), s.name(), s))
+                    .collect(),
+                tasks: tasks.iter().map(|t| task_info(protocol, t)).collect(),
+                evaluated_on: evaluated
+                    .iter()
+                    .map(|loaded| {
+                        let (space_mean, best) = reference(common, loaded);
+                        EvaluatedTask {
+                            task: loaded.task.clone(),
+                            space_best: loaded.table.mean(common.objective.0, best),
+                            space_best_arch: loaded.space.describe(best as ArchId),
+                            space_mean,
+                            data: runner::data_source(loaded),
+                        }
+                    })
+                    .collect(),
             },
-            cost_scale: protocol.cost_scale,
-            random_baseline: protocol.random_baseline,
-            methods: protocol
-                .methods
-                .iter()
-                .map(|s| runner::method_info(s.id(), s.name(), s))
-                .collect(),
-            tasks: tasks.iter().map(|t| task_info(protocol, t)).collect(),
-            evaluated_on: evaluated
-                .iter()
-                .map(|loaded| {
-                    let (space_mean, best) = reference(common, loaded);
-                    EvaluatedTask {
-                        task: loaded.task.clone(),
-                        space_best: loaded.table.mean(common.objective.0, best),
-                        space_best_arch: loaded.space.describe(best as ArchId),
-                        space_mean,
-                        data: runner::data_source(loaded),
-                    }
-                })
-                .collect(),
-        });
-    })
+        },
+    )
 }
 
 /// A simulated-seconds budget may not allow more than ten evaluations per architecture of the
 /// space, even of the cheapest one: beyond that a trial only repeats itself, for ever.
-fn check_time_budget(protocol: &SearchProtocol, tasks: &[TaskContext]) -> Result<()> {
+fn check_time_budget(protocol: &SearchProtocol, tasks: &[SearchTask]) -> Result<()> {
     let Budget::SimulatedSeconds(budget) = protocol.budget else {
         return Ok(());
     };
@@ -236,11 +287,11 @@ fn check_time_budget(protocol: &SearchProtocol, tasks: &[TaskContext]) -> Result
 /// inside the method fails the trial, keeping the evaluations it completed.
 fn run_trial(
     protocol: &SearchProtocol,
-    task: &TaskContext,
+    task: &SearchTask,
     method: &MethodSpec,
     replicate: u32,
     faults: &Faults,
-) -> TrialRows {
+) -> SearchOutcome {
     let ctx = MethodContext {
         space: task.loaded.space.as_ref(),
         properties: task
@@ -257,10 +308,14 @@ fn run_trial(
             })
             .collect(),
     };
-    let mut rows = TrialRows::with_capacity(match protocol.budget {
-        Budget::Queries(n) => n as usize,
-        Budget::SimulatedSeconds(_) => 256,
-    });
+    let mut outcome = SearchOutcome {
+        evaluations: Vec::with_capacity(match protocol.budget {
+            Budget::Queries(n) => n as usize,
+            Budget::SimulatedSeconds(_) => 256,
+        }),
+        status: TrialStatus::Ok,
+        fallbacks: Fallbacks::default(),
+    };
     let mut searcher: Option<Box<dyn Searcher>> = None;
     let searched = runner::catch_panic(|| {
         let searcher = searcher.insert(method.build(&ctx));
@@ -271,30 +326,30 @@ fn run_trial(
             replicate,
             faults,
             searcher.as_mut(),
-            &mut rows,
+            &mut outcome.evaluations,
         )
     });
     if let Err(error) = searched {
-        rows.status = Status::failed(&error);
+        outcome.status = TrialStatus::failed(&error);
     }
     if let Some(searcher) = &searcher {
         match runner::catch_panic(|| searcher.fallbacks()) {
-            Ok(fallbacks) => rows.fallbacks = fallbacks,
-            Err(error) => rows.status = Status::failed(&error),
+            Ok(fallbacks) => outcome.fallbacks = fallbacks,
+            Err(error) => outcome.status = TrialStatus::failed(&error),
         }
     }
-    rows
+    outcome
 }
 
-/// The ask/evaluate/tell loop of one trial, appending a row per evaluation to `rows`.
+/// The ask/evaluate/tell loop of one trial, appending each evaluation to `rows`.
 fn search(
     protocol: &SearchProtocol,
-    task: &TaskContext,
+    task: &SearchTask,
     method_id: &str,
     replicate: u32,
     faults: &Faults,
     searcher: &mut dyn Searcher,
-    rows: &mut TrialRows,
+    rows: &mut Vec<Evaluation>,
 ) {
     let common = &protocol.common;
     let key = trial_key(
@@ -348,7 +403,7 @@ fn search(
             incumbent = Some((arch, fitness, obs.test));
         }
         let (inc_arch, inc_fitness, inc_test) = incumbent.expect("set above");
-        rows.push(Row {
+        rows.push(Evaluation {
             arch,
             seed: obs.seed,
             value: obs.value,
@@ -408,14 +463,74 @@ fn reference(common: &crate::protocol::Common, loaded: &LoadedTask) -> (f64, usi
     (means.iter().sum::<f64>() / means.len() as f64, best)
 }
 
+/// The records of one finished trial: a row per evaluation, and for a failed trial one more
+/// row without an evaluation (the incumbent so far, if any).
+fn trial_rows<'a>(
+    protocol: &'a SearchProtocol,
+    task: &'a SearchTask,
+    hashes: &'a [String],
+    trial: &SearchTrial,
+    outcome: &'a SearchOutcome,
+) -> Vec<records::trials::Row<'a>> {
+    use records::trials::{Evaluation as Observed, Incumbent, Row};
+    let space = task.loaded.space.as_ref();
+    let second = protocol.second_objective.map(|name| task.property(name));
+    let incumbent = |e: &Evaluation| Incumbent {
+        arch_id: e.incumbent_arch,
+        value: e.incumbent_value,
+        test_value: e.incumbent_test,
+        mean_value: e.incumbent_mean,
+    };
+    let row = |step: usize, evaluation: Option<Observed<'a>>, incumbent: Option<Incumbent>| Row {
+        protocol: &protocol.common.name,
+        task: &task.loaded.task,
+        method: protocol.methods[trial.method].id(),
+        method_params_hash: &hashes[trial.method],
+        replicate: trial.replicate,
+        step: step as u32 + 1,
+        evaluation,
+        incumbent,
+        end: records::TrialEnd {
+            status: outcome.status.record(),
+            error: outcome.status.error(),
+            fallbacks: outcome.fallbacks.count(),
+            fallback_reason: outcome.fallbacks.first_reason(),
+        },
+    };
+    let mut rows: Vec<Row> = outcome
+        .evaluations
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let observed = Observed {
+                arch_id: e.arch,
+                canonical_arch_id: space.canonical(e.arch),
+                arch: space.describe(e.arch).into(),
+                benchmark_seed: e.seed,
+                value: e.value,
+                test_value: e.test,
+                cost: e.cost,
+                cumulative_cost: e.cumulative_cost,
+                second_value: second.map(|t| t[e.arch as usize]),
+            };
+            row(i, Some(observed), Some(incumbent(e)))
+        })
+        .collect();
+    if outcome.status != TrialStatus::Ok {
+        let last = outcome.evaluations.last().map(incumbent);
+        rows.push(row(outcome.evaluations.len(), None, last));
+    }
+    rows
+}
+
 /// Looks each trial's final incumbent up on every `evaluate_on` task and writes
 /// `cross_task.parquet`.
 fn write_cross_task(
     protocol: &SearchProtocol,
     test: Option<usize>,
-    tasks: &[TaskContext],
+    tasks: &[SearchTask],
     evaluated: &[LoadedTask],
-    trials: &[Trial],
+    trials: &[SearchTrial],
     finals: &[Option<ArchId>],
     dir: &std::path::Path,
 ) -> Result<PartialFile> {
@@ -429,26 +544,31 @@ fn write_cross_task(
         let key = searched.space.key(arch);
         for other in evaluated {
             let id = other.space.id_of_key(&key).map(|id| id as usize);
-            rows.push(cross_task::Row {
+            rows.push(records::cross_task::Row {
+                protocol: &common.name,
                 task: &searched.task,
                 method: protocol.methods[trial.method].id(),
                 replicate: trial.replicate,
                 arch_id: arch,
-                arch: searched.space.describe(arch),
+                arch: searched.space.describe(arch).into(),
                 eval_task: &other.task,
                 value: id.map(|id| other.table.mean(common.objective.0, id)),
-                test: id.and_then(|id| test.map(|m| other.table.mean(m, id))),
+                test_value: id.and_then(|id| test.map(|m| other.table.mean(m, id))),
             });
         }
     }
-    let mut sink = ParquetSink::create(dir, reports::cross_task::CROSS_TASK, cross_task::schema())?;
-    sink.write(cross_task::batch(&common.name, &rows))?;
-    Ok(sink.finish()?.1)
+    let mut writer = ParquetWriter::create(
+        dir,
+        records::cross_task::FILE,
+        records::cross_task::schema(),
+    )?;
+    writer.write(&records::cross_task::batch(&rows))?;
+    Ok(writer.finish()?.1)
 }
 
 /// The task's reference figures: the exact space mean, the best architecture, and the
 /// seeded random sample of `random_baseline` architectures.
-fn task_info(protocol: &SearchProtocol, task: &TaskContext) -> TaskInfo {
+fn task_info(protocol: &SearchProtocol, task: &SearchTask) -> TaskInfo {
     let common = &protocol.common;
     let loaded = &task.loaded;
     let space = loaded.space.as_ref();

@@ -20,14 +20,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::ReportError;
-use crate::estimation;
-use crate::manifest::{Manifest, short};
-use crate::parquet_io::{column, read_columns};
+use crate::records::manifest::{Manifest, Run, short};
+use crate::records::{self, Status, summary};
 use crate::significance::{Test, holm, mann_whitney, wilcoxon};
 use crate::stats::{self, Interval, bootstrap_ci, bootstrap_rng};
 use crate::{search, trials};
-
-use arrow_array::{Float64Array, StringArray, UInt32Array};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {
@@ -106,19 +103,11 @@ fn major(version: &str) -> &str {
 
 /// Why two runs cannot be compared, if they cannot.
 fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, String> {
-    if let Some(odd) = [base, cand]
-        .iter()
-        .find(|m| m.kind != "search" && m.kind != "estimation")
-    {
-        return Err(format!(
-            "unknown kind '{}' in a manifest; valid: search, estimation",
-            odd.kind
-        ));
-    }
-    if base.kind != cand.kind {
+    if base.kind() != cand.kind() {
         return Err(format!(
             "a {} run cannot be compared with a {} run",
-            base.kind, cand.kind
+            base.kind(),
+            cand.kind()
         ));
     }
     let mut differences = Vec::new();
@@ -136,18 +125,17 @@ fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, S
         ));
     }
     let checksums = |m: &Manifest| -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = match (&m.search, &m.estimation) {
-            (Some(s), _) => s
+        let mut v: Vec<(String, String)> = match &m.run {
+            Run::Search { search } => search
                 .tasks
                 .iter()
                 .map(|t| (t.task.clone(), t.data.table_sha256.clone()))
                 .collect(),
-            (_, Some(e)) => e
+            Run::Estimation { estimation } => estimation
                 .tasks
                 .iter()
                 .map(|t| (t.task.clone(), t.data.table_sha256.clone()))
                 .collect(),
-            _ => Vec::new(),
         };
         v.sort();
         v
@@ -206,47 +194,31 @@ fn search_cells(dir: &Path, objective: &str) -> Result<Cells, ReportError> {
 }
 
 fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
-    let path = dir.join(estimation::SUMMARY);
-    let names: Vec<String> = [
-        "task",
-        "estimator",
-        "train_size",
-        "replicate",
-        "kendall_tau",
-        "spearman_rho",
-        "status",
-        "error",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
+    let path = dir.join(records::summary::FILE);
     let mut cells = Cells::new();
-    for batch in read_columns(&path, &names)? {
-        let bad = |m: String| ReportError::Format {
-            path: path.clone(),
-            message: m,
-        };
-        let task = column::<StringArray>(&batch, "task").map_err(bad)?;
-        let est = column::<StringArray>(&batch, "estimator").map_err(bad)?;
-        let size = column::<UInt32Array>(&batch, "train_size").map_err(bad)?;
-        let rep = column::<UInt32Array>(&batch, "replicate").map_err(bad)?;
-        let tau = column::<Float64Array>(&batch, "kendall_tau").map_err(bad)?;
-        let rho = column::<Float64Array>(&batch, "spearman_rho").map_err(bad)?;
-        let status = column::<StringArray>(&batch, "status").map_err(bad)?;
-        let error = column::<StringArray>(&batch, "error").map_err(bad)?;
-        for row in 0..batch.num_rows() {
-            let name = format!("{}/{}/{}", task.value(row), est.value(row), size.value(row));
-            for (measure, values) in [("kendall_tau", tau), ("spearman_rho", rho)] {
+    for batch in records::summary::read(&path)? {
+        let batch = batch?;
+        for i in 0..batch.len() {
+            let row = batch.row(i).map_err(|message| ReportError::Format {
+                path: path.clone(),
+                message,
+            })?;
+            let id = &row.identity;
+            let name = format!("{}/{}/{}", id.task, id.estimator, id.train_size);
+            for (measure, value) in [
+                (summary::col::KENDALL_TAU, row.kendall_tau),
+                (summary::col::SPEARMAN_RHO, row.spearman_rho),
+            ] {
                 let cell = cells
                     .entry((name.clone(), measure.to_string()))
                     .or_default();
-                match status.value(row) {
-                    "ok" => {
-                        cell.values.insert(rep.value(row), values.value(row));
+                match row.end.status {
+                    Status::Ok => {
+                        cell.values.insert(id.replicate, value);
                     }
-                    _ => cell
+                    Status::Failed => cell
                         .failed
-                        .push((rep.value(row), error.value(row).to_string())),
+                        .push((id.replicate, row.end.error.unwrap_or("").to_string())),
                 }
             }
         }
@@ -359,7 +331,7 @@ fn compare_cell(
         "{}/{name}{}",
         setup.label,
         // Kendall tau keeps the label it always had, so its CIs do not move.
-        if measure == "spearman_rho" {
+        if measure == summary::col::SPEARMAN_RHO {
             "/rho"
         } else {
             ""
@@ -429,7 +401,7 @@ pub fn compare(
             message,
         }
     })?;
-    let estimation = base.kind == "estimation";
+    let estimation = base.estimation().is_some();
     let (b, c) = if estimation {
         (estimation_cells(baseline)?, estimation_cells(candidate)?)
     } else {
@@ -442,12 +414,7 @@ pub fn compare(
     // RI's exact random baseline of each searched task: the baseline run's space mean.
     let space_mean = |name: &str| {
         let task = name.split('/').next()?;
-        let info = base
-            .search
-            .as_ref()?
-            .tasks
-            .iter()
-            .find(|t| t.task == task)?;
+        let info = base.search()?.tasks.iter().find(|t| t.task == task)?;
         Some(info.space_mean)
     };
     let maximize = base.maximize() || estimation;
@@ -506,7 +473,7 @@ pub fn compare(
         };
     }
     Ok(CompareResult {
-        kind: base.kind.clone(),
+        kind: base.kind().to_string(),
         protocol: base.protocol.name.clone(),
         baseline_sha256: base.protocol.sha256.clone(),
         candidate_sha256: cand.protocol.sha256.clone(),

@@ -3,12 +3,8 @@
 
 use std::path::Path;
 
-use arrow_array::{Array, Float64Array, StringArray};
-
 use crate::ReportError;
-use crate::parquet_io::{column, read_columns};
-
-pub const CROSS_TASK: &str = "cross_task.parquet";
+use crate::records;
 
 /// The final incumbents of one (searched task, method) on one evaluation task.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,29 +22,17 @@ pub struct CrossGroup {
 
 /// Reads the groups of `dir`'s `cross_task.parquet`, in the order they first appear.
 pub fn read(dir: &Path) -> Result<Vec<CrossGroup>, ReportError> {
-    let path = dir.join(CROSS_TASK);
-    let names: Vec<String> = ["task", "method", "eval_task", "value", "test_value"]
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
     let mut groups: Vec<CrossGroup> = Vec::new();
-    for batch in read_columns(&path, &names)? {
-        let bad = |message: String| ReportError::Format {
-            path: path.clone(),
-            message,
-        };
-        let task = column::<StringArray>(&batch, "task").map_err(bad)?;
-        let method = column::<StringArray>(&batch, "method").map_err(bad)?;
-        let eval = column::<StringArray>(&batch, "eval_task").map_err(bad)?;
-        let value = column::<Float64Array>(&batch, "value").map_err(bad)?;
-        let test = column::<Float64Array>(&batch, "test_value").map_err(bad)?;
-        for row in 0..batch.num_rows() {
-            let (t, m, e) = (task.value(row), method.value(row), eval.value(row));
-            let i = match groups
+    for batch in records::cross_task::read(&dir.join(records::cross_task::FILE))? {
+        let batch = batch?;
+        for i in 0..batch.len() {
+            let row = batch.row(i);
+            let (t, m, e) = (row.task, row.method, row.eval_task);
+            let index = match groups
                 .iter()
                 .rposition(|g| g.task == t && g.method == m && g.eval_task == e)
             {
-                Some(i) => i,
+                Some(index) => index,
                 None => {
                     groups.push(CrossGroup {
                         task: t.to_string(),
@@ -61,15 +45,12 @@ pub fn read(dir: &Path) -> Result<Vec<CrossGroup>, ReportError> {
                     groups.len() - 1
                 }
             };
-            let g = &mut groups[i];
-            if value.is_null(row) {
-                g.missing += 1;
-            } else {
-                g.values.push(value.value(row));
+            let g = &mut groups[index];
+            match row.value {
+                Some(v) => g.values.push(v),
+                None => g.missing += 1,
             }
-            if !test.is_null(row) {
-                g.tests.push(test.value(row));
-            }
+            g.tests.extend(row.test_value);
         }
     }
     Ok(groups)

@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::cross_task::CrossGroup;
 use crate::estimation::{self, Measure};
 use crate::incidents::Incidents;
-use crate::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
 use crate::published;
+use crate::records::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
 use crate::search::{MethodResult, TaskResult};
 use crate::significance::{self, Test};
 use crate::stats::{Interval, Summary};
@@ -89,7 +89,7 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
         manifest
             .git_commit
             .as_ref()
-            .map(|c| format!(" (commit {})", crate::manifest::short(c)))
+            .map(|c| format!(" (commit {})", crate::records::manifest::short(c)))
             .unwrap_or_default(),
         manifest.rows,
         manifest.wall_seconds,
@@ -159,8 +159,7 @@ pub fn search(
 ) -> Document {
     let p = &manifest.protocol;
     let search = manifest
-        .search
-        .as_ref()
+        .search()
         .expect("a search report is built for a search run");
     let budget = match search.budget_kind.as_str() {
         "queries" => format!("{} queries", search.budget),
@@ -250,8 +249,7 @@ fn search_task(
     .into();
     if has_test {
         let test = manifest
-            .search
-            .as_ref()
+            .search()
             .and_then(|s| s.test_metric.as_deref())
             .unwrap_or("test value");
         columns.push(format!("final {test}"));
@@ -617,7 +615,7 @@ fn cross_task(
     tasks: &[TaskResult],
     cross: &[CrossGroup],
 ) {
-    let search = manifest.search.as_ref().expect("a search run");
+    let search = manifest.search().expect("a search run");
     let objective = &manifest.protocol.objective;
     let maximize = manifest.maximize();
     let evaluated = &search.evaluated_on;
@@ -760,8 +758,7 @@ pub fn estimation(
 ) -> Document {
     let p = &manifest.protocol;
     let info = manifest
-        .estimation
-        .as_ref()
+        .estimation()
         .expect("an estimation report is built for an estimation run");
     let transfer = info
         .train_task
@@ -903,7 +900,7 @@ fn estimation_incidents(blocks: &mut Vec<Block>, task: &estimation::TaskResult) 
 /// Zero-cost proxies and tabulated estimators beside the published figures.
 fn training_free(blocks: &mut Vec<Block>, manifest: &Manifest, task: &estimation::TaskResult) {
     let p = &manifest.protocol;
-    let info = manifest.estimation.as_ref().expect("estimation run");
+    let info = manifest.estimation().expect("estimation run");
     let listed: Vec<&estimation::EstimatorResult> = task
         .estimators
         .iter()

@@ -1,21 +1,16 @@
 //! The estimation report: rank correlations and top-k agreement per task, estimator and
 //! training-set size (mean and seeded bootstrap 95% CI over replicates), the Kendall-tau
 //! against training-set size figure of White et al. (NeurIPS 2021), and score-versus-truth
-//! scatter plots. Pure functions of `estimates_summary.parquet`, `estimates.parquet` and the
-//! manifest.
+//! scatter plots. [`analyse`] is a pure function of the summary records and the manifest.
 
 use std::path::Path;
 
-use arrow_array::{Array, Float64Array, StringArray, UInt32Array};
-
 use crate::ReportError;
 use crate::incidents::{Failure, Incidents};
-use crate::manifest::Manifest;
-use crate::parquet_io::{column, read_columns};
+use crate::records::manifest::Manifest;
+use crate::records::summary::{self, TopK};
+use crate::records::{self, Status};
 use crate::stats::{self, Interval, bootstrap_ci, bootstrap_rng};
-
-pub const SUMMARY: &str = "estimates_summary.parquet";
-pub const ESTIMATES: &str = "estimates.parquet";
 
 /// One measure over the replicates of a (task, estimator, training size).
 #[derive(Debug, Clone, PartialEq)]
@@ -84,148 +79,86 @@ fn measure(values: &[f64], label: &str) -> Measure {
     }
 }
 
-/// Reads the summary file and aggregates it, in the order trials were written.
-pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, ReportError> {
-    let info = manifest
-        .estimation()
-        .map_err(|message| ReportError::Format {
-            path: dir.join("manifest.json"),
-            message,
-        })?;
-    // The measures, in the order `col(i)` reads them below.
-    let mut numeric: Vec<String> = [
-        "kendall_tau",
-        "spearman_rho",
-        "fit_seconds",
-        "score_seconds",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    for k in &info.top_k {
-        numeric.push(format!("precision_at_{k}"));
-        numeric.push(format!("ndcg_at_{k}"));
-    }
-    let mut names: Vec<String> = [
-        "task",
-        "estimator",
-        "train_size",
-        "warning",
-        "replicate",
-        "status",
-        "error",
-        "fallbacks",
-        "fallback_reason",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    names.extend(numeric.iter().cloned());
-    let path = dir.join(SUMMARY);
-    let batches = read_columns(&path, &names)?;
-    // Rows grouped by (task, estimator, train size), in first-seen order.
-    struct Group {
-        key: (String, String, u32),
-        rows: Vec<Vec<f64>>,
-        warnings: Vec<String>,
+/// Aggregates the trials of `estimates_summary.parquet`, in the order they were written.
+pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<TaskResult> {
+    // The trials of one (task, estimator, train size), in first-seen order.
+    struct Group<'a> {
+        key: (&'a str, &'a str, u32),
+        rows: Vec<&'a summary::Row<'a>>,
         incidents: Incidents,
     }
     let mut groups: Vec<Group> = Vec::new();
-    for batch in &batches {
-        let bad = |m: String| ReportError::Format {
-            path: path.clone(),
-            message: m,
-        };
-        let task = column::<StringArray>(batch, "task").map_err(bad)?;
-        let est = column::<StringArray>(batch, "estimator").map_err(bad)?;
-        let size = column::<UInt32Array>(batch, "train_size").map_err(bad)?;
-        let warning = column::<StringArray>(batch, "warning").map_err(bad)?;
-        let replicate = column::<UInt32Array>(batch, "replicate").map_err(bad)?;
-        let status = column::<StringArray>(batch, "status").map_err(bad)?;
-        let error = column::<StringArray>(batch, "error").map_err(bad)?;
-        let fallbacks = column::<UInt32Array>(batch, "fallbacks").map_err(bad)?;
-        let fallback_reason = column::<StringArray>(batch, "fallback_reason").map_err(bad)?;
-        let measures: Vec<&Float64Array> = numeric
-            .iter()
-            .map(|n| column::<Float64Array>(batch, n))
-            .collect::<Result<_, _>>()
-            .map_err(bad)?;
-        for row in 0..batch.num_rows() {
-            let key = (
-                task.value(row).to_string(),
-                est.value(row).to_string(),
-                size.value(row),
-            );
-            if groups.last().is_none_or(|g| g.key != key) {
-                groups.push(Group {
-                    key: key.clone(),
-                    rows: Vec::new(),
-                    warnings: Vec::new(),
-                    incidents: Incidents::default(),
-                });
-            }
-            let g = groups.last_mut().expect("pushed above");
-            g.rows.push(measures.iter().map(|c| c.value(row)).collect());
-            if !warning.is_null(row) {
-                g.warnings.push(warning.value(row).to_string());
-            }
-            let failure = match status.value(row) {
-                "ok" => None,
-                "failed" => Some(Failure {
-                    replicate: replicate.value(row),
-                    error: error.value(row).to_string(),
-                    evaluations: None,
-                }),
-                other => return Err(bad(format!("row {row}: unknown status '{other}'"))),
-            };
-            let reason = fallback_reason
-                .is_valid(row)
-                .then(|| fallback_reason.value(row));
-            g.incidents.add(failure, fallbacks.value(row), reason);
+    for row in rows {
+        let id = &row.identity;
+        let key = (id.task, id.estimator, id.train_size);
+        if groups.last().is_none_or(|g| g.key != key) {
+            groups.push(Group {
+                key,
+                rows: Vec::new(),
+                incidents: Incidents::default(),
+            });
         }
+        let g = groups.last_mut().expect("pushed above");
+        g.rows.push(row);
+        let failure = (row.end.status == Status::Failed).then(|| Failure {
+            replicate: id.replicate,
+            error: row.end.error.unwrap_or("").to_string(),
+            evaluations: None,
+        });
+        g.incidents
+            .add(failure, row.end.fallbacks, row.end.fallback_reason);
     }
     let mut tasks: Vec<TaskResult> = Vec::new();
     for g in groups {
         let (task, estimator, size) = g.key;
-        let col = |i: usize| g.rows.iter().map(|r| r[i]).collect::<Vec<f64>>();
+        let of =
+            |f: &dyn Fn(&summary::Row) -> f64| g.rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
         let label = |what: &str| {
             format!(
                 "{}/{task}/{estimator}/{size}/{what}",
                 manifest.protocol.sha256
             )
         };
-        let top_k = info
+        let k_of = |i: usize, f: fn(&TopK) -> f64| {
+            of(&|r: &summary::Row| r.top_k.get(i).map_or(f64::NAN, f))
+        };
+        let top_k = g.rows[0]
             .top_k
             .iter()
             .enumerate()
-            .map(|(i, &k)| {
-                let p = measure(&col(4 + 2 * i), &label(&format!("p@{k}")));
-                let n = measure(&col(5 + 2 * i), &label(&format!("ndcg@{k}")));
+            .map(|(i, t)| {
+                let k = t.k;
+                let p = measure(&k_of(i, |t| t.precision), &label(&format!("p@{k}")));
+                let n = measure(&k_of(i, |t| t.ndcg), &label(&format!("ndcg@{k}")));
                 (k, p, n)
             })
             .collect();
-        let mut warnings = g.warnings;
+        let mut warnings: Vec<String> = g
+            .rows
+            .iter()
+            .filter_map(|r| r.warning.map(str::to_string))
+            .collect();
         warnings.dedup();
         let cell = Cell {
             train_size: size,
-            kendall: measure(&col(0), &label("tau")),
-            spearman: measure(&col(1), &label("rho")),
+            kendall: measure(&of(&|r| r.kendall_tau), &label("tau")),
+            spearman: measure(&of(&|r| r.spearman_rho), &label("rho")),
             top_k,
-            fit_seconds: mean_defined(&col(2)),
-            score_seconds: mean_defined(&col(3)),
+            fit_seconds: mean_defined(&of(&|r| r.fit_seconds)),
+            score_seconds: mean_defined(&of(&|r| r.score_seconds)),
             warnings,
             incidents: g.incidents,
         };
         if tasks.last().is_none_or(|t| t.task != task) {
             tasks.push(TaskResult {
-                task: task.clone(),
+                task: task.to_string(),
                 estimators: Vec::new(),
             });
         }
         let t = tasks.last_mut().expect("pushed above");
         if t.estimators.last().is_none_or(|e| e.estimator != estimator) {
             t.estimators.push(EstimatorResult {
-                estimator: estimator.clone(),
+                estimator: estimator.to_string(),
                 cells: Vec::new(),
             });
         }
@@ -235,7 +168,7 @@ pub fn analyse(dir: &Path, manifest: &Manifest) -> Result<Vec<TaskResult>, Repor
             .cells
             .push(cell);
     }
-    Ok(tasks)
+    tasks
 }
 
 /// (truth, score) of one estimator's replicate 0 at its largest training size.
@@ -249,37 +182,17 @@ pub struct Scatter {
 
 /// The scatter of every (task, estimator), for the plots.
 pub fn scatter_points(dir: &Path) -> Result<Vec<Scatter>, ReportError> {
-    let path = dir.join(ESTIMATES);
-    let names: Vec<String> = [
-        "task",
-        "estimator",
-        "train_size",
-        "replicate",
-        "score",
-        "truth",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    let batches = read_columns(&path, &names)?;
     let mut out: Vec<Scatter> = Vec::new();
-    for batch in &batches {
-        let bad = |m: String| ReportError::Format {
-            path: path.clone(),
-            message: m,
-        };
-        let task = column::<StringArray>(batch, "task").map_err(bad)?;
-        let est = column::<StringArray>(batch, "estimator").map_err(bad)?;
-        let size = column::<UInt32Array>(batch, "train_size").map_err(bad)?;
-        let rep = column::<UInt32Array>(batch, "replicate").map_err(bad)?;
-        let score = column::<Float64Array>(batch, "score").map_err(bad)?;
-        let truth = column::<Float64Array>(batch, "truth").map_err(bad)?;
-        for row in 0..batch.num_rows() {
-            if rep.value(row) != 0 {
+    for batch in records::estimates::read(&dir.join(records::estimates::FILE))? {
+        let batch = batch?;
+        for i in 0..batch.len() {
+            let row = batch.row(i);
+            let id = &row.identity;
+            if id.replicate != 0 {
                 continue;
             }
-            let (t, e, s) = (task.value(row), est.value(row), size.value(row));
-            let point = (truth.value(row), score.value(row));
+            let (t, e, s) = (id.task, id.estimator, id.train_size);
+            let point = (row.truth, row.score);
             match out.iter_mut().find(|x| x.task == t && x.estimator == e) {
                 Some(x) if s > x.train_size => {
                     x.train_size = s;

@@ -7,12 +7,11 @@ pub mod document;
 pub mod estimation;
 pub mod export;
 pub mod incidents;
-pub mod manifest;
 pub mod pareto;
-mod parquet_io;
 pub mod plot;
 pub mod published;
 pub mod rank;
+pub mod records;
 pub mod search;
 pub mod significance;
 pub mod stats;
@@ -20,7 +19,7 @@ pub mod trials;
 
 use std::path::{Path, PathBuf};
 
-use manifest::Manifest;
+use records::manifest::{Manifest, Run};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -37,15 +36,9 @@ pub enum ReportError {
 /// `report.html`, `report.json`) with the SVG figures beside them; returns the Markdown path.
 pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
     let manifest = Manifest::read(dir)?;
-    let doc = match manifest.kind.as_str() {
-        "estimation" => estimation_report(dir, &manifest)?,
-        "search" => search_report(dir, &manifest)?,
-        other => {
-            return Err(ReportError::Format {
-                path: dir.join(manifest::MANIFEST),
-                message: format!("unknown kind '{other}'; valid: search, estimation"),
-            });
-        }
+    let doc = match &manifest.run {
+        Run::Estimation { .. } => estimation_report(dir, &manifest)?,
+        Run::Search { .. } => search_report(dir, &manifest)?,
     };
     for block in &doc.blocks {
         if let document::Block::Figure { file, svg, .. } = block {
@@ -64,7 +57,7 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
 fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {
     let groups = trials::read_groups(dir)?;
     let tasks = search::analyse(manifest, &groups).map_err(|message| ReportError::Format {
-        path: dir.join(trials::TRIALS),
+        path: dir.join(records::trials::FILE),
         message,
     })?;
     let objective = &manifest.protocol.objective;
@@ -154,7 +147,7 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
         }
         out
     };
-    let cross = match &manifest.search {
+    let cross = match manifest.search() {
         Some(s) if !s.evaluated_on.is_empty() => cross_task::read(dir)?,
         _ => Vec::new(),
     };
@@ -162,7 +155,17 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
 }
 
 fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {
-    let tasks = estimation::analyse(dir, manifest)?;
+    let batches = records::summary::read(&dir.join(records::summary::FILE))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = batches
+        .iter()
+        .flat_map(|b| (0..b.len()).map(move |i| b.row(i)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|message| ReportError::Format {
+            path: dir.join(records::summary::FILE),
+            message,
+        })?;
+    let tasks = estimation::analyse(manifest, &rows);
     let points = estimation::scatter_points(dir)?;
     let objective = &manifest.protocol.objective;
     let figures = |name: &str| -> Vec<document::Figure> {

@@ -1,6 +1,6 @@
 //! Published figures nash's reports put beside its own, with their sources.
 
-use crate::manifest::Manifest;
+use crate::records::manifest::Manifest;
 
 /// |Spearman rho| of zero-cost proxies against test accuracy over all 15,625 NB201
 /// architectures on CIFAR-10 (Abdelfattah, Mehrotra, Dudziak & Lane, "Zero-Cost Proxies for
@@ -82,7 +82,7 @@ const NB201_SEARCH_PARAMS: &[(&str, &str)] = &[
 /// 500 runs); empty when it is that setting.
 pub fn nb201_search_differences(manifest: &Manifest) -> Vec<String> {
     let p = &manifest.protocol;
-    let Some(s) = manifest.search.as_ref() else {
+    let Some(s) = manifest.search() else {
         return vec!["not a search run".into()];
     };
     let mut differences = Vec::new();
@@ -116,12 +116,7 @@ pub fn nb201_search_differences(manifest: &Manifest) -> Vec<String> {
 /// Whether the run's method `id` is one of the paper's searches with the paper's parameters;
 /// the paper's name for it if so.
 fn nb201_paper_method<'a>(manifest: &'a Manifest, id: &str) -> Option<&'a str> {
-    let info = manifest
-        .search
-        .as_ref()?
-        .methods
-        .iter()
-        .find(|m| m.id == id)?;
+    let info = manifest.search()?.methods.iter().find(|m| m.id == id)?;
     let (_, params) = NB201_SEARCH_PARAMS
         .iter()
         .find(|(name, _)| *name == info.method)?;
@@ -161,7 +156,7 @@ pub fn nb201_optimal(manifest: &Manifest, eval_task: &str) -> Option<f64> {
 /// in their setting; when it nearly is (an NB201 search of CIFAR-10 with one of the paper's
 /// methods), why they are not shown.
 pub fn nb201_search_note(manifest: &Manifest) -> Option<String> {
-    let search = manifest.search.as_ref()?;
+    let search = manifest.search()?;
     let differences = nb201_search_differences(manifest);
     if differences.is_empty() {
         return Some(format!("Published: {NB201_SEARCH_SOURCE}."));

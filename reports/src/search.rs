@@ -13,8 +13,8 @@
 //! from the table, so evaluation noise does not favour the method that queried more often.
 
 use crate::incidents::Incidents;
-use crate::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
 use crate::pareto;
+use crate::records::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
 use crate::trials::{Group, TrialCurve};
 
@@ -97,7 +97,7 @@ fn incidents(group: &Group) -> Incidents {
 /// Computes every task's results. Groups whose task the manifest does not describe are an
 /// error (the run directory is inconsistent).
 pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>, String> {
-    let search = manifest.search()?;
+    let search = manifest.search().ok_or("not a search run")?;
     let maximize = manifest.maximize();
     let mut tasks: Vec<TaskResult> = Vec::new();
     for info in &search.tasks {

@@ -12,7 +12,7 @@ use datasets::cache::{Cache, default_dir};
 use datasets::{Oracle, SeedPolicy, rng};
 use methods::MethodSpec;
 use nash::protocol::{Protocol, SearchProtocol};
-use nash::runner::{self, RunOptions};
+use nash::runner::RunOptions;
 
 fn cache() -> Cache {
     Cache::new(default_dir())
@@ -123,7 +123,7 @@ fn whole_protocol(c: &mut Criterion) {
     let cache = cache();
     let mut group = c.benchmark_group("nb201-search.yaml (675,000 evaluations)");
     group.sample_size(10);
-    group.bench_function("run (trials.parquet, manifest and report)", |b| b.iter(|| runner::run(&protocol, &cache, &opts).unwrap()));
+    group.bench_function("run (trials.parquet, manifest and report)", |b| b.iter(|| nash::run(&protocol, &cache, &opts).unwrap()));
     group.bench_function("report", |b| b.iter(|| black_box(reports::report(&out).unwrap())));
     group.finish();
 }

@@ -9,19 +9,16 @@ use sha2::{Digest, Sha256};
 
 use crate::ReportError;
 
-pub const MANIFEST: &str = "manifest.json";
+pub const FILE: &str = "manifest.json";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
-    /// `search` or `estimation`; the matching section below is present.
-    pub kind: String,
     pub nash_version: String,
     pub git_commit: Option<String>,
     pub protocol: ProtocolInfo,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<SearchInfo>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub estimation: Option<EstimationInfo>,
+    /// The kind of run (`"kind": "search"` or `"estimation"`) and its section.
+    #[serde(flatten)]
+    pub run: Run,
     pub host: HostInfo,
     pub threads: usize,
     pub started: String,
@@ -136,6 +133,14 @@ impl Reproducibility {
             }
         }
     }
+}
+
+/// A run's kind and what only that kind has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Run {
+    Search { search: SearchInfo },
+    Estimation { estimation: EstimationInfo },
 }
 
 /// What every protocol kind has.
@@ -279,7 +284,7 @@ impl Manifest {
     /// Reads a run directory's manifest and checks that every result file it lists is the
     /// one the run wrote.
     pub fn read(dir: &Path) -> Result<Manifest, ReportError> {
-        let path = dir.join(MANIFEST);
+        let path = dir.join(FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Io {
             path: path.clone(),
             source: e,
@@ -298,16 +303,27 @@ impl Manifest {
         self.protocol.direction == "maximize"
     }
 
-    /// The search section, or an error naming the directory's kind.
-    pub fn search(&self) -> Result<&SearchInfo, String> {
-        self.search
-            .as_ref()
-            .ok_or_else(|| format!("this is a {} run, not a search run", self.kind))
+    /// `search` or `estimation`.
+    pub fn kind(&self) -> &'static str {
+        match self.run {
+            Run::Search { .. } => "search",
+            Run::Estimation { .. } => "estimation",
+        }
     }
 
-    pub fn estimation(&self) -> Result<&EstimationInfo, String> {
-        self.estimation
-            .as_ref()
-            .ok_or_else(|| format!("this is a {} run, not an estimation run", self.kind))
+    /// The search section, when this is a search run.
+    pub fn search(&self) -> Option<&SearchInfo> {
+        match &self.run {
+            Run::Search { search } => Some(search),
+            Run::Estimation { .. } => None,
+        }
+    }
+
+    /// The estimation section, when this is an estimation run.
+    pub fn estimation(&self) -> Option<&EstimationInfo> {
+        match &self.run {
+            Run::Estimation { estimation } => Some(estimation),
+            Run::Search { .. } => None,
+        }
     }
 }
