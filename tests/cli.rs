@@ -145,6 +145,28 @@ fn smoke_protocol_runs_and_reports() {
         std::fs::read_to_string(out_dir.join("protocol.yaml")).unwrap(),
         std::fs::read_to_string(repo("protocols/smoke.yaml")).unwrap()
     );
+    // The baseline is a role: a renamed random search stays the baseline, and a protocol may
+    // name another method.
+    let text = std::fs::read_to_string(repo("protocols/smoke.yaml")).unwrap();
+    for (name, text, label) in [
+        (
+            "renamed",
+            text.replace("random_search: {}", "random_search: { id: rs }"),
+            "wins / ties / losses vs `rs`",
+        ),
+        (
+            "named",
+            format!("{text}baseline: local_search\n"),
+            "wins / ties / losses vs `local_search`",
+        ),
+    ] {
+        let p = write(&dir, &format!("{name}.yaml"), &text);
+        let run = dir.join(name);
+        let out = nash(&["run", &p, "--out", run.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+        assert!(report.contains(label), "{report}");
+    }
     // `nash report` rewrites the same report from the files alone.
     std::fs::remove_file(out_dir.join("report.md")).unwrap();
     let again = nash(&["report", out_dir.to_str().unwrap()]);

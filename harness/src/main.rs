@@ -12,6 +12,7 @@ use nash::faults::Faults;
 use nash::protocol::Protocol;
 use nash::run_dir::{self, RunDir};
 use nash::runner::{self, RunOptions};
+use reports::export::{self, Exporter, Markdown};
 
 /// The protocol `nash run` uses when none is given.
 const DEFAULT_PROTOCOL: (&str, &str) = (
@@ -285,18 +286,16 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 allow_different_protocol,
             };
             let result = reports::compare::compare(&baseline, &candidate, options)?;
-            let md = reports::compare::markdown(&result);
+            let md = Exporter::render(&Markdown, &reports::document::comparison(&result));
             print!("{md}");
             if let Some(path) = markdown {
                 run_dir::write_file(&path, md.as_bytes())?;
             }
             if let Some(path) = junit {
-                run_dir::write_file(&path, reports::compare::junit(&result).as_bytes())?;
+                run_dir::write_file(&path, export::junit::render(&result).as_bytes())?;
             }
             if let Some(path) = json {
-                let text =
-                    serde_json::to_string_pretty(&result).expect("the comparison serializes");
-                run_dir::write_file(&path, text.as_bytes())?;
+                run_dir::write_file(&path, export::json::comparison(&result).as_bytes())?;
             }
             return Ok(if result.regressions() > 0 {
                 ExitCode::from(1)

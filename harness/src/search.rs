@@ -225,6 +225,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 },
                 cost_scale: protocol.cost_scale,
                 random_baseline: protocol.random_baseline,
+                baseline: protocol.baseline.clone(),
                 methods: protocol
                     .methods
                     .iter()

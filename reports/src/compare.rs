@@ -484,131 +484,6 @@ pub fn compare(
     })
 }
 
-/// GitHub-flavoured Markdown, for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
-pub fn markdown(r: &CompareResult) -> String {
-    let mark = |v: Verdict| match v {
-        Verdict::Regression => "❌ regression",
-        Verdict::Improvement => "✅ improvement",
-        Verdict::NoChange => "no change",
-    };
-    let mut md = format!(
-        "## nash compare: {}\n\n{} of {} comparisons regress (α = {}, noise threshold {}, Holm-adjusted).\n\n",
-        r.protocol,
-        r.regressions(),
-        r.comparisons.len(),
-        r.alpha,
-        r.noise_threshold
-    );
-    for note in &r.notes {
-        md.push_str(&format!("> ⚠️ {note}\n\n"));
-    }
-    let search = r.kind == "search";
-    md.push_str(if search {
-        "| cell | measure | baseline | candidate | change | median Δ [95% CI of mean Δ] | Δ RI exact, points [95% CI] | test | p (Holm) | verdict |\n|---|---|---|---|---|---|---|---|---|---|\n"
-    } else {
-        "| cell | measure | baseline | candidate | change | median Δ [95% CI of mean Δ] | test | p (Holm) | verdict |\n|---|---|---|---|---|---|---|---|---|\n"
-    });
-    for c in &r.comparisons {
-        if let Some(problem) = &c.problem {
-            let verdict = match c.verdict {
-                Verdict::Regression => format!("❌ regression: {problem}"),
-                _ => problem.clone(),
-            };
-            let empty = if search {
-                " – | – | – | – | – | – |"
-            } else {
-                " – | – | – | – | – |"
-            };
-            md.push_str(&format!(
-                "| {} | {} | {:.4} (n={}) |{empty} {verdict} |\n",
-                c.name, c.measure, c.baseline_mean, c.n_baseline
-            ));
-            continue;
-        }
-        let ci = c
-            .difference_ci
-            .map_or(String::new(), |(a, b)| format!(" [{a:+.4}, {b:+.4}]"));
-        let ri = match (search, c.ri_difference) {
-            (false, _) => String::new(),
-            (true, Some((d, (a, b)))) => format!(" {d:+.3} [{a:+.3}, {b:+.3}] |"),
-            (true, None) => " – |".into(),
-        };
-        md.push_str(&format!(
-            "| {} | {} | {:.4} (n={}) | {:.4} (n={}) | {:+.4} | {:+.4}{ci} |{ri} {} | {} ({}) | {} |\n",
-            c.name,
-            c.measure,
-            c.baseline_mean,
-            c.n_baseline,
-            c.candidate_mean,
-            c.n_candidate,
-            c.change,
-            c.median_difference,
-            if c.paired { "Wilcoxon" } else { "Mann-Whitney" },
-            p_value(c.p_value),
-            p_value(c.p_holm),
-            mark(c.verdict)
-        ));
-    }
-    md
-}
-
-/// Three significant digits, in scientific notation below 0.001.
-pub fn p_value(p: f64) -> String {
-    if p < 1e-3 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.3}")
-    }
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// JUnit XML: one test case per compared cell, failed when it regresses.
-pub fn junit(r: &CompareResult) -> String {
-    let mut xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"nash compare {}\" tests=\"{}\" failures=\"{}\">\n",
-        xml_escape(&r.protocol),
-        r.comparisons.len(),
-        r.regressions()
-    );
-    for c in &r.comparisons {
-        xml.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\"",
-            xml_escape(&r.protocol),
-            // Kendall tau keeps the bare cell name it always had, so CI test histories continue.
-            xml_escape(&match c.measure.as_str() {
-                "spearman_rho" => format!("{} spearman_rho", c.name),
-                _ => c.name.clone(),
-            })
-        ));
-        if let (Verdict::Regression, Some(problem)) = (c.verdict, &c.problem) {
-            xml.push_str(&format!(
-                ">\n      <failure message=\"{}: {}\"/>\n    </testcase>\n",
-                xml_escape(&c.measure),
-                xml_escape(problem)
-            ));
-        } else if c.verdict == Verdict::Regression {
-            xml.push_str(&format!(
-                ">\n      <failure message=\"{} regressed: {:.4} → {:.4} (change {:+.4}, Holm p = {})\"/>\n    </testcase>\n",
-                xml_escape(&c.measure),
-                c.baseline_mean,
-                c.candidate_mean,
-                c.change,
-                p_value(c.p_holm)
-            ));
-        } else {
-            xml.push_str("/>\n");
-        }
-    }
-    xml.push_str("  </testsuite>\n</testsuites>\n");
-    xml
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,7 +518,7 @@ mod tests {
         let c = run(&cell(&values(10, 0.0), &[]), None);
         assert_eq!(c.verdict, Verdict::Regression);
         assert_eq!(c.problem.as_deref(), Some("missing in the candidate"));
-        assert!(junit(&result(c)).contains("missing in the candidate"));
+        assert!(crate::export::junit::render(&result(c)).contains("missing in the candidate"));
     }
 
     #[test]
@@ -720,7 +595,10 @@ mod tests {
     #[test]
     fn broken_cells_have_their_own_line() {
         let c = run(&cell(&values(10, 0.0), &[]), None);
-        let md = markdown(&result(c));
+        let md = crate::export::Exporter::render(
+            &crate::export::Markdown,
+            &crate::document::comparison(&result(c)),
+        );
         let line = md.lines().find(|l| l.starts_with("| cifar10/m |")).unwrap();
         assert!(
             line.contains("❌ regression: missing in the candidate"),

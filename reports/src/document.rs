@@ -5,13 +5,13 @@
 
 use serde::Serialize;
 
+use crate::compare::{CompareResult, Verdict};
 use crate::cross_task::CrossGroup;
 use crate::estimation::{self, Measure};
 use crate::incidents::Incidents;
 use crate::published;
 use crate::records::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
-use crate::search::{MethodResult, TaskResult};
-use crate::significance::{self, Test};
+use crate::search::{MethodResult, OverallRanks, Ranks, SearchAnalysis, TaskResult};
 use crate::stats::{Interval, Summary};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -128,35 +128,22 @@ fn mean_std(s: &Summary, d: usize) -> String {
 /// A figure written beside the report: its file name, caption and SVG text.
 pub type Figure = (String, String, String);
 
-/// Each method's final values tested against random search's (Mann-Whitney, since different
-/// methods draw from different seeds), Holm-adjusted within the task: `Some((test, p_holm))`.
-fn against_random(task: &TaskResult) -> Vec<Option<(Test, f64)>> {
-    let Some(rs) = task.methods.iter().find(|m| m.method == "random_search") else {
-        return vec![None; task.methods.len()];
-    };
-    let tests: Vec<Option<Test>> = task
-        .methods
-        .iter()
-        .map(|m| {
-            (m.method != rs.method && m.finals.len() >= 2 && rs.finals.len() >= 2)
-                .then(|| significance::mann_whitney(&m.finals, &rs.finals))
-        })
-        .collect();
-    let p: Vec<f64> = tests.iter().flatten().map(|t| t.p_value).collect();
-    let mut adjusted = significance::holm(&p).into_iter();
-    tests
-        .into_iter()
-        .map(|t| t.map(|t| (t, adjusted.next().expect("one per test"))))
-        .collect()
+/// How the report names the baseline method: "random search" for the default one.
+fn baseline_label(id: Option<&str>) -> String {
+    match id {
+        None | Some("random_search") => "random search".into(),
+        Some(id) => format!("`{id}`"),
+    }
 }
 
 /// The search report.
 pub fn search(
     manifest: &Manifest,
-    tasks: &[TaskResult],
+    analysis: &SearchAnalysis,
     cross: &[CrossGroup],
     figures: &dyn Fn(&str) -> Vec<Figure>,
 ) -> Document {
+    let tasks = &analysis.tasks;
     let p = &manifest.protocol;
     let search = manifest
         .search()
@@ -177,12 +164,17 @@ pub fn search(
     ];
     blocks.extend(provenance(manifest, search.tasks.first().map(|t| &t.data)));
     blocks.extend(failed_trials(manifest));
+    let baseline = baseline_label(search.baseline());
     for task in tasks {
-        search_task(&mut blocks, manifest, task, figures(&task.info.task));
+        search_task(
+            &mut blocks,
+            manifest,
+            task,
+            &baseline,
+            figures(&task.info.task),
+        );
     }
-    if tasks.len() > 1 && tasks.iter().all(|t| t.methods.len() >= 2) {
-        overall_ranks(&mut blocks, manifest, tasks);
-    }
+    overall_ranks(&mut blocks, tasks, &analysis.overall);
     if !cross.is_empty() {
         cross_task(&mut blocks, manifest, tasks, cross);
     }
@@ -190,7 +182,7 @@ pub fn search(
     blocks.push(Block::Bullets(vec![
         "Final: the incumbent (best observed objective) after the whole budget; its value is the table's mean over training seeds, so evaluation noise does not reward luck.".into(),
         "Regret: best value in the space minus the mean final value. Bold: the best mean of the task.".into(),
-        "† / ‡: significantly better / worse than random search (Mann-Whitney U, Holm-adjusted over the task's methods, α = 0.05).".into(),
+        format!("† / ‡: significantly better / worse than {baseline} (Mann-Whitney U, Holm-adjusted over the task's methods, α = 0.05)."),
         "Distinct archs (cells): architectures evaluated per run, and isomorphism classes among them (NB201's rule), averaged over runs.".into(),
         "RI (Yang et al., ICLR 2020): `100 · (Acc_m − Acc_r) / Acc_r` (sign flipped for minimized objectives). Exact: `Acc_r` is the mean over the whole space. Sampled: `Acc_r` is the mean of the protocol's k seeded random architectures.".into(),
         "CIs are 95% percentile bootstraps (2,000 resamples, seeded from the run's sha256), over runs and, for sampled RI, jointly over the k random architectures.".into(),
@@ -212,6 +204,7 @@ fn search_task(
     blocks: &mut Vec<Block>,
     manifest: &Manifest,
     task: &TaskResult,
+    baseline: &str,
     figures: Vec<Figure>,
 ) {
     let info = &task.info;
@@ -262,30 +255,19 @@ fn search_task(
         .fold(None, |b: Option<f64>, v| {
             Some(b.map_or(v, |b| if maximize { b.max(v) } else { b.min(v) }))
         });
-    let marks = against_random(task);
     let rows = task
         .methods
         .iter()
-        .zip(&marks)
-        .map(|(m, mark)| {
+        .zip(&task.versus_baseline)
+        .map(|(m, versus)| {
             let ri = |(v, ci): &(f64, Option<Interval>)| match ci {
                 Some(ci) => format!("{v:+.2} {}", interval(ci, 2)),
                 None => format!("{v:+.2}"),
             };
-            let rs_mean = task
-                .methods
-                .iter()
-                .find(|x| x.method == "random_search")
-                .map(mean_of);
-            let sign = match (mark, rs_mean) {
-                (Some((_, p)), Some(rs)) if *p < 0.05 => {
-                    if (mean_of(m) > rs) == maximize {
-                        " †"
-                    } else {
-                        " ‡"
-                    }
-                }
-                _ => "",
+            let sign = match versus.as_ref().and_then(|v| v.significantly_better) {
+                Some(true) => " †",
+                Some(false) => " ‡",
+                None => "",
             };
             let failed = task
                 .incidents
@@ -351,8 +333,8 @@ fn search_task(
         })
         .collect();
     incidents_block(blocks, bullets);
-    if task.methods.len() >= 2 {
-        ranks_and_wins(blocks, task, maximize);
+    if let Some(ranks) = &task.ranks {
+        ranks_table(blocks, task, ranks, baseline);
     }
     if let Some(pareto) = &info.pareto {
         pareto_table(blocks, objective, task, pareto);
@@ -455,69 +437,28 @@ fn incidents_block(blocks: &mut Vec<Block>, bullets: Vec<String>) {
     }
 }
 
-/// Final values by replicate, one row per replicate that every method finished (a failed
-/// trial drops its replicate from every method, so ranks compare the same seeds).
-fn blocks_by_replicate(task: &TaskResult) -> Vec<Vec<f64>> {
-    let Some(first) = task.methods.first() else {
-        return Vec::new();
-    };
-    first
-        .replicates
-        .iter()
-        .filter_map(|r| {
-            task.methods
-                .iter()
-                .map(|m| {
-                    let i = m.replicates.iter().position(|x| x == r)?;
-                    Some(m.finals[i])
-                })
-                .collect()
-        })
-        .collect()
-}
-
-fn ranks_and_wins(blocks: &mut Vec<Block>, task: &TaskResult, maximize: bool) {
-    let rows = blocks_by_replicate(task);
-    if rows.len() < 2 {
-        return;
-    }
-    let ranks = significance::average_ranks_over(&rows, maximize);
-    let friedman = significance::friedman(&rows);
-    let cd = significance::nemenyi_cd(task.methods.len(), rows.len());
-    let rs = task
-        .methods
-        .iter()
-        .position(|m| m.method == "random_search");
+fn ranks_table(blocks: &mut Vec<Block>, task: &TaskResult, ranks: &Ranks, baseline: &str) {
     let mut columns = vec!["method".to_string(), "average rank".into()];
-    if rs.is_some() {
-        columns.push("wins / ties / losses vs random search".into());
+    if ranks.against_baseline.is_some() {
+        columns.push(format!("wins / ties / losses vs {baseline}"));
     }
-    let best_rank = ranks.iter().copied().fold(f64::INFINITY, f64::min);
+    let best_rank = ranks.average.iter().copied().fold(f64::INFINITY, f64::min);
     let table_rows = task
         .methods
         .iter()
         .enumerate()
         .map(|(i, m)| {
+            let average = ranks.average[i];
             let mut row: Vec<Cell> = vec![
                 m.method.as_str().into(),
                 Cell {
-                    text: format!("{:.2}", ranks[i]),
-                    bold: ranks[i] == best_rank,
+                    text: format!("{average:.2}"),
+                    bold: average == best_rank,
                 },
             ];
-            if let Some(rs) = rs {
-                let (mut w, mut t, mut l) = (0, 0, 0);
-                for r in &rows {
-                    let (a, b) = (r[i], r[rs]);
-                    if a == b {
-                        t += 1;
-                    } else if (a > b) == maximize {
-                        w += 1;
-                    } else {
-                        l += 1;
-                    }
-                }
-                row.push(if i == rs {
+            if let Some(against) = &ranks.against_baseline {
+                let (w, t, l) = against[i];
+                row.push(if Some(i) == task.baseline {
                     "–".into()
                 } else {
                     format!("{w} / {t} / {l}").into()
@@ -526,11 +467,12 @@ fn ranks_and_wins(blocks: &mut Vec<Block>, task: &TaskResult, maximize: bool) {
             row
         })
         .collect();
+    let cd = ranks.critical_difference;
     blocks.push(Block::Text(format!(
         "Ranks over {} replicates: Friedman χ² = {:.2}, p = {}{}.",
-        rows.len(),
-        friedman.statistic,
-        crate::compare::p_value(friedman.p_value),
+        ranks.replicates,
+        ranks.friedman.statistic,
+        p_value(ranks.friedman.p_value),
         cd.map(|cd| format!("; Nemenyi critical difference {cd:.3} (average ranks further apart than this differ at α = 0.05)")).unwrap_or_default()
     )));
     blocks.push(Block::Table(Table {
@@ -545,7 +487,7 @@ fn ranks_and_wins(blocks: &mut Vec<Block>, task: &TaskResult, maximize: bool) {
             task.info.task
         );
         blocks.push(Block::Figure {
-            svg: crate::plot::critical_difference_svg(&caption, &names, &ranks, cd),
+            svg: crate::plot::critical_difference_svg(&caption, &names, &ranks.average, cd),
             file,
             caption,
         });
@@ -553,32 +495,20 @@ fn ranks_and_wins(blocks: &mut Vec<Block>, task: &TaskResult, maximize: bool) {
 }
 
 /// Average ranks over tasks (each task's mean final value per method).
-fn overall_ranks(blocks: &mut Vec<Block>, manifest: &Manifest, tasks: &[TaskResult]) {
+fn overall_ranks(blocks: &mut Vec<Block>, tasks: &[TaskResult], overall: &OverallRanks) {
+    let ranks = match overall {
+        OverallRanks::NotApplicable => return,
+        OverallRanks::Skipped { first, other } => {
+            // A method whose every run failed on some task has no value there to rank.
+            blocks.push(Block::Heading("All tasks".into()));
+            blocks.push(Block::Text(format!(
+                "No ranking over tasks: `{first}` and `{other}` do not have the same methods with finished runs (see their failures)."
+            )));
+            return;
+        }
+        OverallRanks::Ranked(ranks) => ranks,
+    };
     let names: Vec<&str> = tasks[0].methods.iter().map(|m| m.method.as_str()).collect();
-    if let Some(other) = tasks.iter().find(|t| {
-        t.methods
-            .iter()
-            .map(|m| m.method.as_str())
-            .ne(names.iter().copied())
-    }) {
-        // A method whose every run failed on some task has no value there to rank.
-        blocks.push(Block::Heading("All tasks".into()));
-        blocks.push(Block::Text(format!(
-            "No ranking over tasks: `{}` and `{}` do not have the same methods with finished runs (see their failures).",
-            tasks[0].info.task, other.info.task
-        )));
-        return;
-    }
-    let rows: Vec<Vec<f64>> = tasks
-        .iter()
-        .map(|t| {
-            t.methods
-                .iter()
-                .map(|m| crate::stats::mean(&m.finals))
-                .collect()
-        })
-        .collect();
-    let ranks = significance::average_ranks_over(&rows, manifest.maximize());
     blocks.push(Block::Heading("All tasks".into()));
     blocks.push(Block::Text(format!(
         "Average rank of each method's mean final value over the {} tasks (1 = best), and its relative improvement over the sampled random baseline per task, as Yang et al.'s RI table (ICLR 2020) reports it: RI % [95% CI].",
@@ -590,7 +520,7 @@ fn overall_ranks(blocks: &mut Vec<Block>, manifest: &Manifest, tasks: &[TaskResu
         columns,
         rows: names
             .iter()
-            .zip(&ranks)
+            .zip(ranks)
             .enumerate()
             .map(|(i, (n, r))| {
                 let mut row: Vec<Cell> = vec![(*n).into(), format!("{r:.2}").into()];
@@ -989,5 +919,88 @@ mod tests {
         assert_eq!(decimals_for(0.8193), 4);
         assert_eq!(decimals_for(0.0017), 6);
         assert_eq!(decimals_for(1234.0), 2);
+    }
+}
+
+/// Three significant digits, in scientific notation below 0.001.
+pub fn p_value(p: f64) -> String {
+    if p < 1e-3 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// `nash compare`'s result, for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+pub fn comparison(r: &CompareResult) -> Document {
+    let mut blocks = vec![Block::Text(format!(
+        "{} of {} comparisons regress (α = {}, noise threshold {}, Holm-adjusted).",
+        r.regressions(),
+        r.comparisons.len(),
+        r.alpha,
+        r.noise_threshold
+    ))];
+    blocks.extend(r.notes.iter().map(|n| Block::Text(format!("⚠️ {n}"))));
+    let search = r.kind == "search";
+    let mut columns: Vec<String> = [
+        "cell",
+        "measure",
+        "baseline",
+        "candidate",
+        "change",
+        "median Δ [95% CI of mean Δ]",
+    ]
+    .map(String::from)
+    .into();
+    if search {
+        columns.push("Δ RI exact, points [95% CI]".into());
+    }
+    columns.extend(["test", "p (Holm)", "verdict"].map(String::from));
+    let rows = r
+        .comparisons
+        .iter()
+        .map(|c| {
+            let mut row: Vec<Cell> = vec![
+                c.name.as_str().into(),
+                c.measure.as_str().into(),
+                format!("{:.4} (n={})", c.baseline_mean, c.n_baseline).into(),
+            ];
+            if let Some(problem) = &c.problem {
+                row.extend((3..columns.len() - 1).map(|_| Cell::from("–")));
+                row.push(match c.verdict {
+                    Verdict::Regression => format!("❌ regression: {problem}").into(),
+                    _ => problem.as_str().into(),
+                });
+                return row;
+            }
+            let ci = c
+                .difference_ci
+                .map_or(String::new(), |(a, b)| format!(" [{a:+.4}, {b:+.4}]"));
+            row.push(format!("{:.4} (n={})", c.candidate_mean, c.n_candidate).into());
+            row.push(format!("{:+.4}", c.change).into());
+            row.push(format!("{:+.4}{ci}", c.median_difference).into());
+            if search {
+                row.push(match c.ri_difference {
+                    Some((d, (a, b))) => format!("{d:+.3} [{a:+.3}, {b:+.3}]").into(),
+                    None => "–".into(),
+                });
+            }
+            row.push(if c.paired { "Wilcoxon" } else { "Mann-Whitney" }.into());
+            row.push(format!("{} ({})", p_value(c.p_value), p_value(c.p_holm)).into());
+            row.push(
+                match c.verdict {
+                    Verdict::Regression => "❌ regression",
+                    Verdict::Improvement => "✅ improvement",
+                    Verdict::NoChange => "no change",
+                }
+                .into(),
+            );
+            row
+        })
+        .collect();
+    blocks.push(Block::Table(Table { columns, rows }));
+    Document {
+        title: format!("nash compare: {}", r.protocol),
+        blocks,
     }
 }

@@ -56,13 +56,13 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
 
 fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {
     let groups = trials::read_groups(dir)?;
-    let tasks = search::analyse(manifest, &groups).map_err(|message| ReportError::Format {
+    let analysis = search::analyse(manifest, &groups).map_err(|message| ReportError::Format {
         path: dir.join(records::trials::FILE),
         message,
     })?;
     let objective = &manifest.protocol.objective;
     let figures = |name: &str| -> Vec<document::Figure> {
-        let Some(task) = tasks.iter().find(|t| t.info.task == name) else {
+        let Some(task) = analysis.tasks.iter().find(|t| t.info.task == name) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -151,7 +151,7 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
         Some(s) if !s.evaluated_on.is_empty() => cross_task::read(dir)?,
         _ => Vec::new(),
     };
-    Ok(document::search(manifest, &tasks, &cross, &figures))
+    Ok(document::search(manifest, &analysis, &cross, &figures))
 }
 
 fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {

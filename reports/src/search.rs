@@ -15,6 +15,7 @@
 use crate::incidents::Incidents;
 use crate::pareto;
 use crate::records::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
+use crate::significance::{self, Test};
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
 use crate::trials::{Group, TrialCurve};
 
@@ -80,6 +81,57 @@ pub struct TaskResult {
     pub methods: Vec<MethodResult>,
     /// Each method with failed trials or fallbacks, in the order they ran.
     pub incidents: Vec<(String, Incidents)>,
+    /// The baseline method's index in `methods`, when it has finished runs.
+    pub baseline: Option<usize>,
+    /// Each method's final values against the baseline's (None for the baseline itself, or
+    /// with fewer than 2 runs on a side).
+    pub versus_baseline: Vec<Option<VersusBaseline>>,
+    /// Ranks over the replicates every method finished (none with one method or fewer than
+    /// two such replicates).
+    pub ranks: Option<Ranks>,
+}
+
+/// A method's final values tested against the baseline's: Mann-Whitney U (different methods
+/// draw from different seeds), Holm-adjusted over the task's methods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersusBaseline {
+    pub test: Test,
+    pub p_holm: f64,
+    /// Significant at α = 0.05: Some(true) when better than the baseline, Some(false) when
+    /// worse.
+    pub significantly_better: Option<bool>,
+}
+
+/// The methods ranked per replicate (1 = best), over the replicates every method finished.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranks {
+    pub replicates: usize,
+    /// One per method of the task, in its order.
+    pub average: Vec<f64>,
+    pub friedman: Test,
+    /// Nemenyi's critical difference at α = 0.05.
+    pub critical_difference: Option<f64>,
+    /// Per method, (wins, ties, losses) against the baseline, when there is one.
+    pub against_baseline: Option<Vec<(usize, usize, usize)>>,
+}
+
+/// The methods ranked over tasks by their mean final value (Yang et al.'s RI table).
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverallRanks {
+    /// One task, or a task with fewer than two methods: nothing to rank over tasks.
+    NotApplicable,
+    /// Average rank over tasks, one per method of the first task, in its order.
+    Ranked(Vec<f64>),
+    /// Two tasks whose methods with finished runs differ (some method failed every run on
+    /// one of them).
+    Skipped { first: String, other: String },
+}
+
+/// The whole search analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchAnalysis {
+    pub tasks: Vec<TaskResult>,
+    pub overall: OverallRanks,
 }
 
 /// The failures and fallbacks of a method's trials.
@@ -94,9 +146,15 @@ fn incidents(group: &Group) -> Incidents {
     incidents
 }
 
-/// Computes every task's results. Groups whose task the manifest does not describe are an
-/// error (the run directory is inconsistent).
-pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>, String> {
+/// Computes every task's results and the ranks over tasks. Groups whose task the manifest does
+/// not describe are an error (the run directory is inconsistent).
+pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<SearchAnalysis, String> {
+    let tasks = analyse_tasks(manifest, groups)?;
+    let overall = overall_ranks(&tasks, manifest.maximize());
+    Ok(SearchAnalysis { tasks, overall })
+}
+
+fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>, String> {
     let search = manifest.search().ok_or("not a search run")?;
     let maximize = manifest.maximize();
     let mut tasks: Vec<TaskResult> = Vec::new();
@@ -113,12 +171,20 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
         });
         let task_groups: Vec<&Group> = groups.iter().filter(|g| g.task == info.task).collect();
         let time_end = time_axis_end(search, &task_groups);
-        let methods = task_groups
+        let methods: Vec<MethodResult> = task_groups
             .iter()
             .filter(|g| !g.trials.is_empty())
             .map(|g| analyse_group(manifest, info, &random, g, maximize, time_end))
             .collect();
+        let baseline = search
+            .baseline()
+            .and_then(|b| methods.iter().position(|m| m.method == b));
+        let versus_baseline = versus_baseline(&methods, baseline, maximize);
+        let ranks = ranks(&methods, baseline, maximize);
         tasks.push(TaskResult {
+            baseline,
+            versus_baseline,
+            ranks,
             info: info.clone(),
             random_mean: stats::mean(&random),
             random_ci,
@@ -140,6 +206,124 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>,
         ));
     }
     Ok(tasks)
+}
+
+/// Each method's final values against the baseline's, Holm-adjusted within the task.
+fn versus_baseline(
+    methods: &[MethodResult],
+    baseline: Option<usize>,
+    maximize: bool,
+) -> Vec<Option<VersusBaseline>> {
+    let Some(b) = baseline else {
+        return vec![None; methods.len()];
+    };
+    let base = &methods[b];
+    let tests: Vec<Option<Test>> = methods
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            (i != b && m.finals.len() >= 2 && base.finals.len() >= 2)
+                .then(|| significance::mann_whitney(&m.finals, &base.finals))
+        })
+        .collect();
+    let p: Vec<f64> = tests.iter().flatten().map(|t| t.p_value).collect();
+    let mut adjusted = significance::holm(&p).into_iter();
+    let mean = |m: &MethodResult| m.summary.as_ref().map_or(m.finals[0], |s| s.mean);
+    tests
+        .into_iter()
+        .zip(methods)
+        .map(|(test, m)| {
+            let test = test?;
+            let p_holm = adjusted.next().expect("one per test");
+            Some(VersusBaseline {
+                significantly_better: (p_holm < 0.05).then(|| (mean(m) > mean(base)) == maximize),
+                test,
+                p_holm,
+            })
+        })
+        .collect()
+}
+
+/// Final values by replicate, one row per replicate that every method finished (a failed
+/// trial drops its replicate from every method, so ranks compare the same seeds).
+fn blocks_by_replicate(methods: &[MethodResult]) -> Vec<Vec<f64>> {
+    let Some(first) = methods.first() else {
+        return Vec::new();
+    };
+    first
+        .replicates
+        .iter()
+        .filter_map(|r| {
+            methods
+                .iter()
+                .map(|m| {
+                    let i = m.replicates.iter().position(|x| x == r)?;
+                    Some(m.finals[i])
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The methods' ranks over the replicates every one of them finished.
+fn ranks(methods: &[MethodResult], baseline: Option<usize>, maximize: bool) -> Option<Ranks> {
+    if methods.len() < 2 {
+        return None;
+    }
+    let rows = blocks_by_replicate(methods);
+    if rows.len() < 2 {
+        return None;
+    }
+    let against_baseline = baseline.map(|b| {
+        (0..methods.len())
+            .map(|i| {
+                let (mut w, mut t, mut l) = (0, 0, 0);
+                for r in &rows {
+                    let (a, base) = (r[i], r[b]);
+                    if a == base {
+                        t += 1;
+                    } else if (a > base) == maximize {
+                        w += 1;
+                    } else {
+                        l += 1;
+                    }
+                }
+                (w, t, l)
+            })
+            .collect()
+    });
+    Some(Ranks {
+        replicates: rows.len(),
+        average: significance::average_ranks_over(&rows, maximize),
+        friedman: significance::friedman(&rows),
+        critical_difference: significance::nemenyi_cd(methods.len(), rows.len()),
+        against_baseline,
+    })
+}
+
+/// Average ranks over tasks of each method's mean final value, when every task has the same
+/// methods with finished runs.
+fn overall_ranks(tasks: &[TaskResult], maximize: bool) -> OverallRanks {
+    if tasks.len() < 2 || tasks.iter().any(|t| t.methods.len() < 2) {
+        return OverallRanks::NotApplicable;
+    }
+    let names = |t: &TaskResult| {
+        t.methods
+            .iter()
+            .map(|m| m.method.clone())
+            .collect::<Vec<_>>()
+    };
+    if let Some(other) = tasks.iter().find(|t| names(t) != names(&tasks[0])) {
+        return OverallRanks::Skipped {
+            first: tasks[0].info.task.clone(),
+            other: other.info.task.clone(),
+        };
+    }
+    let rows: Vec<Vec<f64>> = tasks
+        .iter()
+        .map(|t| t.methods.iter().map(|m| stats::mean(&m.finals)).collect())
+        .collect();
+    OverallRanks::Ranked(significance::average_ranks_over(&rows, maximize))
 }
 
 /// Relative improvement (Yang et al., ICLR 2020) of `m` over the random baseline `r`, in %.

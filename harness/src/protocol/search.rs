@@ -43,6 +43,7 @@ struct SearchFile {
     #[serde(default)]
     evaluate_on: Vec<Spanned<String>>,
     methods: Spanned<Vec<Spanned<MethodSpec>>>,
+    baseline: Option<Spanned<String>>,
 }
 
 /// How long a trial runs.
@@ -75,6 +76,9 @@ pub struct SearchProtocol {
     /// three datasets).
     pub evaluate_on: Vec<String>,
     pub methods: Vec<MethodSpec>,
+    /// The method id the others are tested against (`baseline:`); when absent, the report
+    /// takes the first random search.
+    pub baseline: Option<String>,
 }
 
 impl SearchProtocol {
@@ -211,7 +215,23 @@ impl SearchProtocol {
             }
             methods.push(m.value.clone());
         }
+        let baseline = match &raw.baseline {
+            None => None,
+            Some(b) if methods.iter().any(|m| m.id() == b.value) => Some(b.value.clone()),
+            Some(b) => {
+                let ids: Vec<&str> = methods.iter().map(MethodSpec::id).collect();
+                return Err(src.fail(
+                    &b.referenced,
+                    format!(
+                        "baseline '{}' is not a method id of this protocol (it has: {})",
+                        b.value,
+                        ids.join(", ")
+                    ),
+                ));
+            }
+        };
         Ok(SearchProtocol {
+            baseline,
             common,
             budget,
             budget_at: src.at(&raw.budget.referenced),
@@ -519,6 +539,21 @@ methods:
         let e = error(&format!("{GOOD}evaluate_on: [cifar100, cifar100]\n"));
         assert!(
             e.starts_with("p.yaml:10:25: ") && e.contains("twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_baseline_is_a_method_id() {
+        let p = SearchProtocol::parse(
+            "p.yaml",
+            &format!("{GOOD}baseline: regularized_evolution\n"),
+        )
+        .unwrap();
+        assert_eq!(p.baseline.as_deref(), Some("regularized_evolution"));
+        let e = error(&format!("{GOOD}baseline: rs\n"));
+        assert!(
+            e.starts_with("p.yaml:10:11: ") && e.contains("random_search, regularized_evolution"),
             "{e}"
         );
     }

@@ -1,10 +1,14 @@
-//! Report exporters: one file per format behind one small trait (after hyperfine's
-//! exporters). Each renders the same `Document`.
+//! Exporters: one file per format behind one small trait (after hyperfine's exporters). Each
+//! renders the same `Document`, a report's or a comparison's; JUnit and the comparison's JSON
+//! render the comparison's data.
 
 mod html;
-mod json;
+pub mod json;
+pub mod junit;
 mod latex;
 mod markdown;
+
+pub use markdown::Markdown;
 
 use crate::document::Document;
 

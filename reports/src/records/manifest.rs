@@ -167,11 +167,27 @@ pub struct SearchInfo {
     pub cost_scale: f64,
     pub random_baseline: u32,
     pub methods: Vec<MethodInfo>,
+    /// The method id the protocol named as the baseline (`baseline:`), if it named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
     pub tasks: Vec<TaskInfo>,
     /// The tasks on which each trial's final incumbent was looked up after the search
     /// (`evaluate_on`; rows in `cross_task.parquet`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evaluated_on: Vec<EvaluatedTask>,
+}
+
+impl SearchInfo {
+    /// The id of the method others are tested against: the protocol's `baseline`, else the
+    /// first random search.
+    pub fn baseline(&self) -> Option<&str> {
+        self.baseline.as_deref().or_else(|| {
+            self.methods
+                .iter()
+                .find(|m| m.method == "random_search")
+                .map(|m| m.id.as_str())
+        })
+    }
 }
 
 /// A task the searched architectures were evaluated on, with its reference figures.
