@@ -909,19 +909,6 @@ fn training_free(blocks: &mut Vec<Block>, manifest: &Manifest, task: &estimation
     }));
 }
 
-#[cfg(test)]
-mod tests {
-    use super::decimals_for;
-
-    #[test]
-    fn decimals_keep_four_significant_digits() {
-        assert_eq!(decimals_for(91.61), 2);
-        assert_eq!(decimals_for(0.8193), 4);
-        assert_eq!(decimals_for(0.0017), 6);
-        assert_eq!(decimals_for(1234.0), 2);
-    }
-}
-
 /// Three significant digits, in scientific notation below 0.001.
 pub fn p_value(p: f64) -> String {
     if p < 1e-3 {
@@ -1002,5 +989,18 @@ pub fn comparison(r: &CompareResult) -> Document {
     Document {
         title: format!("nash compare: {}", r.protocol),
         blocks,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimals_for;
+
+    #[test]
+    fn decimals_keep_four_significant_digits() {
+        assert_eq!(decimals_for(91.61), 2);
+        assert_eq!(decimals_for(0.8193), 4);
+        assert_eq!(decimals_for(0.0017), 6);
+        assert_eq!(decimals_for(1234.0), 2);
     }
 }
