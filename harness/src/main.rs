@@ -8,6 +8,7 @@ use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 use datasets::Cache;
 use datasets::catalog::BENCHMARKS;
+use methods::registry::Card;
 use nash::faults::Faults;
 use nash::protocol::Protocol;
 use nash::run_dir::{self, RunDir};
@@ -377,8 +378,19 @@ fn list() {
         }
         println!();
     }
-    println!(
-        "search methods: {}",
-        methods::search::METHOD_NAMES.join(", ")
-    );
+    print_cards("search methods", methods::search::METHODS);
+    print_cards("estimators", &methods::estimate::estimators());
+}
+
+/// One registry's cards: name, summary, and capabilities beyond the plain.
+fn print_cards(title: &str, cards: &[Card]) {
+    println!("{title}:");
+    for c in cards {
+        println!("  {:<22} {}", c.name, c.summary);
+        let capabilities = c.capabilities.to_string();
+        if !capabilities.is_empty() {
+            println!("  {:<22} [{capabilities}]", "");
+        }
+    }
+    println!();
 }

@@ -5,6 +5,7 @@
 pub mod estimate;
 mod limits;
 pub mod proxy;
+pub mod registry;
 pub mod search;
 
 pub use estimate::{Estimator, EstimatorSpec};

@@ -61,7 +61,7 @@ fn ask_tell(c: &mut Criterion) {
 };
     let mut group = c.benchmark_group("search methods on nb201/cifar10");
     group.sample_size(10);
-    for name in methods::search::METHOD_NAMES {
+    for name in methods::search::METHODS.iter().map(|c| c.name) {
         let spec = default_spec(name);
         group.bench_function(format!("{name}: 150-query run"), |b| {
             b.iter(|| {

@@ -3,7 +3,7 @@
 
 use datasets::images::ImageSource;
 use methods::EstimatorSpec;
-use methods::estimate::ESTIMATOR_NAMES;
+use methods::estimate::estimators;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -133,7 +133,11 @@ impl EstimationProtocol {
                 &raw.estimators.referenced,
                 format!(
                     "estimators must list at least one estimator; valid: {}",
-                    ESTIMATOR_NAMES.join(", ")
+                    estimators()
+                        .iter()
+                        .map(|c| c.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }

@@ -2,7 +2,7 @@
 
 use datasets::catalog::BenchmarkDef;
 use methods::MethodSpec;
-use methods::search::METHOD_NAMES;
+use methods::search::METHODS;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -158,7 +158,11 @@ impl SearchProtocol {
                 &raw.methods.referenced,
                 format!(
                     "methods must list at least one method; valid: {}",
-                    METHOD_NAMES.join(", ")
+                    METHODS
+                        .iter()
+                        .map(|c| c.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }

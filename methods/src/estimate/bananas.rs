@@ -18,6 +18,8 @@ use super::mlp::{Net, fit_net};
 use super::neural::{self, Training};
 use super::{Estimator, MethodContext, features, standardize};
 use crate::limits;
+use super::LearnedEstimator;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,14 +58,38 @@ fn default_epochs() -> usize {
     200
 }
 
-impl BananasParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl LearnedEstimator for BananasParams {
+    const CARD: Card = Card {
+        name: "bananas",
+        summary: "BANANAS's predictor (White et al. 2021): an ensemble of MLPs on the path encoding (burn)",
+        capabilities: Capabilities {
+            learns: true,
+            networks: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(self.encoding)
+    }
+
+    fn validate(&self, _space: &dyn SearchSpace) -> Result<(), String> {
         limits::count("ensemble", self.ensemble, 1, limits::MAX_ENSEMBLE)?;
         limits::count("layers", self.layers, 1, limits::MAX_LAYERS)?;
         limits::count("width", self.width, 1, limits::MAX_WIDTH)?;
         limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)
     }
 
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl BananasParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Bananas<'a> {
         Bananas {
             space: ctx.space,

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::linalg::{Cholesky, dot, gram};
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
+use super::LearnedEstimator;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,11 +26,34 @@ pub struct GaussianProcessParams {
     pub encoding: Encoding,
 }
 
-impl GaussianProcessParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl LearnedEstimator for GaussianProcessParams {
+    const CARD: Card = Card {
+        name: "gaussian_process",
+        summary: "Gaussian process with an SE kernel, hyperparameters by marginal likelihood (written here)",
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(self.encoding)
+    }
+
+    fn validate(&self, _space: &dyn SearchSpace) -> Result<(), String> {
         Ok(())
     }
 
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl GaussianProcessParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> GaussianProcess<'a> {
         GaussianProcess {
             space: ctx.space,

@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
+use super::LearnedEstimator;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,8 +53,25 @@ fn default_min_samples_leaf() -> usize {
     2
 }
 
-impl GbdtParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl LearnedEstimator for GbdtParams {
+    const CARD: Card = Card {
+        name: "gbdt",
+        summary: "gradient-boosted trees (Friedman 2001), as GBDT-NAS's predictor (Luo et al. 2020)",
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(self.encoding)
+    }
+
+    fn validate(&self, _space: &dyn SearchSpace) -> Result<(), String> {
         limits::count("trees", self.trees, 1, limits::MAX_TREES)?;
         limits::count("max_depth", usize::from(self.max_depth), 1, 64)?;
         limits::count(
@@ -68,6 +87,12 @@ impl GbdtParams {
         )
     }
 
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl GbdtParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Gbdt<'a> {
         Gbdt {
             space: ctx.space,

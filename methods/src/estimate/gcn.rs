@@ -22,6 +22,9 @@ use serde::{Deserialize, Serialize};
 use super::neural::{self, Training};
 use super::{Estimator, MethodContext, standardize};
 use crate::limits;
+use super::LearnedEstimator;
+use datasets::space::Encoding;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,8 +51,26 @@ fn default_epochs() -> usize {
     200
 }
 
-impl GcnParams {
-    pub fn validate(&self, space: &dyn SearchSpace) -> Result<(), String> {
+impl LearnedEstimator for GcnParams {
+    const CARD: Card = Card {
+        name: "gcn",
+        summary: "Wen et al. 2020's bidirectional GCN over the operation-on-node DAG (burn)",
+        capabilities: Capabilities {
+            learns: true,
+            networks: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        None
+    }
+
+    fn validate(&self, space: &dyn SearchSpace) -> Result<(), String> {
         limits::count("layers", self.layers, 1, limits::MAX_LAYERS)?;
         limits::count("width", self.width, 1, limits::MAX_WIDTH)?;
         limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)?;
@@ -62,6 +83,12 @@ impl GcnParams {
         Ok(())
     }
 
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl GcnParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Gcn<'a> {
         Gcn {
             space: ctx.space,

@@ -16,6 +16,8 @@ use smartcore::neighbors::knn_regressor::{KNNRegressor, KNNRegressorParameters};
 
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features};
 use crate::limits;
+use super::LearnedEstimator;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,11 +34,38 @@ fn default_k() -> usize {
     10
 }
 
-impl KnnParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl LearnedEstimator for KnnParams {
+    const CARD: Card = Card {
+        name: "knn",
+        summary: "k nearest neighbours (smartcore), mean of their labels",
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(self.encoding)
+    }
+
+    fn validate(&self, _space: &dyn SearchSpace) -> Result<(), String> {
         limits::count("k", self.k, 1, limits::MAX_ARCHS)
     }
 
+    fn neighbours(&self) -> Option<usize> {
+        Some(self.k)
+    }
+
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl KnnParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Knn<'a> {
         Knn {
             space: ctx.space,

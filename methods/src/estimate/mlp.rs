@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::neural::{self, Training};
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
+use super::LearnedEstimator;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,8 +54,26 @@ fn default_learning_rate() -> f64 {
     1e-3
 }
 
-impl MlpParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl LearnedEstimator for MlpParams {
+    const CARD: Card = Card {
+        name: "mlp",
+        summary: "a multilayer perceptron on an architecture encoding (burn)",
+        capabilities: Capabilities {
+            learns: true,
+            networks: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(self.encoding)
+    }
+
+    fn validate(&self, _space: &dyn SearchSpace) -> Result<(), String> {
         limits::count("layers", self.layers, 1, limits::MAX_LAYERS)?;
         limits::count("width", self.width, 1, limits::MAX_WIDTH)?;
         limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)?;
@@ -64,6 +84,12 @@ impl MlpParams {
         )
     }
 
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl MlpParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Mlp<'a> {
         Mlp {
             space: ctx.space,

@@ -5,35 +5,26 @@
 //! (tabulated and zero-cost estimators), then scores architectures: higher means predicted
 //! better. Labels are given "higher is better" (the runner negates minimized metrics).
 
-mod bananas;
-mod gaussian_process;
-mod gbdt;
-mod gcn;
-mod knn;
 mod linalg;
-mod mlp;
 pub(crate) mod neural;
-mod random_forest;
 mod regression_tree;
-mod ridge;
 mod tabulated;
 
-pub use bananas::{Bananas, BananasParams};
-pub use gaussian_process::{GaussianProcess, GaussianProcessParams, GpModel};
-pub use gbdt::GbdtParams;
-pub use gcn::GcnParams;
-pub use knn::KnnParams;
-pub use mlp::MlpParams;
-pub use random_forest::RandomForestParams;
-pub use ridge::RidgeParams;
+pub use gaussian_process::GpModel;
 pub use tabulated::TabulatedParams;
 
-pub use crate::MethodContext;
-use crate::proxy::Proxy;
+use std::fmt;
+
 use datasets::rng::TrialRng;
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use crate::MethodContext;
+use crate::proxy::Proxy;
+use crate::registry::Card;
 
 pub trait Estimator {
     /// Learns from labelled architectures (`labels[i]` belongs to `archs[i]`). Estimators
@@ -44,195 +35,201 @@ pub trait Estimator {
     fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String>;
 }
 
-/// An estimator and its parameters as a protocol names them, e.g. `ridge: { alpha: 1.0 }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum EstimatorSpec {
-    Params(TabulatedParams),
-    Latency(TabulatedParams),
-    Flops(TabulatedParams),
-    Synflow(TabulatedParams),
-    Snip(TabulatedParams),
-    GradNorm(TabulatedParams),
-    Fisher(TabulatedParams),
-    Grasp(TabulatedParams),
-    JacobCov(TabulatedParams),
-    Nwot(TabulatedParams),
-    EpeNas(TabulatedParams),
-    Zen(TabulatedParams),
-    L2Norm(TabulatedParams),
-    Plain(TabulatedParams),
-    Gradsign(TabulatedParams),
-    Ridge(RidgeParams),
-    Knn(KnnParams),
-    RandomForest(RandomForestParams),
-    Gbdt(GbdtParams),
-    GaussianProcess(GaussianProcessParams),
-    Mlp(MlpParams),
-    Gcn(GcnParams),
-    Bananas(BananasParams),
+/// A learned estimator's parameters, as a protocol gives them, and what it is.
+pub trait LearnedEstimator {
+    /// Its name in protocols, its paper and variant, its capabilities.
+    const CARD: Card;
+
+    /// The `id` parameter: the name results are recorded under, when not the estimator's.
+    fn id(&self) -> Option<&str>;
+
+    /// The architecture encoding it reads, if any (the space must define it).
+    fn encoding(&self) -> Option<Encoding>;
+
+    /// Checks parameter values against `space`; the message names the offending parameter.
+    fn validate(&self, space: &dyn SearchSpace) -> Result<(), String>;
+
+    /// The k of a nearest-neighbour estimator, which no training set may be smaller than.
+    fn neighbours(&self) -> Option<usize> {
+        None
+    }
+
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a>;
 }
 
-/// Every estimator name a protocol may use.
-pub const ESTIMATOR_NAMES: &[&str] = &[
-    "params",
-    "latency",
-    "flops",
-    "synflow",
-    "snip",
-    "grad_norm",
-    "fisher",
-    "grasp",
-    "jacob_cov",
-    "nwot",
-    "epe_nas",
-    "zen",
-    "l2_norm",
-    "plain",
-    "gradsign",
-    "ridge",
-    "knn",
-    "random_forest",
-    "gbdt",
-    "gaussian_process",
-    "mlp",
-    "gcn",
-    "bananas",
-];
+/// Declares the learned estimators: for each line `module::Params => Variant`, the module, an
+/// `EstimatorSpec` variant holding its parameters, and its card in `LEARNED`.
+macro_rules! learned_estimators {
+    ($($module:ident :: $params:ident => $variant:ident,)*) => {
+        $(mod $module; pub use $module::$params;)*
 
-/// The estimators that read a per-architecture property: the tabulated ones and the
-/// zero-cost proxies (whose scores the runner computes beforehand).
-macro_rules! tabulated {
-    ($p:pat) => {
-        EstimatorSpec::Params($p)
-            | EstimatorSpec::Latency($p)
-            | EstimatorSpec::Flops($p)
-            | EstimatorSpec::Synflow($p)
-            | EstimatorSpec::Snip($p)
-            | EstimatorSpec::GradNorm($p)
-            | EstimatorSpec::Fisher($p)
-            | EstimatorSpec::Grasp($p)
-            | EstimatorSpec::JacobCov($p)
-            | EstimatorSpec::Nwot($p)
-            | EstimatorSpec::EpeNas($p)
-            | EstimatorSpec::Zen($p)
-            | EstimatorSpec::L2Norm($p)
-            | EstimatorSpec::Plain($p)
-            | EstimatorSpec::Gradsign($p)
+        /// An estimator and its parameters as a protocol names them, e.g.
+        /// `ridge: { alpha: 1.0 }` or `synflow: {}`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum EstimatorSpec {
+            /// A property the table holds for every architecture.
+            Tabulated {
+                card: &'static Card,
+                params: TabulatedParams,
+            },
+            /// A zero-cost proxy, computed on the architecture's network.
+            Proxy { proxy: Proxy, params: TabulatedParams },
+            $($variant($params),)*
+        }
+
+        /// Every learned estimator's card, in registry order.
+        pub const LEARNED: &[Card] = &[$(<$params as LearnedEstimator>::CARD,)*];
+
+        impl EstimatorSpec {
+            /// The learned estimator's parameters, if it is one.
+            fn learned(&self) -> Option<&dyn LearnedParams> {
+                match self {
+                    EstimatorSpec::Tabulated { .. } | EstimatorSpec::Proxy { .. } => None,
+                    $(EstimatorSpec::$variant(p) => Some(p),)*
+                }
+            }
+
+            /// Reads the parameters of the learned estimator named `name`, if there is one.
+            fn read_learned<'de, A: MapAccess<'de>>(
+                name: &str,
+                map: &mut A,
+            ) -> Result<Option<Self>, A::Error> {
+                $(if name == <$params as LearnedEstimator>::CARD.name {
+                    return Ok(Some(EstimatorSpec::$variant(map.next_value()?)));
+                })*
+                Ok(None)
+            }
+
+            fn write<S: SerializeMap>(&self, map: &mut S) -> Result<(), S::Error> {
+                match self {
+                    EstimatorSpec::Tabulated { params, .. } | EstimatorSpec::Proxy { params, .. } => {
+                        map.serialize_entry(self.name(), params)
+                    }
+                    $(EstimatorSpec::$variant(p) => map.serialize_entry(self.name(), p),)*
+                }
+            }
+        }
     };
 }
 
+learned_estimators! {
+    ridge::RidgeParams => Ridge,
+    knn::KnnParams => Knn,
+    random_forest::RandomForestParams => RandomForest,
+    gbdt::GbdtParams => Gbdt,
+    gaussian_process::GaussianProcessParams => GaussianProcess,
+    mlp::MlpParams => Mlp,
+    gcn::GcnParams => Gcn,
+    bananas::BananasParams => Bananas,
+}
+
+/// [`LearnedEstimator`] without its card, so that `EstimatorSpec` can hand any learned
+/// estimator's parameters out as one type.
+trait LearnedParams {
+    fn card(&self) -> &'static Card;
+    fn id(&self) -> Option<&str>;
+    fn encoding(&self) -> Option<Encoding>;
+    fn validate(&self, space: &dyn SearchSpace) -> Result<(), String>;
+    fn neighbours(&self) -> Option<usize>;
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a>;
+}
+
+impl<T: LearnedEstimator> LearnedParams for T {
+    fn card(&self) -> &'static Card {
+        &T::CARD
+    }
+
+    fn id(&self) -> Option<&str> {
+        LearnedEstimator::id(self)
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        LearnedEstimator::encoding(self)
+    }
+
+    fn validate(&self, space: &dyn SearchSpace) -> Result<(), String> {
+        LearnedEstimator::validate(self, space)
+    }
+
+    fn neighbours(&self) -> Option<usize> {
+        LearnedEstimator::neighbours(self)
+    }
+
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        LearnedEstimator::estimator(self, ctx)
+    }
+}
+
+/// Every estimator's card: the tabulated ones, the zero-cost proxies, the learned ones.
+pub fn estimators() -> Vec<Card> {
+    let mut cards = tabulated::TABULATED.to_vec();
+    cards.extend(Proxy::ALL.map(Proxy::card));
+    cards.extend_from_slice(LEARNED);
+    cards
+}
+
 impl EstimatorSpec {
-    pub fn name(&self) -> &'static str {
+    pub fn card(&self) -> Card {
         match self {
-            EstimatorSpec::Params(_) => "params",
-            EstimatorSpec::Latency(_) => "latency",
-            EstimatorSpec::Flops(_) => "flops",
-            EstimatorSpec::Synflow(_) => "synflow",
-            EstimatorSpec::Snip(_) => "snip",
-            EstimatorSpec::GradNorm(_) => "grad_norm",
-            EstimatorSpec::Fisher(_) => "fisher",
-            EstimatorSpec::Grasp(_) => "grasp",
-            EstimatorSpec::JacobCov(_) => "jacob_cov",
-            EstimatorSpec::Nwot(_) => "nwot",
-            EstimatorSpec::EpeNas(_) => "epe_nas",
-            EstimatorSpec::Zen(_) => "zen",
-            EstimatorSpec::L2Norm(_) => "l2_norm",
-            EstimatorSpec::Plain(_) => "plain",
-            EstimatorSpec::Gradsign(_) => "gradsign",
-            EstimatorSpec::Ridge(_) => "ridge",
-            EstimatorSpec::Knn(_) => "knn",
-            EstimatorSpec::RandomForest(_) => "random_forest",
-            EstimatorSpec::Gbdt(_) => "gbdt",
-            EstimatorSpec::GaussianProcess(_) => "gaussian_process",
-            EstimatorSpec::Mlp(_) => "mlp",
-            EstimatorSpec::Gcn(_) => "gcn",
-            EstimatorSpec::Bananas(_) => "bananas",
+            EstimatorSpec::Tabulated { card, .. } => **card,
+            EstimatorSpec::Proxy { proxy, .. } => proxy.card(),
+            _ => *self.learned().expect("the other kinds").card(),
         }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.card().name
     }
 
     /// The id results are recorded under: the `id` parameter, else the estimator's name.
     pub fn id(&self) -> &str {
         let id = match self {
-            tabulated!(p) => &p.id,
-            EstimatorSpec::Ridge(p) => &p.id,
-            EstimatorSpec::Knn(p) => &p.id,
-            EstimatorSpec::RandomForest(p) => &p.id,
-            EstimatorSpec::Gbdt(p) => &p.id,
-            EstimatorSpec::GaussianProcess(p) => &p.id,
-            EstimatorSpec::Mlp(p) => &p.id,
-            EstimatorSpec::Gcn(p) => &p.id,
-            EstimatorSpec::Bananas(p) => &p.id,
+            EstimatorSpec::Tabulated { params, .. } | EstimatorSpec::Proxy { params, .. } => {
+                params.id.as_deref()
+            }
+            _ => self.learned().and_then(|l| l.id()),
         };
-        id.as_deref().unwrap_or(self.name())
+        id.unwrap_or(self.name())
     }
 
     /// The zero-cost proxy this estimator reads, if it is one.
     pub fn proxy(&self) -> Option<Proxy> {
-        Proxy::ALL.into_iter().find(|p| p.name() == self.name())
+        match self {
+            EstimatorSpec::Proxy { proxy, .. } => Some(*proxy),
+            _ => None,
+        }
     }
 
     /// Whether the estimator builds burn networks (neural predictors, zero-cost proxies),
     /// whose float results depend on the CPU.
     pub fn builds_networks(&self) -> bool {
-        self.proxy().is_some()
-            || matches!(
-                self,
-                EstimatorSpec::Mlp(_) | EstimatorSpec::Gcn(_) | EstimatorSpec::Bananas(_)
-            )
+        self.card().capabilities.networks
     }
 
     /// The k of a nearest-neighbour estimator, which no training set may be smaller than.
     pub fn neighbours(&self) -> Option<usize> {
-        match self {
-            EstimatorSpec::Knn(p) => Some(p.k),
-            _ => None,
-        }
+        self.learned().and_then(|l| l.neighbours())
     }
 
     /// Whether the estimator is fitted on labelled architectures (and so runs once per
     /// training-set size).
     pub fn learns(&self) -> bool {
-        !matches!(self, tabulated!(_))
-    }
-
-    fn encoding(&self) -> Option<Encoding> {
-        match self {
-            tabulated!(_) => None,
-            EstimatorSpec::Ridge(p) => Some(p.encoding),
-            EstimatorSpec::Knn(p) => Some(p.encoding),
-            EstimatorSpec::RandomForest(p) => Some(p.encoding),
-            EstimatorSpec::Gbdt(p) => Some(p.encoding),
-            EstimatorSpec::GaussianProcess(p) => Some(p.encoding),
-            EstimatorSpec::Mlp(p) => Some(p.encoding),
-            EstimatorSpec::Gcn(_) => None,
-            EstimatorSpec::Bananas(p) => Some(p.encoding),
-        }
+        self.card().capabilities.learns
     }
 
     /// Checks parameter values and that the space and benchmark provide what the estimator
     /// reads (`properties`: the property names available).
     pub fn validate(&self, space: &dyn SearchSpace, properties: &[&str]) -> Result<(), String> {
-        if let Some(encoding) = self.encoding()
-            && space.encode(0, encoding).is_none()
+        if let Some(only) = self.card().capabilities.only_space
+            && space.name() != only
         {
             return Err(format!(
-                "encoding '{}' is not defined for the {} space; use onehot",
-                encoding.name(),
+                "zero-cost proxies build NB201 networks; the {} space has none",
                 space.name()
             ));
         }
         match self {
-            tabulated!(_) if self.proxy().is_some() => {
-                if space.name() != "nb201" {
-                    return Err(format!(
-                        "zero-cost proxies build NB201 networks; the {} space has none",
-                        space.name()
-                    ));
-                }
-                Ok(())
-            }
-            tabulated!(_) => {
+            EstimatorSpec::Tabulated { .. } => {
                 if !properties.contains(&self.name()) {
                     return Err(format!(
                         "this benchmark has no '{}' for its architectures; available: {}",
@@ -242,29 +239,84 @@ impl EstimatorSpec {
                 }
                 Ok(())
             }
-            EstimatorSpec::Ridge(p) => p.validate(),
-            EstimatorSpec::Knn(p) => p.validate(),
-            EstimatorSpec::RandomForest(p) => p.validate(),
-            EstimatorSpec::Gbdt(p) => p.validate(),
-            EstimatorSpec::GaussianProcess(p) => p.validate(),
-            EstimatorSpec::Mlp(p) => p.validate(),
-            EstimatorSpec::Gcn(p) => p.validate(space),
-            EstimatorSpec::Bananas(p) => p.validate(),
+            EstimatorSpec::Proxy { .. } => Ok(()),
+            _ => {
+                let learned = self.learned().expect("the other kinds");
+                if let Some(encoding) = learned.encoding()
+                    && space.encode(0, encoding).is_none()
+                {
+                    return Err(format!(
+                        "encoding '{}' is not defined for the {} space; use onehot",
+                        encoding.name(),
+                        space.name()
+                    ));
+                }
+                learned.validate(space)
+            }
         }
     }
 
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
         match self {
-            tabulated!(_) => Box::new(tabulated::Tabulated::new(ctx, self.name())),
-            EstimatorSpec::Ridge(p) => Box::new(p.build(ctx)),
-            EstimatorSpec::Knn(p) => Box::new(p.build(ctx)),
-            EstimatorSpec::RandomForest(p) => Box::new(p.build(ctx)),
-            EstimatorSpec::Gbdt(p) => Box::new(p.build(ctx)),
-            EstimatorSpec::GaussianProcess(p) => Box::new(p.build(ctx)),
-            EstimatorSpec::Mlp(p) => Box::new(p.build(ctx)),
-            EstimatorSpec::Gcn(p) => Box::new(p.build(ctx)),
-            EstimatorSpec::Bananas(p) => Box::new(p.build(ctx)),
+            EstimatorSpec::Tabulated { .. } | EstimatorSpec::Proxy { .. } => {
+                Box::new(tabulated::Tabulated::new(ctx, self.name()))
+            }
+            _ => self.learned().expect("the other kinds").estimator(ctx),
         }
+    }
+}
+
+impl Serialize for EstimatorSpec {
+    /// As `{name: parameters}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(1))?;
+        self.write(&mut map)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for EstimatorSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<EstimatorSpec, D::Error> {
+        struct Entry;
+        impl<'de> Visitor<'de> for Entry {
+            type Value = EstimatorSpec;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an estimator as `name: { parameters }`")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EstimatorSpec, A::Error> {
+                let Some(name) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom("an estimator needs a name"));
+                };
+                let spec = if let Some(proxy) = Proxy::named(&name) {
+                    EstimatorSpec::Proxy {
+                        proxy,
+                        params: map.next_value()?,
+                    }
+                } else if let Some(card) = tabulated::TABULATED.iter().find(|c| c.name == name) {
+                    EstimatorSpec::Tabulated {
+                        card,
+                        params: map.next_value()?,
+                    }
+                } else if let Some(learned) = EstimatorSpec::read_learned(&name, &mut map)? {
+                    learned
+                } else {
+                    let names: Vec<&str> = estimators().iter().map(|c| c.name).collect();
+                    return Err(de::Error::custom(format!(
+                        "unknown variant `{name}`, expected one of {}",
+                        names.join(", ")
+                    )));
+                };
+                if let Some(other) = map.next_key::<String>()? {
+                    return Err(de::Error::custom(format!(
+                        "one estimator per list item: `{name}` and `{other}` are in one"
+                    )));
+                }
+                Ok(spec)
+            }
+        }
+        d.deserialize_map(Entry)
     }
 }
 
@@ -298,6 +350,33 @@ fn check_fitted<T>(model: &Option<T>) -> Result<&T, String> {
     model
         .as_ref()
         .ok_or_else(|| "score called before fit".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_estimator_is_named_by_its_card_once() {
+        let cards = estimators();
+        let mut names: Vec<&str> = cards.iter().map(|c| c.name).collect();
+        for name in &names {
+            let spec: EstimatorSpec =
+                serde_json::from_str(&format!("{{\"{name}\": {{}}}}")).unwrap();
+            assert_eq!(spec.name(), *name);
+            let json = serde_json::to_string(&spec).unwrap();
+            assert!(json.starts_with(&format!("{{\"{name}\":{{")), "{json}");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), cards.len(), "names are unique");
+        assert_eq!(Proxy::named("jacob_cov"), Some(Proxy::JacobCov));
+        assert!(
+            Proxy::ALL
+                .iter()
+                .all(|p| Proxy::named(p.name()) == Some(*p))
+        );
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
 use super::{Estimator, MethodContext, default_encoding, features};
 use crate::limits;
+use super::LearnedEstimator;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,8 +42,25 @@ fn default_min_samples_leaf() -> usize {
     1
 }
 
-impl RandomForestParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl LearnedEstimator for RandomForestParams {
+    const CARD: Card = Card {
+        name: "random_forest",
+        summary: "random forest (Breiman 2001) on nash's own CART trees",
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(self.encoding)
+    }
+
+    fn validate(&self, _space: &dyn SearchSpace) -> Result<(), String> {
         limits::count("trees", self.trees, 1, limits::MAX_TREES)?;
         limits::count(
             "min_samples_leaf",
@@ -55,6 +74,12 @@ impl RandomForestParams {
         Ok(())
     }
 
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl RandomForestParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> RandomForest<'a> {
         RandomForest {
             space: ctx.space,

@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::linalg::{Cholesky, dot, gram};
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
+use super::LearnedEstimator;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,11 +34,34 @@ fn default_alpha() -> f64 {
     1.0
 }
 
-impl RidgeParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl LearnedEstimator for RidgeParams {
+    const CARD: Card = Card {
+        name: "ridge",
+        summary: "ridge regression in its dual form (written here)",
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn encoding(&self) -> Option<Encoding> {
+        Some(self.encoding)
+    }
+
+    fn validate(&self, _space: &dyn SearchSpace) -> Result<(), String> {
         limits::real("alpha", self.alpha, Interval::AboveUpTo(0.0, 1e12))
     }
 
+    fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl RidgeParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Ridge<'a> {
         Ridge {
             space: ctx.space,

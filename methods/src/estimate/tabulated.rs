@@ -13,6 +13,31 @@ use datasets::rng::TrialRng;
 use serde::{Deserialize, Serialize};
 
 use super::{Estimator, MethodContext};
+use crate::registry::{Capabilities, Card};
+
+const TABULATED_CAPABILITIES: Capabilities = Capabilities {
+    reads_properties: true,
+    ..Capabilities::PLAIN
+};
+
+/// The tabulated estimators, one per property: their names are the properties'.
+pub static TABULATED: [Card; 3] = [
+    Card {
+        name: "params",
+        summary: "the parameter count (NB201: computed from the cell, equal to the table's model_size)",
+        capabilities: TABULATED_CAPABILITIES,
+    },
+    Card {
+        name: "latency",
+        summary: "the table's inference latency",
+        capabilities: TABULATED_CAPABILITIES,
+    },
+    Card {
+        name: "flops",
+        summary: "FLOPs computed from the NB201 network",
+        capabilities: TABULATED_CAPABILITIES,
+    },
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -22,18 +22,17 @@ mod snip;
 mod synflow;
 mod zen;
 
+use crate::registry::{Capabilities, Card};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Gradients, Int, Tensor, TensorData};
 use datasets::ArchId;
 use datasets::rng::TrialRng;
 use datasets::space::Nb201Macro;
-use serde::{Deserialize, Serialize};
 
 use network::{Init, Network, Pass};
 
 /// The proxies nash computes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Proxy {
     Synflow,
     Snip,
@@ -48,6 +47,83 @@ pub enum Proxy {
     Plain,
     Gradsign,
 }
+
+/// Each proxy's name in protocols, its paper in one line, and the input its network sees:
+/// the only place the names are spelled.
+const PROXIES: [(Proxy, &str, &str, &str); 12] = [
+    (
+        Proxy::Synflow,
+        "synflow",
+        "SynFlow (Tanaka et al., NeurIPS 2020): Σ |θ ⊙ ∂R/∂θ| with |θ| weights",
+        "all-ones (data-free)",
+    ),
+    (
+        Proxy::Snip,
+        "snip",
+        "SNIP (Lee et al., ICLR 2019): Σ |θ ⊙ ∂L/∂θ|",
+        "the protocol's images",
+    ),
+    (
+        Proxy::GradNorm,
+        "grad_norm",
+        "grad_norm (Abdelfattah et al., ICLR 2021): Σ of each layer's gradient norm",
+        "the protocol's images",
+    ),
+    (
+        Proxy::Fisher,
+        "fisher",
+        "Fisher (Theis et al. 2018; Turner et al., ICLR 2020) on layer outputs",
+        "the protocol's images",
+    ),
+    (
+        Proxy::Grasp,
+        "grasp",
+        "GraSP (Wang et al., ICLR 2020): −θ ⊙ Hg, by a finite-difference Hessian product",
+        "the protocol's images",
+    ),
+    (
+        Proxy::JacobCov,
+        "jacob_cov",
+        "jacob_cov (Mellor et al. 2020, first version): Jacobian covariance",
+        "the protocol's images",
+    ),
+    (
+        Proxy::Nwot,
+        "nwot",
+        "NASWOT (Mellor et al., ICML 2021): log-determinant of ReLU-pattern kernels",
+        "the protocol's images",
+    ),
+    (
+        Proxy::EpeNas,
+        "epe_nas",
+        "EPE-NAS (Lopes et al., ICANN 2021): per-class Jacobian correlations",
+        "the protocol's images",
+    ),
+    (
+        Proxy::Zen,
+        "zen",
+        "Zen-Score (Lin et al., ICCV 2021) as NASLib computes it",
+        "Gaussian noise (data-free)",
+    ),
+    (
+        Proxy::L2Norm,
+        "l2_norm",
+        "l2_norm (NAS-Bench-Suite-Zero): Σ of the weights' Euclidean norms",
+        "none (weights only)",
+    ),
+    (
+        Proxy::Plain,
+        "plain",
+        "plain (Mozer & Smolensky 1989 via Abdelfattah et al.): Σ θ ⊙ ∂L/∂θ",
+        "the protocol's images",
+    ),
+    (
+        Proxy::Gradsign,
+        "gradsign",
+        "GradSign (Zhang & Jia, ICLR 2022): per-sample gradient sign agreement",
+        "the protocol's images",
+    ),
+];
 
 impl Proxy {
     pub const ALL: [Proxy; 12] = [
@@ -65,31 +141,38 @@ impl Proxy {
         Proxy::Gradsign,
     ];
 
+    fn entry(self) -> &'static (Proxy, &'static str, &'static str, &'static str) {
+        PROXIES
+            .iter()
+            .find(|e| e.0 == self)
+            .expect("every proxy has an entry")
+    }
+
+    /// The proxy named `name` in protocols.
+    pub fn named(name: &str) -> Option<Proxy> {
+        PROXIES.iter().find(|e| e.1 == name).map(|e| e.0)
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Proxy::Synflow => "synflow",
-            Proxy::Snip => "snip",
-            Proxy::GradNorm => "grad_norm",
-            Proxy::Fisher => "fisher",
-            Proxy::Grasp => "grasp",
-            Proxy::JacobCov => "jacob_cov",
-            Proxy::Nwot => "nwot",
-            Proxy::EpeNas => "epe_nas",
-            Proxy::Zen => "zen",
-            Proxy::L2Norm => "l2_norm",
-            Proxy::Plain => "plain",
-            Proxy::Gradsign => "gradsign",
+        self.entry().1
+    }
+
+    /// What `nash list` says of it: it builds NB201 networks.
+    pub fn card(self) -> Card {
+        Card {
+            name: self.entry().1,
+            summary: self.entry().2,
+            capabilities: Capabilities {
+                only_space: Some("nb201"),
+                networks: true,
+                ..Capabilities::PLAIN
+            },
         }
     }
 
     /// What the proxy feeds the network: its own data-free input, or the protocol's images.
     pub fn input(self) -> &'static str {
-        match self {
-            Proxy::Synflow => "all-ones (data-free)",
-            Proxy::Zen => "Gaussian noise (data-free)",
-            Proxy::L2Norm => "none (weights only)",
-            _ => "the protocol's images",
-        }
+        self.entry().3
     }
 }
 

@@ -17,7 +17,8 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::regularized_evolution::{RegularizedEvolution, RegularizedEvolutionParams};
-use super::{Searcher, sample_unseen};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher, sample_unseen};
 use crate::limits;
 use crate::{Fallbacks, MethodContext, SourceTask};
 
@@ -46,13 +47,32 @@ fn default_similar() -> usize {
     2
 }
 
-impl AutoTransferParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for AutoTransferParams {
+    const CARD: Card = Card {
+        name: "auto_transfer",
+        summary: "AutoTransfer-style priors (Cao et al., ICLR 2023): the best designs of the most similar other tasks, then RE",
+        capabilities: Capabilities {
+            transfers: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("anchors", self.anchors, 3, limits::MAX_ARCHS)?;
         limits::count("top_k", self.top_k, 1, limits::MAX_ARCHS)?;
         limits::count("similar", self.similar, 1, 1_000)
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl AutoTransferParams {
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> AutoTransfer<'a> {
         AutoTransfer {
             space: ctx.space,

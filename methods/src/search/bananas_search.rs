@@ -18,6 +18,9 @@ use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
 use crate::MethodContext;
 use crate::estimate::{BananasParams, Estimator};
 use crate::limits;
+use super::SearchMethod;
+use super::Searcher;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,14 +43,33 @@ fn default_epochs() -> usize {
     200
 }
 
-impl BananasSearchParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for BananasSearchParams {
+    const CARD: Card = Card {
+        name: "bananas",
+        summary: "White et al. 2021: an ensemble of MLPs on the path encoding, independent Thompson sampling",
+        capabilities: Capabilities {
+            networks: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         // Independent Thompson sampling needs a spread: at least two networks.
         limits::count("ensemble", self.ensemble, 2, limits::MAX_ENSEMBLE)?;
         limits::count("epochs", self.epochs, 1, limits::MAX_EPOCHS)?;
         self.loop_params.validate()
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl BananasSearchParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> BananasSearch<'a> {
         let encoding = if space.encode(0, Encoding::Path).is_some() {
             Encoding::Path

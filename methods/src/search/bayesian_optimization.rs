@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
 use crate::MethodContext;
 use crate::estimate::{Estimator, GaussianProcessParams, standardize};
+use super::SearchMethod;
+use super::Searcher;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,11 +31,27 @@ pub struct BayesianOptimizationParams {
     pub loop_params: LoopParams,
 }
 
-impl BayesianOptimizationParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for BayesianOptimizationParams {
+    const CARD: Card = Card {
+        name: "bayesian_optimization",
+        summary: "GP with expected improvement over mutations of the best (NASLib's discrete loop)",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         self.loop_params.validate()
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl BayesianOptimizationParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> BayesianOptimization<'a> {
         ModelBasedLoop::new(space, self.loop_params.clone(), ExpectedImprovement)
     }

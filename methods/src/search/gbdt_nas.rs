@@ -24,6 +24,9 @@ use serde::{Deserialize, Serialize};
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
 use crate::MethodContext;
 use crate::estimate::{Estimator, GbdtParams};
+use super::SearchMethod;
+use super::Searcher;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,11 +47,27 @@ fn random_proposals() -> LoopParams {
     }
 }
 
-impl GbdtNasParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for GbdtNasParams {
+    const CARD: Card = Card {
+        name: "gbdt_nas",
+        summary: "Luo et al. 2020: a GBDT predictor over random candidates; `prune: true` is GBDT-NAS-S",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         self.loop_params.validate()
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl GbdtNasParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> GbdtNas<'a> {
         let acquisition = PredictedAccuracy { prune: self.prune };
         ModelBasedLoop::new(space, self.loop_params.clone(), acquisition)

@@ -13,6 +13,10 @@ use datasets::SearchSpace;
 use serde::{Deserialize, Serialize};
 
 use super::successive_halving::{Bracket, BracketSearch, Schedule, SeedFidelity};
+use super::SearchMethod;
+use super::Searcher;
+use crate::registry::{Capabilities, Card};
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,11 +27,34 @@ pub struct HyperbandParams {
     pub fidelity: SeedFidelity,
 }
 
-impl HyperbandParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for HyperbandParams {
+    const CARD: Card = Card {
+        name: "hyperband",
+        summary: "Li et al. 2018, successive-halving brackets over training seeds",
+        capabilities: Capabilities {
+            seed_fidelity: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         self.fidelity.validate()
     }
 
+    fn most_seeds_wanted(&self) -> Option<usize> {
+        Some(self.fidelity.max_seeds)
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl HyperbandParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Hyperband<'a> {
         let f = &self.fidelity;
         let mut s_max = 0;

@@ -15,9 +15,11 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, sample_unseen};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher, sample_unseen};
 use crate::Fallbacks;
 use crate::limits;
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,11 +35,27 @@ fn default_num_init() -> usize {
     1
 }
 
-impl LocalSearchParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for LocalSearchParams {
+    const CARD: Card = Card {
+        name: "local_search",
+        summary: "White et al. 2021, best improvement over the full neighbourhood, with restarts",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("num_init", self.num_init, 1, limits::MAX_ARCHS)
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl LocalSearchParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> LocalSearch<'a> {
         LocalSearch {
             space,

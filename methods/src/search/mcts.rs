@@ -18,9 +18,11 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{LastDraw, Searcher};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, LastDraw, Searcher};
 use crate::Fallbacks;
 use crate::limits::{self, Interval};
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,11 +37,27 @@ fn default_exploration() -> f64 {
     1.0
 }
 
-impl MctsParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for MctsParams {
+    const CARD: Card = Card {
+        name: "mcts",
+        summary: "DeepArchitect's Monte Carlo tree search with UCT (Negrinho & Gordon 2017)",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::real("exploration", self.exploration, Interval::Closed(0.0, 1e6))
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl MctsParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Mcts<'a> {
         Mcts {
             space,

@@ -1,46 +1,22 @@
-//! Search methods: one file per method, each citing its paper and the variant implemented.
+//! Search methods: one file per method, each citing its paper and the variant implemented,
+//! its card (name, summary, capabilities) and its parameters; one line each in the registry
+//! below.
 
-mod autotransfer;
-mod bananas_search;
-mod bayesian_optimization;
 mod categorical;
-mod gbdt_nas;
-mod hyperband;
-mod local_search;
-mod mcts;
 mod model_based;
-mod nsga2;
-mod order_preserving_gflownet;
-mod random_search;
-mod regularized_evolution;
-mod reinforce;
-mod robot;
-mod smbo;
-mod successive_halving;
-mod tpe;
 
-pub use autotransfer::AutoTransferParams;
-pub use bananas_search::BananasSearchParams;
-pub use bayesian_optimization::BayesianOptimizationParams;
-pub use gbdt_nas::GbdtNasParams;
-pub use hyperband::HyperbandParams;
-pub use local_search::LocalSearchParams;
-pub use mcts::MctsParams;
 pub use model_based::{LoopParams, Proposals};
-pub use nsga2::Nsga2Params;
-pub use order_preserving_gflownet::OpGflownetParams;
-pub use random_search::RandomSearchParams;
-pub use regularized_evolution::RegularizedEvolutionParams;
-pub use reinforce::ReinforceParams;
-pub use robot::RobotParams;
-pub use smbo::SmboParams;
-pub use successive_halving::{SeedFidelity, SuccessiveHalvingParams};
-pub use tpe::TpeParams;
+pub use successive_halving::SeedFidelity;
+
+use std::fmt;
 
 use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::registry::Card;
 use crate::{Fallbacks, MethodContext};
 
 /// A search method, driven by the runner: `ask` for an architecture, evaluate it, `tell` the
@@ -63,170 +39,211 @@ pub trait Searcher {
     }
 }
 
-/// A method and its parameters as a protocol names them, e.g.
-/// `regularized_evolution: { population: 10, sample_size: 3 }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum MethodSpec {
-    RandomSearch(RandomSearchParams),
-    RegularizedEvolution(RegularizedEvolutionParams),
-    LocalSearch(LocalSearchParams),
-    Reinforce(ReinforceParams),
-    Tpe(TpeParams),
-    Mcts(MctsParams),
-    BayesianOptimization(BayesianOptimizationParams),
-    Bananas(BananasSearchParams),
-    GbdtNas(GbdtNasParams),
-    Robot(RobotParams),
-    Nsga2(Nsga2Params),
-    SuccessiveHalving(SuccessiveHalvingParams),
-    Hyperband(HyperbandParams),
-    AutoTransfer(AutoTransferParams),
-    OpGflownet(OpGflownetParams),
-    Smbo(SmboParams),
+/// A search method's parameters, as a protocol gives them, and what the method is.
+pub trait SearchMethod {
+    /// The method's name in protocols, its paper and variant, its capabilities.
+    const CARD: Card;
+
+    /// The `id` parameter: the name results are recorded under, when not the method's.
+    fn id(&self) -> Option<&str>;
+
+    /// Checks parameter values; the message names the offending parameter.
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The per-architecture properties the method reads, given its parameters.
+    fn properties(&self) -> Vec<&str> {
+        Vec::new()
+    }
+
+    /// The most training seeds it asks an architecture to be evaluated on, if several.
+    fn most_seeds_wanted(&self) -> Option<usize> {
+        None
+    }
+
+    /// A fresh searcher; `ctx` holds the properties the protocol checked.
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a>;
 }
 
-/// Every method name a protocol may use.
-pub const METHOD_NAMES: &[&str] = &[
-    "random_search",
-    "regularized_evolution",
-    "local_search",
-    "reinforce",
-    "tpe",
-    "mcts",
-    "bayesian_optimization",
-    "bananas",
-    "gbdt_nas",
-    "robot",
-    "nsga2",
-    "successive_halving",
-    "hyperband",
-    "auto_transfer",
-    "op_gflownet",
-    "smbo",
-];
+/// Declares the registry: for each line `module::Params => Variant`, the method's module,
+/// a `MethodSpec` variant holding its parameters, and its card in `METHODS`. A protocol names
+/// a method by its card's name: `- name: { parameters }`.
+macro_rules! search_methods {
+    ($($module:ident :: $params:ident => $variant:ident,)*) => {
+        $(mod $module; pub use $module::$params;)*
+
+        /// A method and its parameters as a protocol names them, e.g.
+        /// `regularized_evolution: { population: 10, sample_size: 3 }`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum MethodSpec {
+            $($variant($params),)*
+        }
+
+        /// Every search method's card, in registry order.
+        pub const METHODS: &[Card] = &[$(<$params as SearchMethod>::CARD,)*];
+
+        impl MethodSpec {
+            pub fn card(&self) -> &'static Card {
+                match self {
+                    $(MethodSpec::$variant(_) => &<$params as SearchMethod>::CARD,)*
+                }
+            }
+
+            fn method(&self) -> &dyn MethodParams {
+                match self {
+                    $(MethodSpec::$variant(p) => p,)*
+                }
+            }
+
+            /// Reads the parameters of the method named `name` from `map`'s next value.
+            fn read<'de, A: MapAccess<'de>>(name: &str, map: &mut A) -> Result<Self, A::Error> {
+                $(if name == <$params as SearchMethod>::CARD.name {
+                    return Ok(MethodSpec::$variant(map.next_value()?));
+                })*
+                let names: Vec<&str> = METHODS.iter().map(|c| c.name).collect();
+                Err(de::Error::custom(format!(
+                    "unknown variant `{name}`, expected one of {}",
+                    names.join(", ")
+                )))
+            }
+
+            fn write<S: SerializeMap>(&self, map: &mut S) -> Result<(), S::Error> {
+                match self {
+                    $(MethodSpec::$variant(p) => map.serialize_entry(self.card().name, p),)*
+                }
+            }
+        }
+    };
+}
+
+search_methods! {
+    random_search::RandomSearchParams => RandomSearch,
+    regularized_evolution::RegularizedEvolutionParams => RegularizedEvolution,
+    local_search::LocalSearchParams => LocalSearch,
+    reinforce::ReinforceParams => Reinforce,
+    tpe::TpeParams => Tpe,
+    mcts::MctsParams => Mcts,
+    bayesian_optimization::BayesianOptimizationParams => BayesianOptimization,
+    bananas_search::BananasSearchParams => Bananas,
+    gbdt_nas::GbdtNasParams => GbdtNas,
+    robot::RobotParams => Robot,
+    nsga2::Nsga2Params => Nsga2,
+    successive_halving::SuccessiveHalvingParams => SuccessiveHalving,
+    hyperband::HyperbandParams => Hyperband,
+    autotransfer::AutoTransferParams => AutoTransfer,
+    order_preserving_gflownet::OpGflownetParams => OpGflownet,
+    smbo::SmboParams => Smbo,
+}
+
+/// [`SearchMethod`] without its card, so that `MethodSpec` can hand any method's parameters
+/// out as one type.
+trait MethodParams {
+    fn id(&self) -> Option<&str>;
+    fn validate(&self) -> Result<(), String>;
+    fn properties(&self) -> Vec<&str>;
+    fn most_seeds_wanted(&self) -> Option<usize>;
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a>;
+}
+
+impl<T: SearchMethod> MethodParams for T {
+    fn id(&self) -> Option<&str> {
+        SearchMethod::id(self)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        SearchMethod::validate(self)
+    }
+
+    fn properties(&self) -> Vec<&str> {
+        SearchMethod::properties(self)
+    }
+
+    fn most_seeds_wanted(&self) -> Option<usize> {
+        SearchMethod::most_seeds_wanted(self)
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        SearchMethod::searcher(self, ctx)
+    }
+}
 
 impl MethodSpec {
     /// The method's name in protocols.
     pub fn name(&self) -> &'static str {
-        match self {
-            MethodSpec::RandomSearch(_) => "random_search",
-            MethodSpec::RegularizedEvolution(_) => "regularized_evolution",
-            MethodSpec::LocalSearch(_) => "local_search",
-            MethodSpec::Reinforce(_) => "reinforce",
-            MethodSpec::Tpe(_) => "tpe",
-            MethodSpec::Mcts(_) => "mcts",
-            MethodSpec::BayesianOptimization(_) => "bayesian_optimization",
-            MethodSpec::Bananas(_) => "bananas",
-            MethodSpec::GbdtNas(_) => "gbdt_nas",
-            MethodSpec::Robot(_) => "robot",
-            MethodSpec::Nsga2(_) => "nsga2",
-            MethodSpec::SuccessiveHalving(_) => "successive_halving",
-            MethodSpec::Hyperband(_) => "hyperband",
-            MethodSpec::AutoTransfer(_) => "auto_transfer",
-            MethodSpec::OpGflownet(_) => "op_gflownet",
-            MethodSpec::Smbo(_) => "smbo",
-        }
+        self.card().name
     }
 
     /// The id results are recorded under: the `id` parameter, else the method's name.
     pub fn id(&self) -> &str {
-        let id = match self {
-            MethodSpec::RandomSearch(p) => &p.id,
-            MethodSpec::RegularizedEvolution(p) => &p.id,
-            MethodSpec::LocalSearch(p) => &p.id,
-            MethodSpec::Reinforce(p) => &p.id,
-            MethodSpec::Tpe(p) => &p.id,
-            MethodSpec::Mcts(p) => &p.id,
-            MethodSpec::BayesianOptimization(p) => &p.id,
-            MethodSpec::Bananas(p) => &p.id,
-            MethodSpec::GbdtNas(p) => &p.id,
-            MethodSpec::Robot(p) => &p.id,
-            MethodSpec::Nsga2(p) => &p.id,
-            MethodSpec::SuccessiveHalving(p) => &p.id,
-            MethodSpec::Hyperband(p) => &p.id,
-            MethodSpec::AutoTransfer(p) => &p.id,
-            MethodSpec::OpGflownet(p) => &p.id,
-            MethodSpec::Smbo(p) => &p.id,
-        };
-        id.as_deref().unwrap_or(self.name())
+        self.method().id().unwrap_or(self.name())
     }
 
     /// Checks parameter values; the message names the offending parameter.
     pub fn validate(&self) -> Result<(), String> {
-        match self {
-            MethodSpec::RandomSearch(_) => Ok(()),
-            MethodSpec::RegularizedEvolution(p) => p.validate(),
-            MethodSpec::LocalSearch(p) => p.validate(),
-            MethodSpec::Reinforce(p) => p.validate(),
-            MethodSpec::Tpe(p) => p.validate(),
-            MethodSpec::Mcts(p) => p.validate(),
-            MethodSpec::BayesianOptimization(p) => p.validate(),
-            MethodSpec::Bananas(p) => p.validate(),
-            MethodSpec::GbdtNas(p) => p.validate(),
-            MethodSpec::Robot(p) => p.validate(),
-            MethodSpec::Nsga2(p) => p.validate(),
-            MethodSpec::SuccessiveHalving(p) => p.validate(),
-            MethodSpec::Hyperband(p) => p.validate(),
-            MethodSpec::AutoTransfer(p) => p.validate(),
-            MethodSpec::OpGflownet(p) => p.validate(),
-            MethodSpec::Smbo(p) => p.validate(),
-        }
+        self.method().validate()
     }
 
     /// The per-architecture properties the method reads from its context.
     pub fn required_properties(&self) -> Vec<&str> {
-        match self {
-            MethodSpec::RegularizedEvolution(p) => {
-                p.early_exit_params.map(|_| "params").into_iter().collect()
-            }
-            MethodSpec::Robot(p) => p.metrics.iter().map(String::as_str).collect(),
-            MethodSpec::Nsga2(p) => vec![p.second.as_str()],
-            _ => Vec::new(),
-        }
+        self.method().properties()
     }
 
     /// The most training seeds the method asks an architecture to be evaluated on, if it asks
     /// for several (its fidelity).
     pub fn most_seeds_wanted(&self) -> Option<usize> {
-        match self {
-            MethodSpec::SuccessiveHalving(p) => Some(p.fidelity.max_seeds),
-            MethodSpec::Hyperband(p) => Some(p.fidelity.max_seeds),
-            _ => None,
-        }
+        self.method().most_seeds_wanted()
     }
 
     /// Whether the method trains burn networks (whose float results depend on the CPU).
     pub fn builds_networks(&self) -> bool {
-        matches!(self, MethodSpec::Bananas(_))
+        self.card().capabilities.networks
     }
 
     /// Whether the method reads the benchmark's other tasks (`MethodContext::sources`).
     pub fn needs_sources(&self) -> bool {
-        matches!(self, MethodSpec::AutoTransfer(_))
+        self.card().capabilities.transfers
     }
 
     /// A fresh searcher over `ctx.space`; `ctx` holds [`MethodSpec::required_properties`].
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let space = ctx.space;
-        match self {
-            MethodSpec::RandomSearch(p) => Box::new(p.build(space)),
-            MethodSpec::RegularizedEvolution(p) => Box::new(p.build(ctx)),
-            MethodSpec::LocalSearch(p) => Box::new(p.build(space)),
-            MethodSpec::Reinforce(p) => Box::new(p.build(space)),
-            MethodSpec::Tpe(p) => Box::new(p.build(space)),
-            MethodSpec::Mcts(p) => Box::new(p.build(space)),
-            MethodSpec::BayesianOptimization(p) => Box::new(p.build(space)),
-            MethodSpec::Bananas(p) => Box::new(p.build(space)),
-            MethodSpec::GbdtNas(p) => Box::new(p.build(space)),
-            MethodSpec::Robot(p) => Box::new(p.build(ctx)),
-            MethodSpec::Nsga2(p) => Box::new(p.build(ctx)),
-            MethodSpec::SuccessiveHalving(p) => Box::new(p.build(space)),
-            MethodSpec::Hyperband(p) => Box::new(p.build(space)),
-            MethodSpec::AutoTransfer(p) => Box::new(p.build(ctx)),
-            MethodSpec::OpGflownet(p) => Box::new(p.build(space)),
-            MethodSpec::Smbo(p) => Box::new(p.build(space)),
+        self.method().searcher(ctx)
+    }
+}
+
+impl Serialize for MethodSpec {
+    /// As `{name: parameters}`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(1))?;
+        self.write(&mut map)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for MethodSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<MethodSpec, D::Error> {
+        struct Entry;
+        impl<'de> Visitor<'de> for Entry {
+            type Value = MethodSpec;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a method as `name: { parameters }`")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MethodSpec, A::Error> {
+                let Some(name) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom("a method needs a name"));
+                };
+                let spec = MethodSpec::read(&name, &mut map)?;
+                if let Some(other) = map.next_key::<String>()? {
+                    return Err(de::Error::custom(format!(
+                        "one method per list item: `{name}` and `{other}` are in one"
+                    )));
+                }
+                Ok(spec)
+            }
         }
+        d.deserialize_map(Entry)
     }
 }
 
@@ -343,6 +360,32 @@ impl LastDraw {
 mod tests {
     use super::*;
     use crate::search::testing::toy_space;
+
+    #[test]
+    fn every_registered_method_is_named_by_its_card() {
+        let mut names: Vec<&str> = METHODS.iter().map(|c| c.name).collect();
+        for name in &names {
+            // Every method's parameters have defaults but NSGA-II's second objective.
+            let params = if *name == "nsga2" {
+                r#"{"second": "params"}"#
+            } else {
+                "{}"
+            };
+            let spec: MethodSpec =
+                serde_json::from_str(&format!("{{\"{name}\": {params}}}")).unwrap();
+            assert_eq!(spec.name(), *name);
+            let json = serde_json::to_string(&spec).unwrap();
+            assert!(json.starts_with(&format!("{{\"{name}\":")), "{json}");
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), METHODS.len(), "names are unique");
+        let e = serde_json::from_str::<MethodSpec>(r#"{"random_serch": {}}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("unknown variant `random_serch`, expected one of random_search")
+        );
+    }
 
     #[test]
     fn sample_unseen_is_uniform_over_the_unseen_and_counts_a_full_space() {

@@ -17,7 +17,8 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, draw_choices};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher, draw_choices};
 use crate::limits::{self, Interval};
 use crate::{Fallbacks, MethodContext};
 
@@ -46,12 +47,35 @@ fn default_crossover() -> f64 {
     0.9
 }
 
-impl Nsga2Params {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for Nsga2Params {
+    const CARD: Card = Card {
+        name: "nsga2",
+        summary: "NSGA-II (Deb et al. 2002): accuracy against a tabulated cost",
+        capabilities: Capabilities {
+            reads_properties: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("population", self.population, 2, limits::MAX_ARCHS)?;
         limits::real("crossover", self.crossover, Interval::Closed(0.0, 1.0))
     }
 
+    fn properties(&self) -> Vec<&str> {
+        vec![self.second.as_str()]
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl Nsga2Params {
     /// `ctx` must hold the `second` property (the protocol loader checks it).
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Nsga2<'a> {
         Nsga2 {

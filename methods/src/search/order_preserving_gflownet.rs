@@ -21,9 +21,11 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::categorical::{Adam, Layout};
-use super::{LastDraw, Searcher, sample_unseen};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, LastDraw, Searcher, sample_unseen};
 use crate::Fallbacks;
 use crate::limits::{self, Interval};
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,8 +52,18 @@ fn default_learning_rate() -> f64 {
     0.01
 }
 
-impl OpGflownetParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for OpGflownetParams {
+    const CARD: Card = Card {
+        name: "op_gflownet",
+        summary: "Order-Preserving GFlowNet (Chen & Mauch, ICLR 2024), per-decision policy and linear log-reward",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("init", self.init, 2, limits::MAX_ARCHS)?;
         limits::count("pairs", self.pairs, 1, limits::MAX_ARCHS)?;
         limits::real(
@@ -61,6 +73,12 @@ impl OpGflownetParams {
         )
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl OpGflownetParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> OpGflownet<'a> {
         let layout = Layout::new(&space.decisions());
         // Parameters: policy logits, reward weights, then log Z.

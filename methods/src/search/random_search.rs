@@ -8,8 +8,10 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, sample_unseen};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher, sample_unseen};
 use crate::Fallbacks;
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +21,22 @@ pub struct RandomSearchParams {
     /// Allow the same architecture to be proposed again.
     #[serde(default)]
     pub replacement: bool,
+}
+
+impl SearchMethod for RandomSearchParams {
+    const CARD: Card = Card {
+        name: "random_search",
+        summary: "uniform sampling, without replacement unless `replacement: true`",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
 }
 
 impl RandomSearchParams {

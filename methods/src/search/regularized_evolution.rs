@@ -20,7 +20,8 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::Searcher;
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher};
 use crate::limits::{self, Interval};
 use crate::{Fallbacks, MethodContext};
 
@@ -58,8 +59,21 @@ fn default_sample_size() -> usize {
     3
 }
 
-impl RegularizedEvolutionParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for RegularizedEvolutionParams {
+    const CARD: Card = Card {
+        name: "regularized_evolution",
+        summary: "Real et al. 2019, aging evolution (population 10, sample 3, one-edge mutation, as the NB201 paper); `early_exit_params`: EEEA-Net's early-exit initialisation (Termritthikun et al. 2021)",
+        capabilities: Capabilities {
+            reads_properties: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("population", self.population, 1, limits::MAX_ARCHS)?;
         limits::count("sample_size", self.sample_size, 1, self.population)?;
         if let Some(p) = self.early_exit_params {
@@ -68,6 +82,19 @@ impl RegularizedEvolutionParams {
         Ok(())
     }
 
+    fn properties(&self) -> Vec<&str> {
+        self.early_exit_params
+            .map(|_| "params")
+            .into_iter()
+            .collect()
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl RegularizedEvolutionParams {
     /// `ctx` must hold the `params` property when `early_exit_params` is set (the protocol
     /// loader checks it).
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> RegularizedEvolution<'a> {

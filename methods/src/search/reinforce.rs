@@ -17,9 +17,11 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::categorical::{Adam, Layout};
-use super::{LastDraw, Searcher};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, LastDraw, Searcher};
 use crate::Fallbacks;
 use crate::limits::{self, Interval};
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,8 +42,18 @@ fn default_ema_momentum() -> f64 {
     0.9
 }
 
-impl ReinforceParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for ReinforceParams {
+    const CARD: Card = Card {
+        name: "reinforce",
+        summary: "REINFORCE as the NB201 paper runs it: a categorical policy per decision, Adam, EMA baseline",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::real(
             "learning_rate",
             self.learning_rate,
@@ -54,6 +66,12 @@ impl ReinforceParams {
         )
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl ReinforceParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Reinforce<'a> {
         let layout = Layout::new(&space.decisions());
         Reinforce {

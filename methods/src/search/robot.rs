@@ -21,7 +21,8 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::bayesian_optimization::expected_improvement;
-use super::{Searcher, rank_undefined_last, repeat_any, sample_unseen};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher, rank_undefined_last, repeat_any, sample_unseen};
 use crate::estimate::{GpModel, standardize};
 use crate::limits;
 use crate::{Fallbacks, MethodContext};
@@ -57,14 +58,37 @@ fn default_candidates() -> usize {
     1_000
 }
 
-impl RobotParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for RobotParams {
+    const CARD: Card = Card {
+        name: "robot",
+        summary: "RoBoT (He et al., ICLR 2024): BO over weights of tabulated metrics, then greedy",
+        capabilities: Capabilities {
+            reads_properties: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("metrics", self.metrics.len(), 1, 16)?;
         limits::count("init", self.init, 2, 10_000)?;
         limits::count("bo_steps", self.bo_steps, self.init, 10_000)?;
         limits::count("candidates", self.candidates, 1, limits::MAX_ARCHS)
     }
 
+    fn properties(&self) -> Vec<&str> {
+        self.metrics.iter().map(String::as_str).collect()
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx))
+    }
+}
+
+impl RobotParams {
     /// `ctx` must hold every metric (the protocol loader checks it).
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Robot<'a> {
         let metrics = self

@@ -18,6 +18,9 @@ use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
 use crate::MethodContext;
 use crate::estimate::{Estimator, RidgeParams};
 use crate::limits::{self, Interval};
+use super::SearchMethod;
+use super::Searcher;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,12 +46,28 @@ fn default_eps() -> f64 {
     0.1
 }
 
-impl SmboParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for SmboParams {
+    const CARD: Card = Card {
+        name: "smbo",
+        summary: "DeepArchitect's SMBO (Negrinho & Gordon 2017): a ridge surrogate over random candidates, epsilon exploration",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::real("eps", self.eps, Interval::Closed(0.0, 1.0))?;
         self.loop_params.validate()
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl SmboParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Smbo<'a> {
         let acquisition = SurrogateOrRandom { eps: self.eps };
         ModelBasedLoop::new(space, self.loop_params.clone(), acquisition)

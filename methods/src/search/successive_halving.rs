@@ -18,9 +18,11 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, sample_unseen};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher, sample_unseen};
 use crate::Fallbacks;
 use crate::limits;
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,12 +81,35 @@ impl SeedFidelity {
     }
 }
 
-impl SuccessiveHalvingParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for SuccessiveHalvingParams {
+    const CARD: Card = Card {
+        name: "successive_halving",
+        summary: "Jamieson & Talwalkar 2016, over training seeds (27 architectures on 1 seed, the best 9 on 3)",
+        capabilities: Capabilities {
+            seed_fidelity: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("n", self.n, 1, limits::MAX_ARCHS)?;
         self.fidelity.validate()
     }
 
+    fn most_seeds_wanted(&self) -> Option<usize> {
+        Some(self.fidelity.max_seeds)
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl SuccessiveHalvingParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> SuccessiveHalving<'a> {
         BracketSearch::new(space, SameBracket(self.clone()))
     }

@@ -15,9 +15,11 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::{Searcher, draw_choices};
+use crate::registry::{Capabilities, Card};
+use super::{SearchMethod, Searcher, draw_choices};
 use crate::Fallbacks;
 use crate::limits::{self, Interval};
+use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,8 +52,18 @@ fn default_prior_weight() -> f64 {
     1.0
 }
 
-impl TpeParams {
-    pub fn validate(&self) -> Result<(), String> {
+impl SearchMethod for TpeParams {
+    const CARD: Card = Card {
+        name: "tpe",
+        summary: "Bergstra et al. 2011, tree-structured Parzen estimator over categorical decisions",
+        capabilities: Capabilities::PLAIN,
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
         limits::count("startup", self.startup, 0, limits::MAX_ARCHS)?;
         limits::real("gamma", self.gamma, Interval::Open(0.0, 1.0))?;
         limits::count("candidates", self.candidates, 1, limits::MAX_ARCHS)?;
@@ -62,6 +74,12 @@ impl TpeParams {
         )
     }
 
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        Box::new(self.build(ctx.space))
+    }
+}
+
+impl TpeParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> Tpe<'a> {
         Tpe {
             space,

@@ -1,0 +1,67 @@
+//! What nash knows of each method before running it, declared once in the method's own file
+//! (kurobako's solver specs): its name in protocols, its paper and variant in one line, and
+//! its capabilities. `nash list` prints the cards; protocol checks read the capabilities.
+
+use std::fmt;
+
+/// A method's card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Card {
+    /// The method's name in protocols, e.g. `regularized_evolution`.
+    pub name: &'static str,
+    /// The paper and the variant nash implements, in one line.
+    pub summary: &'static str,
+    pub capabilities: Capabilities,
+}
+
+/// What a method needs and does beyond asking and scoring architectures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The one search space the method applies to (zero-cost proxies build NB201 networks),
+    /// or None for every space.
+    pub only_space: Option<&'static str>,
+    /// Reads per-architecture properties of the table (params, FLOPs, latency).
+    pub reads_properties: bool,
+    /// Asks for architectures evaluated on several training seeds (its fidelity).
+    pub seed_fidelity: bool,
+    /// Reads the benchmark's other tasks (transfer).
+    pub transfers: bool,
+    /// Is fitted on labelled architectures (an estimator that learns).
+    pub learns: bool,
+    /// Trains or runs burn networks, whose float results depend on the CPU.
+    pub networks: bool,
+}
+
+impl Capabilities {
+    /// A method that needs nothing beyond its space.
+    pub const PLAIN: Capabilities = Capabilities {
+        only_space: None,
+        reads_properties: false,
+        seed_fidelity: false,
+        transfers: false,
+        learns: false,
+        networks: false,
+    };
+}
+
+impl fmt::Display for Capabilities {
+    /// The capabilities that are set, comma-separated (empty for a plain method).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut said = Vec::new();
+        if let Some(space) = self.only_space {
+            said.push(format!("{space} only"));
+        }
+        for (set, what) in [
+            (self.reads_properties, "reads tabulated properties"),
+            (self.seed_fidelity, "several training seeds per evaluation"),
+            (self.transfers, "reads the benchmark's other tasks"),
+            (self.learns, "learns from labelled architectures"),
+            (self.networks, "burn networks (results depend on the CPU)"),
+        ] {
+            if set {
+                said.push(what.to_string());
+            }
+        }
+        f.write_str(&said.join(", "))
+    }
+}
