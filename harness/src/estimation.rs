@@ -15,10 +15,9 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::Result;
-use datasets::images;
-use datasets::space::Nb201Macro;
+use datasets::images::{self, Images};
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
-use methods::proxy::{self, Batch};
+use methods::proxy;
 use methods::{EstimatorSpec, Fallbacks, MethodContext};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Run};
@@ -33,7 +32,7 @@ use reports::records::{self, ParquetWriter};
 
 /// One trial of the expanded protocol; `train_size` is 0 for estimators that do not learn.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Trial {
+pub(crate) struct EstimationTrial {
     pub task: usize,
     pub estimator: usize,
     pub train_size: usize,
@@ -50,7 +49,7 @@ pub(crate) struct Split {
     pub truth: Vec<f64>,
 }
 
-pub(crate) struct TaskContext {
+pub(crate) struct EstimationTask {
     pub loaded: LoadedTask,
     pub properties: Vec<(&'static str, Vec<f64>)>,
     pub splits: Vec<Split>,
@@ -124,7 +123,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             let splits = (0..replicates)
                 .map(|r| split(protocol, &loaded, labels_from, r))
                 .collect();
-            Ok(TaskContext {
+            Ok(EstimationTask {
                 properties: loaded.properties(),
                 loaded,
                 splits,
@@ -147,7 +146,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             };
             for &train_size in sizes {
                 for replicate in 0..replicates {
-                    trials.push(Trial {
+                    trials.push(EstimationTrial {
                         task,
                         estimator,
                         train_size,
@@ -276,9 +275,9 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
 fn proxy_batches(
     protocol: &EstimationProtocol,
     cache: &Cache,
-    tasks: &[TaskContext],
+    tasks: &[EstimationTask],
     replicates: u32,
-) -> Result<Vec<Vec<Batch>>> {
+) -> Result<Vec<Vec<Images>>> {
     if protocol.proxies().is_empty() {
         return Ok(Vec::new());
     }
@@ -286,7 +285,7 @@ fn proxy_batches(
     tasks
         .iter()
         .map(|t| {
-            let shape = network_shape(&t.loaded);
+            let shape = t.loaded.nb201_network();
             (0..replicates)
                 .map(|r| {
                     let key = trial_key(
@@ -306,30 +305,19 @@ fn proxy_batches(
                     if shape.input_size == 16 {
                         images = images::halve(&images);
                     }
-                    Ok(Batch {
-                        images: images.pixels,
-                        labels: images.labels,
-                        size: images.size,
-                    })
+                    Ok(images)
                 })
                 .collect::<Result<Vec<_>>>()
         })
         .collect()
 }
 
-/// The NB201 network a task's proxies build (the analog benchmark's is CIFAR-10's).
-fn network_shape(task: &LoadedTask) -> Nb201Macro {
-    Nb201Macro::for_task(&task.task)
-        .or_else(|| Nb201Macro::for_task("cifar10"))
-        .expect("cifar10 is an NB201 task")
-}
-
 /// Scores every evaluated architecture of every task and replicate with the protocol's
 /// zero-cost proxies, in parallel over architectures, before the trials read them.
 fn score_proxies(
     protocol: &EstimationProtocol,
-    tasks: &mut [TaskContext],
-    batches: &[Vec<Batch>],
+    tasks: &mut [EstimationTask],
+    batches: &[Vec<Images>],
     opts: &RunOptions,
 ) -> Result<()> {
     let proxies = protocol.proxies();
@@ -348,7 +336,7 @@ fn score_proxies(
         })
         .collect();
     let mut scores: Vec<Result<Vec<f64>, String>> = Vec::with_capacity(jobs.len());
-    let shared: &[TaskContext] = tasks;
+    let shared: &[EstimationTask] = tasks;
     runner::drive(
         &jobs,
         opts,
@@ -368,7 +356,7 @@ fn score_proxies(
                 opts.faults.check_network(arch);
                 proxy::score(
                     arch,
-                    network_shape(&task.loaded),
+                    task.loaded.nb201_network(),
                     &proxies,
                     &batches[t][r],
                     &mut trial_rngs(key).0,
@@ -472,7 +460,7 @@ fn split(
     };
     let train = order[..largest].to_vec();
     let eval = order[n - n_eval..].to_vec();
-    let (metric, def) = common.objective;
+    let (metric, def) = (common.objective.column, common.objective.metric);
     let oracle = Oracle {
         table: &labels_from.table,
         objective: metric,
@@ -501,8 +489,8 @@ fn split(
 /// message as the error) rather than ending the run.
 fn run_trial(
     protocol: &EstimationProtocol,
-    task: &TaskContext,
-    trial: &Trial,
+    task: &EstimationTask,
+    trial: &EstimationTrial,
     faults: &Faults,
 ) -> Outcome {
     runner::catch_panic(|| trial_outcome(protocol, task, trial, faults)).unwrap_or_else(|error| {
@@ -534,8 +522,8 @@ fn failed_outcome(n: usize, status: TrialStatus) -> Outcome {
 
 fn trial_outcome(
     protocol: &EstimationProtocol,
-    task: &TaskContext,
-    trial: &Trial,
+    task: &EstimationTask,
+    trial: &EstimationTrial,
     faults: &Faults,
 ) -> Outcome {
     let common = &protocol.common;
@@ -600,7 +588,7 @@ fn trial_outcome(
             )),
         );
     }
-    let direction = common.objective.1.direction;
+    let direction = common.objective.metric.direction;
     let truth: Vec<f64> = split.truth.iter().map(|&v| direction.fitness(v)).collect();
     let kendall = kendall_tau_b(&scores, &truth);
     let warning = kendall.warning.clone();
@@ -626,9 +614,9 @@ fn trial_outcome(
 /// Which trial a record belongs to.
 fn identity<'a>(
     protocol: &'a EstimationProtocol,
-    task: &'a TaskContext,
+    task: &'a EstimationTask,
     hashes: &'a [String],
-    trial: &Trial,
+    trial: &EstimationTrial,
 ) -> Identity<'a> {
     let name = task.loaded.task.as_str();
     Identity {

@@ -141,7 +141,8 @@ impl RunDir {
 /// Writes through a temporary file and a rename, so an interrupted run never leaves half a
 /// file where a finished one stood.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    datasets::cache::write_atomic(path, bytes).map_err(Into::into)
+    datasets::files::write_atomic(path, bytes)
+        .with_context(|| format!("{}: cannot write", path.display()))
 }
 
 #[cfg(test)]

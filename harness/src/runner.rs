@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::faults::Faults;
 use crate::protocol::{Common, MAX_REPLICATES, MAX_TRIALS};
 use crate::run_dir::RunDir;
-use crate::seeding::sha256_hex;
+use datasets::files::sha256_hex;
 use reports::records::PartialFile;
 
 /// Trials per batch: each batch runs in parallel, then is appended to the Parquet files.
@@ -234,8 +234,8 @@ pub(crate) fn protocol_info(common: &Common, replicates: u32) -> ProtocolInfo {
         sha256: common.sha256.clone(),
         text: common.text.clone(),
         benchmark: common.benchmark.name.to_string(),
-        objective: common.objective.1.name.to_string(),
-        direction: match common.objective.1.direction {
+        objective: common.objective.metric.name.to_string(),
+        direction: match common.objective.metric.direction {
             datasets::Direction::Maximize => "maximize",
             datasets::Direction::Minimize => "minimize",
         }

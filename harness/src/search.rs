@@ -238,7 +238,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                         let (space_mean, best) = reference(common, loaded);
                         EvaluatedTask {
                             task: loaded.task.clone(),
-                            space_best: loaded.table.mean(common.objective.0, best),
+                            space_best: loaded.table.mean(common.objective.column, best),
                             space_best_arch: loaded.space.describe(best as ArchId),
                             space_mean,
                             data: runner::data_source(loaded),
@@ -363,13 +363,13 @@ fn search(
     let (mut rng, mut noise) = trial_rngs(key);
     let oracle = Oracle {
         table: &task.loaded.table,
-        objective: common.objective.0,
+        objective: common.objective.column,
         test: task.test,
         cost: task.cost,
         cost_scale: protocol.cost_scale,
         policy: common.seed_policy,
     };
-    let direction = common.objective.1.direction;
+    let direction = common.objective.metric.direction;
     let mut spent = 0.0;
     let mut incumbent: Option<(ArchId, f64, Option<f64>)> = None;
     loop {
@@ -417,7 +417,7 @@ fn search(
             incumbent_mean: task
                 .loaded
                 .table
-                .mean(common.objective.0, inc_arch as usize),
+                .mean(common.objective.column, inc_arch as usize),
         });
     }
 }
@@ -429,7 +429,7 @@ fn sources(
     bank: &[LoadedTask],
     target: &LoadedTask,
 ) -> Vec<(String, Vec<f64>)> {
-    let (metric, metric_def) = common.objective;
+    let (metric, metric_def) = (common.objective.column, common.objective.metric);
     let space = target.space.as_ref();
     bank.iter()
         .filter(|other| other.task != target.task)
@@ -451,7 +451,7 @@ fn sources(
 /// The mean over `loaded`'s table of each architecture's seed-mean objective, and the index
 /// of the best architecture (the smallest index among ties).
 fn reference(common: &crate::protocol::Common, loaded: &LoadedTask) -> (f64, usize) {
-    let (metric, def) = common.objective;
+    let (metric, def) = (common.objective.column, common.objective.metric);
     let means = loaded.table.means(metric);
     let best = (0..means.len())
         .max_by(|&a, &b| {
@@ -553,7 +553,7 @@ fn write_cross_task(
                 arch_id: arch,
                 arch: searched.space.describe(arch).into(),
                 eval_task: &other.task,
-                value: id.map(|id| other.table.mean(common.objective.0, id)),
+                value: id.map(|id| other.table.mean(common.objective.column, id)),
                 test_value: id.and_then(|id| test.map(|m| other.table.mean(m, id))),
             });
         }
@@ -573,7 +573,7 @@ fn task_info(protocol: &SearchProtocol, task: &SearchTask) -> TaskInfo {
     let common = &protocol.common;
     let loaded = &task.loaded;
     let space = loaded.space.as_ref();
-    let (metric, def) = common.objective;
+    let (metric, def) = (common.objective.column, common.objective.metric);
     let means = loaded.table.means(metric);
     let (space_mean, best) = reference(common, loaded);
     let key = trial_key(

@@ -38,10 +38,6 @@ pub fn trial_rngs(key: [u8; 32]) -> (TrialRng, TrialRng) {
     (method, noise)
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    datasets::wheel::sha256_hex(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 pub mod estimate;
 mod limits;
+pub mod linalg;
 pub mod proxy;
 pub mod registry;
 pub mod search;

@@ -11,7 +11,7 @@ use crate::estimation::{self, Measure};
 use crate::incidents::Incidents;
 use crate::published;
 use crate::records::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
-use crate::search::{MethodResult, OverallRanks, Ranks, SearchAnalysis, TaskResult};
+use crate::search::{MethodResult, OverallRanks, Ranks, SearchAnalysis, SearchTaskResult};
 use crate::stats::{Interval, Summary};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,12 +26,7 @@ pub enum Block {
     Heading(String),
     Text(String),
     Table(Table),
-    /// An SVG figure written beside the report.
-    Figure {
-        file: String,
-        caption: String,
-        svg: String,
-    },
+    Figure(Figure),
     Bullets(Vec<String>),
 }
 
@@ -125,8 +120,13 @@ fn mean_std(s: &Summary, d: usize) -> String {
     format!("{:.d$} ± {:.d$}", s.mean, s.std)
 }
 
-/// A figure written beside the report: its file name, caption and SVG text.
-pub type Figure = (String, String, String);
+/// An SVG figure written beside the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figure {
+    pub file: String,
+    pub caption: String,
+    pub svg: String,
+}
 
 /// How the report names the baseline method: "random search" for the default one.
 fn baseline_label(id: Option<&str>) -> String {
@@ -203,7 +203,7 @@ pub fn search(
 fn search_task(
     blocks: &mut Vec<Block>,
     manifest: &Manifest,
-    task: &TaskResult,
+    task: &SearchTaskResult,
     baseline: &str,
     figures: Vec<Figure>,
 ) {
@@ -339,13 +339,16 @@ fn search_task(
     if let Some(pareto) = &info.pareto {
         pareto_table(blocks, objective, task, pareto);
     }
-    for (file, caption, svg) in figures {
-        blocks.push(Block::Figure { file, caption, svg });
-    }
+    blocks.extend(figures.into_iter().map(Block::Figure));
 }
 
 /// Each method's hypervolume against the table's exact front.
-fn pareto_table(blocks: &mut Vec<Block>, objective: &str, task: &TaskResult, pareto: &ParetoInfo) {
+fn pareto_table(
+    blocks: &mut Vec<Block>,
+    objective: &str,
+    task: &SearchTaskResult,
+    pareto: &ParetoInfo,
+) {
     let second = &pareto.second_objective;
     let d = decimals_for(pareto.reference[0]);
     blocks.push(Block::Text(format!(
@@ -437,7 +440,7 @@ fn incidents_block(blocks: &mut Vec<Block>, bullets: Vec<String>) {
     }
 }
 
-fn ranks_table(blocks: &mut Vec<Block>, task: &TaskResult, ranks: &Ranks, baseline: &str) {
+fn ranks_table(blocks: &mut Vec<Block>, task: &SearchTaskResult, ranks: &Ranks, baseline: &str) {
     let mut columns = vec!["method".to_string(), "average rank".into()];
     if ranks.against_baseline.is_some() {
         columns.push(format!("wins / ties / losses vs {baseline}"));
@@ -486,16 +489,16 @@ fn ranks_table(blocks: &mut Vec<Block>, task: &TaskResult, ranks: &Ranks, baseli
             "{}: critical-difference diagram (Nemenyi, α = 0.05)",
             task.info.task
         );
-        blocks.push(Block::Figure {
+        blocks.push(Block::Figure(Figure {
             svg: crate::plot::critical_difference_svg(&caption, &names, &ranks.average, cd),
             file,
             caption,
-        });
+        }));
     }
 }
 
 /// Average ranks over tasks (each task's mean final value per method).
-fn overall_ranks(blocks: &mut Vec<Block>, tasks: &[TaskResult], overall: &OverallRanks) {
+fn overall_ranks(blocks: &mut Vec<Block>, tasks: &[SearchTaskResult], overall: &OverallRanks) {
     let ranks = match overall {
         OverallRanks::NotApplicable => return,
         OverallRanks::Skipped { first, other } => {
@@ -542,7 +545,7 @@ fn overall_ranks(blocks: &mut Vec<Block>, tasks: &[TaskResult], overall: &Overal
 fn cross_task(
     blocks: &mut Vec<Block>,
     manifest: &Manifest,
-    tasks: &[TaskResult],
+    tasks: &[SearchTaskResult],
     cross: &[CrossGroup],
 ) {
     let search = manifest.search().expect("a search run");
@@ -683,7 +686,7 @@ fn measure_cell(m: &Measure) -> String {
 /// The estimation report.
 pub fn estimation(
     manifest: &Manifest,
-    tasks: &[estimation::TaskResult],
+    tasks: &[estimation::EstimationTaskResult],
     figures: &dyn Fn(&str) -> Vec<Figure>,
 ) -> Document {
     let p = &manifest.protocol;
@@ -791,9 +794,7 @@ pub fn estimation(
             blocks.push(Block::Bullets(warnings));
         }
         estimation_incidents(&mut blocks, task);
-        for (file, caption, svg) in figures(&task.task) {
-            blocks.push(Block::Figure { file, caption, svg });
-        }
+        blocks.extend(figures(&task.task).into_iter().map(Block::Figure));
     }
     blocks.push(Block::Heading("Definitions".into()));
     blocks.push(Block::Bullets(vec![
@@ -808,7 +809,7 @@ pub fn estimation(
 }
 
 /// Failed trials and fallbacks of each (estimator, training size) that had any.
-fn estimation_incidents(blocks: &mut Vec<Block>, task: &estimation::TaskResult) {
+fn estimation_incidents(blocks: &mut Vec<Block>, task: &estimation::EstimationTaskResult) {
     let mut bullets = Vec::new();
     for e in &task.estimators {
         for c in &e.cells {
@@ -828,7 +829,11 @@ fn estimation_incidents(blocks: &mut Vec<Block>, task: &estimation::TaskResult) 
 }
 
 /// Zero-cost proxies and tabulated estimators beside the published figures.
-fn training_free(blocks: &mut Vec<Block>, manifest: &Manifest, task: &estimation::TaskResult) {
+fn training_free(
+    blocks: &mut Vec<Block>,
+    manifest: &Manifest,
+    task: &estimation::EstimationTaskResult,
+) {
     let p = &manifest.protocol;
     let info = manifest.estimation().expect("estimation run");
     let listed: Vec<&estimation::EstimatorResult> = task

@@ -43,7 +43,7 @@ pub struct EstimatorResult {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskResult {
+pub struct EstimationTaskResult {
     pub task: String,
     pub estimators: Vec<EstimatorResult>,
 }
@@ -80,7 +80,7 @@ fn measure(values: &[f64], label: &str) -> Measure {
 }
 
 /// Aggregates the trials of `estimates_summary.parquet`, in the order they were written.
-pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<TaskResult> {
+pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<EstimationTaskResult> {
     // The trials of one (task, estimator, train size), in first-seen order.
     struct Group<'a> {
         key: (&'a str, &'a str, u32),
@@ -108,7 +108,7 @@ pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<TaskResult> {
         g.incidents
             .add(failure, row.end.fallbacks, row.end.fallback_reason);
     }
-    let mut tasks: Vec<TaskResult> = Vec::new();
+    let mut tasks: Vec<EstimationTaskResult> = Vec::new();
     for g in groups {
         let (task, estimator, size) = g.key;
         let of =
@@ -150,7 +150,7 @@ pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<TaskResult> {
             incidents: g.incidents,
         };
         if tasks.last().is_none_or(|t| t.task != task) {
-            tasks.push(TaskResult {
+            tasks.push(EstimationTaskResult {
                 task: task.to_string(),
                 estimators: Vec::new(),
             });

@@ -41,8 +41,8 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
         Run::Search { .. } => search_report(dir, &manifest)?,
     };
     for block in &doc.blocks {
-        if let document::Block::Figure { file, svg, .. } = block {
-            write(&dir.join(file), svg)?;
+        if let document::Block::Figure(figure) = block {
+            write(&dir.join(&figure.file), &figure.svg)?;
         }
     }
     for exporter in export::all() {
@@ -79,11 +79,11 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
             log_x: false,
             skip_start: true,
         };
-        out.push((
-            format!("curves-{name}-queries.svg"),
-            title.clone(),
-            plot::curves_svg(&chart, &queries),
-        ));
+        out.push(document::Figure {
+            file: format!("curves-{name}-queries.svg"),
+            caption: title.clone(),
+            svg: plot::curves_svg(&chart, &queries),
+        });
         let time: Option<Vec<(&str, &search::Curve)>> = task
             .methods
             .iter()
@@ -98,11 +98,11 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
                 log_x: false,
                 skip_start: true,
             };
-            out.push((
-                format!("curves-{name}-time.svg"),
-                title.clone(),
-                plot::curves_svg(&chart, &time),
-            ));
+            out.push(document::Figure {
+                file: format!("curves-{name}-time.svg"),
+                caption: title.clone(),
+                svg: plot::curves_svg(&chart, &time),
+            });
         }
         if let Some(p) = &task.info.pareto {
             let over_queries: Option<Vec<(&str, &search::Curve)>> = task
@@ -138,11 +138,11 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
                     log_x: false,
                     skip_start: true,
                 };
-                out.push((
-                    format!("hypervolume-{name}-{axis}.svg"),
-                    title.clone(),
-                    plot::curves_svg(&chart, &series),
-                ));
+                out.push(document::Figure {
+                    file: format!("hypervolume-{name}-{axis}.svg"),
+                    caption: title.clone(),
+                    svg: plot::curves_svg(&chart, &series),
+                });
             }
         }
         out
@@ -223,11 +223,11 @@ fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Docume
                 log_x: true,
                 skip_start: false,
             };
-            out.push((
-                format!("kendall-{name}.svg"),
-                title.clone(),
-                plot::curves_svg(&chart, &refs),
-            ));
+            out.push(document::Figure {
+                file: format!("kendall-{name}.svg"),
+                caption: title.clone(),
+                svg: plot::curves_svg(&chart, &refs),
+            });
         }
         for sc in points.iter().filter(|sc| sc.task == name) {
             let (t, est) = (&sc.task, &sc.estimator);
@@ -244,11 +244,11 @@ fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Docume
                 log_x: false,
                 skip_start: false,
             };
-            out.push((
-                format!("scatter-{t}-{est}.svg"),
-                title.clone(),
-                plot::scatter_svg(&chart, &sc.points),
-            ));
+            out.push(document::Figure {
+                file: format!("scatter-{t}-{est}.svg"),
+                caption: title.clone(),
+                svg: plot::scatter_svg(&chart, &sc.points),
+            });
         }
         out
     };
@@ -256,11 +256,8 @@ fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Docume
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ReportError> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| ReportError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })
+    datasets::files::write_atomic(path, text.as_bytes()).map_err(|e| ReportError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })
 }

@@ -72,7 +72,7 @@ pub struct HypervolumeResult {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct TaskResult {
+pub struct SearchTaskResult {
     pub info: TaskInfo,
     /// Mean of the sampled random baseline and its bootstrap CI.
     pub random_mean: f64,
@@ -130,7 +130,7 @@ pub enum OverallRanks {
 /// The whole search analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchAnalysis {
-    pub tasks: Vec<TaskResult>,
+    pub tasks: Vec<SearchTaskResult>,
     pub overall: OverallRanks,
 }
 
@@ -154,10 +154,10 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<SearchAnalysis, 
     Ok(SearchAnalysis { tasks, overall })
 }
 
-fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult>, String> {
+fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<SearchTaskResult>, String> {
     let search = manifest.search().ok_or("not a search run")?;
     let maximize = manifest.maximize();
-    let mut tasks: Vec<TaskResult> = Vec::new();
+    let mut tasks: Vec<SearchTaskResult> = Vec::new();
     for info in &search.tasks {
         let random: Vec<f64> = info.random_sample.iter().map(|s| s.value).collect();
         let label = format!("{}/{}/random", manifest.protocol.sha256, info.task);
@@ -181,7 +181,7 @@ fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<TaskResult
             .and_then(|b| methods.iter().position(|m| m.method == b));
         let versus_baseline = versus_baseline(&methods, baseline, maximize);
         let ranks = ranks(&methods, baseline, maximize);
-        tasks.push(TaskResult {
+        tasks.push(SearchTaskResult {
             baseline,
             versus_baseline,
             ranks,
@@ -303,11 +303,11 @@ fn ranks(methods: &[MethodResult], baseline: Option<usize>, maximize: bool) -> O
 
 /// Average ranks over tasks of each method's mean final value, when every task has the same
 /// methods with finished runs.
-fn overall_ranks(tasks: &[TaskResult], maximize: bool) -> OverallRanks {
+fn overall_ranks(tasks: &[SearchTaskResult], maximize: bool) -> OverallRanks {
     if tasks.len() < 2 || tasks.iter().any(|t| t.methods.len() < 2) {
         return OverallRanks::NotApplicable;
     }
-    let names = |t: &TaskResult| {
+    let names = |t: &SearchTaskResult| {
         t.methods
             .iter()
             .map(|m| m.method.clone())

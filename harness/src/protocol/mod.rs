@@ -19,7 +19,7 @@ use datasets::catalog::{self, BenchmarkDef, MetricDef};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
-use crate::seeding::sha256_hex;
+use datasets::files::sha256_hex;
 
 /// A protocol error: where in which file, and what.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +117,7 @@ pub struct Common {
     pub sha256: String,
     pub benchmark: &'static BenchmarkDef,
     pub tasks: Vec<String>,
-    pub objective: (usize, &'static MetricDef),
+    pub objective: Objective,
     pub seed_policy: SeedPolicy,
     pub seed_policy_at: Place,
     pub replicates: u32,
@@ -125,7 +125,17 @@ pub struct Common {
     pub base_seed: u64,
 }
 
-/// The head fields as read, before validation.
+/// The metric a protocol optimises or predicts: its column in the task tables and its
+/// definition (name, direction).
+#[derive(Debug, Clone, Copy)]
+pub struct Objective {
+    pub column: usize,
+    pub metric: &'static MetricDef,
+}
+
+/// The head fields as read, before validation. Each file struct (`SearchFile`,
+/// `EstimationFile`) spells these fields itself rather than flattening one shared struct:
+/// serde's `flatten` switches off `deny_unknown_fields` and loses the spans that errors cite.
 struct RawCommon<'a> {
     name: &'a Spanned<String>,
     description: &'a Option<String>,
@@ -159,7 +169,7 @@ impl RawCommon<'_> {
             }
             tasks.push(task.value.clone());
         }
-        let objective = match self.objective {
+        let (column, metric) = match self.objective {
             None => benchmark
                 .metric(benchmark.objective)
                 .expect("catalog objective exists"),
@@ -181,7 +191,7 @@ impl RawCommon<'_> {
             sha256: sha256_hex(text.as_bytes()),
             benchmark,
             tasks,
-            objective,
+            objective: Objective { column, metric },
             seed_policy,
             seed_policy_at,
             replicates: src.count(self.replicates, "replicates", MAX_REPLICATES)?,

@@ -356,7 +356,7 @@ methods:
         assert_eq!(p.common.seed_policy, SeedPolicy::Sample);
         assert_eq!(p.methods.len(), 2);
         assert_eq!(p.methods[1].id(), "regularized_evolution");
-        assert_eq!(p.common.objective.1.name, "val_acc");
+        assert_eq!(p.common.objective.metric.name, "val_acc");
         assert_eq!(p.random_baseline, 8);
     }
 

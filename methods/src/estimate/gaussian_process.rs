@@ -12,7 +12,7 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{Cholesky, dot, gram};
+use crate::linalg::{Cholesky, dot, gram};
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
 use super::LearnedEstimator;
 use crate::registry::{Capabilities, Card};

@@ -13,7 +13,7 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{Cholesky, dot, gram};
+use crate::linalg::{Cholesky, dot, gram};
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
 use super::LearnedEstimator;

@@ -6,7 +6,7 @@
 //! than 100 classes `Σ_c Σ_c' |s_c − s_c'| / #classes`. A class with one image contributes
 //! ln(1 + 10⁻⁵) (the correlation of a row with itself).
 
-use super::linalg::correlation;
+use crate::linalg::correlation;
 
 pub fn score(jacobian: &[Vec<f64>], labels: &[usize], classes: usize) -> f64 {
     let k = 1e-5;

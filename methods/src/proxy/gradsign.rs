@@ -4,13 +4,13 @@
 //! conv and classifier weight k: how consistently the samples' gradients agree in sign.
 
 use super::network::{Network, Pass};
-use super::{Batch, cross_entropy};
+use super::{Images, cross_entropy, sample};
 
-pub fn score(net: &Network, batch: &Batch) -> f64 {
+pub fn score(net: &Network, batch: &Images) -> f64 {
     let device = net.device().clone();
     let mut agreement: Vec<f64> = Vec::new();
     for i in 0..batch.len() {
-        let out = net.forward(batch.sample(i, &device), Pass::default());
+        let out = net.forward(sample(batch, i, &device), Pass::default());
         let grads = cross_entropy(out.logits, &batch.labels[i..=i], &device).backward();
         let signs: Vec<f64> = net
             .weights()

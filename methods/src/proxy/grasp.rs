@@ -16,7 +16,7 @@
 use burn::tensor::{Gradients, Tensor};
 
 use super::network::Network;
-use super::{Batch, cross_entropy};
+use super::{Images, cross_entropy, tensor};
 
 /// Finite-difference Hessian-vector product: `grad_at(θ ± εv)` differenced.
 pub fn hessian_vector(
@@ -46,9 +46,9 @@ pub fn hessian_vector(
 }
 
 /// The weights' cross-entropy gradients on `batch` with the ReLUs frozen to `masks`.
-fn gradients(net: &Network, batch: &Batch, masks: &[Tensor<4>]) -> Vec<Vec<f64>> {
+fn gradients(net: &Network, batch: &Images, masks: &[Tensor<4>]) -> Vec<Vec<f64>> {
     let device = net.device().clone();
-    let out = net.forward_frozen_relus(batch.tensor(&device), masks);
+    let out = net.forward_frozen_relus(tensor(batch, &device), masks);
     let grads = cross_entropy(out.logits, &batch.labels, &device).backward();
     net.weights().iter().map(|w| w.grad(&grads)).collect()
 }
@@ -60,13 +60,13 @@ const STEP: f64 = 3e-5;
 
 /// `grads`: the cross-entropy gradients of `net` on `batch`, already computed;
 /// `relu_inputs`: the input of every ReLU in that pass, in forward order.
-pub fn score(net: &Network, batch: &Batch, grads: &Gradients, relu_inputs: &[Tensor<4>]) -> f64 {
+pub fn score(net: &Network, batch: &Images, grads: &Gradients, relu_inputs: &[Tensor<4>]) -> f64 {
     score_with_step(net, batch, grads, relu_inputs, STEP)
 }
 
 fn score_with_step(
     net: &Network,
-    batch: &Batch,
+    batch: &Images,
     grads: &Gradients,
     relu_inputs: &[Tensor<4>],
     step: f64,

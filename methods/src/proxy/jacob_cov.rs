@@ -3,7 +3,7 @@
 //! the summed logits with respect to the image; with `Σ_J` the correlation matrix of J's rows
 //! and λ its eigenvalues, the score is `−Σ (ln(λ + 10⁻⁵) + 1/(λ + 10⁻⁵))`.
 
-use super::linalg::{correlation, symmetric_eigenvalues};
+use crate::linalg::{correlation, symmetric_eigenvalues};
 
 pub fn score(jacobian: &[Vec<f64>]) -> f64 {
     let k = 1e-5;

@@ -14,7 +14,6 @@ mod gradsign;
 mod grasp;
 mod jacob_cov;
 mod l2_norm;
-pub mod linalg;
 pub mod network;
 mod nwot;
 mod plain;
@@ -26,6 +25,7 @@ use crate::registry::{Capabilities, Card};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Device, Gradients, Int, Tensor, TensorData};
 use datasets::ArchId;
+pub use datasets::images::Images;
 use datasets::rng::TrialRng;
 use datasets::space::Nb201Macro;
 
@@ -176,37 +176,23 @@ impl Proxy {
     }
 }
 
-/// One batch of images `[n, 3, size, size]` (row-major) with class labels.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Batch {
-    pub images: Vec<f32>,
-    pub labels: Vec<usize>,
-    pub size: usize,
+/// The batch as one tensor `[n, 3, size, size]`.
+fn tensor(batch: &Images, device: &Device) -> Tensor<4> {
+    let n = batch.len();
+    Tensor::from_data(
+        TensorData::new(batch.pixels.clone(), [n, 3, batch.size, batch.size]),
+        device,
+    )
 }
 
-impl Batch {
-    pub fn len(&self) -> usize {
-        self.labels.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.labels.is_empty()
-    }
-
-    fn tensor(&self, device: &Device) -> Tensor<4> {
-        let n = self.len();
-        Tensor::from_data(
-            TensorData::new(self.images.clone(), [n, 3, self.size, self.size]),
-            device,
-        )
-    }
-
-    /// Sample `i` alone, `[1, 3, size, size]`.
-    fn sample(&self, i: usize, device: &Device) -> Tensor<4> {
-        let per = 3 * self.size * self.size;
-        let data = self.images[i * per..(i + 1) * per].to_vec();
-        Tensor::from_data(TensorData::new(data, [1, 3, self.size, self.size]), device)
-    }
+/// Sample `i` of the batch alone, `[1, 3, size, size]`.
+fn sample(batch: &Images, i: usize, device: &Device) -> Tensor<4> {
+    let per = 3 * batch.size * batch.size;
+    let data = batch.pixels[i * per..(i + 1) * per].to_vec();
+    Tensor::from_data(
+        TensorData::new(data, [1, 3, batch.size, batch.size]),
+        device,
+    )
 }
 
 /// Mean cross-entropy of `logits` against `labels`.
@@ -226,9 +212,9 @@ struct LossPass {
     probed: Vec<(Tensor<4>, Tensor<4>)>,
 }
 
-fn loss_pass(net: &Network, batch: &Batch, keep: Pass) -> LossPass {
+fn loss_pass(net: &Network, batch: &Images, keep: Pass) -> LossPass {
     let device = net.device().clone();
-    let out = net.forward(batch.tensor(&device), keep);
+    let out = net.forward(tensor(batch, &device), keep);
     let loss = cross_entropy(out.logits, &batch.labels, &device);
     LossPass {
         grads: loss.backward(),
@@ -238,9 +224,9 @@ fn loss_pass(net: &Network, batch: &Batch, keep: Pass) -> LossPass {
 }
 
 /// The gradient of the summed logits with respect to each input image, `[n][3·size·size]`.
-fn input_jacobian(net: &Network, batch: &Batch) -> Vec<Vec<f64>> {
+fn input_jacobian(net: &Network, batch: &Images) -> Vec<Vec<f64>> {
     let device = net.device();
-    let x = batch.tensor(device).require_grad();
+    let x = tensor(batch, device).require_grad();
     let out = net.forward(x.clone(), Pass::default());
     let grads = out.logits.sum().backward();
     // A network whose output ignores its input (every path through a cell is `none`) has a
@@ -248,7 +234,7 @@ fn input_jacobian(net: &Network, batch: &Batch) -> Vec<Vec<f64>> {
     let flat = x
         .grad(&grads)
         .map(crate::estimate::neural::values)
-        .unwrap_or_else(|| vec![0.0; batch.images.len()]);
+        .unwrap_or_else(|| vec![0.0; batch.pixels.len()]);
     let per = flat.len() / batch.len();
     flat.chunks(per).map(<[f64]>::to_vec).collect()
 }
@@ -259,7 +245,7 @@ pub fn score(
     arch: ArchId,
     shape: Nb201Macro,
     proxies: &[Proxy],
-    batch: &Batch,
+    batch: &Images,
     rng: &mut TrialRng,
 ) -> Vec<f64> {
     let device = crate::estimate::neural::device();
@@ -316,11 +302,11 @@ fn layer_sum(net: &Network, grads: &Gradients, f: impl Fn(&[f64], &[f64]) -> f64
 /// A batch of `n` Gaussian-noise images for `shape`, labels cycling through the classes, for
 /// tests.
 #[cfg(test)]
-pub(crate) fn noise_batch(shape: Nb201Macro, n: usize, seed: u8) -> Batch {
+pub(crate) fn noise_batch(shape: Nb201Macro, n: usize, seed: u8) -> Images {
     let mut rng = datasets::rng::from_seed([seed; 32]);
     let size = shape.input_size;
-    Batch {
-        images: (0..n * 3 * size * size)
+    Images {
+        pixels: (0..n * 3 * size * size)
             .map(|_| datasets::rng::gaussian(&mut rng) as f32)
             .collect(),
         labels: (0..n).map(|i| (i * 7) % shape.classes).collect(),
@@ -333,7 +319,7 @@ mod tests {
     use super::*;
     use datasets::space::Nb201Space;
 
-    fn tiny() -> (Nb201Macro, Batch) {
+    fn tiny() -> (Nb201Macro, Images) {
         let shape = Nb201Macro {
             channels: 4,
             cells_per_stage: 1,
@@ -388,7 +374,7 @@ mod tests {
             classes: 10,
         };
         let batch = noise_batch(shape, 16, 5);
-        let (images, labels) = (&batch.images, &batch.labels);
+        let (images, labels) = (&batch.pixels, &batch.labels);
         let list = |v: &[f64]| {
             let items: Vec<String> = v.iter().map(|x| format!("{x:e}")).collect();
             format!("[{}]", items.join(","))

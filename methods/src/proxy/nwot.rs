@@ -5,8 +5,8 @@
 
 use burn::tensor::Tensor;
 
-use super::linalg::log_abs_det;
 use crate::estimate::neural::values;
+use crate::linalg::log_abs_det;
 
 pub fn score(relu_inputs: &[Tensor<4>], n: usize) -> f64 {
     let mut k = vec![0.0; n * n];

@@ -1,7 +1,7 @@
 //! One self-contained HTML file: the SVG plots inline, no external assets.
 
 use super::Exporter;
-use crate::document::{Block, Document};
+use crate::document::{Block, Document, Figure};
 
 pub struct Html;
 
@@ -81,7 +81,7 @@ impl Exporter for Html {
                     }
                     html.push_str("</tbody>\n</table>\n");
                 }
-                Block::Figure { caption, svg, .. } => {
+                Block::Figure(Figure { caption, svg, .. }) => {
                     html.push_str(&format!(
                         "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
                         inline_svg(svg),

@@ -3,7 +3,7 @@
 //! when compiling). A complete document; copy the tables into yours.
 
 use super::Exporter;
-use crate::document::{Block, Document};
+use crate::document::{Block, Document, Figure};
 
 pub struct Latex;
 
@@ -85,7 +85,7 @@ impl Exporter for Latex {
                     }
                     tex.push_str("\\bottomrule\n\\end{tabular}\n\\end{table}\n\n");
                 }
-                Block::Figure { file, caption, .. } => {
+                Block::Figure(Figure { file, caption, .. }) => {
                     let stem = file.strip_suffix(".svg").unwrap_or(file);
                     tex.push_str(&format!(
                         "\\begin{{figure}}[h]\n\\centering\n\\includesvg[width=0.7\\textwidth]{{{stem}}}\n\\caption{{{}}}\n\\end{{figure}}\n\n",

@@ -1,7 +1,7 @@
 //! GitHub-flavoured Markdown; figures link to the SVG files beside the report.
 
 use super::Exporter;
-use crate::document::{Block, Document};
+use crate::document::{Block, Document, Figure};
 
 pub struct Markdown;
 
@@ -48,7 +48,7 @@ impl Exporter for Markdown {
                     }
                     md.push('\n');
                 }
-                Block::Figure { file, caption, .. } => {
+                Block::Figure(Figure { file, caption, .. }) => {
                     md.push_str(&format!("![{caption}]({file})\n\n"))
                 }
             }

@@ -5,7 +5,6 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::ReportError;
 
@@ -84,27 +83,11 @@ pub struct FileEntry {
 impl FileEntry {
     /// The entry of the file at `path`, listed as `name`.
     pub fn of(name: &str, path: &Path) -> std::io::Result<FileEntry> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; 1 << 16];
-        let mut bytes = 0u64;
-        loop {
-            let n = file.read(&mut buffer)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buffer[..n]);
-            bytes += n as u64;
-        }
+        let (bytes, sha256) = datasets::files::sha256_file(path)?;
         Ok(FileEntry {
             name: name.to_string(),
             bytes,
-            sha256: hasher
-                .finalize()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            sha256,
         })
     }
 }
