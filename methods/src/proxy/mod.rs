@@ -126,20 +126,16 @@ const PROXIES: [(Proxy, &str, &str, &str); 12] = [
 ];
 
 impl Proxy {
-    pub const ALL: [Proxy; 12] = [
-        Proxy::Synflow,
-        Proxy::Snip,
-        Proxy::GradNorm,
-        Proxy::Fisher,
-        Proxy::Grasp,
-        Proxy::JacobCov,
-        Proxy::Nwot,
-        Proxy::EpeNas,
-        Proxy::Zen,
-        Proxy::L2Norm,
-        Proxy::Plain,
-        Proxy::Gradsign,
-    ];
+    /// Every proxy, in the order of `PROXIES`.
+    pub const ALL: [Proxy; PROXIES.len()] = {
+        let mut all = [Proxy::Synflow; PROXIES.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = PROXIES[i].0;
+            i += 1;
+        }
+        all
+    };
 
     fn entry(self) -> &'static (Proxy, &'static str, &'static str, &'static str) {
         PROXIES

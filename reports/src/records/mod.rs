@@ -20,6 +20,12 @@ pub mod trials;
 pub use parquet_file::{ParquetWriter, PartialFile};
 
 use std::fmt;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, RecordBatch, StringArray, UInt32Array};
+use arrow_schema::{DataType, Field};
+
+use parquet_file::{column, strings, text_at};
 
 /// How a trial ended, in every file that has trials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,4 +66,65 @@ pub struct TrialEnd<'a> {
     /// How often the method departed from its published algorithm, and the first reason.
     pub fallbacks: u32,
     pub fallback_reason: Option<&'a str>,
+}
+
+/// The names of the [`TrialEnd`] columns, the last four of every trial file.
+pub mod end_col {
+    pub const STATUS: &str = "status";
+    pub const ERROR: &str = "error";
+    pub const FALLBACKS: &str = "fallbacks";
+    pub const FALLBACK_REASON: &str = "fallback_reason";
+}
+
+impl TrialEnd<'_> {
+    /// The schema fields of the trial-end columns.
+    fn fields() -> [Field; 4] {
+        [
+            Field::new(end_col::STATUS, DataType::Utf8, false),
+            Field::new(end_col::ERROR, DataType::Utf8, true),
+            Field::new(end_col::FALLBACKS, DataType::UInt32, false),
+            Field::new(end_col::FALLBACK_REASON, DataType::Utf8, true),
+        ]
+    }
+
+    /// The trial-end columns of `rows`, each row's end given by `end`.
+    fn columns<'r, R>(rows: &'r [R], end: impl Fn(&'r R) -> &'r TrialEnd<'r>) -> [ArrayRef; 4] {
+        [
+            strings(rows, |r| Some(end(r).status.as_str())),
+            strings(rows, |r| end(r).error),
+            Arc::new(UInt32Array::from_iter_values(
+                rows.iter().map(|r| end(r).fallbacks),
+            )),
+            strings(rows, |r| end(r).fallback_reason),
+        ]
+    }
+}
+
+/// The trial-end columns of a batch as read.
+struct TrialEndColumns {
+    status: StringArray,
+    error: StringArray,
+    fallbacks: UInt32Array,
+    fallback_reason: StringArray,
+}
+
+impl TrialEndColumns {
+    fn from_record(b: &RecordBatch) -> Result<TrialEndColumns, String> {
+        Ok(TrialEndColumns {
+            status: column::<StringArray>(b, end_col::STATUS)?.clone(),
+            error: column::<StringArray>(b, end_col::ERROR)?.clone(),
+            fallbacks: column::<UInt32Array>(b, end_col::FALLBACKS)?.clone(),
+            fallback_reason: column::<StringArray>(b, end_col::FALLBACK_REASON)?.clone(),
+        })
+    }
+
+    /// Row `i`'s trial end; an error names the row.
+    fn at(&self, i: usize) -> Result<TrialEnd<'_>, String> {
+        Ok(TrialEnd {
+            status: Status::parse(self.status.value(i)).map_err(|e| format!("row {i}: {e}"))?,
+            error: text_at(&self.error, i),
+            fallbacks: self.fallbacks.value(i),
+            fallback_reason: text_at(&self.fallback_reason, i),
+        })
+    }
 }

@@ -16,7 +16,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use super::estimates::{Identity, IdentityColumns};
 use super::parquet_file::{column, read_records, strings, text_at, u32_at};
-use super::{Status, TrialEnd};
+use super::{TrialEnd, TrialEndColumns};
 use crate::ReportError;
 
 pub const FILE: &str = "estimates_summary.parquet";
@@ -37,10 +37,7 @@ pub mod col {
     pub const FIT_SECONDS: &str = "fit_seconds";
     pub const SCORE_SECONDS: &str = "score_seconds";
     pub const WARNING: &str = "warning";
-    pub const STATUS: &str = "status";
-    pub const ERROR: &str = "error";
-    pub const FALLBACKS: &str = "fallbacks";
-    pub const FALLBACK_REASON: &str = "fallback_reason";
+    pub use crate::records::end_col::*;
 
     pub fn precision_at(k: usize) -> String {
         format!("precision_at_{k}")
@@ -110,10 +107,7 @@ pub fn schema(top_k: &[usize]) -> SchemaRef {
     fields.push(f64(col::FIT_SECONDS));
     fields.push(f64(col::SCORE_SECONDS));
     fields.push(Field::new(col::WARNING, DataType::Utf8, true));
-    fields.push(Field::new(col::STATUS, DataType::Utf8, false));
-    fields.push(Field::new(col::ERROR, DataType::Utf8, true));
-    fields.push(Field::new(col::FALLBACKS, DataType::UInt32, false));
-    fields.push(Field::new(col::FALLBACK_REASON, DataType::Utf8, true));
+    fields.extend(TrialEnd::fields());
     Arc::new(Schema::new(fields))
 }
 
@@ -147,10 +141,7 @@ pub fn batch(top_k: &[usize], rows: &[Row]) -> RecordBatch {
     columns.push(f64s(&|r| r.fit_seconds));
     columns.push(f64s(&|r| r.score_seconds));
     columns.push(strings(rows, |r| r.warning));
-    columns.push(strings(rows, |r| Some(r.end.status.as_str())));
-    columns.push(strings(rows, |r| r.end.error));
-    columns.push(u32s(&|r| r.end.fallbacks));
-    columns.push(strings(rows, |r| r.end.fallback_reason));
+    columns.extend(TrialEnd::columns(rows, |r| &r.end));
     RecordBatch::try_new(schema(top_k), columns).expect("columns match the schema")
 }
 
@@ -166,10 +157,7 @@ pub struct Batch {
     fit_seconds: Float64Array,
     score_seconds: Float64Array,
     warning: StringArray,
-    status: StringArray,
-    error: StringArray,
-    fallbacks: UInt32Array,
-    fallback_reason: StringArray,
+    end: TrialEndColumns,
 }
 
 /// The k of every `precision_at_K` column, in column order.
@@ -212,10 +200,7 @@ impl Batch {
             fit_seconds: f64s(col::FIT_SECONDS)?,
             score_seconds: f64s(col::SCORE_SECONDS)?,
             warning: text(col::WARNING)?,
-            status: text(col::STATUS)?,
-            error: text(col::ERROR)?,
-            fallbacks: u32s(col::FALLBACKS)?,
-            fallback_reason: text(col::FALLBACK_REASON)?,
+            end: TrialEndColumns::from_record(b)?,
         })
     }
 
@@ -253,12 +238,7 @@ impl Batch {
             fit_seconds: self.fit_seconds.value(i),
             score_seconds: self.score_seconds.value(i),
             warning: text_at(&self.warning, i),
-            end: TrialEnd {
-                status: Status::parse(self.status.value(i)).map_err(|e| format!("row {i}: {e}"))?,
-                error: text_at(&self.error, i),
-                fallbacks: self.fallbacks.value(i),
-                fallback_reason: text_at(&self.fallback_reason, i),
-            },
+            end: self.end.at(i)?,
         })
     }
 }

@@ -24,7 +24,7 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
 use super::parquet_file::{column, f64_at, read_records, strings, text_at, u32_at};
-use super::{Status, TrialEnd};
+use super::{TrialEnd, TrialEndColumns};
 use crate::ReportError;
 
 pub const FILE: &str = "trials.parquet";
@@ -50,10 +50,7 @@ pub mod col {
     pub const INCUMBENT_TEST_VALUE: &str = "incumbent_test_value";
     pub const INCUMBENT_MEAN_VALUE: &str = "incumbent_mean_value";
     pub const SECOND_VALUE: &str = "second_value";
-    pub const STATUS: &str = "status";
-    pub const ERROR: &str = "error";
-    pub const FALLBACKS: &str = "fallbacks";
-    pub const FALLBACK_REASON: &str = "fallback_reason";
+    pub use crate::records::end_col::*;
 }
 
 /// One row.
@@ -99,31 +96,32 @@ pub fn schema() -> SchemaRef {
     let utf8 = |name, nullable| Field::new(name, DataType::Utf8, nullable);
     let u32 = |name, nullable| Field::new(name, DataType::UInt32, nullable);
     let f64 = |name| Field::new(name, DataType::Float64, true);
-    Arc::new(Schema::new(vec![
-        utf8(col::PROTOCOL, false),
-        utf8(col::TASK, false),
-        utf8(col::METHOD, false),
-        utf8(col::METHOD_PARAMS_HASH, false),
-        u32(col::REPLICATE, false),
-        u32(col::STEP, false),
-        u32(col::ARCH_ID, true),
-        u32(col::CANONICAL_ARCH_ID, true),
-        utf8(col::ARCH, true),
-        Field::new(col::BENCHMARK_SEED, DataType::UInt8, true),
-        f64(col::VALUE),
-        f64(col::TEST_VALUE),
-        f64(col::COST),
-        f64(col::CUMULATIVE_COST),
-        u32(col::INCUMBENT_ARCH_ID, true),
-        f64(col::INCUMBENT_VALUE),
-        f64(col::INCUMBENT_TEST_VALUE),
-        f64(col::INCUMBENT_MEAN_VALUE),
-        f64(col::SECOND_VALUE),
-        utf8(col::STATUS, false),
-        utf8(col::ERROR, true),
-        u32(col::FALLBACKS, false),
-        utf8(col::FALLBACK_REASON, true),
-    ]))
+    Arc::new(Schema::new(
+        vec![
+            utf8(col::PROTOCOL, false),
+            utf8(col::TASK, false),
+            utf8(col::METHOD, false),
+            utf8(col::METHOD_PARAMS_HASH, false),
+            u32(col::REPLICATE, false),
+            u32(col::STEP, false),
+            u32(col::ARCH_ID, true),
+            u32(col::CANONICAL_ARCH_ID, true),
+            utf8(col::ARCH, true),
+            Field::new(col::BENCHMARK_SEED, DataType::UInt8, true),
+            f64(col::VALUE),
+            f64(col::TEST_VALUE),
+            f64(col::COST),
+            f64(col::CUMULATIVE_COST),
+            u32(col::INCUMBENT_ARCH_ID, true),
+            f64(col::INCUMBENT_VALUE),
+            f64(col::INCUMBENT_TEST_VALUE),
+            f64(col::INCUMBENT_MEAN_VALUE),
+            f64(col::SECOND_VALUE),
+        ]
+        .into_iter()
+        .chain(TrialEnd::fields())
+        .collect::<Vec<_>>(),
+    ))
 }
 
 /// The record batch of `rows`.
@@ -169,11 +167,10 @@ pub fn batch(rows: &[Row]) -> RecordBatch {
         incumbent(&|i| i.test_value),
         incumbent(&|i| Some(i.mean_value)),
         eval(&|e| e.second_value),
-        strings(rows, |r| Some(r.end.status.as_str())),
-        strings(rows, |r| r.end.error),
-        u32s(&|r| Some(r.end.fallbacks)),
-        strings(rows, |r| r.end.fallback_reason),
-    ];
+    ]
+    .into_iter()
+    .chain(TrialEnd::columns(rows, |r| &r.end))
+    .collect();
     RecordBatch::try_new(schema(), columns).expect("columns match the schema")
 }
 
@@ -198,10 +195,7 @@ pub struct Batch {
     incumbent_test_value: Float64Array,
     incumbent_mean_value: Float64Array,
     second_value: Float64Array,
-    status: StringArray,
-    error: StringArray,
-    fallbacks: UInt32Array,
-    fallback_reason: StringArray,
+    end: TrialEndColumns,
 }
 
 impl Batch {
@@ -226,10 +220,7 @@ impl Batch {
             incumbent_test_value: column::<Float64Array>(b, col::INCUMBENT_TEST_VALUE)?.clone(),
             incumbent_mean_value: column::<Float64Array>(b, col::INCUMBENT_MEAN_VALUE)?.clone(),
             second_value: column::<Float64Array>(b, col::SECOND_VALUE)?.clone(),
-            status: column::<StringArray>(b, col::STATUS)?.clone(),
-            error: column::<StringArray>(b, col::ERROR)?.clone(),
-            fallbacks: column::<UInt32Array>(b, col::FALLBACKS)?.clone(),
-            fallback_reason: column::<StringArray>(b, col::FALLBACK_REASON)?.clone(),
+            end: TrialEndColumns::from_record(b)?,
         })
     }
 
@@ -289,12 +280,7 @@ impl Batch {
             step: self.step.value(i),
             evaluation,
             incumbent,
-            end: TrialEnd {
-                status: Status::parse(self.status.value(i)).map_err(|e| format!("row {i}: {e}"))?,
-                error: text_at(&self.error, i),
-                fallbacks: self.fallbacks.value(i),
-                fallback_reason: text_at(&self.fallback_reason, i),
-            },
+            end: self.end.at(i)?,
         })
     }
 }
