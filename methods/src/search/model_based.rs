@@ -205,6 +205,7 @@ impl<A> ModelBasedLoop<'_, A> {
 mod tests {
     use super::*;
     use crate::search::testing::toy_space;
+    use datasets::space::GridSpace;
 
     /// Prefers the candidate with the largest id.
     struct LargestId;
@@ -269,22 +270,33 @@ mod tests {
         }
     }
 
-    #[test]
-    fn nan_scores_come_last_and_are_counted() {
-        let space = toy_space();
+    /// The loop after three starts (555 the best), and the first model-proposed batch of 4
+    /// out of 20 candidates.
+    fn first_batch<A: Acquisition>(
+        space: &GridSpace,
+        proposals: Proposals,
+        model: A,
+    ) -> (ModelBasedLoop<'_, A>, Vec<ArchId>) {
         let mut rng = datasets::rng::from_seed([2; 32]);
         let params = LoopParams {
             init: 3,
             batch: 4,
             candidates: 20,
             mutate_top: 1,
-            proposals: Proposals::Random,
+            proposals,
         };
-        let mut search = ModelBasedLoop::new(&space, params, HalfNan);
+        let mut search = ModelBasedLoop::new(space, params, model);
         for (arch, fitness) in [(555, 9.0), (100, 1.0), (200, 2.0)] {
             search.tell(arch, fitness);
         }
-        let batch: Vec<ArchId> = (0..4).map(|_| search.ask(&mut rng)).collect();
+        let batch = (0..4).map(|_| search.ask(&mut rng)).collect();
+        (search, batch)
+    }
+
+    #[test]
+    fn nan_scores_come_last_and_are_counted() {
+        let space = toy_space();
+        let (search, batch) = first_batch(&space, Proposals::Random, HalfNan);
         assert!(batch.iter().all(|a| a % 2 == 0), "{batch:?}");
         let fallbacks = search.fallbacks();
         assert_eq!(fallbacks.count(), 1);
@@ -294,19 +306,7 @@ mod tests {
     #[test]
     fn proposes_unseen_neighbours_of_the_best_in_acquisition_order() {
         let space = toy_space();
-        let mut rng = datasets::rng::from_seed([2; 32]);
-        let params = LoopParams {
-            init: 3,
-            batch: 4,
-            candidates: 20,
-            mutate_top: 1,
-            proposals: Proposals::Mutation,
-        };
-        let mut search = ModelBasedLoop::new(&space, params, LargestId);
-        for (arch, fitness) in [(555, 9.0), (100, 1.0), (200, 2.0)] {
-            search.tell(arch, fitness);
-        }
-        let batch: Vec<ArchId> = (0..4).map(|_| search.ask(&mut rng)).collect();
+        let (_, batch) = first_batch(&space, Proposals::Mutation, LargestId);
         let mut neighbours = Vec::new();
         space.neighbours(555, &mut neighbours);
         assert!(batch.iter().all(|a| neighbours.contains(a)), "{batch:?}");
