@@ -96,6 +96,18 @@ impl Oracle<'_> {
     }
 }
 
+/// How long a trial runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Budget {
+    /// A number of evaluations.
+    Queries(u64),
+    /// Simulated training seconds: the sum of the table's training time times the cost scale.
+    /// An evaluation that would take the total over the budget is discarded and ends the
+    /// trial, as the NB201 paper's search scripts do (`RANDOM.py`, `R_EA.py`); the first
+    /// evaluation always counts.
+    SimulatedSeconds(f64),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

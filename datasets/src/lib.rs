@@ -14,7 +14,7 @@ pub mod space;
 pub mod table;
 pub mod wheel;
 
-pub use benchmark::{Observation, Oracle, SeedPolicy};
+pub use benchmark::{Budget, Observation, Oracle, SeedPolicy};
 pub use cache::{Cache, LoadedTask};
 pub use catalog::{BENCHMARKS, BenchmarkDef, Direction};
 pub use error::DataError;

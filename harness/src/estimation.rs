@@ -18,7 +18,7 @@ use anyhow::Result;
 use datasets::images::{self, Images};
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy;
-use methods::{EstimatorSpec, Fallbacks, MethodContext};
+use methods::{EstimatorSpec, Fallbacks, MethodContext, TrialInfo};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Run};
 
@@ -26,7 +26,7 @@ use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
 use crate::run_dir::RunDir;
 use crate::runner::{self, Finished, RunOptions, TrialStatus};
-use crate::seeding::{trial_key, trial_rngs};
+use crate::seeding::{seed_of, trial_key, trial_rngs};
 use reports::records::estimates::Identity;
 use reports::records::{self, ParquetWriter};
 
@@ -217,10 +217,11 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         rows,
         trials: trials.len() as u64,
         failed_trials: failed,
-        builds_networks: protocol
+        capabilities: protocol
             .estimators
             .iter()
-            .any(EstimatorSpec::builds_networks),
+            .map(EstimatorSpec::capabilities)
+            .collect(),
     };
     runner::finish(
         dir,
@@ -553,6 +554,15 @@ fn trial_outcome(
         space: task.loaded.space.as_ref(),
         properties,
         sources: Vec::new(),
+        trial: Some(TrialInfo {
+            task: &task.loaded.task,
+            replicate: trial.replicate,
+            seed: seed_of(&key),
+            objective: common.objective.metric.name,
+            direction: common.objective.metric.direction,
+            budget: None,
+            train_size: Some(trial.train_size),
+        }),
     };
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;

@@ -11,6 +11,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use datasets::{Cache, LoadedTask, SeedPolicy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use methods::external::TrialAbort;
+use methods::registry::Capabilities;
 use rayon::prelude::*;
 use reports::records::manifest::{
     DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, Reproducibility, Run,
@@ -93,13 +95,17 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
         .unwrap_or("a panic without a message")
 }
 
-/// Runs `f`, turning a panic into an error holding the panic's message. Trials only read
+/// Runs `f`, turning a panic into an error holding the panic's message (an external method's
+/// [`TrialAbort`] into its error as it is). Trials only read
 /// shared state, so nothing is left half-updated by a panic.
 pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     let outer = IN_TRIAL.with(|t| t.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     IN_TRIAL.with(|t| t.set(outer));
-    result.map_err(|payload| format!("panicked: {}", panic_message(payload.as_ref())))
+    result.map_err(|payload| match payload.downcast::<TrialAbort>() {
+        Ok(abort) => abort.0,
+        Err(payload) => format!("panicked: {}", panic_message(payload.as_ref())),
+    })
 }
 
 /// The replicate count after `--replicates`.
@@ -281,8 +287,8 @@ pub(crate) struct Results {
     pub rows: u64,
     pub trials: u64,
     pub failed_trials: u64,
-    /// Whether some method built burn networks (results then depend on the CPU).
-    pub builds_networks: bool,
+    /// The run's methods' or estimators' capabilities (for its reproducibility).
+    pub capabilities: Vec<Capabilities>,
 }
 
 /// A run whose files are in place, its directory still locked.
@@ -314,15 +320,23 @@ pub(crate) fn finish(
         rows: results.rows,
         trials: results.trials,
         failed_trials: results.failed_trials,
-        reproducibility: if results.builds_networks {
-            Reproducibility::SameCpu
-        } else {
-            Reproducibility::AnyMachine
-        },
+        reproducibility: reproducibility(&results.capabilities),
         files: Vec::new(),
     };
     dir.commit(results.files, &mut manifest, &common.text)?;
     Ok(Finished { manifest, dir })
+}
+
+/// Which machines give the same result files: external programs decide for themselves, burn
+/// networks depend on the CPU, everything else is the same everywhere.
+fn reproducibility(capabilities: &[Capabilities]) -> Reproducibility {
+    if capabilities.iter().any(|c| c.external) {
+        Reproducibility::ExternalPrograms
+    } else if capabilities.iter().any(|c| c.networks) {
+        Reproducibility::SameCpu
+    } else {
+        Reproducibility::AnyMachine
+    }
 }
 
 fn host_info() -> HostInfo {

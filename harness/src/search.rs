@@ -4,7 +4,7 @@
 use anyhow::Result;
 use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
-use methods::{MethodContext, MethodSpec, Searcher, SourceTask};
+use methods::{MethodContext, MethodSpec, Searcher, SourceTask, TrialInfo};
 use reports::pareto;
 use reports::records::manifest::{
     EvaluatedTask, ParetoInfo, Run, SampledArch, SearchInfo, TaskInfo,
@@ -17,7 +17,7 @@ use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
 use crate::run_dir::RunDir;
 use crate::runner::{self, Finished, RunOptions, TrialStatus};
-use crate::seeding::{trial_key, trial_rngs};
+use crate::seeding::{seed_of, trial_key, trial_rngs};
 
 /// One trial of the expanded protocol.
 #[derive(Debug, Clone, Copy)]
@@ -203,7 +203,11 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         rows,
         trials: trials.len() as u64,
         failed_trials: failed,
-        builds_networks: protocol.methods.iter().any(MethodSpec::builds_networks),
+        capabilities: protocol
+            .methods
+            .iter()
+            .map(MethodSpec::capabilities)
+            .collect(),
     };
     runner::finish(
         dir,
@@ -293,6 +297,14 @@ fn run_trial(
     replicate: u32,
     faults: &Faults,
 ) -> SearchOutcome {
+    let common = &protocol.common;
+    let key = trial_key(
+        common.base_seed,
+        &common.name,
+        &task.loaded.task,
+        method.id(),
+        replicate as u64,
+    );
     let ctx = MethodContext {
         space: task.loaded.space.as_ref(),
         properties: task
@@ -308,6 +320,15 @@ fn run_trial(
                 fitness,
             })
             .collect(),
+        trial: Some(TrialInfo {
+            task: &task.loaded.task,
+            replicate,
+            seed: seed_of(&key),
+            objective: common.objective.metric.name,
+            direction: common.objective.metric.direction,
+            budget: Some(protocol.budget),
+            train_size: None,
+        }),
     };
     let mut outcome = SearchOutcome {
         evaluations: Vec::with_capacity(match protocol.budget {
@@ -323,12 +344,12 @@ fn run_trial(
         search(
             protocol,
             task,
-            method.id(),
-            replicate,
+            (method.id(), replicate, key),
             faults,
             searcher.as_mut(),
             &mut outcome.evaluations,
-        )
+        );
+        searcher.end();
     });
     if let Err(error) = searched {
         outcome.status = TrialStatus::failed(&error);
@@ -346,20 +367,12 @@ fn run_trial(
 fn search(
     protocol: &SearchProtocol,
     task: &SearchTask,
-    method_id: &str,
-    replicate: u32,
+    (method_id, replicate, key): (&str, u32, [u8; 32]),
     faults: &Faults,
     searcher: &mut dyn Searcher,
     rows: &mut Vec<Evaluation>,
 ) {
     let common = &protocol.common;
-    let key = trial_key(
-        common.base_seed,
-        &common.name,
-        &task.loaded.task,
-        method_id,
-        replicate as u64,
-    );
     let (mut rng, mut noise) = trial_rngs(key);
     let oracle = Oracle {
         table: &task.loaded.table,
@@ -398,7 +411,7 @@ fn search(
             break;
         }
         let fitness = direction.fitness(obs.value);
-        searcher.tell(arch, fitness);
+        searcher.tell_with_cost(arch, fitness, obs.cost);
         spent += cost;
         if incumbent.is_none_or(|(_, f, _)| fitness > f) {
             incumbent = Some((arch, fitness, obs.test));

@@ -7,7 +7,8 @@
 //!
 //! Stream 0 of that key drives the method; stream 1 draws the benchmark's training seeds when
 //! the protocol's seed policy is `sample`, so changing the policy never changes which
-//! architectures a method visits. Nothing reads the clock or thread ids.
+//! architectures a method visits. External methods are given the key's first eight bytes as
+//! a little-endian u64 (`seed_of`). Nothing reads the clock or thread ids.
 
 use datasets::rng::{self, TrialRng};
 use sha2::{Digest, Sha256};
@@ -28,6 +29,12 @@ pub fn trial_key(
     }
     h.update(replicate.to_le_bytes());
     h.finalize().into()
+}
+
+/// The 64-bit seed an external method is given for a trial: the key's first eight bytes,
+/// little-endian.
+pub fn seed_of(key: &[u8; 32]) -> u64 {
+    u64::from_le_bytes(key[..8].try_into().expect("eight bytes"))
 }
 
 /// The method's generator and the benchmark-noise generator of one trial.

@@ -3,6 +3,7 @@
 //! only what they are told; they never read a table.
 
 pub mod estimate;
+pub mod external;
 mod limits;
 pub mod linalg;
 pub mod proxy;
@@ -12,7 +13,7 @@ pub mod search;
 pub use estimate::{Estimator, EstimatorSpec};
 pub use search::{MethodSpec, Searcher};
 
-use datasets::SearchSpace;
+use datasets::{Budget, Direction, SearchSpace};
 
 /// What methods may read besides what they are told: the search space (encodings, graphs)
 /// and per-architecture properties that are known without training ("params", "latency",
@@ -22,6 +23,25 @@ pub struct MethodContext<'a> {
     pub properties: Vec<(&'static str, &'a [f64])>,
     /// The benchmark's other tasks, for transfer methods (empty unless a method asks).
     pub sources: Vec<SourceTask<'a>>,
+    /// The trial the method is built for, which external methods are told at its start
+    /// (None in unit tests of built-in methods, which do not read it).
+    pub trial: Option<TrialInfo<'a>>,
+}
+
+/// What a trial is, as an external method is told it: never an objective value.
+#[derive(Debug, Clone, Copy)]
+pub struct TrialInfo<'a> {
+    pub task: &'a str,
+    pub replicate: u32,
+    /// The trial's 64-bit seed: the first eight bytes (little-endian) of its key under nash's
+    /// seeding rule.
+    pub seed: u64,
+    pub objective: &'a str,
+    pub direction: Direction,
+    /// A search trial's budget; None for estimation.
+    pub budget: Option<Budget>,
+    /// An estimation trial's training-set size; None for search.
+    pub train_size: Option<usize>,
 }
 
 /// Another task of the same benchmark: its seed-mean objective as fitness (higher is better),
@@ -38,6 +58,7 @@ impl<'a> MethodContext<'a> {
             space,
             properties: Vec::new(),
             sources: Vec::new(),
+            trial: None,
         }
     }
 
@@ -66,6 +87,15 @@ impl Fallbacks {
             self.first_reason = Some(reason());
         }
         self.count = self.count.saturating_add(1);
+    }
+
+    /// `count` fallbacks, the first for `reason` (none if `count` is 0), as an external
+    /// method reports them.
+    pub fn counted(count: u32, reason: String) -> Fallbacks {
+        Fallbacks {
+            count,
+            first_reason: (count > 0).then_some(reason),
+        }
     }
 
     /// Adds the fallbacks of a part (e.g. the evolution a transfer method hands over to).

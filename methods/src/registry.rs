@@ -30,6 +30,8 @@ pub struct Capabilities {
     pub learns: bool,
     /// Trains or runs burn networks, whose float results depend on the CPU.
     pub networks: bool,
+    /// Runs a program over nash-external/1; its results are as reproducible as the program.
+    pub external: bool,
 }
 
 impl Capabilities {
@@ -41,6 +43,7 @@ impl Capabilities {
         transfers: false,
         learns: false,
         networks: false,
+        external: false,
     };
 }
 
@@ -57,6 +60,10 @@ impl fmt::Display for Capabilities {
             (self.transfers, "reads the benchmark's other tasks"),
             (self.learns, "learns from labelled architectures"),
             (self.networks, "burn networks (results depend on the CPU)"),
+            (
+                self.external,
+                "runs a program (results as reproducible as the program)",
+            ),
         ] {
             if set {
                 said.push(what.to_string());

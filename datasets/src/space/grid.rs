@@ -4,7 +4,7 @@
 //! An id is the mixed-radix number of the choice indices, first parameter most significant;
 //! the package key is the concatenated choice indices (each below 10, one digit each).
 
-use super::{ArchId, Encoding, SearchSpace};
+use super::{ArchId, DecisionLabel, Encoding, SearchSpace};
 
 /// One hyperparameter: its name and the labels of its choices, in the package's order.
 pub struct GridParam {
@@ -100,6 +100,16 @@ impl SearchSpace for GridSpace {
 
     fn decisions(&self) -> Vec<usize> {
         self.params.iter().map(|p| p.choices.len()).collect()
+    }
+
+    fn decision_labels(&self) -> Vec<DecisionLabel> {
+        self.params
+            .iter()
+            .map(|p| DecisionLabel {
+                name: p.name.to_string(),
+                choices: p.choices.iter().map(|c| c.to_string()).collect(),
+            })
+            .collect()
     }
 
     fn choices(&self, arch: ArchId) -> Vec<usize> {

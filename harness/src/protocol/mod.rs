@@ -8,8 +8,9 @@
 mod estimation;
 mod search;
 
+pub use datasets::Budget;
 pub use estimation::{EstimationProtocol, Evaluation};
-pub use search::{Budget, SearchProtocol};
+pub use search::SearchProtocol;
 
 use std::fmt;
 use std::path::Path;

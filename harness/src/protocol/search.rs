@@ -1,5 +1,6 @@
 //! Search protocols: methods run under a query or simulated-time budget.
 
+use datasets::Budget;
 use datasets::catalog::BenchmarkDef;
 use methods::MethodSpec;
 use methods::search::METHODS;
@@ -44,18 +45,6 @@ struct SearchFile {
     evaluate_on: Vec<Spanned<String>>,
     methods: Spanned<Vec<Spanned<MethodSpec>>>,
     baseline: Option<Spanned<String>>,
-}
-
-/// How long a trial runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Budget {
-    /// A number of evaluations.
-    Queries(u64),
-    /// Simulated training seconds: the sum of the table's training time times the cost scale.
-    /// An evaluation that would take the total over the budget is discarded and ends the
-    /// trial, as the NB201 paper's search scripts do (`RANDOM.py`, `R_EA.py`); the first
-    /// evaluation always counts.
-    SimulatedSeconds(f64),
 }
 
 /// A validated search protocol.

@@ -23,7 +23,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub use crate::MethodContext;
 use crate::proxy::Proxy;
-use crate::registry::Card;
+use crate::registry::{Capabilities, Card};
 
 pub trait Estimator {
     /// Learns from labelled architectures (`labels[i]` belongs to `archs[i]`). Estimators
@@ -120,6 +120,7 @@ learned_estimators! {
     mlp::MlpParams => Mlp,
     gcn::GcnParams => Gcn,
     bananas::BananasParams => Bananas,
+    external::ExternalEstimatorParams => External,
 }
 
 /// [`LearnedEstimator`] without its card, so that `EstimatorSpec` can hand any learned
@@ -199,10 +200,8 @@ impl EstimatorSpec {
         }
     }
 
-    /// Whether the estimator builds burn networks (neural predictors, zero-cost proxies),
-    /// whose float results depend on the CPU.
-    pub fn builds_networks(&self) -> bool {
-        self.card().capabilities.networks
+    pub fn capabilities(&self) -> Capabilities {
+        self.card().capabilities
     }
 
     /// The k of a nearest-neighbour estimator, which no training set may be smaller than.
@@ -360,8 +359,12 @@ mod tests {
         let cards = estimators();
         let mut names: Vec<&str> = cards.iter().map(|c| c.name).collect();
         for name in &names {
+            let params = match *name {
+                "external" => r#"{"id": "mine", "command": ["python3", "mine.py"]}"#,
+                _ => "{}",
+            };
             let spec: EstimatorSpec =
-                serde_json::from_str(&format!("{{\"{name}\": {{}}}}")).unwrap();
+                serde_json::from_str(&format!("{{\"{name}\": {params}}}")).unwrap();
             assert_eq!(spec.name(), *name);
             let json = serde_json::to_string(&spec).unwrap();
             assert!(json.starts_with(&format!("{{\"{name}\":{{")), "{json}");

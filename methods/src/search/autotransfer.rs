@@ -238,6 +238,7 @@ mod tests {
                     fitness: &similar,
                 },
             ],
+            trial: None,
         };
         let params = AutoTransferParams {
             id: None,

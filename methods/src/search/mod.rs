@@ -16,7 +16,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::registry::Card;
+use crate::registry::{Capabilities, Card};
 use crate::{Fallbacks, MethodContext};
 
 /// A search method, driven by the runner: `ask` for an architecture, evaluate it, `tell` the
@@ -25,12 +25,22 @@ pub trait Searcher {
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId;
     fn tell(&mut self, arch: ArchId, fitness: f64);
 
+    /// `tell` with the simulated training time the evaluation cost (None when the table has
+    /// none), which the runner calls; only methods that are told costs (external ones) read it.
+    fn tell_with_cost(&mut self, arch: ArchId, fitness: f64, _cost: Option<f64>) {
+        self.tell(arch, fitness)
+    }
+
     /// How many training seeds the architecture just asked for should be evaluated on (their
     /// mean is told, their summed training time charged); `None` follows the protocol's seed
     /// policy. Multi-fidelity methods use the seeds as their fidelity axis.
     fn seeds_wanted(&self) -> Option<usize> {
         None
     }
+
+    /// The budget is spent and the trial over (not called when it failed). External methods
+    /// end the trial with their program here.
+    fn end(&mut self) {}
 
     /// The times this trial departed from the published method, and why (read once the
     /// trial ends, or fails).
@@ -134,6 +144,7 @@ search_methods! {
     autotransfer::AutoTransferParams => AutoTransfer,
     order_preserving_gflownet::OpGflownetParams => OpGflownet,
     smbo::SmboParams => Smbo,
+    external::ExternalSearchParams => External,
 }
 
 /// [`SearchMethod`] without its card, so that `MethodSpec` can hand any method's parameters
@@ -195,9 +206,8 @@ impl MethodSpec {
         self.method().most_seeds_wanted()
     }
 
-    /// Whether the method trains burn networks (whose float results depend on the CPU).
-    pub fn builds_networks(&self) -> bool {
-        self.card().capabilities.networks
+    pub fn capabilities(&self) -> Capabilities {
+        self.card().capabilities
     }
 
     /// Whether the method reads the benchmark's other tasks (`MethodContext::sources`).
@@ -365,11 +375,12 @@ mod tests {
     fn every_registered_method_is_named_by_its_card() {
         let mut names: Vec<&str> = METHODS.iter().map(|c| c.name).collect();
         for name in &names {
-            // Every method's parameters have defaults but NSGA-II's second objective.
-            let params = if *name == "nsga2" {
-                r#"{"second": "params"}"#
-            } else {
-                "{}"
+            // Every method's parameters have defaults but NSGA-II's second objective and an
+            // external method's id and command.
+            let params = match *name {
+                "nsga2" => r#"{"second": "params"}"#,
+                "external" => r#"{"id": "mine", "command": ["python3", "mine.py"]}"#,
+                _ => "{}",
             };
             let spec: MethodSpec =
                 serde_json::from_str(&format!("{{\"{name}\": {params}}}")).unwrap();

@@ -357,6 +357,7 @@ mod tests {
             space: &space,
             properties: vec![("cost", &costs)],
             sources: Vec::new(),
+            trial: None,
         };
         let exact = front_of(&(0..1000).collect::<Vec<_>>());
         let params = Nsga2Params {

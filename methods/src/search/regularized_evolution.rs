@@ -226,6 +226,7 @@ mod tests {
             space: &space,
             properties: vec![("params", &params)],
             sources: Vec::new(),
+            trial: None,
         };
         let mut re = RegularizedEvolutionParams {
             id: None,

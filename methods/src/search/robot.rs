@@ -269,6 +269,7 @@ mod tests {
             space: &space,
             properties: vec![("good", &good), ("bad", &bad)],
             sources: Vec::new(),
+            trial: None,
         };
         let params = RobotParams {
             id: None,
@@ -291,6 +292,7 @@ mod tests {
             space: &space,
             properties: vec![("m", &m)],
             sources: Vec::new(),
+            trial: None,
         };
         let params = RobotParams {
             id: None,

@@ -105,6 +105,10 @@ pub enum Reproducibility {
     /// run time: identical for any thread count on one machine, possibly not in the last bits
     /// on another CPU.
     SameCpu,
+    /// Some method is an external program: nash gives it the same seeds and messages, so a
+    /// deterministic program gives the same bits for any thread count; nash cannot promise
+    /// more.
+    ExternalPrograms,
 }
 
 impl Reproducibility {
@@ -113,6 +117,9 @@ impl Reproducibility {
             Reproducibility::AnyMachine => "bit-identical on any machine and for any thread count",
             Reproducibility::SameCpu => {
                 "bit-identical for any thread count on this CPU; burn networks (gemm picks CPU instructions at run time) may differ in the last bits on another CPU"
+            }
+            Reproducibility::ExternalPrograms => {
+                "as reproducible as the external programs: each gets the same seed and messages, so a deterministic one gives the same bits for any thread count"
             }
         }
     }

@@ -1,0 +1,303 @@
+//! External methods: any program that speaks `nash-external/1` (docs/external-protocol.md)
+//! on its stdin and stdout, one JSON object per line, as kurobako runs external solvers. nash
+//! keeps the seeds, the budget, the oracle and the records; the program only asks and is told
+//! (a search method) or fits and scores (an estimator). It sees what a built-in method sees:
+//! the space, the trial's seed, task, objective and budget, and observed values and costs,
+//! never seed means or test values.
+//!
+//! Each worker thread starts one child per command on first use and reuses it across trials
+//! (`start_trial` resets it); a child that fails a trial is stopped, and the next trial starts
+//! a fresh one. Any failure — a crash, an early exit, a line that is not a message, an
+//! architecture outside the space, NaN, another protocol version, no reply within
+//! `timeout_s` — fails that trial alone, with the child's last stderr lines in its error.
+
+mod child;
+
+use std::path::Path;
+use std::time::Duration;
+
+use datasets::space::Encoding;
+use datasets::{ArchId, Budget, Direction};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::MethodContext;
+use child::Lease;
+
+/// The protocol's name and version, exchanged in the hellos.
+pub const PROTOCOL: &str = "nash-external/1";
+
+/// The longest `timeout_s` a protocol may set (a day).
+const MAX_TIMEOUT_S: f64 = 86_400.0;
+
+/// What the child is to nash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Search,
+    Estimator,
+}
+
+impl Role {
+    fn name(self) -> &'static str {
+        match self {
+            Role::Search => "search",
+            Role::Estimator => "estimator",
+        }
+    }
+}
+
+/// A message from the child.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Reply {
+    Hello {
+        protocol: String,
+        /// Encodings to add to every architecture nash sends (`onehot`, `path`).
+        #[serde(default)]
+        encodings: Vec<Encoding>,
+    },
+    Archs {
+        archs: Vec<ArchRef>,
+    },
+    TrialEnded {
+        #[serde(default)]
+        fallbacks: u32,
+        #[serde(default)]
+        fallback_reason: Option<String>,
+    },
+    Fitted,
+    Scores {
+        scores: Vec<Option<f64>>,
+    },
+    /// The child's own report of a failure; it fails the trial.
+    Error {
+        message: String,
+    },
+}
+
+impl Reply {
+    /// The message's `type`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Reply::Hello { .. } => "hello",
+            Reply::Archs { .. } => "archs",
+            Reply::TrialEnded { .. } => "trial_ended",
+            Reply::Fitted => "fitted",
+            Reply::Scores { .. } => "scores",
+            Reply::Error { .. } => "error",
+        }
+    }
+}
+
+/// An architecture as the child names it: by `id`, else by `decisions` (one choice index per
+/// decision). Other fields are ignored, so a child may send back an object nash sent it.
+#[derive(Debug, Deserialize)]
+pub struct ArchRef {
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
+    decisions: Option<Vec<usize>>,
+}
+
+/// The payload of an unwind that fails the trial it happens in, with `.0` as the trial's
+/// error. Search methods cannot return errors from `ask` and `tell`; an external one unwinds
+/// with this, which the runner records like any failed trial.
+pub struct TrialAbort(pub String);
+
+/// Fails the current trial with `message` (see [`TrialAbort`]).
+pub fn abort_trial(message: String) -> ! {
+    std::panic::resume_unwind(Box::new(TrialAbort(message)))
+}
+
+/// An external method's `params` when a protocol gives none.
+pub fn no_params() -> Value {
+    json!({})
+}
+
+/// How long nash waits for a reply when a protocol does not say.
+pub fn default_timeout_s() -> f64 {
+    60.0
+}
+
+/// Checks the parameters every external method has; a missing program is an error here,
+/// before the run starts.
+pub fn check(command: &[String], params: &Value, timeout_s: f64) -> Result<(), String> {
+    let Some(program) = command.first() else {
+        return Err("command must name a program, e.g. [python3, my_method.py]".into());
+    };
+    find_program(program)?;
+    if !params.is_object() {
+        return Err("params must be a mapping".into());
+    }
+    if !(timeout_s > 0.0 && timeout_s <= MAX_TIMEOUT_S) {
+        return Err(format!(
+            "timeout_s must be above 0 and at most {MAX_TIMEOUT_S}, got {timeout_s}"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `program` can be started: a path to a file, or a name found on PATH.
+fn find_program(program: &str) -> Result<(), String> {
+    if program.contains('/') {
+        return match Path::new(program).is_file() {
+            true => Ok(()),
+            false => Err(format!("command `{program}` is not a file")),
+        };
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    match std::env::split_paths(&path).any(|dir| dir.join(program).is_file()) {
+        true => Ok(()),
+        false => Err(format!("command `{program}` is not on PATH")),
+    }
+}
+
+/// One trial's conversation with a leased child: the handshake's encodings, the messages
+/// both roles share, and the architectures in both directions.
+pub struct Session<'a> {
+    ctx: &'a MethodContext<'a>,
+    lease: Lease,
+    timeout: Duration,
+}
+
+impl<'a> Session<'a> {
+    /// Leases a child and tells it the trial.
+    pub fn start(
+        ctx: &'a MethodContext<'a>,
+        role: Role,
+        command: &[String],
+        params: &Value,
+        timeout_s: f64,
+    ) -> Result<Session<'a>, String> {
+        let timeout = Duration::from_secs_f64(timeout_s);
+        let mut session = Session {
+            ctx,
+            lease: Lease::take(command, role, timeout)?,
+            timeout,
+        };
+        session.start_trial(role, params)?;
+        Ok(session)
+    }
+
+    fn start_trial(&mut self, role: Role, params: &Value) -> Result<(), String> {
+        let space = self.ctx.space;
+        for &encoding in &self.lease.child().encodings {
+            if space.encode(0, encoding).is_none() {
+                return Err(self.fail(&format!(
+                    "asked for the {} encoding, which the {} space does not define",
+                    encoding.name(),
+                    space.name()
+                )));
+            }
+        }
+        let trial = self
+            .ctx
+            .trial
+            .as_ref()
+            .expect("the runner tells every trial");
+        let decisions: Vec<Value> = space
+            .decision_labels()
+            .into_iter()
+            .map(|d| json!({"name": d.name, "choices": d.choices}))
+            .collect();
+        let message = json!({
+            "type": "start_trial",
+            "role": role.name(),
+            "task": trial.task,
+            "replicate": trial.replicate,
+            "seed": trial.seed,
+            "objective": trial.objective,
+            "direction": match trial.direction {
+                Direction::Maximize => "maximize",
+                Direction::Minimize => "minimize",
+            },
+            "budget": trial.budget.map(|b| match b {
+                Budget::Queries(n) => json!({"queries": n}),
+                Budget::SimulatedSeconds(t) => json!({"simulated_seconds": t}),
+            }),
+            "train_size": trial.train_size,
+            "space": {"name": space.name(), "size": space.size(), "decisions": decisions},
+            "params": params,
+        });
+        self.send(&message)
+    }
+
+    /// The trial's direction: values are told as the table has them.
+    pub fn direction(&self) -> Direction {
+        self.ctx.trial.as_ref().expect("started").direction
+    }
+
+    /// `arch` as nash sends it: id, arch string, decisions, and the encodings asked for.
+    pub fn arch(&mut self, arch: ArchId) -> Value {
+        let space = self.ctx.space;
+        let mut object = json!({
+            "id": arch,
+            "arch": space.describe(arch),
+            "decisions": space.choices(arch),
+        });
+        for &encoding in &self.lease.child().encodings {
+            object[encoding.name()] = json!(space.encode(arch, encoding));
+        }
+        object
+    }
+
+    /// The architecture the child named; an error if the space has none such.
+    pub fn resolve(&self, named: &ArchRef) -> Result<ArchId, String> {
+        let space = self.ctx.space;
+        match named {
+            ArchRef { id: Some(id), .. } => match ArchId::try_from(*id) {
+                Ok(a) if (a as usize) < space.size() => Ok(a),
+                _ => Err(format!(
+                    "proposed architecture id {id}, outside the {} space's 0..{}",
+                    space.name(),
+                    space.size()
+                )),
+            },
+            ArchRef {
+                decisions: Some(d), ..
+            } => space.arch_of_choices(d).ok_or_else(|| {
+                format!(
+                    "proposed decisions {d:?}, which name no architecture of the {} space \
+                     (choices per decision: {:?})",
+                    space.name(),
+                    space.decisions()
+                )
+            }),
+            _ => Err("proposed an architecture with neither `id` nor `decisions`".into()),
+        }
+    }
+
+    /// Sends a message; an error stops the child and says how it ended.
+    pub fn send(&mut self, message: &Value) -> Result<(), String> {
+        let sent = self.lease.child().send(message);
+        sent.map_err(|e| self.fail(&e))
+    }
+
+    /// Waits for a reply; an error stops the child and says how it ended.
+    pub fn receive(&mut self) -> Result<Reply, String> {
+        let timeout = self.timeout;
+        let received = self.lease.child().receive(timeout);
+        received.map_err(|e| self.fail(&e))
+    }
+
+    /// A reply of type `expected`, or an error naming what came instead.
+    pub fn expect(&mut self, expected: &str) -> Result<Reply, String> {
+        match self.receive()? {
+            reply if reply.kind() == expected => Ok(reply),
+            other => Err(self.fail(&format!(
+                "sent '{}' where nash expected '{expected}'",
+                other.kind()
+            ))),
+        }
+    }
+
+    /// Stops the child; `error` with its exit status and last stderr lines.
+    pub fn fail(&mut self, error: &str) -> String {
+        self.lease.fail(error)
+    }
+
+    /// The trial ended in step: the child may serve the next one.
+    pub fn finished(&mut self) {
+        self.lease.finished();
+    }
+}
