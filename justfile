@@ -28,9 +28,12 @@ test: test-deps
 fuzz:
     NASH_FUZZ_INPUTS=1000000 cargo test --workspace --test fuzz -- --nocapture
 
-# What the tests need beyond Rust and Python: Debian's chromium for the HTML-report test
+# What the tests need beyond Rust and Python: Debian's chromium for the HTML-report test, and
+# the Python environment (.venv: pinned Optuna and the nash_external client) for the external
+# methods' tests
 test-deps:
     bash .ci/install-chromium
+    bash .ci/install-python-env
 
 # Criterion benchmarks (table queries, cache load, every search method's ask+tell, estimator
 # fits, the NB201 network's forward+backward, the full nb201-search protocol)

@@ -1,33 +1,12 @@
 //! End-to-end tests of the `nash` command line on the real NB201 table (the data cache must
 //! be filled: `just test` runs `nash data fetch` first) and on self-made bad inputs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const NASH: &str = env!("CARGO_BIN_EXE_nash");
-
-/// A scratch directory, emptied when the test starts.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("nash-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn nash(args: &[&str]) -> Output {
-    Command::new(NASH).args(args).output().expect("nash runs")
-}
-
-fn repo(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{NASH, nash, nash_with, repo, scratch, stderr, write};
 
 /// Runs nash expecting failure: exit code 2, a single `error:` line (the last), no panic.
 /// Returns that line.
@@ -63,12 +42,6 @@ fn first_evaluated_arch(path: &Path) -> u32 {
         .unwrap();
     assert!(!ids.is_empty());
     ids.value(0)
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
 }
 
 /// Runs `protocol` into `dir/{prefix}{threads}` for each thread count and returns `file`
@@ -833,15 +806,6 @@ fn compare_flags_a_weakened_method_and_passes_a_rerun() {
     assert_eq!(parsed["comparisons"].as_array().unwrap().len(), 3);
     fails(&["compare", &d("base"), &d("missing")], &[]);
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// Runs nash with extra environment variables.
-fn nash_with(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(NASH)
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .expect("nash runs")
 }
 
 /// A method that panics on one replicate fails that trial only: the run finishes, writes every

@@ -1,0 +1,273 @@
+//! End-to-end tests of external methods (nash-external/1): the Python examples, the Optuna
+//! bridge (the project's .venv, which `just test` makes) and a program that misbehaves on
+//! purpose (tests/external/faulty.py), on the real NB201 table.
+
+mod common;
+
+use common::{nash, repo, scratch, stderr, write};
+use reports::trials::read_groups;
+
+/// A search protocol on NB201 CIFAR-10 with `methods` (YAML list items).
+fn search_protocol(name: &str, queries: u32, replicates: u32, methods: &str) -> String {
+    format!(
+        "name: {name}\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\n\
+         budget: {{ queries: {queries} }}\nreplicates: {replicates}\nmethods:\n{methods}"
+    )
+}
+
+fn python(example: &str) -> String {
+    format!(
+        "[python3, {}]",
+        repo(&format!("examples/external/{example}"))
+    )
+}
+
+fn faulty(role: &str, fault: &str, replicate: u32) -> String {
+    let path = repo("tests/external/faulty.py");
+    format!("[python3, {path}, {role}, {fault}, {replicate}]")
+}
+
+/// A deterministic program given the same seeds gives byte-identical results for any
+/// thread count, and the manifest says how far that goes.
+#[test]
+fn python_methods_are_deterministic_for_any_thread_count() {
+    let dir = scratch("external-threads");
+    let methods = format!(
+        "  - external: {{ id: py-re, command: {}, params: {{ population: 5, sample_size: 2 }} }}\n\
+         \x20 - external: {{ id: py-ls, command: {} }}\n",
+        python("regularized_evolution.py"),
+        python("local_search.py")
+    );
+    let protocol = write(&dir, "p.yaml", &search_protocol("ext", 40, 8, &methods));
+    let files: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let out_dir = dir.join(format!("t{threads}"));
+            let out = nash(&[
+                "run",
+                &protocol,
+                "--out",
+                out_dir.to_str().unwrap(),
+                "--threads",
+                threads,
+            ]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            std::fs::read(out_dir.join("trials.parquet")).unwrap()
+        })
+        .collect();
+    assert!(
+        files[0] == files[1],
+        "trials.parquet differs between 1 and 2 threads"
+    );
+    let groups = read_groups(&dir.join("t2")).unwrap();
+    for g in &groups {
+        assert_eq!((g.trials.len(), g.failed.len()), (8, 0), "{}", g.method);
+        // Every trial evaluated its whole budget.
+        assert!(
+            g.trials.iter().all(|t| t.incumbent_mean.len() == 40),
+            "{}",
+            g.method
+        );
+    }
+    let manifest = std::fs::read_to_string(dir.join("t2/manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"reproducibility\": \"external_programs\""),
+        "{manifest}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Random search written in Python, on the same seeds and budget as the built-in one, is
+/// not significantly different: `nash compare` passes it as the same method.
+#[test]
+fn python_random_search_is_not_significantly_different_from_the_built_in() {
+    let dir = scratch("external-compare");
+    let built_in = search_protocol("rs", 150, 100, "  - random_search: {}\n");
+    let external = search_protocol(
+        "rs",
+        150,
+        100,
+        &format!(
+            "  - external: {{ id: random_search, command: {} }}\n",
+            python("random_search.py")
+        ),
+    );
+    let d = |n: &str| dir.join(n).display().to_string();
+    for (name, text) in [("built-in", &built_in), ("python", &external)] {
+        let protocol = write(&dir, &format!("{name}.yaml"), text);
+        let out = nash(&["run", &protocol, "--out", &d(name)]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+    }
+    let compared = nash(&[
+        "compare",
+        &d("built-in"),
+        &d("python"),
+        "--allow-different-protocol",
+    ]);
+    let md = String::from_utf8_lossy(&compared.stdout);
+    assert_eq!(compared.status.code(), Some(0), "{md}{}", stderr(&compared));
+    assert!(md.contains("| cifar10/random_search |"), "{md}");
+    assert!(!md.contains("regression"), "{md}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Each way a program can misbehave fails its own trial only, with a one-line error that
+/// says what happened (and the program's last stderr lines); the child is restarted for the
+/// next trial, the run finishes and exits 1, and the report lists the failures.
+#[test]
+fn a_misbehaving_program_fails_only_its_trial() {
+    let dir = scratch("external-faults");
+    let cases = [
+        (
+            "crash",
+            "exit status: 3; stderr: boom: the faulty method crashed on purpose",
+        ),
+        ("exit", "exited early (end of its output); exit status: 0"),
+        (
+            "garbage",
+            "printed a line that is not a nash-external/1 message",
+        ),
+        (
+            "outside",
+            "proposed architecture id 15632, outside the nb201 space's 0..15625",
+        ),
+        ("nan", "sent NaN or Infinity, which JSON cannot carry"),
+        (
+            "hang",
+            "sent no reply within timeout_s = 1; nash stopped it",
+        ),
+        (
+            "error",
+            "reported an error: RuntimeError: the faulty method raised on purpose",
+        ),
+    ];
+    let mut methods = String::from("  - random_search: {}\n");
+    for (fault, _) in &cases {
+        methods += &format!(
+            "  - external: {{ id: {fault}, command: {}, timeout_s: 1 }}\n",
+            faulty("search", fault, 1)
+        );
+    }
+    methods += &format!(
+        "  - external: {{ id: version, command: {} }}\n",
+        faulty("search", "version", 0)
+    );
+    let protocol = write(&dir, "p.yaml", &search_protocol("faults", 10, 3, &methods));
+    let out_dir = dir.join("run");
+    let out = nash(&["run", &protocol, "--out", out_dir.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("error: 10 of 27 trials failed"), "{err}");
+    let groups = read_groups(&out_dir).unwrap();
+    for (fault, expected) in &cases {
+        let g = groups.iter().find(|g| g.method == *fault).unwrap();
+        assert_eq!(g.failed.len(), 1, "{fault}");
+        let failed = &g.failed[0];
+        assert_eq!(failed.replicate, 1, "{fault}");
+        assert!(
+            failed
+                .error
+                .starts_with(&format!("external method '{fault}': ")),
+            "{failed:?}"
+        );
+        assert!(failed.error.contains(expected), "{fault}: {}", failed.error);
+        // The replicates before and after ran whole: the child was restarted.
+        let ok: Vec<u32> = g.trials.iter().map(|t| t.replicate).collect();
+        assert_eq!(ok, [0, 2], "{fault}");
+    }
+    let version = groups.iter().find(|g| g.method == "version").unwrap();
+    assert_eq!(version.failed.len(), 3);
+    assert!(
+        version.failed[0]
+            .error
+            .contains("speaks protocol 'nash-external/0', nash speaks 'nash-external/1'"),
+        "{:?}",
+        version.failed[0]
+    );
+    let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(report.contains("⚠️ 10 trials failed"), "{report}");
+    assert!(
+        report.contains("`crash`: 1 of 3 trials failed and have no final value (replicate 1"),
+        "{report}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// External estimators fit on the training architectures' observed values and score the
+/// evaluation sample; a kNN in Python ranks NB201 cells better than chance, and one that
+/// sends NaN fails its trial alone.
+#[test]
+fn external_estimators_fit_and_score() {
+    let dir = scratch("external-estimators");
+    let text = format!(
+        "name: ext-est\nkind: estimation\nbenchmark: nb201\ntasks: [cifar10]\nevaluation: 300\n\
+         train_sizes: [100]\nreplicates: 3\nestimators:\n\
+         \x20 - external: {{ id: py-knn, command: {}, params: {{ k: 5 }} }}\n\
+         \x20 - external: {{ id: nan, command: {} }}\n",
+        python("knn_estimator.py"),
+        faulty("estimator", "nan", 2)
+    );
+    let protocol = write(&dir, "p.yaml", &text);
+    let out_dir = dir.join("run");
+    let out = nash(&["run", &protocol, "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let path = out_dir.join(reports::records::summary::FILE);
+    let mut rows = Vec::new();
+    for batch in reports::records::summary::read(&path).unwrap() {
+        let batch = batch.unwrap();
+        for i in 0..batch.len() {
+            let row = batch.row(i).unwrap();
+            rows.push((
+                row.identity.estimator.to_string(),
+                row.identity.replicate,
+                row.kendall_tau,
+                row.end.error.map(str::to_string),
+            ));
+        }
+    }
+    for (estimator, replicate, tau, error) in &rows {
+        match (estimator.as_str(), replicate, error) {
+            ("nan", 2, Some(e)) => assert!(e.contains("sent NaN or Infinity"), "{e}"),
+            ("py-knn", _, None) => assert!(*tau > 0.1, "{replicate}: tau {tau}"),
+            ("nan", _, None) => assert!(tau.is_finite()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(rows.len(), 6);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Optuna's samplers (a client nash did not write) drive NB201 through the bridge in the
+/// project's .venv, seeded per trial: TPE finds better cells than Optuna's random sampler.
+#[test]
+fn optuna_samplers_run_through_the_bridge() {
+    let dir = scratch("external-optuna");
+    let python = repo(".venv/bin/python");
+    assert!(
+        std::path::Path::new(&python).is_file(),
+        "{python} is missing: run `bash .ci/install-python-env` (just test does)"
+    );
+    let bridge = repo("examples/external/optuna_bridge.py");
+    let methods = format!(
+        "  - external: {{ id: optuna-tpe, command: [{python}, {bridge}], params: {{ sampler: tpe }} }}\n\
+         \x20 - external: {{ id: optuna-random, command: [{python}, {bridge}], params: {{ sampler: random }} }}\n"
+    );
+    let protocol = write(
+        &dir,
+        "p.yaml",
+        &search_protocol("optuna", 150, 10, &methods),
+    );
+    let out_dir = dir.join("run");
+    let out = nash(&["run", &protocol, "--out", out_dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let groups = read_groups(&out_dir).unwrap();
+    let mean_final = |id: &str| {
+        let g = groups.iter().find(|g| g.method == id).unwrap();
+        assert_eq!((g.trials.len(), g.failed.len()), (10, 0), "{id}");
+        let finals: Vec<f64> = g.trials.iter().map(|t| t.final_mean()).collect();
+        finals.iter().sum::<f64>() / finals.len() as f64
+    };
+    let (tpe, random) = (mean_final("optuna-tpe"), mean_final("optuna-random"));
+    assert!(tpe > random, "TPE {tpe} vs random {random}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
