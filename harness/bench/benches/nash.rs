@@ -62,7 +62,8 @@ fn ask_tell(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("search methods on nb201/cifar10");
     group.sample_size(10);
-    for name in methods::search::METHODS.iter().map(|c| c.name) {
+    let built_in = methods::search::METHODS.iter().filter(|c| !c.capabilities.external);
+    for name in built_in.map(|c| c.name) {
         let spec = default_spec(name);
         group.bench_function(format!("{name}: 150-query run"), |b| {
             b.iter(|| {
@@ -103,10 +104,87 @@ fn ask_tell(c: &mut Criterion) {
 
 /// A method with its default parameters, as a protocol would give it.
 fn default_spec(name: &str) -> MethodSpec {
+    spec_of(&format!("{name}: {{}}"))
+}
+
+/// The method of one protocol list item, e.g. `random_search: {}`.
+fn spec_of(method: &str) -> MethodSpec {
     let protocol = format!(
-        "name: b\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\nbudget: {{queries: 1}}\nreplicates: 1\nmethods:\n  - {name}: {{}}\n"
+        "name: b\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\nbudget: {{queries: 1}}\nreplicates: 1\nmethods:\n  - {method}\n"
     );
     SearchProtocol::parse("bench", &protocol).unwrap().methods.remove(0)
+}
+
+/// One 150-query trial through an external program over nash-external/1, from `start_trial`
+/// to `trial_ended`: with the smallest Rust program (nash's side of the protocol and the pipe
+/// round trips) and with the Python client's random search. Before criterion, the CPU time of
+/// nash's own thread per query with the Rust program (the program's time excluded).
+fn external_round_trip(c: &mut Criterion) {
+    let task = cache().load("nb201", "cifar10").unwrap();
+    let means = task.table.means(0);
+    let ctx = methods::MethodContext {
+        space: task.space.as_ref(),
+        properties: Vec::new(),
+        sources: Vec::new(),
+        trial: Some(methods::TrialInfo {
+            task: "cifar10",
+            replicate: 0,
+            seed: 42,
+            objective: "val_acc",
+            direction: datasets::Direction::Maximize,
+            budget: Some(datasets::Budget::Queries(150)),
+            train_size: None,
+        }),
+    };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join("examples/external/random_search.py");
+    let programs = [
+        ("Rust program", format!("[{}]", env!("CARGO_BIN_EXE_echo_child"))),
+        ("Python client (random search)", format!("[python3, {}]", python.display())),
+    ];
+    let trial = |spec: &MethodSpec| {
+        let mut s = spec.build(&ctx);
+        let mut r = rng::from_seed([2; 32]);
+        for _ in 0..150 {
+            let a = s.ask(&mut r);
+            s.tell_with_cost(a, means[a as usize], Some(1.0));
+        }
+        s.end();
+    };
+    let rust = spec_of(&format!("external: {{ id: echo, command: {} }}", programs[0].1));
+    trial(&rust);
+    let trials = 200;
+    let before = thread_cpu();
+    for _ in 0..trials {
+        trial(&rust);
+    }
+    let after = thread_cpu();
+    let per_query = |a: f64, b: f64| (b - a) / (trials * 150) as f64 * 1e6;
+    println!(
+        "external, Rust program: nash's CPU per query {:.2} µs ({:.2} µs user, {:.2} µs system), all in the trial's thread",
+        per_query(before.0 + before.1, after.0 + after.1),
+        per_query(before.0, after.0),
+        per_query(before.1, after.1)
+    );
+    let mut group = c.benchmark_group("external method, 150-query trial on nb201/cifar10");
+    group.sample_size(20);
+    for (name, command) in &programs {
+        let spec = spec_of(&format!("external: {{ id: x, command: {command} }}"));
+        group.bench_function(*name, |b| b.iter(|| trial(&spec)));
+    }
+    group.finish();
+}
+
+/// User and system CPU seconds the calling thread has used.
+fn thread_cpu() -> (f64, f64) {
+    // SAFETY: getrusage fills the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_THREAD, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    (seconds(usage.ru_utime), seconds(usage.ru_stime))
 }
 
 fn whole_protocol(c: &mut Criterion) {
@@ -198,5 +276,5 @@ fn network(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, table_queries, cached_load, ask_tell, kendall, predictors, network, whole_protocol);
+criterion_group!(benches, table_queries, cached_load, ask_tell, external_round_trip, kendall, predictors, network, whole_protocol);
 criterion_main!(benches);

@@ -9,11 +9,11 @@ use datasets::rng::TrialRng;
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{Estimator, LearnedEstimator};
 use crate::MethodContext;
-use crate::external::{self, Reply, Role, Session};
+use crate::external::{self, Message, Reply, Role, Session};
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,18 +84,21 @@ impl Estimator for ExternalEstimator<'_> {
         // Labels are "higher is better"; negation is its own inverse.
         let direction = session.direction();
         let values: Vec<f64> = labels.iter().map(|&l| direction.fitness(l)).collect();
-        let objects: Vec<Value> = archs.iter().map(|&a| session.arch(a)).collect();
+        let archs = archs.iter().map(|&a| session.arch(a)).collect();
         let fitted = session
-            .send(&json!({"type": "fit", "archs": objects, "values": values}))
+            .send(&Message::Fit {
+                archs,
+                values: &values,
+            })
             .and_then(|()| session.expect("fitted"));
         fitted.map(|_| ()).map_err(|e| self.error(e))
     }
 
     fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String> {
         let session = self.session.as_mut().expect("fit starts the session");
-        let objects: Vec<Value> = archs.iter().map(|&a| session.arch(a)).collect();
+        let objects = archs.iter().map(|&a| session.arch(a)).collect();
         let scored = session
-            .send(&json!({"type": "score", "archs": objects}))
+            .send(&Message::Score { archs: objects })
             .and_then(|()| session.expect("scores"))
             .and_then(|reply| {
                 let Reply::Scores { scores } = reply else {

@@ -4,15 +4,16 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
-use std::process::{ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
+use std::os::fd::AsRawFd;
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use datasets::space::Encoding;
-use serde_json::Value;
+use serde::Serialize;
 
 use super::{PROTOCOL, Reply, Role};
 
@@ -20,7 +21,7 @@ use super::{PROTOCOL, Reply, Role};
 const STDERR_LINES: usize = 3;
 
 /// The longest line nash reads from a child (a bound on memory, far above any real reply).
-const MAX_LINE: u64 = 256 << 20;
+const MAX_LINE: usize = 256 << 20;
 
 /// How long a child that was told to stop (its stdin closed) may take before it is killed.
 const GRACE: Duration = Duration::from_secs(2);
@@ -29,8 +30,7 @@ const GRACE: Duration = Duration::from_secs(2);
 pub struct Child {
     process: std::process::Child,
     stdin: Option<BufWriter<ChildStdin>>,
-    /// The child's stdout, line by line, or why reading stopped.
-    lines: Receiver<Result<String, String>>,
+    lines: Lines,
     /// The child's last stderr lines.
     stderr: Arc<Mutex<VecDeque<String>>>,
     /// Disconnects when the stderr reader has read everything (the child's stderr closed).
@@ -51,28 +51,6 @@ impl Child {
             .map_err(|e| format!("cannot start `{}`: {e}", command.join(" ")))?;
         let stdout = process.stdout.take().expect("piped");
         let stderr = process.stderr.take().expect("piped");
-        let (sender, lines) = channel();
-        thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut line = Vec::new();
-                let read = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line);
-                let (message, more) = match read {
-                    Ok(0) => (Err("exited early (end of its output)".into()), false),
-                    Ok(_) if line.last() != Some(&b'\n') && line.len() as u64 >= MAX_LINE => {
-                        (Err(format!("printed a line over {MAX_LINE} bytes")), false)
-                    }
-                    Ok(_) => (
-                        Ok(String::from_utf8_lossy(&line).trim_end().to_string()),
-                        true,
-                    ),
-                    Err(e) => (Err(format!("cannot be read: {e}")), false),
-                };
-                if sender.send(message).is_err() || !more {
-                    return;
-                }
-            }
-        });
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let kept = Arc::clone(&tail);
         let (reading, stderr_done) = channel::<()>();
@@ -90,7 +68,12 @@ impl Child {
         let mut child = Child {
             stdin: Some(BufWriter::new(process.stdin.take().expect("piped"))),
             process,
-            lines,
+            lines: Lines {
+                stdout,
+                buffer: Vec::new(),
+                start: 0,
+                chunk: vec![0; 1 << 16],
+            },
             stderr: tail,
             stderr_done,
             encodings: Vec::new(),
@@ -120,29 +103,24 @@ impl Child {
         Err(child.failure(&error))
     }
 
-    /// Writes one message line.
-    pub fn send(&mut self, message: &Value) -> Result<(), String> {
+    /// Queues one message line; messages go out together when nash waits for a reply (a
+    /// `tell` and the next `ask` cost one write).
+    pub fn send(&mut self, message: &impl Serialize) -> Result<(), String> {
         let stdin = self.stdin.as_mut().expect("open until dropped");
         serde_json::to_writer(&mut *stdin, message)
             .map_err(std::io::Error::from)
             .and_then(|()| stdin.write_all(b"\n"))
-            .and_then(|()| stdin.flush())
             .map_err(|e| format!("stopped reading its input ({e})"))
     }
 
-    /// Reads one reply, waiting at most `timeout`. A reply of type `error` is an error.
+    /// Sends what is queued, then reads one reply, waiting at most `timeout`. A reply of type
+    /// `error` is an error.
     pub fn receive(&mut self, timeout: Duration) -> Result<Reply, String> {
-        let line = match self.lines.recv_timeout(timeout) {
-            Ok(Ok(line)) => line,
-            Ok(Err(why)) => return Err(why),
-            Err(RecvTimeoutError::Timeout) => {
-                return Err(format!(
-                    "sent no reply within timeout_s = {}",
-                    timeout.as_secs_f64()
-                ));
-            }
-            Err(RecvTimeoutError::Disconnected) => return Err("exited early".into()),
-        };
+        let stdin = self.stdin.as_mut().expect("open until dropped");
+        stdin
+            .flush()
+            .map_err(|e| format!("stopped reading its input ({e})"))?;
+        let line = self.lines.next(timeout)?;
         match serde_json::from_str::<Reply>(&line) {
             Ok(Reply::Error { message }) => Err(format!("reported an error: {message}")),
             Ok(reply) => Ok(reply),
@@ -202,6 +180,75 @@ impl Drop for Child {
         }
         let _ = self.process.kill();
         let _ = self.process.wait();
+    }
+}
+
+/// The child's stdout, read line by line in the trial's own thread, each read bounded by a
+/// deadline (poll(2)): no reader thread, so a reply costs no hand-over between threads.
+struct Lines {
+    stdout: ChildStdout,
+    buffer: Vec<u8>,
+    /// Where the unread part of `buffer` starts.
+    start: usize,
+    /// What one read fills (allocated once).
+    chunk: Vec<u8>,
+}
+
+impl Lines {
+    /// The next line, without its line end.
+    fn next(&mut self, timeout: Duration) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let unread = &self.buffer[self.start..];
+            if let Some(end) = unread.iter().position(|&b| b == b'\n') {
+                let line = String::from_utf8_lossy(&unread[..end])
+                    .trim_end()
+                    .to_string();
+                self.start += end + 1;
+                return Ok(line);
+            }
+            if unread.len() >= MAX_LINE {
+                return Err(format!("printed a line over {MAX_LINE} bytes"));
+            }
+            if !readable(&self.stdout, deadline)? {
+                return Err(format!(
+                    "sent no reply within timeout_s = {}",
+                    timeout.as_secs_f64()
+                ));
+            }
+            self.buffer.drain(..self.start);
+            self.start = 0;
+            match self.stdout.read(&mut self.chunk) {
+                Ok(0) => return Err("exited early (end of its output)".into()),
+                Ok(n) => self.buffer.extend_from_slice(&self.chunk[..n]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("cannot be read: {e}")),
+            }
+        }
+    }
+}
+
+/// Whether `stdout` has something to read (or has ended) before `deadline`.
+fn readable(stdout: &ChildStdout, deadline: Instant) -> Result<bool, String> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ms = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32;
+        let mut fd = libc::pollfd {
+            fd: stdout.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, borrowed for the duration of the call.
+        match unsafe { libc::poll(&mut fd, 1, ms) } {
+            0 => return Ok(false),
+            n if n > 0 => return Ok(true),
+            _ => {
+                let e = std::io::Error::last_os_error();
+                if e.kind() != ErrorKind::Interrupted {
+                    return Err(format!("cannot be waited for: {e}"));
+                }
+            }
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use datasets::space::Encoding;
 use datasets::{ArchId, Budget, Direction};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::MethodContext;
@@ -44,6 +44,42 @@ impl Role {
             Role::Estimator => "estimator",
         }
     }
+}
+
+/// A message nash sends during a trial (`hello` and `start_trial` are written out where they
+/// are sent).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Message<'a> {
+    Ask {
+        n: usize,
+    },
+    Tell {
+        arch: ArchObject,
+        value: f64,
+        cost: Option<f64>,
+    },
+    EndTrial,
+    Fit {
+        archs: Vec<ArchObject>,
+        values: &'a [f64],
+    },
+    Score {
+        archs: Vec<ArchObject>,
+    },
+}
+
+/// An architecture as nash sends it: its id, arch string and decisions, and the encodings
+/// the program asked for in its hello.
+#[derive(Debug, Serialize)]
+pub struct ArchObject {
+    id: ArchId,
+    arch: String,
+    decisions: Vec<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    onehot: Option<Vec<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<Vec<f64>>,
 }
 
 /// A message from the child.
@@ -227,18 +263,23 @@ impl<'a> Session<'a> {
         self.ctx.trial.as_ref().expect("started").direction
     }
 
-    /// `arch` as nash sends it: id, arch string, decisions, and the encodings asked for.
-    pub fn arch(&mut self, arch: ArchId) -> Value {
+    /// `arch` as nash sends it.
+    pub fn arch(&mut self, arch: ArchId) -> ArchObject {
         let space = self.ctx.space;
-        let mut object = json!({
-            "id": arch,
-            "arch": space.describe(arch),
-            "decisions": space.choices(arch),
-        });
-        for &encoding in &self.lease.child().encodings {
-            object[encoding.name()] = json!(space.encode(arch, encoding));
+        let asked = &self.lease.child().encodings;
+        let encoded = |encoding: Encoding| {
+            asked
+                .contains(&encoding)
+                .then(|| space.encode(arch, encoding))
+                .flatten()
+        };
+        ArchObject {
+            id: arch,
+            arch: space.describe(arch),
+            decisions: space.choices(arch),
+            onehot: encoded(Encoding::Onehot),
+            path: encoded(Encoding::Path),
         }
-        object
     }
 
     /// The architecture the child named; an error if the space has none such.
@@ -268,7 +309,7 @@ impl<'a> Session<'a> {
     }
 
     /// Sends a message; an error stops the child and says how it ended.
-    pub fn send(&mut self, message: &Value) -> Result<(), String> {
+    pub fn send(&mut self, message: &impl Serialize) -> Result<(), String> {
         let sent = self.lease.child().send(message);
         sent.map_err(|e| self.fail(&e))
     }

@@ -11,10 +11,10 @@ use std::collections::VecDeque;
 use datasets::ArchId;
 use datasets::rng::TrialRng;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{SearchMethod, Searcher};
-use crate::external::{self, Reply, Role, Session, abort_trial};
+use crate::external::{self, Message, Reply, Role, Session, abort_trial};
 use crate::registry::{Capabilities, Card};
 use crate::{Fallbacks, MethodContext, limits};
 
@@ -102,7 +102,7 @@ impl<'a> ExternalSearcher<'a> {
     fn ask_batch(&mut self) -> Result<(), String> {
         let n = self.params.batch;
         let session = self.session();
-        session.send(&json!({"type": "ask", "n": n}))?;
+        session.send(&Message::Ask { n })?;
         let Reply::Archs { archs } = session.expect("archs")? else {
             unreachable!("expect checks the type")
         };
@@ -142,12 +142,11 @@ impl Searcher for ExternalSearcher<'_> {
         let session = self.session();
         // Negation is its own inverse: the table's value back from the fitness.
         let value = session.direction().fitness(fitness);
-        let message = json!({
-            "type": "tell",
-            "arch": session.arch(arch),
-            "value": value,
-            "cost": cost,
-        });
+        let message = Message::Tell {
+            arch: session.arch(arch),
+            value,
+            cost,
+        };
         if let Err(e) = session.send(&message) {
             self.abort(e);
         }
@@ -155,7 +154,7 @@ impl Searcher for ExternalSearcher<'_> {
 
     /// Ends the trial with the child (`end_trial`), which reports its own fallbacks.
     fn end(&mut self) {
-        let ended = self.session().send(&json!({"type": "end_trial"}));
+        let ended = self.session().send(&Message::EndTrial);
         let reply = ended.and_then(|()| self.session().expect("trial_ended"));
         match reply {
             Ok(Reply::TrialEnded {
