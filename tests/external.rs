@@ -113,7 +113,9 @@ fn python_random_search_is_not_significantly_different_from_the_built_in() {
 
 /// Each way a program can misbehave fails its own trial only, with a one-line error that
 /// says what happened (and the program's last stderr lines); the child is restarted for the
-/// next trial, the run finishes and exits 1, and the report lists the failures.
+/// next trial, the run finishes and exits 1, and the report lists the failures. A program
+/// that closes its input does not kill nash (SIGPIPE); one that exits between trials is
+/// replaced without a failure.
 #[test]
 fn a_misbehaving_program_fails_only_its_trial() {
     let dir = scratch("external-faults");
@@ -140,6 +142,8 @@ fn a_misbehaving_program_fails_only_its_trial() {
             "error",
             "reported an error: RuntimeError: the faulty method raised on purpose",
         ),
+        ("closein", "stopped reading its input (Broken pipe"),
+        ("extra", "printed a line nash did not ask for"),
     ];
     let mut methods = String::from("  - random_search: {}\n");
     for (fault, _) in &cases {
@@ -149,15 +153,17 @@ fn a_misbehaving_program_fails_only_its_trial() {
         );
     }
     methods += &format!(
-        "  - external: {{ id: version, command: {} }}\n",
-        faulty("search", "version", 0)
+        "  - external: {{ id: version, command: {} }}\n\
+         \x20 - external: {{ id: die-idle, command: {} }}\n",
+        faulty("search", "version", 0),
+        faulty("search", "die-idle", 1)
     );
     let protocol = write(&dir, "p.yaml", &search_protocol("faults", 10, 3, &methods));
     let out_dir = dir.join("run");
     let out = nash(&["run", &protocol, "--out", out_dir.to_str().unwrap()]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("error: 10 of 27 trials failed"), "{err}");
+    assert!(err.contains("error: 12 of 36 trials failed"), "{err}");
     let groups = read_groups(&out_dir).unwrap();
     for (fault, expected) in &cases {
         let g = groups.iter().find(|g| g.method == *fault).unwrap();
@@ -184,8 +190,11 @@ fn a_misbehaving_program_fails_only_its_trial() {
         "{:?}",
         version.failed[0]
     );
+    // A program that exits between trials is replaced: no trial fails.
+    let idle = groups.iter().find(|g| g.method == "die-idle").unwrap();
+    assert_eq!((idle.trials.len(), idle.failed.len()), (3, 0));
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
-    assert!(report.contains("⚠️ 10 trials failed"), "{report}");
+    assert!(report.contains("⚠️ 12 trials failed"), "{report}");
     assert!(
         report.contains("`crash`: 1 of 3 trials failed and have no final value (replicate 1"),
         "{report}"

@@ -1,6 +1,8 @@
 """Local search (White, Zela, Ru, Liu & Hutter, NeurIPS 2021), in Python: from a random
 architecture, evaluate its neighbours (one decision changed) in random order and move to the
-best as soon as all are seen, if it improves; otherwise restart from a random architecture."""
+best as soon as all are seen, if it improves; otherwise restart from a random architecture.
+It proposes one architecture at a time (`batch: 1`, the default): each step depends on what
+it was told."""
 
 import _client  # noqa: F401
 from nash_external import SearchMethod, run
@@ -19,12 +21,11 @@ class LocalSearch(SearchMethod):
         self.pending = [self.trial.space.random(self.rng)]
 
     def ask(self, n):
-        out = []
-        for _ in range(n):
-            if not self.pending:
-                self._advance()
-            out.append(self.pending.pop())
-        return out
+        if n != 1:
+            raise ValueError("local search proposes one architecture at a time: use batch: 1")
+        if not self.pending:
+            self._advance()
+        return [self.pending.pop()]
 
     def _advance(self):
         if self.current is None or self.best_neighbour is None:

@@ -1,7 +1,8 @@
 """Optuna's samplers as a nash search method, through Optuna's ask/tell interface: each
 decision of the space is one categorical parameter (`suggest_categorical` over its choice
 names). `params: {sampler: tpe}` (default) uses TPESampler, `{sampler: random}`
-RandomSampler; both seeded with the trial's seed. Needs optuna (pinned in
+RandomSampler; both seeded with the trial's seed. Meant for `batch: 1`: with larger batches
+TPE draws a whole batch from one model (no constant liar), as Optuna's own ask does. Needs optuna (pinned in
 python/requirements-optuna.txt; `just test` installs it into .venv)."""
 
 import _client  # noqa: F401

@@ -199,6 +199,8 @@ pub(crate) fn drive<T: Sync, R: Send>(
         });
         write(chunk, results)?;
     }
+    // External programs end with the run, not whenever the pool's threads exit.
+    pool.broadcast(|_| methods::external::stop_idle());
     bar.finish_and_clear();
     Ok(())
 }

@@ -26,6 +26,7 @@ Standard library only. Anything printed to stdout must be a protocol message: lo
 """
 
 import json
+import numbers
 import random
 import sys
 import traceback
@@ -174,8 +175,8 @@ def _named(arch):
     """An architecture the method names, as the protocol sends it."""
     if isinstance(arch, Arch):
         return {"id": arch.id}
-    if isinstance(arch, int):
-        return {"id": arch}
+    if isinstance(arch, numbers.Integral):
+        return {"id": int(arch)}
     if isinstance(arch, dict):
         return arch
     return {"decisions": [int(c) for c in arch]}
@@ -192,12 +193,16 @@ def _answer(method, message):
     """The reply to one message from nash, or None when it wants none."""
     kind = message["type"]
     if kind == "hello":
+        if message.get("protocol") != PROTOCOL:
+            raise ValueError(f"this client speaks {PROTOCOL}, nash speaks {message.get('protocol')}")
         if message.get("role") != method.role:
             raise ValueError(f"this program is a {method.role} method, nash asked for {message.get('role')}")
+        if isinstance(method.encodings, str):
+            raise TypeError("encodings must be a list of names, e.g. ['path']")
         return {"type": "hello", "protocol": PROTOCOL, "encodings": list(method.encodings)}
     if kind == "start_trial":
         method.start(Trial(message))
-        return None
+        return {"type": "started"}
     if kind == "ask":
         archs = method.ask(message["n"])
         return {"type": "archs", "archs": [_named(a) for a in archs]}
@@ -217,9 +222,11 @@ def _answer(method, message):
 
 def run(method, stdin=None, stdout=None):
     """Serves nash until it closes stdin. An exception is reported to nash (which fails the
-    trial) with its traceback on stderr, and ends the program."""
+    trial) with its traceback on stderr, and ends the program. While it serves, ``print``
+    in the method goes to stderr: stdout carries only messages."""
     stdin = stdin or sys.stdin
-    stdout = stdout or sys.stdout
+    if stdout is None:
+        stdout, sys.stdout = sys.stdout, sys.stderr
     for line in stdin:
         if not line.strip():
             continue

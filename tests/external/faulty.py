@@ -12,6 +12,9 @@ FAULT; on other trials it is a plain random search or a constant-free scorer:
   hang      sleeps until nash's timeout_s stops it
   error     raises an exception (reported to nash by the client)
   version   answers hello with another protocol version (every trial)
+  closein   closes its input (nash's next write finds no reader: EPIPE, not SIGPIPE)
+  extra     prints one line more than asked for at the end of the trial
+  die-idle  exits after the trial ends, while idle (the next trial starts a new program)
 """
 
 import json
@@ -32,11 +35,11 @@ def commit():
     if fault == "exit":
         os._exit(0)
     if fault == "garbage":
-        print("this is not a message", flush=True)
+        print("this is not a message", file=sys.__stdout__, flush=True)
         return "printed"
     if fault == "nan":
         kind = "archs" if role == "search" else "scores"
-        print('{"type": "%s", "%s": [NaN]}' % (kind, kind), flush=True)
+        print("{\"type\": \"%s\", \"%s\": [NaN]}" % (kind, kind), file=sys.__stdout__, flush=True)
         return "printed"
     if fault == "hang":
         time.sleep(3600)
@@ -50,6 +53,9 @@ class Faulty(SearchMethod):
         self.rng = trial.rng()
         self.size = trial.space.size
         self.armed = trial.replicate == at
+        self.replicate_at_end = self.armed and fault in ("extra", "die-idle")
+        if self.armed and fault == "closein":
+            os.close(0)
 
     def ask(self, n):
         if self.armed:
@@ -62,6 +68,22 @@ class Faulty(SearchMethod):
 
     def tell(self, arch, value, cost):
         pass
+
+    def end(self):
+        if self.at_end == "extra":
+            # The reply and a line more, in one write, then nothing.
+            sys.__stdout__.write('{"type": "trial_ended"}\n{"type": "archs", "archs": [{"id": 1}]}\n')
+            sys.__stdout__.flush()
+            time.sleep(3600)
+        if self.at_end == "die-idle":
+            # The reply first, then exit: nash finds the program gone at the next trial.
+            print('{"type": "trial_ended"}', file=sys.__stdout__, flush=True)
+            os._exit(0)
+        return 0
+
+    @property
+    def at_end(self):
+        return fault if self.replicate_at_end else None
 
 
 class FaultyEstimator(Estimator):

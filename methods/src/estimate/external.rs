@@ -1,7 +1,7 @@
 //! An external estimator: a program that fits and scores over `nash-external/1`
-//! (docs/external-protocol.md), e.g. `examples/external/ridge_estimator.py`.
+//! (docs/external-protocol.md), e.g. `examples/external/knn_estimator.py`.
 //!
-//! Per trial: `start_trial`, `fit` (the training architectures and their observed values)
+//! Per trial: `start_trial` (answered by `started`), `fit` (the training architectures and their observed values)
 //! answered by `fitted`, then `score` (the architectures to rank) answered by `scores`, higher
 //! meaning predicted better; the scores end the trial.
 
@@ -106,10 +106,8 @@ impl Estimator for ExternalEstimator<'_> {
                 };
                 checked_scores(scores, archs.len()).map_err(|e| session.fail(&e))
             });
-        if scored.is_ok() {
-            session.finished();
-        }
-        scored.map_err(|e| self.error(e))
+        let ended = scored.and_then(|scores| session.finished().map(|()| scores));
+        ended.map_err(|e| self.error(e))
     }
 }
 

@@ -4,8 +4,8 @@
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
-use std::os::fd::AsRawFd;
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
@@ -29,7 +29,10 @@ const GRACE: Duration = Duration::from_secs(2);
 /// A running child, after a successful handshake.
 pub struct Child {
     process: std::process::Child,
-    stdin: Option<BufWriter<ChildStdin>>,
+    /// Non-blocking, so that a program that stops reading cannot hold nash past `timeout_s`.
+    stdin: Option<ChildStdin>,
+    /// Messages not yet written.
+    pending: Vec<u8>,
     lines: Lines,
     /// The child's last stderr lines.
     stderr: Arc<Mutex<VecDeque<String>>>,
@@ -51,6 +54,14 @@ impl Child {
             .map_err(|e| format!("cannot start `{}`: {e}", command.join(" ")))?;
         let stdout = process.stdout.take().expect("piped");
         let stderr = process.stderr.take().expect("piped");
+        let stdin = match non_blocking(process.stdin.take().expect("piped")) {
+            Ok(stdin) => stdin,
+            Err(e) => {
+                let _ = process.kill();
+                let _ = process.wait();
+                return Err(e);
+            }
+        };
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let kept = Arc::clone(&tail);
         let (reading, stderr_done) = channel::<()>();
@@ -66,12 +77,14 @@ impl Child {
             }
         });
         let mut child = Child {
-            stdin: Some(BufWriter::new(process.stdin.take().expect("piped"))),
+            stdin: Some(stdin),
+            pending: Vec::new(),
             process,
             lines: Lines {
                 stdout,
                 buffer: Vec::new(),
                 start: 0,
+                scanned: 0,
                 chunk: vec![0; 1 << 16],
             },
             stderr: tail,
@@ -106,21 +119,24 @@ impl Child {
     /// Queues one message line; messages go out together when nash waits for a reply (a
     /// `tell` and the next `ask` cost one write).
     pub fn send(&mut self, message: &impl Serialize) -> Result<(), String> {
-        let stdin = self.stdin.as_mut().expect("open until dropped");
-        serde_json::to_writer(&mut *stdin, message)
-            .map_err(std::io::Error::from)
-            .and_then(|()| stdin.write_all(b"\n"))
-            .map_err(|e| format!("stopped reading its input ({e})"))
+        serde_json::to_writer(&mut self.pending, message)
+            .map_err(|e| format!("cannot be sent a message ({e})"))?;
+        self.pending.push(b'\n');
+        Ok(())
     }
 
-    /// Sends what is queued, then reads one reply, waiting at most `timeout`. A reply of type
+    /// Writes what is queued, then reads one reply, both within `timeout`. A reply of type
     /// `error` is an error.
     pub fn receive(&mut self, timeout: Duration) -> Result<Reply, String> {
-        let stdin = self.stdin.as_mut().expect("open until dropped");
-        stdin
-            .flush()
-            .map_err(|e| format!("stopped reading its input ({e})"))?;
-        let line = self.lines.next(timeout)?;
+        let deadline = Instant::now() + timeout;
+        let seconds = timeout.as_secs_f64();
+        if !self.write_pending(deadline)? {
+            return Err(format!(
+                "stopped reading its input for timeout_s = {seconds}"
+            ));
+        }
+        let line = self.lines.next(deadline)?;
+        let line = line.ok_or_else(|| format!("sent no reply within timeout_s = {seconds}"))?;
         match serde_json::from_str::<Reply>(&line) {
             Ok(Reply::Error { message }) => Err(format!("reported an error: {message}")),
             Ok(reply) => Ok(reply),
@@ -133,6 +149,26 @@ impl Child {
                 snippet(&line)
             )),
         }
+    }
+
+    /// Writes the queued messages; false if the program took them too slowly.
+    fn write_pending(&mut self, deadline: Instant) -> Result<bool, String> {
+        let stdin = self.stdin.as_mut().expect("open until dropped");
+        let mut written = 0;
+        while written < self.pending.len() {
+            match stdin.write(&self.pending[written..]) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    if !ready(stdin.as_raw_fd(), libc::POLLOUT, deadline)? {
+                        return Ok(false);
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("stopped reading its input ({e})")),
+            }
+        }
+        self.pending.clear();
+        Ok(true)
     }
 
     /// `error`, with how the child ended (it is killed first) and its last stderr lines.
@@ -190,31 +226,32 @@ struct Lines {
     buffer: Vec<u8>,
     /// Where the unread part of `buffer` starts.
     start: usize,
+    /// How much of the unread part holds no line end (already searched).
+    scanned: usize,
     /// What one read fills (allocated once).
     chunk: Vec<u8>,
 }
 
 impl Lines {
-    /// The next line, without its line end.
-    fn next(&mut self, timeout: Duration) -> Result<String, String> {
-        let deadline = Instant::now() + timeout;
+    /// The next line, without its line end; None if none came before `deadline`.
+    fn next(&mut self, deadline: Instant) -> Result<Option<String>, String> {
         loop {
             let unread = &self.buffer[self.start..];
-            if let Some(end) = unread.iter().position(|&b| b == b'\n') {
+            if let Some(at) = unread[self.scanned..].iter().position(|&b| b == b'\n') {
+                let end = self.scanned + at;
                 let line = String::from_utf8_lossy(&unread[..end])
                     .trim_end()
                     .to_string();
                 self.start += end + 1;
-                return Ok(line);
+                self.scanned = 0;
+                return Ok(Some(line));
             }
+            self.scanned = unread.len();
             if unread.len() >= MAX_LINE {
                 return Err(format!("printed a line over {MAX_LINE} bytes"));
             }
-            if !readable(&self.stdout, deadline)? {
-                return Err(format!(
-                    "sent no reply within timeout_s = {}",
-                    timeout.as_secs_f64()
-                ));
+            if !ready(self.stdout.as_raw_fd(), libc::POLLIN, deadline)? {
+                return Ok(None);
             }
             self.buffer.drain(..self.start);
             self.start = 0;
@@ -228,18 +265,19 @@ impl Lines {
     }
 }
 
-/// Whether `stdout` has something to read (or has ended) before `deadline`.
-fn readable(stdout: &ChildStdout, deadline: Instant) -> Result<bool, String> {
+/// Whether `fd` is ready for `events` (POLLIN: something to read, or its end; POLLOUT: room
+/// to write, or the reader gone) before `deadline`.
+fn ready(fd: RawFd, events: libc::c_short, deadline: Instant) -> Result<bool, String> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let ms = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32;
-        let mut fd = libc::pollfd {
-            fd: stdout.as_raw_fd(),
-            events: libc::POLLIN,
+        let mut poll = libc::pollfd {
+            fd,
+            events,
             revents: 0,
         };
         // SAFETY: one valid pollfd, borrowed for the duration of the call.
-        match unsafe { libc::poll(&mut fd, 1, ms) } {
+        match unsafe { libc::poll(&mut poll, 1, ms) } {
             0 => return Ok(false),
             n if n > 0 => return Ok(true),
             _ => {
@@ -249,6 +287,23 @@ fn readable(stdout: &ChildStdout, deadline: Instant) -> Result<bool, String> {
                 }
             }
         }
+    }
+}
+
+/// `stdin` with O_NONBLOCK set.
+fn non_blocking(stdin: ChildStdin) -> Result<ChildStdin, String> {
+    let fd = stdin.as_raw_fd();
+    // SAFETY: fcntl on a descriptor `stdin` owns, reading then setting its status flags.
+    let set = unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) == 0
+    };
+    match set {
+        true => Ok(stdin),
+        false => Err(format!(
+            "cannot make its input non-blocking: {}",
+            std::io::Error::last_os_error()
+        )),
     }
 }
 
@@ -268,41 +323,105 @@ thread_local! {
     static IDLE: RefCell<Vec<(PoolKey, Child)>> = const { RefCell::new(Vec::new()) };
 }
 
+/// Stops this thread's idle children: their input is closed, and each has 2 s to exit
+/// before it is killed. The runner calls it on every worker thread when a run's trials are
+/// done.
+pub fn stop_idle() {
+    let idle = IDLE.with(|idle| std::mem::take(&mut *idle.borrow_mut()));
+    drop(idle);
+}
+
+/// Makes a write to a program that closed its input fail with EPIPE in this thread, rather
+/// than kill nash with SIGPIPE (which nash's main restores for its own output).
+fn block_sigpipe() {
+    thread_local! {
+        static BLOCKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if BLOCKED.with(|b| b.replace(true)) {
+        return;
+    }
+    // SAFETY: a signal set on the stack, initialised by sigemptyset before use, and a mask
+    // change for the calling thread only.
+    unsafe {
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 /// A child leased to one trial. It goes back to the thread's pool only if the trial ended
 /// in step with nash ([`Lease::finished`]); otherwise it is stopped when the lease drops.
 pub struct Lease {
     key: PoolKey,
     child: Option<Child>,
+    reused: bool,
     finished: bool,
 }
 
 impl Lease {
     /// This thread's idle child for `command`, or a new one.
     pub fn take(command: &[String], role: Role, timeout: Duration) -> Result<Lease, String> {
+        block_sigpipe();
         let key = (command.to_vec(), role);
         let idle = IDLE.with(|idle| {
             let mut idle = idle.borrow_mut();
             let at = idle.iter().position(|(k, _)| *k == key)?;
             Some(idle.swap_remove(at).1)
         });
-        let child = match idle {
-            Some(child) => child,
-            None => Child::start(command, role, timeout)?,
+        // A child that died while idle is replaced (no trial was running).
+        let alive = idle.and_then(|mut c| matches!(c.process.try_wait(), Ok(None)).then_some(c));
+        let (child, reused) = match alive {
+            Some(child) => {
+                child
+                    .stderr
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clear();
+                (child, true)
+            }
+            None => (Child::start(command, role, timeout)?, false),
         };
         Ok(Lease {
             key,
             child: Some(child),
+            reused,
             finished: false,
         })
+    }
+
+    /// A new child for `command`, never a reused one.
+    pub fn fresh(command: &[String], role: Role, timeout: Duration) -> Result<Lease, String> {
+        block_sigpipe();
+        Ok(Lease {
+            key: (command.to_vec(), role),
+            child: Some(Child::start(command, role, timeout)?),
+            reused: false,
+            finished: false,
+        })
+    }
+
+    /// Whether the child served an earlier trial.
+    pub fn reused(&self) -> bool {
+        self.reused
     }
 
     pub fn child(&mut self) -> &mut Child {
         self.child.as_mut().expect("held until failed")
     }
 
-    /// Marks the trial as ended in step: the child may serve the next trial.
-    pub fn finished(&mut self) {
+    /// Marks the trial as ended: the child may serve the next trial if it is in step, having
+    /// printed nothing beyond the replies nash read; otherwise the error says so.
+    pub fn finished(&mut self) -> Result<(), String> {
+        let child = self.child();
+        let lines = &child.lines;
+        let unread = lines.start < lines.buffer.len()
+            || ready(lines.stdout.as_raw_fd(), libc::POLLIN, Instant::now())?;
+        if unread {
+            return Err(self.fail("printed a line nash did not ask for"));
+        }
         self.finished = true;
+        Ok(())
     }
 
     /// Stops the child and says how: `error` with its exit status and last stderr lines.

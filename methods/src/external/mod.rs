@@ -13,6 +13,8 @@
 
 mod child;
 
+pub use child::stop_idle;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -95,6 +97,7 @@ pub enum Reply {
     Archs {
         archs: Vec<ArchRef>,
     },
+    Started,
     TrialEnded {
         #[serde(default)]
         fallbacks: u32,
@@ -117,6 +120,7 @@ impl Reply {
         match self {
             Reply::Hello { .. } => "hello",
             Reply::Archs { .. } => "archs",
+            Reply::Started => "started",
             Reply::TrialEnded { .. } => "trial_ended",
             Reply::Fitted => "fitted",
             Reply::Scores { .. } => "scores",
@@ -173,16 +177,23 @@ pub fn check(command: &[String], params: &Value, timeout_s: f64) -> Result<(), S
     Ok(())
 }
 
-/// Whether `program` can be started: a path to a file, or a name found on PATH.
+/// Whether `program` can be started: a path to an executable file, or the name of one on
+/// PATH.
 fn find_program(program: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |path: &Path| {
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
     if program.contains('/') {
-        return match Path::new(program).is_file() {
-            true => Ok(()),
-            false => Err(format!("command `{program}` is not a file")),
+        return match (Path::new(program).is_file(), executable(Path::new(program))) {
+            (true, true) => Ok(()),
+            (true, false) => Err(format!("command `{program}` is not executable")),
+            (false, _) => Err(format!("command `{program}` is not a file")),
         };
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    match std::env::split_paths(&path).any(|dir| dir.join(program).is_file()) {
+    match std::env::split_paths(&path).any(|dir| executable(&dir.join(program))) {
         true => Ok(()),
         false => Err(format!("command `{program}` is not on PATH")),
     }
@@ -197,7 +208,8 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    /// Leases a child and tells it the trial.
+    /// Leases a child and tells it the trial. A reused child that cannot start the trial
+    /// (it may have ended while idle) is replaced once by a new one.
     pub fn start(
         ctx: &'a MethodContext<'a>,
         role: Role,
@@ -211,8 +223,14 @@ impl<'a> Session<'a> {
             lease: Lease::take(command, role, timeout)?,
             timeout,
         };
-        session.start_trial(role, params)?;
-        Ok(session)
+        match session.start_trial(role, params) {
+            Ok(()) => Ok(session),
+            Err(_) if session.lease.reused() => {
+                session.lease = Lease::fresh(command, role, timeout)?;
+                session.start_trial(role, params).map(|()| session)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn start_trial(&mut self, role: Role, params: &Value) -> Result<(), String> {
@@ -255,7 +273,8 @@ impl<'a> Session<'a> {
             "space": {"name": space.name(), "size": space.size(), "decisions": decisions},
             "params": params,
         });
-        self.send(&message)
+        self.send(&message)?;
+        self.expect("started").map(|_| ())
     }
 
     /// The trial's direction: values are told as the table has them.
@@ -337,8 +356,8 @@ impl<'a> Session<'a> {
         self.lease.fail(error)
     }
 
-    /// The trial ended in step: the child may serve the next one.
-    pub fn finished(&mut self) {
-        self.lease.finished();
+    /// The trial ended: the child may serve the next one if it printed nothing more.
+    pub fn finished(&mut self) -> Result<(), String> {
+        self.lease.finished()
     }
 }

@@ -1,7 +1,8 @@
 //! An external search method: a program that asks and is told over `nash-external/1`
 //! (docs/external-protocol.md), e.g. `examples/external/regularized_evolution.py`.
 //!
-//! Per trial: `start_trial`, then `ask {n: batch}` answered by `archs` whenever nash has no
+//! Per trial: `start_trial` answered by `started`, then `ask {n: batch}` answered by `archs`
+//! whenever nash has no
 //! proposal left, a `tell` (architecture, observed value, cost) after each evaluation, and
 //! `end_trial` answered by `trial_ended` (with the method's own fallback count). Proposals
 //! left when the budget runs out are dropped, as for the built-in batched methods.
@@ -165,7 +166,9 @@ impl Searcher for ExternalSearcher<'_> {
                     fallbacks,
                     fallback_reason.unwrap_or_else(|| "reported by the program".into()),
                 );
-                self.session().finished();
+                if let Err(e) = self.session().finished() {
+                    self.abort(e);
+                }
             }
             Ok(_) => unreachable!("expect checks the type"),
             Err(e) => self.abort(e),

@@ -16,7 +16,7 @@ fn main() {
             "start_trial" => {
                 state = message["seed"].as_u64().unwrap() | 1;
                 size = message["space"]["size"].as_u64().unwrap();
-                None
+                Some(json!({"type": "started"}))
             }
             "ask" => {
                 let n = message["n"].as_u64().unwrap();
