@@ -12,20 +12,24 @@
 //! computed in "higher is better" orientation (a minimized objective is negated).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use datasets::images::{self, Images};
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy;
 use methods::{EstimatorSpec, Fallbacks, MethodContext, TrialInfo};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
-use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Run};
+use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Resumed, Run};
 
+use crate::checkpoint::Checkpoint;
 use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Finished, RunOptions, TrialStatus};
+use crate::runner::{self, Encoded, Finished, RunOptions, Stage, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use reports::records::estimates::Identity;
 use reports::records::{self, ParquetWriter};
@@ -133,9 +137,6 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         })
         .collect::<Result<Vec<_>>>()?;
     let batches = proxy_batches(protocol, cache, &tasks, replicates)?;
-    let dir = RunDir::create(&opts.out, opts.force)?;
-    score_proxies(protocol, &mut tasks, &batches, opts)?;
-
     let mut trials = Vec::new();
     for task in 0..tasks.len() {
         for (estimator, spec) in protocol.estimators.iter().enumerate() {
@@ -156,6 +157,21 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             }
         }
     }
+    let dir = RunDir::create(&opts.out, opts.force)?;
+    let tables = tasks.iter().map(|t| &t.loaded).chain(&train_loaded);
+    let mut key = runner::run_key(common, replicates, &trials, tables, opts);
+    key.values
+        .push(("images".to_string(), protocol.images.to_string()));
+    if !protocol.proxies().is_empty() {
+        let networks = tasks
+            .iter()
+            .map(|t| t.splits.iter().map(|s| s.eval.len() as u64).sum::<u64>())
+            .sum();
+        key.stages.insert(0, ("proxies".to_string(), networks));
+    }
+    let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
+    let networks = score_proxies(protocol, &mut tasks, &batches, opts, &checkpoint)?;
+
     let hashes: Vec<String> = protocol
         .estimators
         .iter()
@@ -172,15 +188,17 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         records::summary::FILE,
         records::summary::schema(&protocol.top_k),
     )?;
-    runner::drive(
+    let stage = Stage {
+        checkpoint: &checkpoint,
+        name: "trials",
+        outputs: 2,
+    };
+    let scored = runner::drive(
         &trials,
         opts,
+        stage,
         |t| run_trial(protocol, &tasks[t.task], t, &opts.faults),
         |chunk, outcomes| {
-            failed += outcomes
-                .iter()
-                .filter(|o| o.status != TrialStatus::Ok)
-                .count() as u64;
             let mut scored = Vec::new();
             let mut summaries = Vec::with_capacity(chunk.len());
             for (trial, outcome) in chunk.iter().zip(&outcomes) {
@@ -203,8 +221,21 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                 );
                 summaries.push(summary_row(identity, split.eval.len(), outcome));
             }
-            estimates_writer.write(&records::estimates::batch(&scored))?;
-            Ok(summary_writer.write(&records::summary::batch(&protocol.top_k, &summaries))?)
+            Encoded {
+                batches: vec![
+                    records::estimates::batch(&scored),
+                    records::summary::batch(&protocol.top_k, &summaries),
+                ],
+                failed: outcomes
+                    .iter()
+                    .filter(|o| o.status != TrialStatus::Ok)
+                    .count() as u64,
+            }
+        },
+        |_, batches, done| {
+            failed += done.failed;
+            estimates_writer.write(&batches[0])?;
+            Ok(summary_writer.write(&batches[1])?)
         },
     )?;
     let (rows, estimates_file) = estimates_writer.finish()?;
@@ -222,9 +253,14 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             .iter()
             .map(EstimatorSpec::capabilities)
             .collect(),
+        resumed: Resumed {
+            chunks_reused: networks.chunks_reused + scored.chunks_reused,
+            chunks: networks.chunks + scored.chunks,
+        },
     };
     runner::finish(
         dir,
+        checkpoint,
         common,
         clock,
         results,
@@ -320,10 +356,14 @@ fn score_proxies(
     tasks: &mut [EstimationTask],
     batches: &[Vec<Images>],
     opts: &RunOptions,
-) -> Result<()> {
+    checkpoint: &Checkpoint,
+) -> Result<Resumed> {
     let proxies = protocol.proxies();
     if proxies.is_empty() {
-        return Ok(());
+        return Ok(Resumed {
+            chunks_reused: 0,
+            chunks: 0,
+        });
     }
     let common = &protocol.common;
     let jobs: Vec<(usize, usize, ArchId)> = tasks
@@ -338,9 +378,15 @@ fn score_proxies(
         .collect();
     let mut scores: Vec<Result<Vec<f64>, String>> = Vec::with_capacity(jobs.len());
     let shared: &[EstimationTask] = tasks;
-    runner::drive(
+    let stage = Stage {
+        checkpoint,
+        name: "proxies",
+        outputs: 1,
+    };
+    let resumed = runner::drive(
         &jobs,
         opts,
+        stage,
         |&(t, r, arch)| {
             let task = &shared[t];
             let label = format!("proxy-network/{arch}");
@@ -364,8 +410,15 @@ fn score_proxies(
                 )
             })
         },
-        |_, chunk| {
-            scores.extend(chunk);
+        |_, results| {
+            let failed = results.iter().filter(|r| r.is_err()).count() as u64;
+            Encoded {
+                batches: vec![ProxyScores::batch(&proxies, &results)],
+                failed,
+            }
+        },
+        |_, batches, _| {
+            scores.extend(ProxyScores::read(&proxies, &batches[0])?);
             Ok(())
         },
     )?;
@@ -397,7 +450,65 @@ fn score_proxies(
             }
         }
     }
-    Ok(())
+    Ok(resumed)
+}
+
+/// The proxy scores of a chunk of networks as a checkpoint keeps them: one column per proxy
+/// and the network's error, if it failed.
+struct ProxyScores;
+
+impl ProxyScores {
+    fn schema(proxies: &[proxy::Proxy]) -> SchemaRef {
+        let mut fields: Vec<Field> = proxies
+            .iter()
+            .map(|p| Field::new(p.name(), DataType::Float64, false))
+            .collect();
+        fields.push(Field::new("error", DataType::Utf8, true));
+        Arc::new(Schema::new(fields))
+    }
+
+    fn batch(proxies: &[proxy::Proxy], results: &[Result<Vec<f64>, String>]) -> RecordBatch {
+        let mut columns: Vec<ArrayRef> = (0..proxies.len())
+            .map(|i| -> ArrayRef {
+                Arc::new(Float64Array::from_iter_values(results.iter().map(
+                    |r| match r {
+                        Ok(values) => values[i],
+                        Err(_) => f64::NAN,
+                    },
+                )))
+            })
+            .collect();
+        columns.push(Arc::new(StringArray::from_iter(
+            results.iter().map(|r| r.as_ref().err()),
+        )));
+        RecordBatch::try_new(ProxyScores::schema(proxies), columns).expect("columns match")
+    }
+
+    fn read(
+        proxies: &[proxy::Proxy],
+        batch: &RecordBatch,
+    ) -> Result<Vec<Result<Vec<f64>, String>>> {
+        let wrong = || anyhow::anyhow!("a checkpointed proxy chunk has other columns");
+        if batch.schema() != ProxyScores::schema(proxies) {
+            return Err(wrong());
+        }
+        let column = |i: usize| batch.column(i).as_any().downcast_ref::<Float64Array>();
+        let values: Vec<&Float64Array> = (0..proxies.len())
+            .map(column)
+            .collect::<Option<_>>()
+            .ok_or_else(wrong)?;
+        let errors = batch
+            .column(proxies.len())
+            .as_any()
+            .downcast_ref::<StringArray>();
+        let errors = errors.ok_or_else(wrong)?;
+        Ok((0..batch.num_rows())
+            .map(|row| match errors.is_valid(row) {
+                true => Err(errors.value(row).to_string()),
+                false => Ok(values.iter().map(|c| c.value(row)).collect()),
+            })
+            .collect())
+    }
 }
 
 /// A proxy can be undefined for an architecture (jacob_cov of a network whose output ignores

@@ -67,6 +67,12 @@ enum Command {
         #[arg(long, value_name = "SOURCE")]
         images: Option<String>,
     },
+    /// Progress of a run directory: done, total and failed trials, whether it is running,
+    /// and the time left
+    Status {
+        /// A directory `nash run` writes or wrote into
+        dir: PathBuf,
+    },
     /// (Re)write report.md and its plots from a run directory
     Report {
         /// A directory written by `nash run`
@@ -261,6 +267,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Command::Status { dir } => println!("{}", nash::checkpoint::status(&dir)?),
         Command::Report { dir } => {
             let locked = RunDir::open(&dir)?;
             let report = reports::report(locked.path())?;

@@ -138,6 +138,19 @@ impl RunDir {
     }
 }
 
+/// The pid of the process writing into `dir`, if one holds its lock.
+pub fn holder(dir: &Path) -> Option<String> {
+    let mut file = File::open(dir.join(LOCK)).ok()?;
+    // SAFETY: flock on a file descriptor this function owns; released when it closes.
+    let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } == 0;
+    if free {
+        return None;
+    }
+    let mut pid = String::new();
+    let _ = file.read_to_string(&mut pid);
+    Some(pid.trim().to_string())
+}
+
 /// Writes through a temporary file and a rename, so an interrupted run never leaves half a
 /// file where a finished one stood.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

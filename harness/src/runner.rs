@@ -9,16 +9,18 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use arrow_array::RecordBatch;
 use datasets::{Cache, LoadedTask, SeedPolicy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use methods::external::TrialAbort;
 use methods::registry::Capabilities;
 use rayon::prelude::*;
 use reports::records::manifest::{
-    DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, Reproducibility, Run,
+    DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, Reproducibility, Resumed, Run,
 };
 use serde::Serialize;
 
+use crate::checkpoint::{Checkpoint, ChunkDone, RunKey};
 use crate::faults::Faults;
 use crate::protocol::{Common, MAX_REPLICATES, MAX_TRIALS};
 use crate::run_dir::RunDir;
@@ -173,20 +175,50 @@ pub(crate) fn load_task(common: &Common, cache: &Cache, task: &str) -> Result<Lo
     Ok(loaded)
 }
 
-/// Runs `trial` over `trials` on `threads` threads in batches, handing each batch's results,
-/// in trial order, to `write`.
+/// A chunk's results as the result files take them: one batch per output, and how many of
+/// its trials failed.
+pub(crate) struct Encoded {
+    pub batches: Vec<RecordBatch>,
+    pub failed: u64,
+}
+
+/// Where `drive` persists each finished chunk: a checkpoint, under a stage name, with a
+/// fixed number of outputs per chunk.
+pub(crate) struct Stage<'a> {
+    pub checkpoint: &'a Checkpoint,
+    pub name: &'static str,
+    pub outputs: usize,
+}
+
+/// Runs `trial` over `trials` on `threads` threads in chunks. Each chunk's results are
+/// encoded as batches and persisted in the checkpoint before `absorb` takes them, in trial
+/// order; a chunk finished by an earlier, interrupted attempt is read back instead of run,
+/// so `absorb` sees the same batches either way.
 pub(crate) fn drive<T: Sync, R: Send>(
     trials: &[T],
     opts: &RunOptions,
+    stage: Stage,
     trial: impl Fn(&T) -> R + Sync,
-    mut write: impl FnMut(&[T], Vec<R>) -> Result<()>,
-) -> Result<()> {
+    encode: impl Fn(&[T], Vec<R>) -> Encoded,
+    mut absorb: impl FnMut(&[T], &[RecordBatch], &ChunkDone) -> Result<()>,
+) -> Result<Resumed> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .context("cannot start the worker threads")?;
     let bar = progress_bar(trials.len() as u64, opts.progress);
-    for chunk in trials.chunks(CHUNK) {
+    let mut resumed = Resumed {
+        chunks_reused: 0,
+        chunks: trials.len().div_ceil(CHUNK) as u64,
+    };
+    for (index, chunk) in trials.chunks(CHUNK).enumerate() {
+        if let Some((batches, done)) = stage.checkpoint.load(stage.name, index, stage.outputs) {
+            resumed.chunks_reused += 1;
+            bar.inc(chunk.len() as u64);
+            absorb(chunk, &batches, &done)?;
+            continue;
+        }
+        let started = Instant::now();
         let results: Vec<R> = pool.install(|| {
             chunk
                 .par_iter()
@@ -197,12 +229,22 @@ pub(crate) fn drive<T: Sync, R: Send>(
                 })
                 .collect()
         });
-        write(chunk, results)?;
+        let encoded = encode(chunk, results);
+        let done = ChunkDone {
+            trials: chunk.len() as u64,
+            failed: encoded.failed,
+            seconds: started.elapsed().as_secs_f64(),
+            rows: encoded.batches.iter().map(RecordBatch::num_rows).collect(),
+        };
+        stage
+            .checkpoint
+            .save(stage.name, index, &encoded.batches, &done)?;
+        absorb(chunk, &encoded.batches, &done)?;
     }
     // External programs end with the run, not whenever the pool's threads exit.
     pool.broadcast(|_| methods::external::stop_idle());
     bar.finish_and_clear();
-    Ok(())
+    Ok(resumed)
 }
 
 fn progress_bar(len: u64, visible: bool) -> ProgressBar {
@@ -291,6 +333,8 @@ pub(crate) struct Results {
     pub failed_trials: u64,
     /// The run's methods' or estimators' capabilities (for its reproducibility).
     pub capabilities: Vec<Capabilities>,
+    /// Chunks read back from a checkpoint, over all stages.
+    pub resumed: Resumed,
 }
 
 /// A run whose files are in place, its directory still locked.
@@ -303,6 +347,7 @@ pub struct Finished {
 /// manifest last.
 pub(crate) fn finish(
     dir: RunDir,
+    checkpoint: Checkpoint,
     common: &Common,
     clock: Clock,
     results: Results,
@@ -323,10 +368,44 @@ pub(crate) fn finish(
         trials: results.trials,
         failed_trials: results.failed_trials,
         reproducibility: reproducibility(&results.capabilities),
+        resumed: (results.resumed.chunks_reused > 0).then_some(results.resumed),
         files: Vec::new(),
     };
     dir.commit(results.files, &mut manifest, &common.text)?;
+    checkpoint.remove()?;
     Ok(Finished { manifest, dir })
+}
+
+/// What a run's results depend on, for its checkpoint: nash's version, the protocol text,
+/// the replicate count, every table read, the trial count, `extra` (a kind's own inputs) and
+/// injected faults.
+pub(crate) fn run_key<'a, T>(
+    common: &Common,
+    replicates: u32,
+    trials: &[T],
+    tables: impl Iterator<Item = &'a LoadedTask>,
+    opts: &RunOptions,
+) -> RunKey {
+    let mut values = vec![
+        (
+            "nash version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        ("protocol sha256".to_string(), common.sha256.clone()),
+        ("replicates".to_string(), replicates.to_string()),
+    ];
+    for t in tables {
+        let name = format!("table {}/{} sha256", t.benchmark.name, t.task);
+        values.push((name, t.source.sha256.clone()));
+    }
+    if opts.faults != Faults::default() {
+        values.push(("NASH_FAULTS".to_string(), format!("{:?}", opts.faults)));
+    }
+    RunKey {
+        values,
+        stages: vec![("trials".to_string(), trials.len() as u64)],
+        chunk: CHUNK,
+    }
 }
 
 /// Which machines give the same result files: external programs decide for themselves, burn

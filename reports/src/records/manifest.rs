@@ -33,6 +33,10 @@ pub struct Manifest {
     /// Which machines reproduce the result files bit for bit.
     #[serde(default)]
     pub reproducibility: Reproducibility,
+    /// Chunks of trials read back from an interrupted attempt's checkpoint, when the run
+    /// resumed one (the times then cover the last attempt only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<Resumed>,
     /// The run's result files, each with its size and sha256 (written last, so a directory
     /// whose files do not match was left half-replaced).
     #[serde(default)]
@@ -90,6 +94,13 @@ impl FileEntry {
             sha256,
         })
     }
+}
+
+/// How much of a resumed run an earlier attempt had done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resumed {
+    pub chunks_reused: u64,
+    pub chunks: u64,
 }
 
 /// Whether a run's result files are identical on every machine, or only on machines with

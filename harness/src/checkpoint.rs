@@ -1,0 +1,385 @@
+//! Checkpoints: every finished chunk of trials is persisted at once, so a run killed at any
+//! moment (`kill -9`, out of memory, pre-emption) continues where it stopped when the same
+//! `nash run` command is given again, and its result files are byte-identical to an
+//! uninterrupted run's.
+//!
+//! Layout, inside the run directory:
+//!
+//! ```text
+//! .nash-checkpoint/key.json                  what the results depend on (see `RunKey`)
+//! .nash-checkpoint/<stage>-<chunk>-<k>.arrow  output k of a chunk (Arrow IPC, one batch)
+//! .nash-checkpoint/<stage>-<chunk>.done       written last: the chunk is complete
+//! ```
+//!
+//! Each file is written under a temporary name and renamed, the chunk's marker last, so a
+//! killed run leaves every chunk complete or absent. Parts are not synced one by one (that
+//! cost 7% of nb201-search's time): after an operating-system crash a part the disk lost is
+//! found unreadable, or with other row counts than its marker records, and its chunk runs
+//! again, with a warning — as for any damaged part. The
+//! runner writes the result files from the same batches whether they were computed now or
+//! read back, which makes resumed and uninterrupted runs identical. The directory is removed
+//! once the run is committed.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::{Sender, channel};
+use std::thread::JoinHandle;
+
+use anyhow::{Context, Result, bail};
+use arrow_array::RecordBatch;
+use arrow_ipc::reader::FileReader;
+use arrow_ipc::writer::FileWriter;
+use serde::{Deserialize, Serialize};
+
+/// The checkpoint directory inside a run directory.
+pub const DIR: &str = ".nash-checkpoint";
+
+const KEY: &str = "key.json";
+
+/// Everything a run's results depend on, as named values: a checkpoint is resumed only by a
+/// run whose key is the same, and a refusal names the values that differ.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunKey {
+    pub values: Vec<(String, String)>,
+    /// Each stage's name and item count (trials; networks for the proxies), and the items per
+    /// chunk (for `nash status`).
+    pub stages: Vec<(String, u64)>,
+    pub chunk: usize,
+}
+
+/// How a finished chunk went, kept in its `.done` marker (for `nash status`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChunkDone {
+    pub trials: u64,
+    pub failed: u64,
+    pub seconds: f64,
+    /// Rows of each output, checked when the chunk is read back.
+    #[serde(default)]
+    pub rows: Vec<usize>,
+}
+
+/// A run directory's checkpoint, open for the run whose key it holds.
+pub struct Checkpoint {
+    dir: PathBuf,
+    /// Chunks on their way to disk: a writer thread encodes, syncs and renames them while the
+    /// next chunk runs, so the disk's latency is not the run's.
+    saving: Option<Sender<Save>>,
+    saver: Mutex<Option<JoinHandle<Result<()>>>>,
+}
+
+/// A chunk for the writer thread.
+struct Save {
+    stage: String,
+    chunk: usize,
+    batches: Vec<RecordBatch>,
+    done: ChunkDone,
+}
+
+impl Checkpoint {
+    /// Opens the checkpoint of `run_dir` for a run with `key`: an existing checkpoint with
+    /// the same key is resumed; one with another key is refused, naming what differs, unless
+    /// `force` (it is then discarded).
+    pub fn open(run_dir: &Path, key: &RunKey, force: bool) -> Result<Checkpoint> {
+        let dir = run_dir.join(DIR);
+        let key_path = dir.join(KEY);
+        if key_path.exists() {
+            let text = std::fs::read_to_string(&key_path)
+                .with_context(|| format!("{}: cannot read", key_path.display()))?;
+            let found: Option<RunKey> = serde_json::from_str(&text).ok();
+            match found {
+                Some(found) if found == *key => {
+                    let checkpoint = Checkpoint::writing_to(dir);
+                    let done = checkpoint.chunks_done();
+                    if done > 0 {
+                        eprintln!(
+                            "resuming an interrupted run: {done} chunks were done by an earlier \
+                             attempt"
+                        );
+                    }
+                    return Ok(checkpoint);
+                }
+                Some(found) if !force => bail!(
+                    "{}: holds an interrupted run that differs from this one ({}); run the \
+                     same protocol and options to resume it, or pass --force to discard it",
+                    run_dir.display(),
+                    differences(&found, key)
+                ),
+                None if !force => bail!(
+                    "{}: unreadable checkpoint key; pass --force to discard the checkpoint",
+                    key_path.display()
+                ),
+                _ => {}
+            }
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("{}: cannot remove", dir.display()))?;
+        }
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
+        let json = serde_json::to_string_pretty(key).expect("the key serializes");
+        write_whole(&key_path, json.as_bytes(), true)?;
+        Ok(Checkpoint::writing_to(dir))
+    }
+
+    /// A checkpoint in `dir`, with its writer thread started.
+    fn writing_to(dir: PathBuf) -> Checkpoint {
+        let (saving, jobs) = channel::<Save>();
+        let target = dir.clone();
+        let saver = std::thread::spawn(move || -> Result<()> {
+            for job in jobs {
+                let paths = Paths { dir: &target };
+                for (k, batch) in job.batches.iter().enumerate() {
+                    let mut bytes = Vec::new();
+                    let mut writer = FileWriter::try_new(&mut bytes, &batch.schema())?;
+                    writer.write(batch)?;
+                    writer.finish()?;
+                    drop(writer);
+                    write_whole(&paths.part(&job.stage, job.chunk, k), &bytes, false)?;
+                }
+                // The marker last: a chunk whose marker exists has all its parts written.
+                let marker = serde_json::to_vec(&job.done).expect("the marker serializes");
+                write_whole(&paths.done(&job.stage, job.chunk), &marker, false)?;
+            }
+            Ok(())
+        });
+        Checkpoint {
+            dir,
+            saving: Some(saving),
+            saver: Mutex::new(Some(saver)),
+        }
+    }
+
+    /// The batches of chunk `chunk` of `stage` and how it went, if it finished in an earlier
+    /// attempt; a chunk that cannot be read is removed (and run again), with a warning.
+    pub fn load(
+        &self,
+        stage: &str,
+        chunk: usize,
+        outputs: usize,
+    ) -> Option<(Vec<RecordBatch>, ChunkDone)> {
+        let marker = self.done_path(stage, chunk);
+        if !marker.exists() {
+            return None;
+        }
+        let read = || -> Result<(Vec<RecordBatch>, ChunkDone)> {
+            let text = std::fs::read(&marker)
+                .with_context(|| format!("{}: cannot read", marker.display()))?;
+            let done: ChunkDone = serde_json::from_slice(&text)
+                .with_context(|| format!("{}: damaged", marker.display()))?;
+            let batches: Vec<RecordBatch> = (0..outputs)
+                .map(|k| read_batch(&self.part_path(stage, chunk, k)))
+                .collect::<Result<_>>()?;
+            let rows: Vec<usize> = batches.iter().map(RecordBatch::num_rows).collect();
+            if rows != done.rows {
+                bail!(
+                    "{}: parts of {rows:?} rows, the marker says {:?}",
+                    marker.display(),
+                    done.rows
+                );
+            }
+            Ok((batches, done))
+        };
+        match read() {
+            Ok(found) => Some(found),
+            Err(e) => {
+                eprintln!("warning: {e:#}; running chunk {chunk} of {stage} again");
+                let _ = std::fs::remove_file(&marker);
+                None
+            }
+        }
+    }
+
+    /// How many chunks are finished, over all stages.
+    pub fn chunks_done(&self) -> usize {
+        std::fs::read_dir(&self.dir).map_or(0, |entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".done"))
+                .count()
+        })
+    }
+
+    /// Persists chunk `chunk` of `stage` (its output batches, then its marker) on the writer
+    /// thread; an error of an earlier write surfaces here.
+    pub fn save(
+        &self,
+        stage: &str,
+        chunk: usize,
+        batches: &[RecordBatch],
+        done: &ChunkDone,
+    ) -> Result<()> {
+        let job = Save {
+            stage: stage.to_string(),
+            chunk,
+            batches: batches.to_vec(),
+            done: done.clone(),
+        };
+        let sent = self.saving.as_ref().map(|s| s.send(job));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The writer stopped: its error says why.
+            _ => self.join_saver(),
+        }
+    }
+
+    /// Waits for the writer thread to finish what it was given.
+    fn join_saver(&self) -> Result<()> {
+        let saver = self.saver.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match saver.map(JoinHandle::join) {
+            Some(Ok(result)) => result.context("cannot write the checkpoint"),
+            Some(Err(_)) => bail!("the checkpoint writer panicked"),
+            None => bail!("the checkpoint writer has stopped"),
+        }
+    }
+
+    /// Removes the checkpoint (the run is committed), once its writer has finished.
+    pub fn remove(mut self) -> Result<()> {
+        drop(self.saving.take());
+        self.join_saver()?;
+        std::fs::remove_dir_all(&self.dir)
+            .with_context(|| format!("{}: cannot remove", self.dir.display()))
+    }
+
+    fn part_path(&self, stage: &str, chunk: usize, k: usize) -> PathBuf {
+        Paths { dir: &self.dir }.part(stage, chunk, k)
+    }
+
+    fn done_path(&self, stage: &str, chunk: usize) -> PathBuf {
+        Paths { dir: &self.dir }.done(stage, chunk)
+    }
+}
+
+impl Drop for Checkpoint {
+    /// Lets the writer finish what it was given (a run that failed keeps its progress).
+    fn drop(&mut self) {
+        drop(self.saving.take());
+        let _ = self.join_saver();
+    }
+}
+
+/// The file names inside a checkpoint directory.
+struct Paths<'a> {
+    dir: &'a Path,
+}
+
+impl Paths<'_> {
+    fn part(&self, stage: &str, chunk: usize, k: usize) -> PathBuf {
+        self.dir.join(format!("{stage}-{chunk:06}-{k}.arrow"))
+    }
+
+    fn done(&self, stage: &str, chunk: usize) -> PathBuf {
+        self.dir.join(format!("{stage}-{chunk:06}.done"))
+    }
+}
+
+/// The values that differ between a checkpoint's key and this run's.
+fn differences(found: &RunKey, now: &RunKey) -> String {
+    let mut said: Vec<String> = Vec::new();
+    for (name, value) in &now.values {
+        match found.values.iter().find(|(n, _)| n == name) {
+            Some((_, old)) if old == value => {}
+            Some((_, old)) => said.push(format!("{name}: {old} then, {value} now")),
+            None => said.push(format!("{name}: absent then, {value} now")),
+        }
+    }
+    for (name, old) in &found.values {
+        if !now.values.iter().any(|(n, _)| n == name) {
+            said.push(format!("{name}: {old} then, absent now"));
+        }
+    }
+    if said.is_empty() {
+        said.push(format!(
+            "stages {:?} in chunks of {} then, {:?} in chunks of {} now",
+            found.stages, found.chunk, now.stages, now.chunk
+        ));
+    }
+    said.join("; ")
+}
+
+fn read_batch(path: &Path) -> Result<RecordBatch> {
+    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut reader =
+        FileReader::try_new(file, None).with_context(|| format!("{}: damaged", path.display()))?;
+    match reader.next() {
+        Some(batch) => batch.with_context(|| format!("{}: damaged", path.display())),
+        None => bail!("{}: holds no batch", path.display()),
+    }
+}
+
+/// Writes `path` through a temporary sibling and a rename, so that a killed process leaves
+/// it whole or absent; `sync` also makes it survive an operating-system crash.
+fn write_whole(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    let mut file =
+        File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| if sync { file.sync_data() } else { Ok(()) })
+        .with_context(|| format!("{}: cannot write", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
+}
+
+/// What `nash status` prints for a run directory: a finished run's trial counts, or an
+/// unfinished run's progress per stage, whether a process is running it, and an estimate of
+/// the time left (the mean time of its finished chunks, times the chunks left).
+pub fn status(run_dir: &Path) -> Result<String> {
+    let manifest_path = run_dir.join(reports::records::manifest::FILE);
+    let key_path = run_dir.join(DIR).join(KEY);
+    if !key_path.exists() {
+        if !manifest_path.exists() {
+            bail!("{}: no run has started here", run_dir.display());
+        }
+        let manifest = reports::records::manifest::Manifest::read(run_dir)?;
+        return Ok(format!(
+            "finished: {} of {} trials, {} failed, in {:.1} s",
+            manifest.trials, manifest.trials, manifest.failed_trials, manifest.wall_seconds
+        ));
+    }
+    let text = std::fs::read_to_string(&key_path)
+        .with_context(|| format!("{}: cannot read", key_path.display()))?;
+    let key: RunKey =
+        serde_json::from_str(&text).with_context(|| format!("{}: damaged", key_path.display()))?;
+    let dir = run_dir.join(DIR);
+    let paths = Paths { dir: &dir };
+    let mut lines = Vec::new();
+    let (mut left, mut spent, mut chunks) = (0usize, 0.0, 0usize);
+    for (stage, items) in &key.stages {
+        let (mut done, mut failed) = (0u64, 0u64);
+        for index in 0..(*items as usize).div_ceil(key.chunk) {
+            let marker = std::fs::read(paths.done(stage, index)).ok();
+            match marker.and_then(|bytes| serde_json::from_slice::<ChunkDone>(&bytes).ok()) {
+                Some(chunk) => {
+                    done += chunk.trials;
+                    failed += chunk.failed;
+                    spent += chunk.seconds;
+                    chunks += 1;
+                }
+                None => left += 1,
+            }
+        }
+        let what = if stage == "proxies" {
+            "networks"
+        } else {
+            "trials"
+        };
+        lines.push(format!(
+            "{stage}: {done} of {items} {what} done, {failed} failed"
+        ));
+    }
+    lines.push(match crate::run_dir::holder(run_dir) {
+        Some(pid) => format!("running (pid {pid})"),
+        None => "interrupted: run the same `nash run` command to resume".to_string(),
+    });
+    lines.push(match chunks {
+        0 => "time left: unknown until a chunk finishes".to_string(),
+        _ => format!(
+            "time left: about {:.0} s ({left} chunks of {} at {:.1} s each)",
+            left as f64 * spent / chunks as f64,
+            key.chunk,
+            spent / chunks as f64
+        ),
+    });
+    Ok(lines.join("\n"))
+}

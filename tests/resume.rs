@@ -1,0 +1,183 @@
+//! Crash-safe resume: a run killed with SIGKILL at many moments, resumed each time by the
+//! same command, ends with result files byte-identical to an uninterrupted run's; a changed
+//! protocol is refused with what differs; a damaged chunk is run again.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{NASH, nash, scratch, stderr, write};
+
+const SEARCH: &str = "\
+name: kill-search
+kind: search
+benchmark: nb201
+tasks: [cifar10, cifar100, imagenet16-120]
+budget: { queries: 150 }
+replicates: 300
+methods:
+  - random_search: {}
+  - regularized_evolution: {}
+  - local_search: {}
+";
+
+const ESTIMATION: &str = "\
+name: kill-estimation
+kind: estimation
+benchmark: nb201
+tasks: [cifar10]
+evaluation: 200
+train_sizes: [20, 100]
+replicates: 150
+estimators:
+  - params: {}
+  - ridge: {}
+  - knn: { k: 5 }
+";
+
+fn sha256(path: &Path) -> String {
+    datasets::files::sha256_file(path).unwrap().1
+}
+
+/// Kills `nash run protocol --out out --force` at `kills` moments spread over the time an
+/// uninterrupted run takes, then lets it finish; returns how many attempts were killed
+/// before they finished.
+fn kill_and_resume(protocol: &str, out: &Path, kills: usize, duration: Duration) -> usize {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut killed = 0;
+    for _ in 0..kills {
+        // xorshift: a fixed, spread set of moments in [0, duration).
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let at = duration.mul_f64((state % 1000) as f64 / 1000.0);
+        let mut child = Command::new(NASH)
+            .args(["run", protocol, "--out", out.to_str().unwrap(), "--force"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(at);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            killed += 1;
+        }
+        child.wait().unwrap();
+    }
+    let out = nash(&["run", protocol, "--out", out.to_str().unwrap(), "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    killed
+}
+
+fn check_resumes_identically(name: &str, text: &str, files: &[&str]) {
+    let dir = scratch(name);
+    let protocol = write(&dir, "p.yaml", text);
+    let reference = dir.join("reference");
+    let started = Instant::now();
+    let out = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let duration = started.elapsed();
+    let resumed = dir.join("resumed");
+    let killed = kill_and_resume(&protocol, &resumed, 20, duration);
+    assert!(
+        killed >= 10,
+        "only {killed} of 20 attempts were killed before finishing"
+    );
+    for file in files {
+        assert_eq!(
+            sha256(&reference.join(file)),
+            sha256(&resumed.join(file)),
+            "{name}: {file} differs after {killed} kills"
+        );
+    }
+    assert!(!resumed.join(nash::checkpoint::DIR).exists());
+    let status = nash(&["status", resumed.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&status.stdout).starts_with("finished: "),
+        "{}",
+        stderr(&status)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_search_run_killed_20_times_resumes_to_identical_files() {
+    check_resumes_identically("resume-search", SEARCH, &["trials.parquet"]);
+}
+
+#[test]
+fn an_estimation_run_killed_20_times_resumes_to_identical_files() {
+    // estimates_summary.parquet holds fit and score times, which differ between any two runs.
+    check_resumes_identically("resume-estimation", ESTIMATION, &["estimates.parquet"]);
+}
+
+/// A run stopped part-way: `nash status` shows its progress; a changed protocol is refused,
+/// naming what differs; a damaged chunk is run again with a warning; the resumed run's
+/// manifest and report say that it resumed.
+#[test]
+fn an_interrupted_run_reports_its_progress_and_refuses_a_changed_protocol() {
+    let dir = scratch("resume-checks");
+    let protocol = write(&dir, "p.yaml", SEARCH);
+    let out = dir.join("run");
+    let o = out.to_str().unwrap();
+    // Stop the run as soon as its second chunk is persisted.
+    let mut child = Command::new(NASH)
+        .args(["run", &protocol, "--out", o])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let second = out.join(nash::checkpoint::DIR).join("trials-000001.done");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !second.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let status = nash(&["status", o]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.contains(" of 2700 trials done, 0 failed"), "{text}");
+    assert!(
+        text.contains("interrupted: run the same `nash run` command"),
+        "{text}"
+    );
+    assert!(text.contains("time left: about"), "{text}");
+
+    let changed = write(&dir, "changed.yaml", &SEARCH.replace("300", "299"));
+    let refused = nash(&["run", &changed, "--out", o]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = stderr(&refused);
+    assert!(
+        err.contains("holds an interrupted run that differs from this one (protocol sha256:"),
+        "{err}"
+    );
+    assert!(err.contains("replicates: 300 then, 299 now"), "{err}");
+
+    // A damaged part: that chunk runs again.
+    let part = out
+        .join(nash::checkpoint::DIR)
+        .join("trials-000000-0.arrow");
+    std::fs::write(&part, b"not arrow").unwrap();
+    let resumed = nash(&["run", &protocol, "--out", o]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let err = stderr(&resumed);
+    assert!(err.contains("resuming an interrupted run"), "{err}");
+    assert!(err.contains("running chunk 0 of trials again"), "{err}");
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"chunks_reused\""), "{manifest}");
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("came from an interrupted attempt's checkpoint"),
+        "{report}"
+    );
+    let reference = dir.join("reference");
+    let clean = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
+    assert!(clean.status.success());
+    assert_eq!(
+        sha256(&reference.join("trials.parquet")),
+        sha256(&out.join("trials.parquet"))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
