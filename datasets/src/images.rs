@@ -38,6 +38,16 @@ impl ImageSource {
             },
         }
     }
+
+    /// The source as `parse` reads it.
+    pub fn spec(&self) -> String {
+        match self {
+            ImageSource::Noise => "noise".into(),
+            ImageSource::Cifar10(p) => format!("cifar10:{}", p.display()),
+            ImageSource::Mnist => "mnist".into(),
+            ImageSource::FashionMnist => "fashion-mnist".into(),
+        }
+    }
 }
 
 impl fmt::Display for ImageSource {

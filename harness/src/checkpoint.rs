@@ -104,7 +104,7 @@ impl Checkpoint {
                     "{}: holds an interrupted run that differs from this one ({}); run the \
                      same protocol and options to resume it, or pass --force to discard it",
                     run_dir.display(),
-                    differences(&found, key)
+                    differences(&found, key, ("then", "now"))
                 ),
                 None if !force => bail!(
                     "{}: unreadable checkpoint key; pass --force to discard the checkpoint",
@@ -235,6 +235,12 @@ impl Checkpoint {
         }
     }
 
+    /// Waits for the writer and keeps the checkpoint (a shard's, for `nash merge`).
+    pub fn close(mut self) -> Result<()> {
+        drop(self.saving.take());
+        self.join_saver()
+    }
+
     /// Removes the checkpoint (the run is committed), once its writer has finished.
     pub fn remove(mut self) -> Result<()> {
         drop(self.saving.take());
@@ -275,24 +281,73 @@ impl Paths<'_> {
     }
 }
 
+/// How many of `chunks` of `stage` have no marker in the run directory `run_dir`.
+pub(crate) fn missing(run_dir: &Path, stage: &str, chunks: &[usize]) -> usize {
+    let dir = run_dir.join(DIR);
+    let paths = Paths { dir: &dir };
+    chunks
+        .iter()
+        .filter(|&&c| !paths.done(stage, c).exists())
+        .count()
+}
+
+/// Makes `out`'s checkpoint the union of `shards`' (each shard's files linked, or copied
+/// where links cannot be made), under `key`.
+pub(crate) fn join(shards: &[PathBuf], out: &Path, key: &RunKey, force: bool) -> Result<()> {
+    let target = out.join(DIR);
+    if target.exists() {
+        if !force {
+            bail!(
+                "{}: holds a checkpoint already; choose another --out, or pass --force to                  replace it",
+                out.display()
+            );
+        }
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("{}: cannot remove", target.display()))?;
+    }
+    std::fs::create_dir_all(&target)
+        .with_context(|| format!("{}: cannot create", target.display()))?;
+    let json = serde_json::to_string_pretty(key).expect("the key serializes");
+    write_whole(&target.join(KEY), json.as_bytes(), true)?;
+    for shard in shards {
+        let source = shard.join(DIR);
+        let entries = std::fs::read_dir(&source)
+            .with_context(|| format!("{}: cannot read", source.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("{}: cannot read", source.display()))?;
+            let name = entry.file_name();
+            let text = name.to_string_lossy();
+            if text == KEY || text.ends_with(".partial") {
+                continue;
+            }
+            let to = target.join(&name);
+            if std::fs::hard_link(entry.path(), &to).is_err() {
+                std::fs::copy(entry.path(), &to)
+                    .with_context(|| format!("{}: cannot copy", entry.path().display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The values that differ between a checkpoint's key and this run's.
-fn differences(found: &RunKey, now: &RunKey) -> String {
+pub(crate) fn differences(found: &RunKey, now: &RunKey, (was, is): (&str, &str)) -> String {
     let mut said: Vec<String> = Vec::new();
     for (name, value) in &now.values {
         match found.values.iter().find(|(n, _)| n == name) {
             Some((_, old)) if old == value => {}
-            Some((_, old)) => said.push(format!("{name}: {old} then, {value} now")),
-            None => said.push(format!("{name}: absent then, {value} now")),
+            Some((_, old)) => said.push(format!("{name}: {old} {was}, {value} {is}")),
+            None => said.push(format!("{name}: absent {was}, {value} {is}")),
         }
     }
     for (name, old) in &found.values {
         if !now.values.iter().any(|(n, _)| n == name) {
-            said.push(format!("{name}: {old} then, absent now"));
+            said.push(format!("{name}: {old} {was}, absent {is}"));
         }
     }
     if said.is_empty() {
         said.push(format!(
-            "stages {:?} in chunks of {} then, {:?} in chunks of {} now",
+            "stages {:?} in chunks of {} {was}, {:?} in chunks of {} {is}",
             found.stages, found.chunk, now.stages, now.chunk
         ));
     }

@@ -29,8 +29,9 @@ use crate::checkpoint::Checkpoint;
 use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Encoded, Finished, RunOptions, Stage, TrialStatus};
+use crate::runner::{self, Encoded, Ran, RunOptions, Stage, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
+use crate::shard;
 use reports::records::estimates::Identity;
 use reports::records::{self, ParquetWriter};
 
@@ -82,7 +83,7 @@ pub(crate) struct Outcome {
 /// The most architectures all splits of a run may hold (400 MB of ids).
 const MAX_SPLIT_ENTRIES: u64 = 100_000_000;
 
-pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Finished> {
+pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Ran> {
     let clock = runner::Clock::start();
     let common = &protocol.common;
     let replicates = runner::replicates(common, opts)?;
@@ -170,13 +171,97 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         key.stages.insert(0, ("proxies".to_string(), networks));
     }
     let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
-    let networks = score_proxies(protocol, &mut tasks, &batches, opts, &checkpoint)?;
+    let has_proxies = !protocol.proxies().is_empty();
+    // A shard runs its part of the first stage: the proxy networks when there are any (nearly
+    // all of such a run's time; `nash merge` then runs the trials), else the trials.
+    if let Some(shard) = opts.shard
+        && has_proxies
+    {
+        let networks: u64 = tasks
+            .iter()
+            .map(|t| t.splits.iter().map(|s| s.eval.len() as u64).sum::<u64>())
+            .sum();
+        let only = shard.chunks(&vec![1.0; (networks as usize).div_ceil(runner::CHUNK)]);
+        score_proxies(
+            protocol,
+            &mut tasks,
+            &batches,
+            opts,
+            &checkpoint,
+            Some(&only),
+        )?;
+        let images = Some(protocol.images.spec());
+        let record = runner::shard_record(shard, "proxies", &only, key, opts, images);
+        return Ok(Ran::Shard(shard::finish(
+            dir,
+            checkpoint,
+            &record,
+            &common.text,
+        )?));
+    }
+    let networks = score_proxies(protocol, &mut tasks, &batches, opts, &checkpoint, None)?;
 
     let hashes: Vec<String> = protocol
         .estimators
         .iter()
         .map(runner::params_hash)
         .collect();
+    let trial = |t: &EstimationTrial| run_trial(protocol, &tasks[t.task], t, &opts.faults);
+    let encode = |chunk: &[EstimationTrial], outcomes: Vec<Outcome>| {
+        let mut scored = Vec::new();
+        let mut summaries = Vec::with_capacity(chunk.len());
+        for (trial, outcome) in chunk.iter().zip(&outcomes) {
+            let task = &tasks[trial.task];
+            let identity = identity(protocol, task, &hashes, trial);
+            let split = &task.splits[trial.replicate as usize];
+            scored.extend(
+                split
+                    .eval
+                    .iter()
+                    .zip(&outcome.scores)
+                    .zip(&split.truth)
+                    .map(|((&arch, &score), &truth)| records::estimates::Row {
+                        identity,
+                        arch_id: arch,
+                        arch: task.loaded.space.describe(arch).into(),
+                        score,
+                        truth,
+                    }),
+            );
+            summaries.push(summary_row(identity, split.eval.len(), outcome));
+        }
+        Encoded {
+            batches: vec![
+                records::estimates::batch(&scored),
+                records::summary::batch(&protocol.top_k, &summaries),
+            ],
+            failed: outcomes
+                .iter()
+                .filter(|o| o.status != TrialStatus::Ok)
+                .count() as u64,
+        }
+    };
+    if let Some(shard) = opts.shard {
+        let costs = runner::chunk_costs(&trials, |t| {
+            runner::expected_cost(protocol.estimators[t.estimator].capabilities())
+        });
+        let only = shard.chunks(&costs);
+        let stage = Stage {
+            checkpoint: &checkpoint,
+            name: "trials",
+            outputs: 2,
+            only: Some(&only),
+        };
+        runner::drive(&trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
+        let images = Some(protocol.images.spec());
+        let record = runner::shard_record(shard, "trials", &only, key, opts, images);
+        return Ok(Ran::Shard(shard::finish(
+            dir,
+            checkpoint,
+            &record,
+            &common.text,
+        )?));
+    }
     let mut failed = 0;
     let mut estimates_writer = ParquetWriter::create(
         dir.path(),
@@ -192,52 +277,13 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         checkpoint: &checkpoint,
         name: "trials",
         outputs: 2,
+        only: None,
     };
-    let scored = runner::drive(
-        &trials,
-        opts,
-        stage,
-        |t| run_trial(protocol, &tasks[t.task], t, &opts.faults),
-        |chunk, outcomes| {
-            let mut scored = Vec::new();
-            let mut summaries = Vec::with_capacity(chunk.len());
-            for (trial, outcome) in chunk.iter().zip(&outcomes) {
-                let task = &tasks[trial.task];
-                let identity = identity(protocol, task, &hashes, trial);
-                let split = &task.splits[trial.replicate as usize];
-                scored.extend(
-                    split
-                        .eval
-                        .iter()
-                        .zip(&outcome.scores)
-                        .zip(&split.truth)
-                        .map(|((&arch, &score), &truth)| records::estimates::Row {
-                            identity,
-                            arch_id: arch,
-                            arch: task.loaded.space.describe(arch).into(),
-                            score,
-                            truth,
-                        }),
-                );
-                summaries.push(summary_row(identity, split.eval.len(), outcome));
-            }
-            Encoded {
-                batches: vec![
-                    records::estimates::batch(&scored),
-                    records::summary::batch(&protocol.top_k, &summaries),
-                ],
-                failed: outcomes
-                    .iter()
-                    .filter(|o| o.status != TrialStatus::Ok)
-                    .count() as u64,
-            }
-        },
-        |_, batches, done| {
-            failed += done.failed;
-            estimates_writer.write(&batches[0])?;
-            Ok(summary_writer.write(&batches[1])?)
-        },
-    )?;
+    let scored = runner::drive(&trials, opts, stage, trial, encode, |_, batches, done| {
+        failed += done.failed;
+        estimates_writer.write(&batches[0])?;
+        Ok(summary_writer.write(&batches[1])?)
+    })?;
     let (rows, estimates_file) = estimates_writer.finish()?;
     let (_, summary_file) = summary_writer.finish()?;
 
@@ -258,7 +304,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             chunks: networks.chunks + scored.chunks,
         },
     };
-    runner::finish(
+    let finished = runner::finish(
         dir,
         checkpoint,
         common,
@@ -305,7 +351,8 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                     .collect(),
             },
         },
-    )
+    )?;
+    Ok(Ran::Finished(Box::new(finished)))
 }
 
 /// The image batch of each (task, replicate) for the zero-cost proxies, if any are asked for.
@@ -357,6 +404,7 @@ fn score_proxies(
     batches: &[Vec<Images>],
     opts: &RunOptions,
     checkpoint: &Checkpoint,
+    only: Option<&[bool]>,
 ) -> Result<Resumed> {
     let proxies = protocol.proxies();
     if proxies.is_empty() {
@@ -382,6 +430,7 @@ fn score_proxies(
         checkpoint,
         name: "proxies",
         outputs: 1,
+        only,
     };
     let resumed = runner::drive(
         &jobs,

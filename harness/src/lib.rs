@@ -8,6 +8,7 @@ pub mod run_dir;
 pub mod runner;
 pub mod search;
 pub mod seeding;
+pub mod shard;
 pub mod timestamp;
 
 use anyhow::Result;
@@ -15,15 +16,28 @@ use datasets::Cache;
 use reports::records::manifest::Manifest;
 
 use crate::protocol::Protocol;
-use crate::runner::RunOptions;
+use crate::runner::{Ran, RunOptions};
+use crate::shard::ShardDone;
 
-/// Runs a protocol of any kind to completion, writes its report and returns its manifest.
+/// How a `nash run` ended: a finished run with its manifest (its report written), or one
+/// shard of a run, for `nash merge`.
+pub enum Outcome {
+    Finished(Box<Manifest>),
+    Shard(ShardDone),
+}
+
+/// Runs a protocol of any kind to completion (or one shard of it) and writes its report.
 /// The output directory stays locked until the report is written.
-pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Manifest> {
-    let finished = match protocol {
+pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Outcome> {
+    let ran = match protocol {
         Protocol::Search(p) => search::run(p, cache, opts)?,
         Protocol::Estimation(p) => estimation::run(p, cache, opts)?,
     };
-    reports::report(finished.dir.path())?;
-    Ok(finished.manifest)
+    match ran {
+        Ran::Finished(finished) => {
+            reports::report(finished.dir.path())?;
+            Ok(Outcome::Finished(Box::new(finished.manifest)))
+        }
+        Ran::Shard(done) => Ok(Outcome::Shard(done)),
+    }
 }

@@ -1,7 +1,7 @@
 //! The `nash` command line.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -9,10 +9,12 @@ use clap::{Parser, Subcommand};
 use datasets::Cache;
 use datasets::catalog::BENCHMARKS;
 use methods::registry::Card;
+use nash::Outcome;
 use nash::faults::Faults;
 use nash::protocol::Protocol;
 use nash::run_dir::{self, RunDir};
 use nash::runner::{self, RunOptions};
+use nash::shard::Shard;
 use reports::export::{self, Exporter, Markdown};
 
 /// The protocol `nash run` uses when none is given.
@@ -66,6 +68,25 @@ enum Command {
         /// fashion-mnist or cifar10:PATH (a CIFAR-10 binary batch file or directory)
         #[arg(long, value_name = "SOURCE")]
         images: Option<String>,
+        /// Run only shard I of N (0 <= I < N) of the run's chunks, for `nash merge`
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+    },
+    /// Join the directories of all N shards of a run (`nash run --shard I/N`) and finish the
+    /// run: its result files are those of the unsharded run
+    Merge {
+        /// The shard directories
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Worker threads (for what the shards left: an estimation protocol's trials)
+        #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
+        threads: usize,
+        /// Replace results or a checkpoint already in the output directory
+        #[arg(long)]
+        force: bool,
     },
     /// Progress of a run directory: done, total and failed trials, whether it is running,
     /// and the time left
@@ -129,6 +150,51 @@ enum DataCommand {
     List,
     /// Re-check every cached file against its recorded sha256
     Verify,
+}
+
+fn check_threads(threads: usize) -> Result<()> {
+    let most = runner::max_threads();
+    if !(1..=most).contains(&threads) {
+        bail!(
+            "--threads must be between 1 and {most} on this machine (4 per CPU, at least 16), \
+             got {threads}"
+        );
+    }
+    Ok(())
+}
+
+/// Says how a run (or shard, or merge) into `out` ended; exit 1 when trials failed.
+fn said(outcome: Outcome, out: &Path) -> ExitCode {
+    match outcome {
+        Outcome::Shard(done) => {
+            eprintln!(
+                "shard {}/{}: {} chunks -> {}; join all shards with `nash merge`",
+                done.shard.index,
+                done.shard.count,
+                done.chunks,
+                done.dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Outcome::Finished(manifest) => {
+            eprintln!(
+                "{} rows in {:.2} s -> {} (report: {})",
+                manifest.rows,
+                manifest.wall_seconds,
+                out.display(),
+                out.join("report.md").display()
+            );
+            if manifest.failed_trials > 0 {
+                eprintln!(
+                    "error: {} of {} trials failed; every result was written, and the report \
+                     lists the failures",
+                    manifest.failed_trials, manifest.trials
+                );
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 fn default_threads() -> usize {
@@ -214,6 +280,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             replicates,
             force,
             images,
+            shard,
         } => {
             let mut protocol = match protocol {
                 Some(path) => Protocol::from_file(&path)?,
@@ -234,13 +301,11 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 p.images = datasets::images::ImageSource::parse(&images)
                     .map_err(|m| anyhow::anyhow!("--images: {m}"))?;
             }
-            let most = runner::max_threads();
-            if !(1..=most).contains(&threads) {
-                bail!(
-                    "--threads must be between 1 and {most} on this machine (4 per CPU, at \
-                     least 16), got {threads}"
-                );
-            }
+            check_threads(threads)?;
+            let shard = match shard {
+                Some(text) => Some(Shard::parse(&text).map_err(anyhow::Error::msg)?),
+                None => None,
+            };
             let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&protocol.common().name));
             let opts = RunOptions {
                 out: out.clone(),
@@ -249,23 +314,27 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 force,
                 progress: std::io::stderr().is_terminal(),
                 faults: Faults::from_env()?,
+                shard,
             };
-            let manifest = nash::run(&protocol, &cache, &opts)?;
-            eprintln!(
-                "{} rows in {:.2} s -> {} (report: {})",
-                manifest.rows,
-                manifest.wall_seconds,
-                out.display(),
-                out.join("report.md").display()
-            );
-            if manifest.failed_trials > 0 {
-                eprintln!(
-                    "error: {} of {} trials failed; every result was written, and the report \
-                     lists the failures",
-                    manifest.failed_trials, manifest.trials
-                );
-                return Ok(ExitCode::from(1));
-            }
+            return Ok(said(nash::run(&protocol, &cache, &opts)?, &out));
+        }
+        Command::Merge {
+            shards,
+            out,
+            threads,
+            force,
+        } => {
+            check_threads(threads)?;
+            let opts = RunOptions {
+                out: out.clone(),
+                threads,
+                replicates: None,
+                force,
+                progress: std::io::stderr().is_terminal(),
+                faults: Faults::default(),
+                shard: None,
+            };
+            return Ok(said(nash::shard::merge(&shards, &out, &cache, opts)?, &out));
         }
         Command::Status { dir } => println!("{}", nash::checkpoint::status(&dir)?),
         Command::Report { dir } => {

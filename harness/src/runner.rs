@@ -24,11 +24,12 @@ use crate::checkpoint::{Checkpoint, ChunkDone, RunKey};
 use crate::faults::Faults;
 use crate::protocol::{Common, MAX_REPLICATES, MAX_TRIALS};
 use crate::run_dir::RunDir;
+use crate::shard::{Shard, ShardDone, ShardRecord};
 use datasets::files::sha256_hex;
 use reports::records::PartialFile;
 
 /// Trials per batch: each batch runs in parallel, then is appended to the Parquet files.
-const CHUNK: usize = 256;
+pub(crate) const CHUNK: usize = 256;
 
 pub struct RunOptions {
     pub out: PathBuf,
@@ -38,6 +39,8 @@ pub struct RunOptions {
     pub progress: bool,
     /// Panics to inject, for tests (`NASH_FAULTS`).
     pub faults: Faults,
+    /// Run only this shard's chunks, into a shard directory for `nash merge`.
+    pub shard: Option<Shard>,
 }
 
 /// How a trial ended: every trial has a status in the result files, and a failed one the
@@ -183,11 +186,13 @@ pub(crate) struct Encoded {
 }
 
 /// Where `drive` persists each finished chunk: a checkpoint, under a stage name, with a
-/// fixed number of outputs per chunk.
+/// fixed number of outputs per chunk; and, for a shard, which chunks it runs.
 pub(crate) struct Stage<'a> {
     pub checkpoint: &'a Checkpoint,
     pub name: &'static str,
     pub outputs: usize,
+    /// The chunks this shard runs (None: all of them).
+    pub only: Option<&'a [bool]>,
 }
 
 /// Runs `trial` over `trials` on `threads` threads in chunks. Each chunk's results are
@@ -212,6 +217,10 @@ pub(crate) fn drive<T: Sync, R: Send>(
         chunks: trials.len().div_ceil(CHUNK) as u64,
     };
     for (index, chunk) in trials.chunks(CHUNK).enumerate() {
+        if stage.only.is_some_and(|only| !only[index]) {
+            bar.inc(chunk.len() as u64);
+            continue;
+        }
         if let Some((batches, done)) = stage.checkpoint.load(stage.name, index, stage.outputs) {
             resumed.chunks_reused += 1;
             bar.inc(chunk.len() as u64);
@@ -245,6 +254,47 @@ pub(crate) fn drive<T: Sync, R: Send>(
     pool.broadcast(|_| methods::external::stop_idle());
     bar.finish_and_clear();
     Ok(resumed)
+}
+
+/// A trial's expected cost, for balancing shards: training burn networks or running an
+/// external program dwarfs a table walk, and learning a model sits between.
+pub(crate) fn expected_cost(capabilities: Capabilities) -> f64 {
+    if capabilities.networks {
+        1000.0
+    } else if capabilities.external {
+        100.0
+    } else if capabilities.learns {
+        10.0
+    } else {
+        1.0
+    }
+}
+
+/// The record of a shard that ran the chunks `only` of `stage`.
+pub(crate) fn shard_record(
+    shard: Shard,
+    stage: &str,
+    only: &[bool],
+    key: RunKey,
+    opts: &RunOptions,
+    images: Option<String>,
+) -> ShardRecord {
+    ShardRecord {
+        shard,
+        stage: stage.to_string(),
+        chunks: (0..only.len()).filter(|&c| only[c]).collect(),
+        key,
+        replicates: opts.replicates,
+        images,
+    }
+}
+
+/// Each chunk's expected cost: the sum of its trials' `cost`.
+pub(crate) fn chunk_costs<T>(trials: &[T], cost: impl Fn(&T) -> f64) -> Vec<f64> {
+    trials
+        .chunks(CHUNK)
+        .map(|chunk| chunk.iter().map(&cost).sum())
+        .collect()
 }
 
 fn progress_bar(len: u64, visible: bool) -> ProgressBar {
@@ -335,6 +385,12 @@ pub(crate) struct Results {
     pub capabilities: Vec<Capabilities>,
     /// Chunks read back from a checkpoint, over all stages.
     pub resumed: Resumed,
+}
+
+/// What a kind's run ended with: the whole run, or one shard of it.
+pub enum Ran {
+    Finished(Box<Finished>),
+    Shard(ShardDone),
 }
 
 /// A run whose files are in place, its directory still locked.

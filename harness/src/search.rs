@@ -18,8 +18,9 @@ use crate::checkpoint::Checkpoint;
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Encoded, Finished, RunOptions, Stage, TrialStatus};
+use crate::runner::{self, Encoded, Ran, RunOptions, Stage, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
+use crate::shard;
 
 /// One trial of the expanded protocol.
 #[derive(Debug, Clone, Copy)]
@@ -83,7 +84,7 @@ impl SearchTask {
     }
 }
 
-pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Finished> {
+pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Ran> {
     let clock = runner::Clock::start();
     let common = &protocol.common;
     let replicates = runner::replicates(common, opts)?;
@@ -152,8 +153,6 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         })
         .collect();
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
-    let mut writer =
-        ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?;
     let key = runner::run_key(
         common,
         replicates,
@@ -163,65 +162,85 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     );
     let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
     let cross = !evaluated.is_empty();
+    let outputs = if cross { 2 } else { 1 };
+    let trial = |t: &SearchTrial| {
+        run_trial(
+            protocol,
+            &tasks[t.task],
+            &protocol.methods[t.method],
+            t.replicate,
+            &opts.faults,
+        )
+    };
+    let encode = |chunk: &[SearchTrial], outcomes: Vec<SearchOutcome>| {
+        let rows: Vec<records::trials::Row> = chunk
+            .iter()
+            .zip(&outcomes)
+            .flat_map(|(trial, outcome)| {
+                trial_rows(protocol, &tasks[trial.task], &hashes, trial, outcome)
+            })
+            .collect();
+        let mut batches = vec![records::trials::batch(&rows)];
+        if cross {
+            let finals: Vec<Option<ArchId>> = outcomes
+                .iter()
+                .map(SearchOutcome::final_incumbent)
+                .collect();
+            let found = CrossTask {
+                protocol,
+                test,
+                tasks: &tasks,
+                evaluated: &evaluated,
+            };
+            batches.push(found.batch(chunk, &finals));
+        }
+        Encoded {
+            batches,
+            failed: outcomes
+                .iter()
+                .filter(|o| o.status != TrialStatus::Ok)
+                .count() as u64,
+        }
+    };
+    if let Some(shard) = opts.shard {
+        // A trial's cost is its method's: a network-training method far above a table walk.
+        let costs = runner::chunk_costs(&trials, |t| {
+            runner::expected_cost(protocol.methods[t.method].capabilities())
+        });
+        let only = shard.chunks(&costs);
+        let stage = Stage {
+            checkpoint: &checkpoint,
+            name: "trials",
+            outputs,
+            only: Some(&only),
+        };
+        runner::drive(&trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
+        let record = runner::shard_record(shard, "trials", &only, key, opts, None);
+        return Ok(Ran::Shard(shard::finish(
+            dir,
+            checkpoint,
+            &record,
+            &common.text,
+        )?));
+    }
+    let mut writer =
+        ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?;
     let mut cross_batches: Vec<RecordBatch> = Vec::new();
     let mut failed = 0;
     let stage = Stage {
         checkpoint: &checkpoint,
         name: "trials",
-        outputs: if cross { 2 } else { 1 },
+        outputs,
+        only: None,
     };
-    let resumed = runner::drive(
-        &trials,
-        opts,
-        stage,
-        |t| {
-            run_trial(
-                protocol,
-                &tasks[t.task],
-                &protocol.methods[t.method],
-                t.replicate,
-                &opts.faults,
-            )
-        },
-        |chunk, outcomes| {
-            let rows: Vec<records::trials::Row> = chunk
-                .iter()
-                .zip(&outcomes)
-                .flat_map(|(trial, outcome)| {
-                    trial_rows(protocol, &tasks[trial.task], &hashes, trial, outcome)
-                })
-                .collect();
-            let mut batches = vec![records::trials::batch(&rows)];
-            if cross {
-                let finals: Vec<Option<ArchId>> = outcomes
-                    .iter()
-                    .map(SearchOutcome::final_incumbent)
-                    .collect();
-                let found = CrossTask {
-                    protocol,
-                    test,
-                    tasks: &tasks,
-                    evaluated: &evaluated,
-                };
-                batches.push(found.batch(chunk, &finals));
-            }
-            Encoded {
-                batches,
-                failed: outcomes
-                    .iter()
-                    .filter(|o| o.status != TrialStatus::Ok)
-                    .count() as u64,
-            }
-        },
-        |_, batches, done| {
-            failed += done.failed;
-            writer.write(&batches[0])?;
-            if cross {
-                cross_batches.push(batches[1].clone());
-            }
-            Ok(())
-        },
-    )?;
+    let resumed = runner::drive(&trials, opts, stage, trial, encode, |_, batches, done| {
+        failed += done.failed;
+        writer.write(&batches[0])?;
+        if cross {
+            cross_batches.push(batches[1].clone());
+        }
+        Ok(())
+    })?;
     let (rows, trials_file) = writer.finish()?;
     let mut files = vec![trials_file];
     if cross {
@@ -245,7 +264,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             .collect(),
         resumed,
     };
-    runner::finish(
+    let finished = runner::finish(
         dir,
         checkpoint,
         common,
@@ -288,7 +307,8 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                     .collect(),
             },
         },
-    )
+    )?;
+    Ok(Ran::Finished(Box::new(finished)))
 }
 
 /// A simulated-seconds budget may not allow more than ten evaluations per architecture of the

@@ -95,8 +95,8 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
     ))];
     if let Some(r) = manifest.resumed {
         blocks.push(Block::Text(format!(
-            "Resumed: {} of {} chunks of trials came from an interrupted attempt's checkpoint; \
-             the time above covers the last attempt only.",
+            "Resumed: {} of {} chunks of trials came from a checkpoint (an interrupted attempt's, \
+             or the shards `nash merge` joined); the time above covers the last process only.",
             r.chunks_reused, r.chunks
         )));
     }

@@ -198,6 +198,7 @@ fn whole_protocol(c: &mut Criterion) {
         force: true,
         progress: false,
         faults: Default::default(),
+        shard: None,
     };
     let cache = cache();
     let mut group = c.benchmark_group("nb201-search.yaml (675,000 evaluations)");

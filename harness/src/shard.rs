@@ -1,0 +1,192 @@
+//! Shards: a run's chunks split over N independent processes (machines, Slurm array tasks),
+//! and `nash merge`, which joins their checkpoints and finishes the run, so that the result
+//! files are byte-identical to an unsharded run's.
+//!
+//! `nash run P --shard I/N --out DIR` runs the chunks of shard I (0 ≤ I < N) of the run's
+//! first stage — the trials, or for an estimation protocol with zero-cost proxies the proxy
+//! networks, which are nearly all of its time — and leaves in DIR its checkpoint, the
+//! protocol and `shard.json`. Chunks go to shards by expected cost: from the most to the
+//! least expensive, each to the shard with the least cost so far (ties to the lower index),
+//! a deterministic split that every shard computes alike. `nash merge` refuses shards that
+//! are missing, repeated, incomplete or of another run (protocol, data, nash version,
+//! replicates), naming what differs; then it resumes the run from the joined checkpoint,
+//! computing what the shards did not (an estimation protocol's trials after its proxies).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use datasets::Cache;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{self, Checkpoint, RunKey};
+use crate::faults::Faults;
+use crate::protocol::Protocol;
+use crate::run_dir::{self, RunDir};
+use crate::runner::RunOptions;
+
+/// A shard directory's record.
+pub const RECORD: &str = "shard.json";
+
+/// The most shards a run may be split into.
+const MAX_SHARDS: usize = 10_000;
+
+/// Shard `index` of `count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Reads `I/N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard must be I/N with 0 <= I < N <= {MAX_SHARDS}, got '{text}'");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (i.parse().map_err(|_| bad())?, n.parse().map_err(|_| bad())?);
+        match (1..=MAX_SHARDS).contains(&count) && index < count {
+            true => Ok(Shard { index, count }),
+            false => Err(bad()),
+        }
+    }
+
+    /// Which chunks this shard runs, given every chunk's expected cost.
+    pub fn chunks(&self, costs: &[f64]) -> Vec<bool> {
+        let mut order: Vec<usize> = (0..costs.len()).collect();
+        order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]).then(a.cmp(&b)));
+        let mut load = vec![0.0f64; self.count];
+        let mut mine = vec![false; costs.len()];
+        for chunk in order {
+            let lightest = (0..self.count)
+                .min_by(|&a, &b| load[a].total_cmp(&load[b]).then(a.cmp(&b)))
+                .expect("at least one shard");
+            load[lightest] += costs[chunk];
+            mine[chunk] = lightest == self.index;
+        }
+        mine
+    }
+}
+
+/// What a shard directory holds besides its checkpoint: which shard of which run, and the
+/// options `nash merge` must repeat.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardRecord {
+    pub shard: Shard,
+    /// The stage whose chunks the shard ran, and their indices.
+    pub stage: String,
+    pub chunks: Vec<usize>,
+    pub key: RunKey,
+    pub replicates: Option<u32>,
+    /// An estimation protocol's image source, as `--images` reads it.
+    pub images: Option<String>,
+}
+
+/// A finished shard.
+pub struct ShardDone {
+    pub shard: Shard,
+    pub chunks: usize,
+    pub dir: PathBuf,
+}
+
+/// Records a finished shard in its directory: its checkpoint stays, with `shard.json` and
+/// the protocol beside it.
+pub(crate) fn finish(
+    dir: RunDir,
+    checkpoint: Checkpoint,
+    record: &ShardRecord,
+    protocol_text: &str,
+) -> Result<ShardDone> {
+    checkpoint.close()?;
+    run_dir::write_file(&dir.path().join("protocol.yaml"), protocol_text.as_bytes())?;
+    let json = serde_json::to_string_pretty(record).expect("the record serializes");
+    run_dir::write_file(&dir.path().join(RECORD), json.as_bytes())?;
+    Ok(ShardDone {
+        shard: record.shard,
+        chunks: record.chunks.len(),
+        dir: dir.path().to_path_buf(),
+    })
+}
+
+fn read_record(dir: &Path) -> Result<ShardRecord> {
+    let path = dir.join(RECORD);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{}: not a shard directory (run `nash run P --shard I/N` into it)",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| format!("{}: damaged", path.display()))
+}
+
+/// Joins `shards` into the run directory `out` and finishes the run there (see the module
+/// documentation); returns what `nash run` returns.
+pub fn merge(
+    shards: &[PathBuf],
+    out: &Path,
+    cache: &Cache,
+    opts: RunOptions,
+) -> Result<crate::Outcome> {
+    let Some(first_dir) = shards.first() else {
+        bail!("nash merge needs the shard directories");
+    };
+    let first = read_record(first_dir)?;
+    let count = first.shard.count;
+    let mut seen: Vec<Option<&PathBuf>> = vec![None; count];
+    for dir in shards {
+        let record = read_record(dir)?;
+        let Shard { index, count: n } = record.shard;
+        if n != count {
+            bail!(
+                "{}: shard {index}/{n}, from another split than {} ({}/{count})",
+                dir.display(),
+                first_dir.display(),
+                first.shard.index
+            );
+        }
+        if record.key != first.key {
+            bail!(
+                "{}: a shard of another run than {} ({})",
+                dir.display(),
+                first_dir.display(),
+                checkpoint::differences(&first.key, &record.key, ("there", "here"))
+            );
+        }
+        if let Some(other) = seen[index] {
+            bail!(
+                "{}: shard {index}/{count} again (also {})",
+                dir.display(),
+                other.display()
+            );
+        }
+        seen[index] = Some(dir);
+        let missing = checkpoint::missing(dir, &record.stage, &record.chunks);
+        if missing > 0 {
+            bail!(
+                "{}: shard {index}/{count} is incomplete ({missing} of {} chunks missing); run \
+                 it again with the same command, which resumes it",
+                dir.display(),
+                record.chunks.len()
+            );
+        }
+    }
+    if let Some(index) = seen.iter().position(Option::is_none) {
+        bail!("shard {index}/{count} is missing; nash merge needs all {count}");
+    }
+    let text = std::fs::read_to_string(first_dir.join("protocol.yaml"))
+        .with_context(|| format!("{}: cannot read", first_dir.join("protocol.yaml").display()))?;
+    let mut protocol = Protocol::parse(
+        &first_dir.join("protocol.yaml").display().to_string(),
+        &text,
+    )?;
+    if let (Protocol::Estimation(p), Some(images)) = (&mut protocol, &first.images) {
+        p.images = datasets::images::ImageSource::parse(images).map_err(anyhow::Error::msg)?;
+    }
+    checkpoint::join(shards, out, &first.key, opts.force)?;
+    let opts = RunOptions {
+        out: out.to_path_buf(),
+        replicates: first.replicates,
+        faults: Faults::from_env()?,
+        shard: None,
+        ..opts
+    };
+    crate::run(&protocol, cache, &opts)
+}
