@@ -28,12 +28,14 @@ test: test-deps
 fuzz:
     NASH_FUZZ_INPUTS=1000000 cargo test --workspace --test fuzz -- --nocapture
 
-# What the tests need beyond Rust and Python: Debian's chromium for the HTML-report test, and
-# the Python environment (.venv: pinned Optuna and the nash_external client) for the external
-# methods' tests
+# What the tests need beyond Rust and Python: Debian's chromium for the HTML-report test, the
+# Python environment (.venv: pinned Optuna and the nash_external client) for the external
+# methods' tests, and a single-node Slurm (Debian's slurm-wlm and munge, started on this host)
+# for `nash slurm`'s test
 test-deps:
     bash .ci/install-chromium
     bash .ci/install-python-env
+    bash .ci/start-slurm
 
 # Criterion benchmarks (table queries, cache load, every search method's ask+tell, estimator
 # fits, the NB201 network's forward+backward, the full nb201-search protocol)

@@ -1166,6 +1166,33 @@ fn bad_input_corpus() {
             vec![],
             "a-file",
         ),
+        (
+            vec!["run", &smoke, "--out", &missing, "--shard", "3/3"],
+            vec![],
+            "--shard must be I/N with 0 <= I < N",
+        ),
+        (
+            vec!["merge", &missing, "--out", &fresh_cache],
+            vec![],
+            "missing/shard.json: not a shard directory",
+        ),
+        (
+            vec!["slurm", &smoke, "--shards", "0", "--out", &missing],
+            vec![],
+            "--shards must be between 1 and 10000, got 0",
+        ),
+        (
+            vec![
+                "slurm", &smoke, "--shards", "2", "--time", "1h;rm", "--out", &missing,
+            ],
+            vec![],
+            "--time '1h;rm': letters, digits and _-:.,+ only",
+        ),
+        (
+            vec!["slurm", &smoke, "--shards", "2", "--out", &kept],
+            vec![],
+            "already holds results; choose another --out",
+        ),
     ];
     for (args, env, fragment) in &lines {
         let err = fails_quickly(args, env);
@@ -1313,6 +1340,7 @@ fn bad_input_corpus() {
         "a bad input changed earlier results"
     );
     assert!(cases >= 60, "{cases} cases");
+    eprintln!("{cases} bad inputs refused");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -383,6 +383,29 @@ pub fn status(run_dir: &Path) -> Result<String> {
     let manifest_path = run_dir.join(reports::records::manifest::FILE);
     let key_path = run_dir.join(DIR).join(KEY);
     if !key_path.exists() {
+        let shards = run_dir.join("shards");
+        if !manifest_path.exists() && shards.is_dir() {
+            // A `nash slurm` run directory, before its merge: each shard's progress.
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir(&shards)
+                .with_context(|| format!("{}: cannot read", shards.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            dirs.sort_by_key(|d| {
+                d.file_name()
+                    .and_then(|n| n.to_str()?.parse::<usize>().ok())
+            });
+            let lines: Vec<String> = dirs
+                .iter()
+                .map(|d| match status(d) {
+                    Ok(text) => format!("{}:\n  {}", d.display(), text.replace('\n', "\n  ")),
+                    Err(e) => format!("{}: {e:#}", d.display()),
+                })
+                .collect();
+            if lines.is_empty() {
+                return Ok("not merged yet; no shard has started".into());
+            }
+            return Ok(format!("not merged yet\n{}", lines.join("\n")));
+        }
         if !manifest_path.exists() {
             bail!("{}: no run has started here", run_dir.display());
         }
@@ -398,6 +421,22 @@ pub fn status(run_dir: &Path) -> Result<String> {
         serde_json::from_str(&text).with_context(|| format!("{}: damaged", key_path.display()))?;
     let dir = run_dir.join(DIR);
     let paths = Paths { dir: &dir };
+    if run_dir.join(crate::shard::RECORD).exists() {
+        let record = crate::shard::read_record(run_dir)?;
+        let done = record.chunks.len() - missing(run_dir, &record.stage, &record.chunks);
+        let state = match (record.finished, crate::run_dir::holder(run_dir)) {
+            (true, _) => "finished".to_string(),
+            (false, Some(pid)) => format!("running (pid {pid})"),
+            (false, None) => "interrupted: run the same command to resume".to_string(),
+        };
+        return Ok(format!(
+            "shard {}/{}: {done} of its {} chunks of {} done; {state}",
+            record.shard.index,
+            record.shard.count,
+            record.chunks.len(),
+            record.stage
+        ));
+    }
     let mut lines = Vec::new();
     let (mut left, mut spent, mut chunks) = (0usize, 0.0, 0usize);
     for (stage, items) in &key.stages {

@@ -182,6 +182,9 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             .map(|t| t.splits.iter().map(|s| s.eval.len() as u64).sum::<u64>())
             .sum();
         let only = shard.chunks(&vec![1.0; (networks as usize).div_ceil(runner::CHUNK)]);
+        let images = Some(protocol.images.spec());
+        let mut record = runner::shard_record(shard, "proxies", &only, key, opts, images);
+        shard::begin(&dir, &record, &common.text)?;
         score_proxies(
             protocol,
             &mut tasks,
@@ -190,14 +193,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             &checkpoint,
             Some(&only),
         )?;
-        let images = Some(protocol.images.spec());
-        let record = runner::shard_record(shard, "proxies", &only, key, opts, images);
-        return Ok(Ran::Shard(shard::finish(
-            dir,
-            checkpoint,
-            &record,
-            &common.text,
-        )?));
+        return Ok(Ran::Shard(shard::finish(dir, checkpoint, &mut record)?));
     }
     let networks = score_proxies(protocol, &mut tasks, &batches, opts, &checkpoint, None)?;
 
@@ -252,15 +248,11 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             outputs: 2,
             only: Some(&only),
         };
-        runner::drive(&trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
         let images = Some(protocol.images.spec());
-        let record = runner::shard_record(shard, "trials", &only, key, opts, images);
-        return Ok(Ran::Shard(shard::finish(
-            dir,
-            checkpoint,
-            &record,
-            &common.text,
-        )?));
+        let mut record = runner::shard_record(shard, "trials", &only, key, opts, images);
+        shard::begin(&dir, &record, &common.text)?;
+        runner::drive(&trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
+        return Ok(Ran::Shard(shard::finish(dir, checkpoint, &mut record)?));
     }
     let mut failed = 0;
     let mut estimates_writer = ParquetWriter::create(

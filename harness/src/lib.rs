@@ -9,6 +9,7 @@ pub mod runner;
 pub mod search;
 pub mod seeding;
 pub mod shard;
+pub mod slurm;
 pub mod timestamp;
 
 use anyhow::Result;

@@ -15,6 +15,7 @@ use nash::protocol::Protocol;
 use nash::run_dir::{self, RunDir};
 use nash::runner::{self, RunOptions};
 use nash::shard::Shard;
+use nash::slurm::SlurmOptions;
 use reports::export::{self, Exporter, Markdown};
 
 /// The protocol `nash run` uses when none is given.
@@ -85,6 +86,39 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
         threads: usize,
         /// Replace results or a checkpoint already in the output directory
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a protocol on Slurm: an array job of N shards and a merge job that waits for them
+    /// (the run directory and the data cache must be on a filesystem all nodes share)
+    Slurm {
+        /// Protocol YAML
+        protocol: PathBuf,
+        /// Number of shards (array tasks)
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        shards: usize,
+        /// Run directory; shards go to DIR/shards/I, scripts and logs to DIR/slurm
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Slurm partition
+        #[arg(long)]
+        partition: Option<String>,
+        /// Time limit per job, as sbatch reads it (e.g. 4:00:00)
+        #[arg(long)]
+        time: Option<String>,
+        /// Memory per job, as sbatch reads it (e.g. 8G)
+        #[arg(long)]
+        mem: Option<String>,
+        /// CPUs per job (nash's threads)
+        #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+        cpus_per_task: usize,
+        /// Override the protocol's number of replicates
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        replicates: Option<u32>,
+        /// Write the scripts without submitting them
+        #[arg(long)]
+        no_submit: bool,
+        /// Replace results already in the run directory
         #[arg(long)]
         force: bool,
     },
@@ -335,6 +369,47 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 shard: None,
             };
             return Ok(said(nash::shard::merge(&shards, &out, &cache, opts)?, &out));
+        }
+        Command::Slurm {
+            protocol,
+            shards,
+            out,
+            partition,
+            time,
+            mem,
+            cpus_per_task,
+            replicates,
+            no_submit,
+            force,
+        } => {
+            // Errors in the protocol show now, not in a job's log.
+            Protocol::from_file(&protocol)?;
+            if !force && out.join("manifest.json").exists() {
+                bail!(
+                    "{}: already holds results; choose another --out, or pass --force",
+                    out.display()
+                );
+            }
+            let options = SlurmOptions {
+                shards,
+                partition,
+                time,
+                mem,
+                cpus_per_task,
+                submit: !no_submit,
+                force,
+            };
+            let done = nash::slurm::submit(&protocol, &out, cache.dir(), replicates, &options)?;
+            for script in &done.scripts {
+                eprintln!("wrote {}", script.display());
+            }
+            if let Some((array, merge)) = done.jobs {
+                eprintln!(
+                    "submitted shards as array job {array} and the merge as job {merge} \
+                     (after all shards succeed); follow with `nash status {}`",
+                    out.display()
+                );
+            }
         }
         Command::Status { dir } => println!("{}", nash::checkpoint::status(&dir)?),
         Command::Report { dir } => {

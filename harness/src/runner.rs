@@ -286,6 +286,7 @@ pub(crate) fn shard_record(
         key,
         replicates: opts.replicates,
         images,
+        finished: false,
     }
 }
 

@@ -214,14 +214,10 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             outputs,
             only: Some(&only),
         };
+        let mut record = runner::shard_record(shard, "trials", &only, key, opts, None);
+        shard::begin(&dir, &record, &common.text)?;
         runner::drive(&trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
-        let record = runner::shard_record(shard, "trials", &only, key, opts, None);
-        return Ok(Ran::Shard(shard::finish(
-            dir,
-            checkpoint,
-            &record,
-            &common.text,
-        )?));
+        return Ok(Ran::Shard(shard::finish(dir, checkpoint, &mut record)?));
     }
     let mut writer =
         ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?;

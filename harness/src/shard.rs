@@ -78,6 +78,10 @@ pub struct ShardRecord {
     pub replicates: Option<u32>,
     /// An estimation protocol's image source, as `--images` reads it.
     pub images: Option<String>,
+    /// Whether the shard ran all its chunks (the record is written when it starts, for
+    /// `nash status`, and again when it ends).
+    #[serde(default)]
+    pub finished: bool,
 }
 
 /// A finished shard.
@@ -87,18 +91,21 @@ pub struct ShardDone {
     pub dir: PathBuf,
 }
 
-/// Records a finished shard in its directory: its checkpoint stays, with `shard.json` and
-/// the protocol beside it.
+/// Records a starting shard in its directory: which chunks it runs, and the protocol.
+pub(crate) fn begin(dir: &RunDir, record: &ShardRecord, protocol_text: &str) -> Result<()> {
+    run_dir::write_file(&dir.path().join("protocol.yaml"), protocol_text.as_bytes())?;
+    write_record(dir.path(), record)
+}
+
+/// Records a finished shard: its checkpoint stays, for `nash merge`.
 pub(crate) fn finish(
     dir: RunDir,
     checkpoint: Checkpoint,
-    record: &ShardRecord,
-    protocol_text: &str,
+    record: &mut ShardRecord,
 ) -> Result<ShardDone> {
     checkpoint.close()?;
-    run_dir::write_file(&dir.path().join("protocol.yaml"), protocol_text.as_bytes())?;
-    let json = serde_json::to_string_pretty(record).expect("the record serializes");
-    run_dir::write_file(&dir.path().join(RECORD), json.as_bytes())?;
+    record.finished = true;
+    write_record(dir.path(), record)?;
     Ok(ShardDone {
         shard: record.shard,
         chunks: record.chunks.len(),
@@ -106,7 +113,12 @@ pub(crate) fn finish(
     })
 }
 
-fn read_record(dir: &Path) -> Result<ShardRecord> {
+fn write_record(dir: &Path, record: &ShardRecord) -> Result<()> {
+    let json = serde_json::to_string_pretty(record).expect("the record serializes");
+    run_dir::write_file(&dir.join(RECORD), json.as_bytes())
+}
+
+pub(crate) fn read_record(dir: &Path) -> Result<ShardRecord> {
     let path = dir.join(RECORD);
     let text = std::fs::read_to_string(&path).with_context(|| {
         format!(
