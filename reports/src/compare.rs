@@ -178,12 +178,12 @@ impl Cell {
 /// Cells by (name, measure).
 type Cells = BTreeMap<(String, String), Cell>;
 
-fn search_cells(dir: &Path, objective: &str) -> Result<Cells, ReportError> {
+/// The cells of a search run; `measure` names them (the baseline's objective).
+fn search_cells(dir: &Path, measure: &str, maximize: bool) -> Result<Cells, ReportError> {
     let mut cells = Cells::new();
-    let measure = format!("final {objective} (seed mean)");
-    for g in trials::read_groups(dir)? {
+    for g in trials::read_groups(dir, maximize)? {
         let name = format!("{}/{}", g.task, g.method);
-        let cell = cells.entry((name, measure.clone())).or_default();
+        let cell = cells.entry((name, measure.to_string())).or_default();
         for t in &g.trials {
             cell.values.insert(t.replicate, t.final_mean());
         }
@@ -405,10 +405,10 @@ pub fn compare(
     let (b, c) = if estimation {
         (estimation_cells(baseline)?, estimation_cells(candidate)?)
     } else {
-        let objective = &base.protocol.objective;
+        let measure = format!("final {} (seed mean)", base.protocol.objective);
         (
-            search_cells(baseline, objective)?,
-            search_cells(candidate, objective)?,
+            search_cells(baseline, &measure, base.maximize())?,
+            search_cells(candidate, &measure, cand.maximize())?,
         )
     };
     // RI's exact random baseline of each searched task: the baseline run's space mean.

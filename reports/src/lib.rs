@@ -55,7 +55,7 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
 }
 
 fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {
-    let groups = trials::read_groups(dir)?;
+    let groups = trials::read_groups(dir, manifest.maximize())?;
     let analysis = search::analyse(manifest, &groups).map_err(|message| ReportError::Format {
         path: dir.join(records::trials::FILE),
         message,

@@ -27,24 +27,27 @@ impl Front {
         }
     }
 
-    pub fn insert(&mut self, p: [f64; 2]) {
+    /// Adds `p` unless a point of the front dominates or equals it; returns whether it was
+    /// added (when not, the front is as it was).
+    pub fn insert(&mut self, p: [f64; 2]) -> bool {
         let q = minimised(p, self.maximize);
         // The first point with cost ≥ q's; a point of no greater cost and no greater value
         // dominates q (or equals it).
         let at = self.points.partition_point(|r| r[1] < q[1]);
         if at > 0 && self.points[at - 1][0] <= q[0] {
-            return;
+            return false;
         }
         if self
             .points
             .get(at)
             .is_some_and(|r| r[1] == q[1] && r[0] <= q[0])
         {
-            return;
+            return false;
         }
         // Points from `at` on with value ≥ q's are dominated by q.
         let end = at + self.points[at..].partition_point(|r| r[0] >= q[0]);
         self.points.splice(at..end, [q]);
+        true
     }
 
     pub fn len(&self) -> usize {

@@ -17,7 +17,7 @@ use crate::pareto;
 use crate::records::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
 use crate::significance::{self, Test};
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
-use crate::trials::{Group, TrialCurve};
+use crate::trials::{Change, Group, StepCurve, TrialCurve};
 
 /// Median and interquartile range of the incumbent across trials, at each x.
 #[derive(Debug, Clone, PartialEq)]
@@ -355,20 +355,9 @@ fn analyse_group(
         )
     };
     let finals: Vec<f64> = group.trials.iter().map(TrialCurve::final_mean).collect();
-    let observed: Vec<f64> = group
-        .trials
-        .iter()
-        .map(|t| *t.incumbent_value.last().expect("non-empty trial"))
-        .collect();
-    let test: Option<Vec<f64>> = group
-        .trials
-        .iter()
-        .map(|t| {
-            t.incumbent_test
-                .as_ref()
-                .map(|v| *v.last().expect("non-empty trial"))
-        })
-        .collect();
+    let observed: Vec<f64> = group.trials.iter().map(|t| t.final_value).collect();
+    let test: Option<Vec<f64>> = group.trials.iter().map(|t| t.final_test).collect();
+    let incumbents: Vec<&StepCurve> = group.trials.iter().map(|t| &t.incumbent_mean).collect();
     let summary = summarize(&finals, &label("final"));
     let mean = stats::mean(&finals);
     let space_mean = info.space_mean;
@@ -404,7 +393,7 @@ fn analyse_group(
         regret,
         ri_exact: (ri(mean, space_mean, maximize), ri_exact_ci),
         ri_sampled: (ri(mean, random_mean, maximize), ri_sampled_ci),
-        over_queries: curve_over_queries(&group.trials),
+        over_queries: curve_over_queries(&incumbents),
         unique_archs: stats::mean(
             &group
                 .trials
@@ -419,7 +408,9 @@ fn analyse_group(
                 .map(|t| t.unique_cells as f64)
                 .collect::<Vec<_>>(),
         ),
-        over_time: time_end.and_then(|end| curve_over_time(&group.trials, end)),
+        over_time: time_end
+            .filter(|_| group.trials.iter().all(|t| t.final_cost.is_some()))
+            .map(|end| curve_over_time(&incumbents, end)),
         hypervolume: info
             .pareto
             .as_ref()
@@ -441,29 +432,41 @@ fn hypervolume(
     let mut curves = Vec::with_capacity(trials.len());
     let mut front_sizes = Vec::with_capacity(trials.len());
     for t in trials {
+        // The front, and so its hypervolume, changes only where an evaluation entered it.
         let mut front = pareto::Front::new(maximize);
-        let ratios: Vec<f64> = t
-            .points
+        let changes = t
+            .front_entries
             .as_ref()?
             .iter()
-            .map(|&p| {
-                front.insert(p);
-                front.hypervolume(pareto.reference) / pareto.hypervolume
+            .map(|e| {
+                front.insert(e.point);
+                Change {
+                    at: e.at,
+                    value: front.hypervolume(pareto.reference) / pareto.hypervolume,
+                    seconds: e.seconds,
+                }
             })
             .collect();
         front_sizes.push(front.len() as f64);
-        curves.push(TrialCurve {
-            incumbent_mean: ratios,
-            ..t.clone()
+        curves.push(StepCurve {
+            len: t.incumbent_mean.len,
+            changes,
         });
     }
-    let finals: Vec<f64> = curves.iter().map(TrialCurve::final_mean).collect();
+    let finals: Vec<f64> = curves
+        .iter()
+        .map(|c| c.last().expect("trials have at least one row"))
+        .collect();
+    let timed = trials.iter().all(|t| t.final_cost.is_some());
+    let curves: Vec<&StepCurve> = curves.iter().collect();
     Some(HypervolumeResult {
         summary: summarize(&finals, label),
         finals,
         front_size: stats::mean(&front_sizes),
         over_queries: curve_over_queries(&curves),
-        over_time: time_end.and_then(|end| curve_over_time(&curves, end)),
+        over_time: time_end
+            .filter(|_| timed)
+            .map(|end| curve_over_time(&curves, end)),
     })
 }
 
@@ -476,23 +479,30 @@ fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
     )
 }
 
-/// Incumbent (seed-mean objective) after each query, across the trials still running.
-pub fn curve_over_queries(trials: &[TrialCurve]) -> Curve {
-    let steps = trials
-        .iter()
-        .map(|t| t.incumbent_mean.len())
-        .max()
-        .unwrap_or(0);
+/// A curve (e.g. the incumbent's seed-mean objective) after each query, across the trials
+/// still running.
+pub fn curve_over_queries(trials: &[&StepCurve]) -> Curve {
+    let steps = trials.iter().map(|t| t.len).max().unwrap_or(0);
     let mut curve = Curve {
         x: Vec::new(),
         median: Vec::new(),
         q1: Vec::new(),
         q3: Vec::new(),
     };
+    // Each trial's change in force at the current step.
+    let mut cursor = vec![0usize; trials.len()];
     let mut column = Vec::with_capacity(trials.len());
     for step in 0..steps {
         column.clear();
-        column.extend(trials.iter().filter_map(|t| t.incumbent_mean.get(step)));
+        for (trial, cursor) in trials.iter().zip(&mut cursor) {
+            if step >= trial.len {
+                continue;
+            }
+            while trial.changes.get(*cursor + 1).is_some_and(|c| c.at <= step) {
+                *cursor += 1;
+            }
+            column.push(trial.changes[*cursor].value);
+        }
         let (q1, median, q3) = quartiles(&mut column);
         curve.x.push((step + 1) as f64);
         curve.median.push(median);
@@ -510,18 +520,15 @@ fn time_axis_end(search: &SearchInfo, groups: &[&Group]) -> Option<f64> {
     }
     let mut end: f64 = 0.0;
     for trial in groups.iter().flat_map(|g| &g.trials) {
-        end = end.max(*trial.cumulative_cost.as_ref()?.last()?);
+        end = end.max(trial.final_cost?);
     }
     (end > 0.0).then_some(end)
 }
 
-/// Incumbent over simulated time, on 101 points from 0 to `end`. A trial counts at time t
-/// once its first evaluation has finished, and keeps its final incumbent after its last.
-pub fn curve_over_time(trials: &[TrialCurve], end: f64) -> Option<Curve> {
-    let costs: Vec<&Vec<f64>> = trials
-        .iter()
-        .map(|t| t.cumulative_cost.as_ref())
-        .collect::<Option<_>>()?;
+/// A curve over simulated time, on 101 points from 0 to `end`. A trial counts at time t once
+/// its first evaluation has finished, and keeps its final value after its last.
+pub fn curve_over_time(trials: &[&StepCurve], end: f64) -> Curve {
+    // Each trial's changes that have happened by the current time.
     let mut cursor = vec![0usize; trials.len()];
     let mut curve = Curve {
         x: Vec::new(),
@@ -533,13 +540,12 @@ pub fn curve_over_time(trials: &[TrialCurve], end: f64) -> Option<Curve> {
     for j in 0..=100 {
         let t = end * j as f64 / 100.0;
         column.clear();
-        for (i, trial) in trials.iter().enumerate() {
-            let c = costs[i];
-            while cursor[i] < c.len() && c[cursor[i]] <= t {
-                cursor[i] += 1;
+        for (trial, cursor) in trials.iter().zip(&mut cursor) {
+            while trial.changes.get(*cursor).is_some_and(|c| c.seconds <= t) {
+                *cursor += 1;
             }
-            if cursor[i] > 0 {
-                column.push(trial.incumbent_mean[cursor[i] - 1]);
+            if *cursor > 0 {
+                column.push(trial.changes[*cursor - 1].value);
             }
         }
         if column.is_empty() {
@@ -551,26 +557,23 @@ pub fn curve_over_time(trials: &[TrialCurve], end: f64) -> Option<Curve> {
         curve.q1.push(q1);
         curve.q3.push(q3);
     }
-    Some(curve)
+    curve
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn trial(values: &[f64], costs: Option<&[f64]>) -> TrialCurve {
-        TrialCurve {
-            replicate: 0,
-            incumbent_mean: values.to_vec(),
-            incumbent_value: values.to_vec(),
-            incumbent_test: None,
-            cumulative_cost: costs.map(<[f64]>::to_vec),
-            unique_archs: values.len(),
-            unique_cells: values.len(),
-            points: None,
-            fallbacks: 0,
-            fallback_reason: None,
+    /// A trial's curve from its value and cumulative cost after each evaluation, as the
+    /// reader makes it.
+    fn trial(values: &[f64], costs: &[f64]) -> StepCurve {
+        let mut curve = StepCurve::default();
+        let mut seconds = f64::NEG_INFINITY;
+        for (&v, &c) in values.iter().zip(costs) {
+            seconds = crate::trials::clock(seconds, c);
+            curve.push(v, seconds);
         }
+        curve
     }
 
     #[test]
@@ -584,11 +587,11 @@ mod tests {
     #[test]
     fn query_curve_is_the_median_across_trials() {
         let trials = [
-            trial(&[1.0, 2.0], None),
-            trial(&[3.0, 4.0], None),
-            trial(&[5.0, 6.0], None),
+            trial(&[1.0, 2.0], &[f64::NAN; 2]),
+            trial(&[3.0, 4.0], &[f64::NAN; 2]),
+            trial(&[5.0, 6.0], &[f64::NAN; 2]),
         ];
-        let c = curve_over_queries(&trials);
+        let c = curve_over_queries(&trials.iter().collect::<Vec<_>>());
         assert_eq!(c.x, vec![1.0, 2.0]);
         assert_eq!(c.median, vec![3.0, 4.0]);
         assert_eq!((c.q1[0], c.q3[0]), (2.0, 4.0));
@@ -596,8 +599,8 @@ mod tests {
 
     #[test]
     fn time_curve_steps_at_each_evaluation() {
-        let trials = [trial(&[1.0, 2.0, 3.0], Some(&[10.0, 50.0, 100.0]))];
-        let c = curve_over_time(&trials, 100.0).unwrap();
+        let trials = [trial(&[1.0, 2.0, 3.0], &[10.0, 50.0, 100.0])];
+        let c = curve_over_time(&[&trials[0]], 100.0);
         // Nothing has finished before t = 10.
         assert_eq!(c.x[0], 10.0);
         let at = |t: f64| c.median[c.x.iter().position(|&x| x == t).unwrap()];
@@ -605,6 +608,85 @@ mod tests {
             (at(10.0), at(49.0), at(50.0), at(100.0)),
             (1.0, 1.0, 2.0, 3.0)
         );
-        assert!(curve_over_time(&[trial(&[1.0], None)], 1.0).is_none());
+    }
+
+    /// The curves from the changes alone equal those from every evaluation's value and cost,
+    /// computed the direct way (a trial counts at t while its evaluations' costs stay ≤ t), on
+    /// trials of unequal lengths with repeated values, NaN values, costs that fall and unknown
+    /// costs.
+    #[test]
+    fn curves_from_changes_equal_curves_from_every_evaluation() {
+        let mut rng = datasets::rng::from_seed([7; 32]);
+        let mut below = |n: usize| datasets::rng::below(&mut rng, n);
+        let mut full: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+        for _ in 0..300 {
+            let len = 1 + below(40);
+            let (mut values, mut costs) = (Vec::new(), Vec::new());
+            let (mut best, mut spent) = (0.0, 0.0);
+            for _ in 0..len {
+                if below(4) == 0 {
+                    best = [f64::NAN, below(20) as f64][below(2)];
+                }
+                spent += below(10) as f64 - 1.0;
+                values.push(best);
+                costs.push(if below(50) == 0 { f64::NAN } else { spent });
+            }
+            full.push((values, costs));
+        }
+        let curves: Vec<StepCurve> = full.iter().map(|(v, c)| trial(v, c)).collect();
+        let curves: Vec<&StepCurve> = curves.iter().collect();
+        let same = |a: &Curve, b: &Curve| {
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&a.x), bits(&b.x));
+            assert_eq!(bits(&a.median), bits(&b.median));
+            assert_eq!(bits(&a.q1), bits(&b.q1));
+            assert_eq!(bits(&a.q3), bits(&b.q3));
+        };
+        let longest = full.iter().map(|(v, _)| v.len()).max().unwrap();
+        let mut direct = Curve {
+            x: Vec::new(),
+            median: Vec::new(),
+            q1: Vec::new(),
+            q3: Vec::new(),
+        };
+        for step in 0..longest {
+            let mut column: Vec<f64> = full
+                .iter()
+                .filter_map(|(v, _)| v.get(step))
+                .copied()
+                .collect();
+            let (q1, median, q3) = quartiles(&mut column);
+            direct.x.push((step + 1) as f64);
+            direct.median.push(median);
+            direct.q1.push(q1);
+            direct.q3.push(q3);
+        }
+        same(&curve_over_queries(&curves), &direct);
+        let end = 150.0;
+        let mut direct = Curve {
+            x: Vec::new(),
+            median: Vec::new(),
+            q1: Vec::new(),
+            q3: Vec::new(),
+        };
+        for j in 0..=100 {
+            let t = end * j as f64 / 100.0;
+            let mut column: Vec<f64> = full
+                .iter()
+                .filter_map(|(v, c)| {
+                    let done = c.iter().take_while(|&&c| c <= t).count();
+                    (done > 0).then(|| v[done - 1])
+                })
+                .collect();
+            if column.is_empty() {
+                continue;
+            }
+            let (q1, median, q3) = quartiles(&mut column);
+            direct.x.push(t);
+            direct.median.push(median);
+            direct.q1.push(q1);
+            direct.q3.push(q3);
+        }
+        same(&curve_over_time(&curves, end), &direct);
     }
 }
