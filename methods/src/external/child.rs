@@ -413,10 +413,20 @@ impl Lease {
     /// Marks the trial as ended: the child may serve the next trial if it is in step, having
     /// printed nothing beyond the replies nash read; otherwise the error says so.
     pub fn finished(&mut self) -> Result<(), String> {
-        let child = self.child();
-        let lines = &child.lines;
-        let unread = lines.start < lines.buffer.len()
-            || ready(lines.stdout.as_raw_fd(), libc::POLLIN, Instant::now())?;
+        let lines = &mut self.child().lines;
+        let mut unread = lines.start < lines.buffer.len();
+        if !unread && ready(lines.stdout.as_raw_fd(), libc::POLLIN, Instant::now())? {
+            // More output, or its end: a program may exit once it has replied.
+            match lines.stdout.read(&mut lines.chunk) {
+                Ok(0) => {
+                    // Gone, or going: not kept for the next trial, which starts a new one.
+                    self.child = None;
+                    return Ok(());
+                }
+                Ok(_) => unread = true,
+                Err(e) => return Err(self.fail(&format!("cannot be read: {e}"))),
+            }
+        }
         if unread {
             return Err(self.fail("printed a line nash did not ask for"));
         }
