@@ -17,6 +17,8 @@ use crate::pareto;
 use crate::records::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
 use crate::significance::{self, Test};
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
+use rayon::prelude::*;
+
 use crate::trials::{Change, Group, StepCurve, TrialCurve};
 
 /// Median and interquartile range of the incumbent across trials, at each x.
@@ -157,9 +159,32 @@ pub fn analyse(manifest: &Manifest, groups: &[Group]) -> Result<SearchAnalysis, 
 fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<SearchTaskResult>, String> {
     let search = manifest.search().ok_or("not a search run")?;
     let maximize = manifest.maximize();
+    let random =
+        |info: &TaskInfo| -> Vec<f64> { info.random_sample.iter().map(|s| s.value).collect() };
+    // Every (task, method) cell is analysed on its own (its bootstraps seeded by its label),
+    // so the cells are spread over the threads; the order is kept.
+    let cells: Vec<(&TaskInfo, &Group, Option<f64>)> = search
+        .tasks
+        .iter()
+        .flat_map(|info| {
+            let task_groups: Vec<&Group> = groups.iter().filter(|g| g.task == info.task).collect();
+            let time_end = time_axis_end(search, &task_groups);
+            task_groups
+                .into_iter()
+                .filter(|g| !g.trials.is_empty())
+                .map(move |g| (info, g, time_end))
+        })
+        .collect();
+    let mut results = cells
+        .par_iter()
+        .map(|&(info, g, time_end)| {
+            analyse_group(manifest, info, &random(info), g, maximize, time_end)
+        })
+        .collect::<Vec<MethodResult>>()
+        .into_iter();
     let mut tasks: Vec<SearchTaskResult> = Vec::new();
     for info in &search.tasks {
-        let random: Vec<f64> = info.random_sample.iter().map(|s| s.value).collect();
+        let random = random(info);
         let label = format!("{}/{}/random", manifest.protocol.sha256, info.task);
         let random_ci = (random.len() >= 2).then(|| {
             bootstrap_ci(
@@ -170,12 +195,8 @@ fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<SearchTask
             )
         });
         let task_groups: Vec<&Group> = groups.iter().filter(|g| g.task == info.task).collect();
-        let time_end = time_axis_end(search, &task_groups);
-        let methods: Vec<MethodResult> = task_groups
-            .iter()
-            .filter(|g| !g.trials.is_empty())
-            .map(|g| analyse_group(manifest, info, &random, g, maximize, time_end))
-            .collect();
+        let analysed = cells.iter().filter(|c| std::ptr::eq(c.0, info)).count();
+        let methods: Vec<MethodResult> = results.by_ref().take(analysed).collect();
         let baseline = search
             .baseline()
             .and_then(|b| methods.iter().position(|m| m.method == b));
@@ -471,7 +492,8 @@ fn hypervolume(
 }
 
 fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
-    values.sort_by(f64::total_cmp);
+    // Values equal under total_cmp have equal bits: an unstable sort gives the same order.
+    values.sort_unstable_by(f64::total_cmp);
     (
         stats::quantile_sorted(values, 0.25),
         stats::quantile_sorted(values, 0.5),

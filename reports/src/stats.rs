@@ -124,7 +124,8 @@ pub fn bootstrap_ci(
         }
         stats.push(statistic(&buffers));
     }
-    stats.sort_by(f64::total_cmp);
+    // Values equal under total_cmp have equal bits: an unstable sort gives the same order.
+    stats.sort_unstable_by(f64::total_cmp);
     let alpha = (1.0 - level) / 2.0;
     Interval {
         low: quantile_sorted(&stats, alpha),

@@ -120,7 +120,7 @@ pub fn read_groups(dir: &Path, maximize: bool) -> Result<Vec<Group>, ReportError
     };
     let mut groups: Vec<Group> = Vec::new();
     let mut reading = Reading::new(maximize);
-    for batch in records::trials::read(&path)? {
+    for batch in records::trials::read_columns(&path, records::trials::REPORT_COLUMNS)? {
         let batch = batch?;
         for i in 0..batch.len() {
             let row = batch.row(i).map_err(&bad)?;

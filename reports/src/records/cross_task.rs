@@ -138,5 +138,5 @@ impl Batch {
 
 /// The batches of a `cross_task.parquet`, as they are read.
 pub fn read(path: &Path) -> Result<impl Iterator<Item = Result<Batch, ReportError>>, ReportError> {
-    read_records(path, Batch::from_record)
+    read_records(path, None, Batch::from_record)
 }

@@ -192,7 +192,7 @@ impl Batch {
 
 /// The batches of an `estimates.parquet`, as they are read.
 pub fn read(path: &Path) -> Result<impl Iterator<Item = Result<Batch, ReportError>>, ReportError> {
-    read_records(path, |b| {
+    read_records(path, None, |b| {
         Ok(Batch {
             identity: IdentityColumns::from_record(b)?,
             arch_id: column::<UInt32Array>(b, col::ARCH_ID)?.clone(),

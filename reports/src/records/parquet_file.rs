@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::SchemaRef;
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
@@ -76,9 +76,10 @@ impl ParquetWriter {
     }
 }
 
-/// The record batches of `path`, as they are read.
+/// The record batches of `path`, as they are read: all columns, or only those named.
 pub(crate) fn read_batches(
     path: &Path,
+    columns: Option<&[&str]>,
 ) -> Result<impl Iterator<Item = Result<RecordBatch, ReportError>> + use<>, ReportError> {
     let bad = {
         let path = path.to_path_buf();
@@ -91,19 +92,35 @@ pub(crate) fn read_batches(
         path: path.to_path_buf(),
         source: e,
     })?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(1 << 16).build())
-        .map_err(|e| bad(e.to_string()))?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| bad(e.to_string()))?
+        .with_batch_size(1 << 16);
+    if let Some(names) = columns {
+        let schema = builder.schema().clone();
+        let roots = names
+            .iter()
+            .map(|name| {
+                schema
+                    .index_of(name)
+                    .map_err(|_| bad(format!("no column '{name}'")))
+            })
+            .collect::<Result<Vec<usize>, _>>()?;
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.build().map_err(|e| bad(e.to_string()))?;
     Ok(reader.map(move |b| b.map_err(|e| bad(e.to_string()))))
 }
 
-/// The batches of `path` as `T`s, made by `from_record` (whose error the file's name prefixes).
+/// The batches of `path` as `T`s, made by `from_record` (whose error the file's name prefixes)
+/// from all columns or only those named.
 pub(crate) fn read_records<T>(
     path: &Path,
+    columns: Option<&[&str]>,
     from_record: fn(&RecordBatch) -> Result<T, String>,
 ) -> Result<impl Iterator<Item = Result<T, ReportError>> + use<T>, ReportError> {
     let path_buf = path.to_path_buf();
-    Ok(read_batches(path)?.map(move |b| {
+    Ok(read_batches(path, columns)?.map(move |b| {
         from_record(&b?).map_err(|message| ReportError::Format {
             path: path_buf.clone(),
             message,

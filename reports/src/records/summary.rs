@@ -245,5 +245,5 @@ impl Batch {
 
 /// The batches of an `estimates_summary.parquet`, as they are read.
 pub fn read(path: &Path) -> Result<impl Iterator<Item = Result<Batch, ReportError>>, ReportError> {
-    read_records(path, Batch::from_record)
+    read_records(path, None, Batch::from_record)
 }

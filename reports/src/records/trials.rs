@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use arrow_array::{
     Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt8Array, UInt32Array,
+    new_null_array,
 };
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 
@@ -224,6 +225,25 @@ impl Batch {
         })
     }
 
+    /// A batch of some columns, the others filled with nulls.
+    fn from_projection(b: &RecordBatch) -> Result<Batch, String> {
+        let full = schema();
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = full
+            .fields()
+            .iter()
+            .map(|f| {
+                let column = b
+                    .column_by_name(f.name())
+                    .cloned()
+                    .unwrap_or_else(|| new_null_array(f.data_type(), b.num_rows()));
+                (f.as_ref().clone().with_nullable(true), column)
+            })
+            .unzip();
+        let padded = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .map_err(|e| e.to_string())?;
+        Batch::from_record(&padded)
+    }
+
     pub fn len(&self) -> usize {
         self.step.len()
     }
@@ -287,5 +307,37 @@ impl Batch {
 
 /// The batches of a `trials.parquet`, as they are read.
 pub fn read(path: &Path) -> Result<impl Iterator<Item = Result<Batch, ReportError>>, ReportError> {
-    read_records(path, Batch::from_record)
+    read_records(path, None, Batch::from_record)
+}
+
+/// The columns a report reads: all but the architecture strings, the protocol and parameter
+/// hashes, the training seeds and each evaluation's own test value and cost (most of the
+/// decoding of a large file).
+pub const REPORT_COLUMNS: &[&str] = &[
+    col::TASK,
+    col::METHOD,
+    col::REPLICATE,
+    col::STEP,
+    col::ARCH_ID,
+    col::CANONICAL_ARCH_ID,
+    col::VALUE,
+    col::CUMULATIVE_COST,
+    col::INCUMBENT_ARCH_ID,
+    col::INCUMBENT_VALUE,
+    col::INCUMBENT_TEST_VALUE,
+    col::INCUMBENT_MEAN_VALUE,
+    col::SECOND_VALUE,
+    col::STATUS,
+    col::ERROR,
+    col::FALLBACKS,
+    col::FALLBACK_REASON,
+];
+
+/// The batches of a `trials.parquet` with only `columns` read; in their rows the other
+/// columns are null (empty where a string is not nullable).
+pub fn read_columns(
+    path: &Path,
+    columns: &[&str],
+) -> Result<impl Iterator<Item = Result<Batch, ReportError>>, ReportError> {
+    read_records(path, Some(columns), Batch::from_projection)
 }
