@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! .nash-checkpoint/key.json                  what the results depend on (see `RunKey`)
-//! .nash-checkpoint/<stage>-<chunk>-<k>.arrow  output k of a chunk (Arrow IPC, one batch)
+//! .nash-checkpoint/<stage>-<chunk>-<k>.arrow  output k of a chunk (Arrow IPC, LZ4, one batch)
 //! .nash-checkpoint/<stage>-<chunk>.done       written last: the chunk is complete
 //! ```
 //!
@@ -30,7 +30,8 @@ use std::thread::JoinHandle;
 use anyhow::{Context, Result, bail};
 use arrow_array::RecordBatch;
 use arrow_ipc::reader::FileReader;
-use arrow_ipc::writer::FileWriter;
+use arrow_ipc::CompressionType;
+use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use serde::{Deserialize, Serialize};
 
 /// The checkpoint directory inside a run directory.
@@ -133,7 +134,10 @@ impl Checkpoint {
                 let paths = Paths { dir: &target };
                 for (k, batch) in job.batches.iter().enumerate() {
                     let mut bytes = Vec::new();
-                    let mut writer = FileWriter::try_new(&mut bytes, &batch.schema())?;
+                    let options = IpcWriteOptions::default()
+                        .try_with_compression(Some(CompressionType::LZ4_FRAME))?;
+                    let mut writer =
+                        FileWriter::try_new_with_options(&mut bytes, &batch.schema(), options)?;
                     writer.write(batch)?;
                     writer.finish()?;
                     drop(writer);
