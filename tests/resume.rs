@@ -93,6 +93,7 @@ fn check_resumes_identically(name: &str, text: &str, files: &[&str]) {
             "{name}: {file} differs after {killed} kills"
         );
     }
+    eprintln!("{name}: {killed} of 20 attempts killed before finishing; files identical");
     assert!(!resumed.join(nash::checkpoint::DIR).exists());
     let status = nash(&["status", resumed.to_str().unwrap()]);
     assert!(
