@@ -42,6 +42,12 @@ test-deps:
 bench: data
     cargo bench --manifest-path harness/bench/Cargo.toml --target-dir target
 
+# README's "At scale" figures: nb201-search at 50,000 replicates (67.5 M rows, 2 minutes), then its report, with time and peak memory
+scale: data
+    cargo build
+    /usr/bin/time -f "nash run: %e s wall, %M KB peak" cargo run -q -- run protocols/nb201-search.yaml --replicates 50000 --out runs/scale --force
+    /usr/bin/time -f "nash report: %e s wall, %M KB peak" cargo run -q -- report runs/scale
+
 # Rewrite report.md and the plots of a run directory
 report DIR:
     cargo run -- report {{DIR}}
