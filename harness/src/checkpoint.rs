@@ -29,8 +29,8 @@ use std::thread::JoinHandle;
 
 use anyhow::{Context, Result, bail};
 use arrow_array::RecordBatch;
-use arrow_ipc::reader::FileReader;
 use arrow_ipc::CompressionType;
+use arrow_ipc::reader::FileReader;
 use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use serde::{Deserialize, Serialize};
 
