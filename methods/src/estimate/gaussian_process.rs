@@ -69,6 +69,7 @@ pub struct GpModel {
     train: Vec<Vec<f64>>,
     alpha: Vec<f64>,
     length: f64,
+    noise: f64,
     chol: Cholesky,
 }
 
@@ -103,14 +104,15 @@ impl GpModel {
         let n = x.len();
         let median = median_distance(&x);
         let d2 = gram(&x, sq_dist);
-        let mut best: Option<(f64, f64, Vec<f64>, Cholesky)> = None;
+        let mut best: Option<(f64, f64, f64, Vec<f64>, Cholesky)> = None;
         for scale in [0.5, 1.0, 2.0] {
+            let length = scale * median;
+            let kernel: Vec<f64> = d2
+                .iter()
+                .map(|v| libm::exp(-v / (2.0 * length * length)))
+                .collect();
             for noise in [1e-3, 1e-2, 1e-1] {
-                let length = scale * median;
-                let mut k: Vec<f64> = d2
-                    .iter()
-                    .map(|v| libm::exp(-v / (2.0 * length * length)))
-                    .collect();
+                let mut k = kernel.clone();
                 for i in 0..n {
                     k[i * n + i] += noise;
                 }
@@ -121,18 +123,44 @@ impl GpModel {
                 // log p(y | X) = −½ yᵀα − ½ log|K| − n/2 log 2π
                 let evidence = -0.5 * dot(&y, &alpha) - 0.5 * chol.log_det();
                 if best.as_ref().is_none_or(|(e, ..)| evidence > *e) {
-                    best = Some((evidence, length, alpha, chol));
+                    best = Some((evidence, length, noise, alpha, chol));
                 }
             }
         }
-        let (_, length, alpha, chol) =
+        let (_, length, noise, alpha, chol) =
             best.ok_or("no kernel setting gave a positive-definite covariance")?;
         Ok(GpModel {
             train: x,
             alpha,
             length,
+            noise,
             chol,
         })
+    }
+
+    /// Adds rows to the training set under the same length scale and noise (the kernel
+    /// matrix is bordered, and its factor grows by the new rows: O(n²) each), and refits the
+    /// weights to `labels`, the labels of all rows (standardized here).
+    pub fn extend(&mut self, rows: Vec<Vec<f64>>, labels: &[f64]) -> Result<(), String> {
+        let n = self.train.len();
+        self.train.extend(rows);
+        let two_l2 = 2.0 * self.length * self.length;
+        let (train, noise) = (&self.train, self.noise);
+        self.chol.extend(self.train.len() - n, |i, j| {
+            let k = libm::exp(-sq_dist(&train[i], &train[j]) / two_l2);
+            if i == j { k + noise } else { k }
+        })?;
+        self.alpha = self.chol.solve(&standardize(labels));
+        Ok(())
+    }
+
+    /// Rows in the training set.
+    pub fn len(&self) -> usize {
+        self.train.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.train.is_empty()
     }
 
     /// The posterior mean and variance of the latent function at each row, in the units of
@@ -148,7 +176,9 @@ impl GpModel {
                     .map(|t| libm::exp(-sq_dist(r, t) / two_l2))
                     .collect();
                 let mean = dot(&k, &self.alpha);
-                let var = (1.0 - dot(&k, &self.chol.solve(&k))).max(0.0);
+                // kᵀK⁻¹k = ‖L⁻¹k‖²: one triangular solve.
+                let v = self.chol.forward(&k);
+                let var = (1.0 - dot(&v, &v)).max(0.0);
                 (mean, var)
             })
             .collect()

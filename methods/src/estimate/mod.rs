@@ -323,7 +323,11 @@ fn default_encoding() -> Encoding {
 }
 
 /// The feature rows of `archs` (validated encodings never fail).
-fn features(space: &dyn SearchSpace, archs: &[ArchId], encoding: Encoding) -> Vec<Vec<f64>> {
+pub(crate) fn features(
+    space: &dyn SearchSpace,
+    archs: &[ArchId],
+    encoding: Encoding,
+) -> Vec<Vec<f64>> {
     archs
         .iter()
         .map(|&a| {
