@@ -19,7 +19,9 @@ fn cache() -> Cache {
 }
 
 fn table_queries(c: &mut Criterion) {
-    let task = cache().load("nb201", "cifar10").expect("run `nash data fetch` first");
+    let task = cache()
+        .load("nb201", "cifar10")
+        .expect("run `nash data fetch` first");
     let oracle = Oracle {
         table: &task.table,
         objective: 0,
@@ -43,9 +45,10 @@ fn table_queries(c: &mut Criterion) {
 
 fn cached_load(c: &mut Criterion) {
     let cache = cache();
-    c.bench_function("load nb201/cifar10 from the cache (sha256 + Parquet)", |b| {
-        b.iter(|| black_box(cache.load("nb201", "cifar10").unwrap().table.n_archs()))
-    });
+    c.bench_function(
+        "load nb201/cifar10 from the cache (sha256 + Parquet)",
+        |b| b.iter(|| black_box(cache.load("nb201", "cifar10").unwrap().table.n_archs())),
+    );
 }
 
 /// Each method's cost: a whole 150-query run, and one ask+tell (averaged over a batch of 10,
@@ -62,7 +65,9 @@ fn ask_tell(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("search methods on nb201/cifar10");
     group.sample_size(10);
-    let built_in = methods::search::METHODS.iter().filter(|c| !c.capabilities.external);
+    let built_in = methods::search::METHODS
+        .iter()
+        .filter(|c| !c.capabilities.external);
     for name in built_in.map(|c| c.name) {
         let spec = default_spec(name);
         group.bench_function(format!("{name}: 150-query run"), |b| {
@@ -76,29 +81,74 @@ fn ask_tell(c: &mut Criterion) {
             })
         });
         for observed in [150u32, 1000] {
-            group.bench_function(format!("{name}: 10 x ask+tell after {observed} observations"), |b| {
-                b.iter_batched(
-                    || {
-                        let mut s = spec.build(&ctx);
-                        for i in 0..observed {
-                            let a = (i * 7919) % 15_625;
-                            s.tell(a, means[a as usize]);
-                        }
-                        s
-                    },
-                    |mut s| {
-                        let mut r = rng::from_seed([3; 32]);
-                        for _ in 0..10 {
-                            let a = s.ask(&mut r);
-                            s.tell(a, means[a as usize]);
-                        }
-                        s
-                    },
-                    BatchSize::PerIteration,
-                )
-            });
+            group.bench_function(
+                format!("{name}: 10 x ask+tell after {observed} observations"),
+                |b| {
+                    b.iter_batched(
+                        || {
+                            let mut s = spec.build(&ctx);
+                            for i in 0..observed {
+                                let a = (i * 7919) % 15_625;
+                                s.tell(a, means[a as usize]);
+                            }
+                            s
+                        },
+                        |mut s| {
+                            let mut r = rng::from_seed([3; 32]);
+                            for _ in 0..10 {
+                                let a = s.ask(&mut r);
+                                s.tell(a, means[a as usize]);
+                            }
+                            s
+                        },
+                        BatchSize::PerIteration,
+                    )
+                },
+            );
         }
     }
+    group.finish();
+}
+
+/// Bayesian optimization in its steady state: after 1,000 told observations and one batch of
+/// asks (where it chose its GP's hyperparameters), the next batch of 10 grows the GP's
+/// Cholesky factor instead of choosing again (`bayesian_optimization.rs`).
+fn bayesian_optimization_steady(c: &mut Criterion) {
+    let task = cache().load("nb201", "cifar10").unwrap();
+    let means = task.table.means(0);
+    let ctx = methods::MethodContext::of_space(task.space.as_ref());
+    let spec = default_spec("bayesian_optimization");
+    let mut group = c.benchmark_group("search methods on nb201/cifar10");
+    group.sample_size(10);
+    group.bench_function(
+        "bayesian_optimization: 10 x ask+tell after 1000 observations and one batch",
+        |b| {
+            b.iter_batched(
+                || {
+                    let mut s = spec.build(&ctx);
+                    for i in 0..1000u32 {
+                        let a = (i * 7919) % 15_625;
+                        s.tell(a, means[a as usize]);
+                    }
+                    let mut r = rng::from_seed([4; 32]);
+                    for _ in 0..10 {
+                        let a = s.ask(&mut r);
+                        s.tell(a, means[a as usize]);
+                    }
+                    s
+                },
+                |mut s| {
+                    let mut r = rng::from_seed([3; 32]);
+                    for _ in 0..10 {
+                        let a = s.ask(&mut r);
+                        s.tell(a, means[a as usize]);
+                    }
+                    s
+                },
+                BatchSize::PerIteration,
+            )
+        },
+    );
     group.finish();
 }
 
@@ -112,7 +162,10 @@ fn spec_of(method: &str) -> MethodSpec {
     let protocol = format!(
         "name: b\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\nbudget: {{queries: 1}}\nreplicates: 1\nmethods:\n  - {method}\n"
     );
-    SearchProtocol::parse("bench", &protocol).unwrap().methods.remove(0)
+    SearchProtocol::parse("bench", &protocol)
+        .unwrap()
+        .methods
+        .remove(0)
 }
 
 /// One 150-query trial through an external program over nash-external/1, from `start_trial`
@@ -139,8 +192,14 @@ fn external_round_trip(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let python = root.join("examples/external/random_search.py");
     let programs = [
-        ("Rust program", format!("[{}]", env!("CARGO_BIN_EXE_echo_child"))),
-        ("Python client (random search)", format!("[python3, {}]", python.display())),
+        (
+            "Rust program",
+            format!("[{}]", env!("CARGO_BIN_EXE_echo_child")),
+        ),
+        (
+            "Python client (random search)",
+            format!("[python3, {}]", python.display()),
+        ),
     ];
     let trial = |spec: &MethodSpec| {
         let mut s = spec.build(&ctx);
@@ -151,7 +210,10 @@ fn external_round_trip(c: &mut Criterion) {
         }
         s.end();
     };
-    let rust = spec_of(&format!("external: {{ id: echo, command: {} }}", programs[0].1));
+    let rust = spec_of(&format!(
+        "external: {{ id: echo, command: {} }}",
+        programs[0].1
+    ));
     trial(&rust);
     let trials = 200;
     let before = thread_cpu();
@@ -203,8 +265,12 @@ fn whole_protocol(c: &mut Criterion) {
     let cache = cache();
     let mut group = c.benchmark_group("nb201-search.yaml (675,000 evaluations)");
     group.sample_size(10);
-    group.bench_function("run (trials.parquet, manifest and report)", |b| b.iter(|| nash::run(&protocol, &cache, &opts).unwrap()));
-    group.bench_function("report", |b| b.iter(|| black_box(reports::report(&out).unwrap())));
+    group.bench_function("run (trials.parquet, manifest and report)", |b| {
+        b.iter(|| nash::run(&protocol, &cache, &opts).unwrap())
+    });
+    group.bench_function("report", |b| {
+        b.iter(|| black_box(reports::report(&out).unwrap()))
+    });
     group.finish();
 }
 
@@ -212,7 +278,12 @@ fn whole_protocol(c: &mut Criterion) {
 fn kendall(c: &mut Criterion) {
     let task = cache().load("nb201", "cifar10").unwrap();
     let truth = task.table.means(0).to_vec();
-    let params = task.properties().into_iter().find(|(n, _)| *n == "params").unwrap().1;
+    let params = task
+        .properties()
+        .into_iter()
+        .find(|(n, _)| *n == "params")
+        .unwrap()
+        .1;
     c.bench_function("kendall tau-b, n = 15,625 (with ties)", |b| {
         b.iter(|| black_box(reports::rank::kendall_tau_b(&params, &truth).value))
     });
@@ -222,7 +293,9 @@ fn kendall(c: &mut Criterion) {
 fn predictors(c: &mut Criterion) {
     let task = cache().load("nb201", "cifar10").unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let Protocol::Estimation(protocol) = Protocol::from_file(&root.join("protocols/nb201-predictors.yaml")).unwrap() else {
+    let Protocol::Estimation(protocol) =
+        Protocol::from_file(&root.join("protocols/nb201-predictors.yaml")).unwrap()
+    else {
         panic!("an estimation protocol");
     };
     let properties = task.properties();
@@ -235,7 +308,10 @@ fn predictors(c: &mut Criterion) {
     let mut order: Vec<u32> = (0..15_625).collect();
     rng::shuffle(&mut rng::from_seed([5; 32]), &mut order);
     let (train, eval) = (&order[..1000], &order[1000..2000]);
-    let labels: Vec<f64> = train.iter().map(|&a| task.table.mean(0, a as usize)).collect();
+    let labels: Vec<f64> = train
+        .iter()
+        .map(|&a| task.table.mean(0, a as usize))
+        .collect();
     let mut group = c.benchmark_group("fit on 1,000 + score 1,000 (nb201/cifar10)");
     group.sample_size(10);
     for spec in &protocol.estimators {
@@ -263,13 +339,28 @@ fn network(c: &mut Criterion) {
     let mut group = c.benchmark_group("nb201 forward+backward, batch 64 (burn flex, 1 thread)");
     group.sample_size(10);
     for ops in [[3u8, 3, 3, 3, 3, 3], [1, 2, 3, 4, 2, 3]] {
-        let net = Network::new(Nb201Space::id(ops), shape, Init::PyTorch, &mut rng::from_seed([1; 32]), &device);
-        let x = Tensor::<4>::from_data(TensorData::new(vec![0.5f32; 64 * 3 * 32 * 32], [64, 3, 32, 32]), &device);
-        let labels = Tensor::<1, Int>::from_data(TensorData::new((0..64).map(|i| i % 10).collect::<Vec<i32>>(), [64]), &device);
+        let net = Network::new(
+            Nb201Space::id(ops),
+            shape,
+            Init::PyTorch,
+            &mut rng::from_seed([1; 32]),
+            &device,
+        );
+        let x = Tensor::<4>::from_data(
+            TensorData::new(vec![0.5f32; 64 * 3 * 32 * 32], [64, 3, 32, 32]),
+            &device,
+        );
+        let labels = Tensor::<1, Int>::from_data(
+            TensorData::new((0..64).map(|i| i % 10).collect::<Vec<i32>>(), [64]),
+            &device,
+        );
         group.bench_function(format!("{ops:?}"), |b| {
             b.iter(|| {
                 let logits = net.forward(x.clone(), Pass::default()).logits;
-                let loss = log_softmax(logits, 1).gather(1, labels.clone().reshape([64, 1])).mean().neg();
+                let loss = log_softmax(logits, 1)
+                    .gather(1, labels.clone().reshape([64, 1]))
+                    .mean()
+                    .neg();
                 black_box(loss.backward())
             })
         });
@@ -277,5 +368,16 @@ fn network(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, table_queries, cached_load, ask_tell, external_round_trip, kendall, predictors, network, whole_protocol);
+criterion_group!(
+    benches,
+    table_queries,
+    cached_load,
+    ask_tell,
+    bayesian_optimization_steady,
+    external_round_trip,
+    kendall,
+    predictors,
+    network,
+    whole_protocol
+);
 criterion_main!(benches);
