@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use crate::trials::{Change, Group, StepCurve, TrialCurve};
 
 /// Median and interquartile range of the incumbent across trials, at each x.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Curve {
     pub x: Vec<f64>,
     pub median: Vec<f64>,
@@ -505,12 +505,7 @@ fn quartiles(values: &mut [f64]) -> (f64, f64, f64) {
 /// still running.
 pub fn curve_over_queries(trials: &[&StepCurve]) -> Curve {
     let steps = trials.iter().map(|t| t.len).max().unwrap_or(0);
-    let mut curve = Curve {
-        x: Vec::new(),
-        median: Vec::new(),
-        q1: Vec::new(),
-        q3: Vec::new(),
-    };
+    let mut curve = Curve::default();
     // Each trial's change in force at the current step.
     let mut cursor = vec![0usize; trials.len()];
     let mut column = Vec::with_capacity(trials.len());
@@ -552,12 +547,7 @@ fn time_axis_end(search: &SearchInfo, groups: &[&Group]) -> Option<f64> {
 pub fn curve_over_time(trials: &[&StepCurve], end: f64) -> Curve {
     // Each trial's changes that have happened by the current time.
     let mut cursor = vec![0usize; trials.len()];
-    let mut curve = Curve {
-        x: Vec::new(),
-        median: Vec::new(),
-        q1: Vec::new(),
-        q3: Vec::new(),
-    };
+    let mut curve = Curve::default();
     let mut column = Vec::with_capacity(trials.len());
     for j in 0..=100 {
         let t = end * j as f64 / 100.0;
@@ -665,12 +655,7 @@ mod tests {
             assert_eq!(bits(&a.q3), bits(&b.q3));
         };
         let longest = full.iter().map(|(v, _)| v.len()).max().unwrap();
-        let mut direct = Curve {
-            x: Vec::new(),
-            median: Vec::new(),
-            q1: Vec::new(),
-            q3: Vec::new(),
-        };
+        let mut direct = Curve::default();
         for step in 0..longest {
             let mut column: Vec<f64> = full
                 .iter()
@@ -685,12 +670,7 @@ mod tests {
         }
         same(&curve_over_queries(&curves), &direct);
         let end = 150.0;
-        let mut direct = Curve {
-            x: Vec::new(),
-            median: Vec::new(),
-            q1: Vec::new(),
-            q3: Vec::new(),
-        };
+        let mut direct = Curve::default();
         for j in 0..=100 {
             let t = end * j as f64 / 100.0;
             let mut column: Vec<f64> = full

@@ -80,76 +80,50 @@ fn ask_tell(c: &mut Criterion) {
                 }
             })
         });
-        for observed in [150u32, 1000] {
-            group.bench_function(
-                format!("{name}: 10 x ask+tell after {observed} observations"),
-                |b| {
-                    b.iter_batched(
-                        || {
-                            let mut s = spec.build(&ctx);
-                            for i in 0..observed {
-                                let a = (i * 7919) % 15_625;
-                                s.tell(a, means[a as usize]);
-                            }
-                            s
-                        },
-                        |mut s| {
-                            let mut r = rng::from_seed([3; 32]);
-                            for _ in 0..10 {
-                                let a = s.ask(&mut r);
-                                s.tell(a, means[a as usize]);
-                            }
-                            s
-                        },
-                        BatchSize::PerIteration,
-                    )
-                },
+        // Bayesian optimization also in its steady state: after one batch of its own asks
+        // (where it chose its GP's hyperparameters) the next batch grows the GP's Cholesky
+        // factor instead of choosing again (`bayesian_optimization.rs`).
+        let steady = name == "bayesian_optimization";
+        for (observed, warm) in [(150u32, false), (1000, false), (1000, true)] {
+            if warm && !steady {
+                continue;
+            }
+            let label = format!(
+                "{name}: 10 x ask+tell after {observed} observations{}",
+                if warm { " and one batch" } else { "" }
             );
+            group.bench_function(label, |b| {
+                b.iter_batched(
+                    || {
+                        let mut s = spec.build(&ctx);
+                        for i in 0..observed {
+                            let a = (i * 7919) % 15_625;
+                            s.tell(a, means[a as usize]);
+                        }
+                        if warm {
+                            ten_asks(s.as_mut(), &means, 4);
+                        }
+                        s
+                    },
+                    |mut s| {
+                        ten_asks(s.as_mut(), &means, 3);
+                        s
+                    },
+                    BatchSize::PerIteration,
+                )
+            });
         }
     }
     group.finish();
 }
 
-/// Bayesian optimization in its steady state: after 1,000 told observations and one batch of
-/// asks (where it chose its GP's hyperparameters), the next batch of 10 grows the GP's
-/// Cholesky factor instead of choosing again (`bayesian_optimization.rs`).
-fn bayesian_optimization_steady(c: &mut Criterion) {
-    let task = cache().load("nb201", "cifar10").unwrap();
-    let means = task.table.means(0);
-    let ctx = methods::MethodContext::of_space(task.space.as_ref());
-    let spec = default_spec("bayesian_optimization");
-    let mut group = c.benchmark_group("search methods on nb201/cifar10");
-    group.sample_size(10);
-    group.bench_function(
-        "bayesian_optimization: 10 x ask+tell after 1000 observations and one batch",
-        |b| {
-            b.iter_batched(
-                || {
-                    let mut s = spec.build(&ctx);
-                    for i in 0..1000u32 {
-                        let a = (i * 7919) % 15_625;
-                        s.tell(a, means[a as usize]);
-                    }
-                    let mut r = rng::from_seed([4; 32]);
-                    for _ in 0..10 {
-                        let a = s.ask(&mut r);
-                        s.tell(a, means[a as usize]);
-                    }
-                    s
-                },
-                |mut s| {
-                    let mut r = rng::from_seed([3; 32]);
-                    for _ in 0..10 {
-                        let a = s.ask(&mut r);
-                        s.tell(a, means[a as usize]);
-                    }
-                    s
-                },
-                BatchSize::PerIteration,
-            )
-        },
-    );
-    group.finish();
+/// Ten asks of `searcher`, each told its table value, from a generator seeded with `seed`.
+fn ten_asks(searcher: &mut dyn methods::search::Searcher, means: &[f64], seed: u8) {
+    let mut r = rng::from_seed([seed; 32]);
+    for _ in 0..10 {
+        let a = searcher.ask(&mut r);
+        searcher.tell(a, means[a as usize]);
+    }
 }
 
 /// A method with its default parameters, as a protocol would give it.
@@ -373,7 +347,6 @@ criterion_group!(
     table_queries,
     cached_load,
     ask_tell,
-    bayesian_optimization_steady,
     external_round_trip,
     kendall,
     predictors,
