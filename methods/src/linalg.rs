@@ -102,19 +102,21 @@ impl Cholesky {
 /// Σ aᵢbᵢ in eight interleaved partial sums (sum k takes the i ≡ k mod 8), added pairwise,
 /// then the tail in order: a fixed order, so the same bits on every machine, and one that keeps
 /// the adder busy (and that the compiler vectorises) where a single running sum waits on each
-/// addition. The inner products of the O(n³) Cholesky.
-fn lanes_dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0; 8];
+/// addition. The inner products of the O(n³) Cholesky and of the dense networks' backward pass.
+pub(crate) fn lanes_dot<T>(a: &[T], b: &[T]) -> T
+where
+    T: Copy + Default + std::ops::Add<Output = T> + std::ops::Mul<Output = T>,
+{
+    let mut sums = [T::default(); 8];
     let (chunks_a, chunks_b) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = chunks_a
+    let tail = chunks_a
         .remainder()
         .iter()
         .zip(chunks_b.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
+        .fold(T::default(), |t, (&x, &y)| t + x * y);
     for (x, y) in chunks_a.zip(chunks_b) {
         for k in 0..8 {
-            sums[k] += x[k] * y[k];
+            sums[k] = sums[k] + x[k] * y[k];
         }
     }
     let [s0, s1, s2, s3, s4, s5, s6, s7] = sums;

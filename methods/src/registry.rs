@@ -26,7 +26,8 @@ pub struct Capabilities {
     pub seed_fidelity: bool,
     /// Reads the benchmark's other tasks (transfer).
     pub transfers: bool,
-    /// Is fitted on labelled architectures (an estimator that learns).
+    /// Is fitted on labelled architectures (an estimator that learns, or a search method that
+    /// refits a predictor on its observations; shards count such trials as costlier).
     pub learns: bool,
     /// Trains or runs burn networks, whose float results depend on the CPU.
     pub networks: bool,

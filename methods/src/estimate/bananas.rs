@@ -6,16 +6,15 @@
 //! batch orders with Adam (learning rate 0.01, batches of 32) on the mean absolute error for
 //! `epochs` (200) epochs, on the path encoding by default — the paper's settings. The score is
 //! the ensemble mean; the search-method issue uses its spread for independent Thompson
-//! sampling.
+//! sampling. The networks are written out (`dense.rs`).
 
-use burn::tensor::Device;
 use datasets::rng::TrialRng;
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::mlp::{Net, fit_net};
-use super::neural::{self, Training};
+use super::dense::DenseNet;
+use super::neural::Training;
 use super::{Estimator, MethodContext, features, standardize};
 use crate::limits;
 use super::LearnedEstimator;
@@ -61,10 +60,9 @@ fn default_epochs() -> usize {
 impl LearnedEstimator for BananasParams {
     const CARD: Card = Card {
         name: "bananas",
-        summary: "BANANAS's predictor (White et al. 2021): an ensemble of MLPs on the path encoding (burn)",
+        summary: "BANANAS's predictor (White et al. 2021): an ensemble of MLPs on the path encoding",
         capabilities: Capabilities {
             learns: true,
-            networks: true,
             ..Capabilities::PLAIN
         },
     };
@@ -94,7 +92,6 @@ impl BananasParams {
         Bananas {
             space: ctx.space,
             params: self.clone(),
-            device: neural::device(),
             nets: Vec::new(),
         }
     }
@@ -103,8 +100,7 @@ impl BananasParams {
 pub struct Bananas<'a> {
     space: &'a dyn SearchSpace,
     params: BananasParams,
-    device: Device,
-    nets: Vec<Net>,
+    nets: Vec<DenseNet>,
 }
 
 impl Bananas<'_> {
@@ -113,15 +109,8 @@ impl Bananas<'_> {
         if self.nets.is_empty() {
             return Err("score called before fit".into());
         }
-        let x = neural::matrix(
-            &features(self.space, archs, self.params.encoding),
-            &self.device,
-        );
-        Ok(self
-            .nets
-            .iter()
-            .map(|net| neural::values(net.forward(x.clone())))
-            .collect())
+        let x = features(self.space, archs, self.params.encoding);
+        Ok(self.nets.iter().map(|net| net.predict(&x)).collect())
     }
 }
 
@@ -137,7 +126,11 @@ impl Estimator for Bananas<'_> {
         };
         let p = &self.params;
         self.nets = (0..p.ensemble)
-            .map(|_| fit_net(&x, &y, p.layers, p.width, training, rng, &self.device))
+            .map(|_| {
+                let mut net = DenseNet::new(x[0].len(), p.layers, p.width, rng);
+                net.train(&x, &y, training, rng);
+                net
+            })
             .collect();
         Ok(())
     }

@@ -3,19 +3,16 @@
 //!
 //! Variant: `layers` hidden ReLU layers of `width` units and a linear output, trained on
 //! standardized labels by Adam (learning rate `learning_rate`, batches of 32) to minimise the
-//! mean squared error for `epochs` epochs. Built on burn's `flex` CPU backend, initialised from
-//! the trial's generator.
+//! mean squared error for `epochs` epochs. The network is written out (`dense.rs`), initialised
+//! from the trial's generator.
 
-use burn::module::Module;
-use burn::nn::Linear;
-use burn::tensor::activation::relu;
-use burn::tensor::{Device, Tensor};
 use datasets::rng::TrialRng;
 use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use super::neural::{self, Training};
+use super::dense::DenseNet;
+use super::neural::Training;
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
 use super::LearnedEstimator;
@@ -57,10 +54,9 @@ fn default_learning_rate() -> f64 {
 impl LearnedEstimator for MlpParams {
     const CARD: Card = Card {
         name: "mlp",
-        summary: "a multilayer perceptron on an architecture encoding (burn)",
+        summary: "a multilayer perceptron on an architecture encoding",
         capabilities: Capabilities {
             learns: true,
-            networks: true,
             ..Capabilities::PLAIN
         },
     };
@@ -94,73 +90,15 @@ impl MlpParams {
         Mlp {
             space: ctx.space,
             params: self.clone(),
-            device: neural::device(),
             net: None,
         }
     }
 }
 
-/// ReLU layers then a linear output.
-#[derive(Module, Debug)]
-pub struct Net {
-    hidden: Vec<Linear>,
-    output: Linear,
-}
-
-impl Net {
-    pub fn new(
-        d_in: usize,
-        layers: usize,
-        width: usize,
-        rng: &mut TrialRng,
-        device: &Device,
-    ) -> Net {
-        let hidden = (0..layers)
-            .map(|i| neural::linear(if i == 0 { d_in } else { width }, width, rng, device))
-            .collect();
-        Net {
-            hidden,
-            output: neural::linear(width, 1, rng, device),
-        }
-    }
-
-    /// `[batch, d_in]` → `[batch]`.
-    pub fn forward(&self, x: Tensor<2>) -> Tensor<1> {
-        let h = self
-            .hidden
-            .iter()
-            .fold(x, |h, layer| relu(layer.forward(h)));
-        self.output.forward(h).flatten(0, 1)
-    }
-}
-
-/// Fits a fresh network to `x` (rows) and standardized `y`.
-pub fn fit_net(
-    x: &[Vec<f64>],
-    y: &[f64],
-    layers: usize,
-    width: usize,
-    training: Training,
-    rng: &mut TrialRng,
-    device: &Device,
-) -> Net {
-    let net = Net::new(x[0].len(), layers, width, rng, device);
-    let all = neural::matrix(x, device);
-    neural::train(net, y, training, rng, device, |net, batch| {
-        let idx: Vec<i32> = batch.iter().map(|&i| i as i32).collect();
-        let idx = Tensor::<1, burn::tensor::Int>::from_data(
-            burn::tensor::TensorData::new(idx, [batch.len()]),
-            device,
-        );
-        net.forward(all.clone().select(0, idx))
-    })
-}
-
 pub struct Mlp<'a> {
     space: &'a dyn SearchSpace,
     params: MlpParams,
-    device: Device,
-    net: Option<Net>,
+    net: Option<DenseNet>,
 }
 
 impl Estimator for Mlp<'_> {
@@ -172,26 +110,15 @@ impl Estimator for Mlp<'_> {
             learning_rate: self.params.learning_rate,
             l1: false,
         };
-        let p = &self.params;
-        self.net = Some(fit_net(
-            &x,
-            &standardize(labels),
-            p.layers,
-            p.width,
-            training,
-            rng,
-            &self.device,
-        ));
+        let mut net = DenseNet::new(x[0].len(), self.params.layers, self.params.width, rng);
+        net.train(&x, &standardize(labels), training, rng);
+        self.net = Some(net);
         Ok(())
     }
 
     fn score(&mut self, archs: &[ArchId]) -> Result<Vec<f64>, String> {
         let net = self.net.as_ref().ok_or("score called before fit")?;
-        let x = neural::matrix(
-            &features(self.space, archs, self.params.encoding),
-            &self.device,
-        );
-        Ok(neural::values(net.forward(x)))
+        Ok(net.predict(&features(self.space, archs, self.params.encoding)))
     }
 }
 

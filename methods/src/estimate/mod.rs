@@ -5,6 +5,7 @@
 //! (tabulated and zero-cost estimators), then scores architectures: higher means predicted
 //! better. Labels are given "higher is better" (the runner negates minimized metrics).
 
+mod dense;
 pub(crate) mod neural;
 mod regression_tree;
 mod tabulated;

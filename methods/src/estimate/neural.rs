@@ -1,6 +1,8 @@
-//! What the neural predictors share: burn's `flex` CPU device, layers initialised from the
-//! trial's ChaCha20 generator (never from a global RNG, so results do not depend on thread
-//! scheduling), and a mini-batch Adam training loop on standardized labels.
+//! What the burn-based predictors (the GCN) and the proxies' networks use: burn's `flex` CPU
+//! device, layers initialised from the trial's ChaCha20 generator (never from a global RNG, so
+//! results do not depend on thread scheduling), and a mini-batch Adam training loop on
+//! standardized labels. The MLP and BANANAS predictors' networks are written out (`dense.rs`)
+//! with the same `Training` settings.
 
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
@@ -32,13 +34,6 @@ pub fn linear(d_in: usize, d_out: usize, rng: &mut TrialRng, device: &Device) ->
         device,
     ));
     layer
-}
-
-/// A `[rows, cols]` tensor from row vectors.
-pub fn matrix(rows: &[Vec<f64>], device: &Device) -> Tensor<2> {
-    let cols = rows.first().map_or(0, Vec::len);
-    let flat: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
-    Tensor::from_data(TensorData::new(flat, [rows.len(), cols]), device)
 }
 
 /// The values of a tensor as f64, in row-major order.

@@ -48,7 +48,7 @@ impl SearchMethod for BananasSearchParams {
         name: "bananas",
         summary: "White et al. 2021: an ensemble of MLPs on the path encoding, independent Thompson sampling",
         capabilities: Capabilities {
-            networks: true,
+            learns: true,
             ..Capabilities::PLAIN
         },
     };

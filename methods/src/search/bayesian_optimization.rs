@@ -44,7 +44,10 @@ impl SearchMethod for BayesianOptimizationParams {
     const CARD: Card = Card {
         name: "bayesian_optimization",
         summary: "GP with expected improvement over mutations of the best (NASLib's discrete loop)",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {

@@ -51,7 +51,10 @@ impl SearchMethod for GbdtNasParams {
     const CARD: Card = Card {
         name: "gbdt_nas",
         summary: "Luo et al. 2020: a GBDT predictor over random candidates; `prune: true` is GBDT-NAS-S",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {

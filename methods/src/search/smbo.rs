@@ -50,7 +50,10 @@ impl SearchMethod for SmboParams {
     const CARD: Card = Card {
         name: "smbo",
         summary: "DeepArchitect's SMBO (Negrinho & Gordon 2017): a ridge surrogate over random candidates, epsilon exploration",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            learns: true,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {
