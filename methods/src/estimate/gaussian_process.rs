@@ -146,10 +146,15 @@ impl GpModel {
         self.train.extend(rows);
         let two_l2 = 2.0 * self.length * self.length;
         let (train, noise) = (&self.train, self.noise);
-        self.chol.extend(self.train.len() - n, |i, j| {
+        let grown = self.chol.extend(self.train.len() - n, |i, j| {
             let k = libm::exp(-sq_dist(&train[i], &train[j]) / two_l2);
             if i == j { k + noise } else { k }
-        })?;
+        });
+        if let Err(e) = grown {
+            // Back to the rows the factor holds.
+            self.train.truncate(self.chol.len());
+            return Err(e);
+        }
         self.alpha = self.chol.solve(&standardize(labels));
         Ok(())
     }

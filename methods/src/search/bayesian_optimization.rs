@@ -13,10 +13,9 @@
 //! whenever the observations have grown by a quarter since they were last chosen (with the
 //! default batches of 10: at 10, 20, 30, 40, 50, 70, 90, 120, 150, 190, 240, 300, 380, 480,
 //! 600, 750 and 940 observations, 17 times in a 1,000-query run instead of 99); between two
-//! choices the GP keeps
-//! them and its Cholesky factor grows by the batch's new observations (O(n²) each, exactly
-//! the factor a refit with the same hyperparameters computes), and its weights are refitted
-//! to all labels, standardized anew. A full choice costs nine O(n³) factorisations; choosing
+//! choices the GP keeps them and its Cholesky factor grows by the batch's new observations
+//! (O(n²) each, exactly the factor a refit with the same hyperparameters computes), and its
+//! weights are refitted to all labels, standardized anew. A full choice costs nine O(n³) factorisations; choosing
 //! at every batch made a 1,000-query run spend most of its time there.
 
 use datasets::rng::TrialRng;
