@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 /// The checkpoint directory inside a run directory.
 pub const DIR: &str = ".nash-checkpoint";
 
-const KEY: &str = "key.json";
+pub(crate) const KEY: &str = "key.json";
 
 /// Everything a run's results depend on, as named values: a checkpoint is resumed only by a
 /// run whose key is the same, and a refusal names the values that differ.
@@ -271,8 +271,8 @@ impl Drop for Checkpoint {
 }
 
 /// The file names inside a checkpoint directory.
-struct Paths<'a> {
-    dir: &'a Path,
+pub(crate) struct Paths<'a> {
+    pub(crate) dir: &'a Path,
 }
 
 impl Paths<'_> {
@@ -280,7 +280,7 @@ impl Paths<'_> {
         self.dir.join(format!("{stage}-{chunk:06}-{k}.arrow"))
     }
 
-    fn done(&self, stage: &str, chunk: usize) -> PathBuf {
+    pub(crate) fn done(&self, stage: &str, chunk: usize) -> PathBuf {
         self.dir.join(format!("{stage}-{chunk:06}.done"))
     }
 }
@@ -378,106 +378,4 @@ fn write_whole(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
         .and_then(|()| if sync { file.sync_data() } else { Ok(()) })
         .with_context(|| format!("{}: cannot write", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("{}: cannot write", path.display()))
-}
-
-/// What `nash status` prints for a run directory: a finished run's trial counts, or an
-/// unfinished run's progress per stage, whether a process is running it, and an estimate of
-/// the time left (the mean time of its finished chunks, times the chunks left).
-pub fn status(run_dir: &Path) -> Result<String> {
-    let manifest_path = run_dir.join(reports::records::manifest::FILE);
-    let key_path = run_dir.join(DIR).join(KEY);
-    if !key_path.exists() {
-        let shards = run_dir.join("shards");
-        if !manifest_path.exists() && shards.is_dir() {
-            // A `nash slurm` run directory, before its merge: each shard's progress.
-            let mut dirs: Vec<PathBuf> = std::fs::read_dir(&shards)
-                .with_context(|| format!("{}: cannot read", shards.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            dirs.sort_by_key(|d| {
-                d.file_name()
-                    .and_then(|n| n.to_str()?.parse::<usize>().ok())
-            });
-            let lines: Vec<String> = dirs
-                .iter()
-                .map(|d| match status(d) {
-                    Ok(text) => format!("{}:\n  {}", d.display(), text.replace('\n', "\n  ")),
-                    Err(e) => format!("{}: {e:#}", d.display()),
-                })
-                .collect();
-            if lines.is_empty() {
-                return Ok("not merged yet; no shard has started".into());
-            }
-            return Ok(format!("not merged yet\n{}", lines.join("\n")));
-        }
-        if !manifest_path.exists() {
-            bail!("{}: no run has started here", run_dir.display());
-        }
-        let manifest = reports::records::manifest::Manifest::read(run_dir)?;
-        return Ok(format!(
-            "finished: {} of {} trials, {} failed, in {:.1} s",
-            manifest.trials, manifest.trials, manifest.failed_trials, manifest.wall_seconds
-        ));
-    }
-    let text = std::fs::read_to_string(&key_path)
-        .with_context(|| format!("{}: cannot read", key_path.display()))?;
-    let key: RunKey =
-        serde_json::from_str(&text).with_context(|| format!("{}: damaged", key_path.display()))?;
-    let dir = run_dir.join(DIR);
-    let paths = Paths { dir: &dir };
-    if run_dir.join(crate::shard::RECORD).exists() {
-        let record = crate::shard::read_record(run_dir)?;
-        let done = record.chunks.len() - missing(run_dir, &record.stage, &record.chunks);
-        let state = match (record.finished, crate::run_dir::holder(run_dir)) {
-            (true, _) => "finished".to_string(),
-            (false, Some(pid)) => format!("running (pid {pid})"),
-            (false, None) => "interrupted: run the same command to resume".to_string(),
-        };
-        return Ok(format!(
-            "shard {}/{}: {done} of its {} chunks of {} done; {state}",
-            record.shard.index,
-            record.shard.count,
-            record.chunks.len(),
-            record.stage
-        ));
-    }
-    let mut lines = Vec::new();
-    let (mut left, mut spent, mut chunks) = (0usize, 0.0, 0usize);
-    for (stage, items) in &key.stages {
-        let (mut done, mut failed) = (0u64, 0u64);
-        for index in 0..(*items as usize).div_ceil(key.chunk) {
-            let marker = std::fs::read(paths.done(stage, index)).ok();
-            match marker.and_then(|bytes| serde_json::from_slice::<ChunkDone>(&bytes).ok()) {
-                Some(chunk) => {
-                    done += chunk.trials;
-                    failed += chunk.failed;
-                    spent += chunk.seconds;
-                    chunks += 1;
-                }
-                None => left += 1,
-            }
-        }
-        let what = if stage == "proxies" {
-            "networks"
-        } else {
-            "trials"
-        };
-        lines.push(format!(
-            "{stage}: {done} of {items} {what} done, {failed} failed"
-        ));
-    }
-    lines.push(match crate::run_dir::holder(run_dir) {
-        Some(pid) => format!("running (pid {pid})"),
-        None => "interrupted: run the same `nash run` command to resume".to_string(),
-    });
-    lines.push(match chunks {
-        0 => "time left: unknown until a chunk finishes".to_string(),
-        _ => format!(
-            "time left: about {:.0} s ({left} chunks of {} at {:.1} s each)",
-            left as f64 * spent / chunks as f64,
-            key.chunk,
-            spent / chunks as f64
-        ),
-    });
-    Ok(lines.join("\n"))
 }

@@ -3,6 +3,7 @@
 pub mod checkpoint;
 pub mod estimation;
 pub mod faults;
+pub mod merge;
 pub mod protocol;
 pub mod run_dir;
 pub mod runner;
@@ -10,6 +11,7 @@ pub mod search;
 pub mod seeding;
 pub mod shard;
 pub mod slurm;
+pub mod status;
 pub mod timestamp;
 
 use anyhow::Result;

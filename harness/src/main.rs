@@ -373,7 +373,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 faults: Faults::default(),
                 shard: None,
             };
-            return Ok(said(nash::shard::merge(&shards, &out, &cache, opts)?, &out));
+            return Ok(said(nash::merge::merge(&shards, &out, &cache, opts)?, &out));
         }
         Command::Slurm {
             protocol,
@@ -416,7 +416,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 );
             }
         }
-        Command::Status { dir } => println!("{}", nash::checkpoint::status(&dir)?),
+        Command::Status { dir } => println!("{}", nash::status::status(&dir)?),
         Command::Report { dir } => {
             let locked = RunDir::open(&dir)?;
             let report = reports::report(locked.path())?;

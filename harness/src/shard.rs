@@ -1,5 +1,5 @@
 //! Shards: a run's chunks split over N independent processes (machines, Slurm array tasks),
-//! and `nash merge`, which joins their checkpoints and finishes the run, so that the result
+//! each leaving a shard directory that `nash merge` (`merge.rs`) joins, so that the result
 //! files are byte-identical to an unsharded run's.
 //!
 //! `nash run P --shard I/N --out DIR` runs the chunks of shard I (0 ≤ I < N) of the run's
@@ -7,22 +7,15 @@
 //! networks, which are nearly all of its time — and leaves in DIR its checkpoint, the
 //! protocol and `shard.json`. Chunks go to shards by expected cost: from the most to the
 //! least expensive, each to the shard with the least cost so far (ties to the lower index),
-//! a deterministic split that every shard computes alike. `nash merge` refuses shards that
-//! are missing, repeated, incomplete or of another run (protocol, data, nash version,
-//! replicates), naming what differs; then it resumes the run from the joined checkpoint,
-//! computing what the shards did not (an estimation protocol's trials after its proxies).
+//! a deterministic split that every shard computes alike.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
-use datasets::Cache;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{self, Checkpoint, RunKey};
-use crate::faults::Faults;
-use crate::protocol::Protocol;
+use crate::checkpoint::{Checkpoint, RunKey};
 use crate::run_dir::{self, RunDir};
-use crate::runner::RunOptions;
 
 /// A shard directory's record.
 pub const RECORD: &str = "shard.json";
@@ -127,78 +120,4 @@ pub(crate) fn read_record(dir: &Path) -> Result<ShardRecord> {
         )
     })?;
     serde_json::from_str(&text).with_context(|| format!("{}: damaged", path.display()))
-}
-
-/// Joins `shards` into the run directory `out` and finishes the run there (see the module
-/// documentation); returns what `nash run` returns.
-pub fn merge(
-    shards: &[PathBuf],
-    out: &Path,
-    cache: &Cache,
-    opts: RunOptions,
-) -> Result<crate::Outcome> {
-    let Some(first_dir) = shards.first() else {
-        bail!("nash merge needs the shard directories");
-    };
-    let first = read_record(first_dir)?;
-    let count = first.shard.count;
-    let mut seen: Vec<Option<&PathBuf>> = vec![None; count];
-    for dir in shards {
-        let record = read_record(dir)?;
-        let Shard { index, count: n } = record.shard;
-        if n != count {
-            bail!(
-                "{}: shard {index}/{n}, from another split than {} ({}/{count})",
-                dir.display(),
-                first_dir.display(),
-                first.shard.index
-            );
-        }
-        if record.key != first.key {
-            bail!(
-                "{}: a shard of another run than {} ({})",
-                dir.display(),
-                first_dir.display(),
-                checkpoint::differences(&first.key, &record.key, ("there", "here"))
-            );
-        }
-        if let Some(other) = seen[index] {
-            bail!(
-                "{}: shard {index}/{count} again (also {})",
-                dir.display(),
-                other.display()
-            );
-        }
-        seen[index] = Some(dir);
-        let missing = checkpoint::missing(dir, &record.stage, &record.chunks);
-        if missing > 0 {
-            bail!(
-                "{}: shard {index}/{count} is incomplete ({missing} of {} chunks missing); run \
-                 it again with the same command, which resumes it",
-                dir.display(),
-                record.chunks.len()
-            );
-        }
-    }
-    if let Some(index) = seen.iter().position(Option::is_none) {
-        bail!("shard {index}/{count} is missing; nash merge needs all {count}");
-    }
-    let text = std::fs::read_to_string(first_dir.join("protocol.yaml"))
-        .with_context(|| format!("{}: cannot read", first_dir.join("protocol.yaml").display()))?;
-    let mut protocol = Protocol::parse(
-        &first_dir.join("protocol.yaml").display().to_string(),
-        &text,
-    )?;
-    if let (Protocol::Estimation(p), Some(images)) = (&mut protocol, &first.images) {
-        p.images = datasets::images::ImageSource::parse(images).map_err(anyhow::Error::msg)?;
-    }
-    checkpoint::join(shards, out, &first.key, opts.force)?;
-    let opts = RunOptions {
-        out: out.to_path_buf(),
-        replicates: first.replicates,
-        faults: Faults::from_env()?,
-        shard: None,
-        ..opts
-    };
-    crate::run(&protocol, cache, &opts)
 }
