@@ -130,14 +130,17 @@ impl Checkpoint {
         let (saving, jobs) = channel::<Save>();
         let target = dir.clone();
         let saver = std::thread::spawn(move || -> Result<()> {
+            let options = IpcWriteOptions::default()
+                .try_with_compression(Some(CompressionType::LZ4_FRAME))?;
             for job in jobs {
                 let paths = Paths { dir: &target };
                 for (k, batch) in job.batches.iter().enumerate() {
                     let mut bytes = Vec::new();
-                    let options = IpcWriteOptions::default()
-                        .try_with_compression(Some(CompressionType::LZ4_FRAME))?;
-                    let mut writer =
-                        FileWriter::try_new_with_options(&mut bytes, &batch.schema(), options)?;
+                    let mut writer = FileWriter::try_new_with_options(
+                        &mut bytes,
+                        &batch.schema(),
+                        options.clone(),
+                    )?;
                     writer.write(batch)?;
                     writer.finish()?;
                     drop(writer);

@@ -29,7 +29,7 @@ use crate::checkpoint::Checkpoint;
 use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Encoded, Ran, RunOptions, Stage, TrialStatus};
+use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::shard;
 use reports::records::estimates::Identity;
@@ -238,21 +238,18 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         }
     };
     if let Some(shard) = opts.shard {
-        let costs = runner::chunk_costs(&trials, |t| {
+        let cost = |t: &EstimationTrial| {
             runner::expected_cost(protocol.estimators[t.estimator].capabilities())
-        });
-        let only = shard.chunks(&costs);
-        let stage = Stage {
-            checkpoint: &checkpoint,
-            name: "trials",
-            outputs: 2,
-            only: Some(&only),
         };
-        let images = Some(protocol.images.spec());
-        let mut record = runner::shard_record(shard, "trials", &only, key, opts, images);
-        shard::begin(&dir, &record, &common.text)?;
-        runner::drive(&trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
-        return Ok(Ran::Shard(shard::finish(dir, checkpoint, &mut record)?));
+        let run = ShardRun {
+            shard,
+            dir,
+            checkpoint,
+            key,
+            images: Some(protocol.images.spec()),
+            protocol_text: &common.text,
+        };
+        return runner::run_trials_shard(&trials, cost, 2, run, opts, trial, encode);
     }
     let mut failed = 0;
     let mut estimates_writer = ParquetWriter::create(

@@ -14,7 +14,7 @@ pub mod slurm;
 pub mod status;
 pub mod timestamp;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use datasets::Cache;
 use reports::records::manifest::Manifest;
 
@@ -38,7 +38,12 @@ pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Outc
     };
     match ran {
         Ran::Finished(finished) => {
-            reports::report(finished.dir.path())?;
+            // The report analyses its cells in parallel: on as many threads as the run.
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(opts.threads)
+                .build()
+                .context("cannot start the report's threads")?
+                .install(|| reports::report(finished.dir.path()))?;
             Ok(Outcome::Finished(Box::new(finished.manifest)))
         }
         Ran::Shard(done) => Ok(Outcome::Shard(done)),

@@ -194,11 +194,6 @@ fn check_threads(threads: usize) -> Result<()> {
              got {threads}"
         );
     }
-    // The report after the run analyses its cells on rayon's global pool: the same threads.
-    // (Only the first call sets it; a failure leaves rayon's default, which is harmless.)
-    let _ = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global();
     Ok(())
 }
 

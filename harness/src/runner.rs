@@ -290,6 +290,45 @@ pub(crate) fn shard_record(
     }
 }
 
+/// What a shard of a run records itself with.
+pub(crate) struct ShardRun<'a> {
+    pub shard: Shard,
+    pub dir: RunDir,
+    pub checkpoint: Checkpoint,
+    pub key: RunKey,
+    /// An estimation protocol's image source, as `--images` reads it.
+    pub images: Option<String>,
+    pub protocol_text: &'a str,
+}
+
+/// `nash run --shard`: runs this shard's chunks of the trials (chunks dealt by the trials'
+/// expected `cost`) into the checkpoint, and records the shard for `nash merge`.
+pub(crate) fn run_trials_shard<T: Sync, R: Send>(
+    trials: &[T],
+    cost: impl Fn(&T) -> f64,
+    outputs: usize,
+    run: ShardRun,
+    opts: &RunOptions,
+    trial: impl Fn(&T) -> R + Sync,
+    encode: impl Fn(&[T], Vec<R>) -> Encoded,
+) -> Result<Ran> {
+    let only = run.shard.chunks(&chunk_costs(trials, cost));
+    let stage = Stage {
+        checkpoint: &run.checkpoint,
+        name: "trials",
+        outputs,
+        only: Some(&only),
+    };
+    let mut record = shard_record(run.shard, "trials", &only, run.key, opts, run.images);
+    crate::shard::begin(&run.dir, &record, run.protocol_text)?;
+    drive(trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
+    Ok(Ran::Shard(crate::shard::finish(
+        run.dir,
+        run.checkpoint,
+        &mut record,
+    )?))
+}
+
 /// Each chunk's expected cost: the sum of its trials' `cost`.
 pub(crate) fn chunk_costs<T>(trials: &[T], cost: impl Fn(&T) -> f64) -> Vec<f64> {
     trials

@@ -18,9 +18,8 @@ use crate::checkpoint::Checkpoint;
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Encoded, Ran, RunOptions, Stage, TrialStatus};
+use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
-use crate::shard;
 
 /// One trial of the expanded protocol.
 #[derive(Debug, Clone, Copy)]
@@ -204,20 +203,17 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     };
     if let Some(shard) = opts.shard {
         // A trial's cost is its method's: a network-training method far above a table walk.
-        let costs = runner::chunk_costs(&trials, |t| {
-            runner::expected_cost(protocol.methods[t.method].capabilities())
-        });
-        let only = shard.chunks(&costs);
-        let stage = Stage {
-            checkpoint: &checkpoint,
-            name: "trials",
-            outputs,
-            only: Some(&only),
+        let cost =
+            |t: &SearchTrial| runner::expected_cost(protocol.methods[t.method].capabilities());
+        let run = ShardRun {
+            shard,
+            dir,
+            checkpoint,
+            key,
+            images: None,
+            protocol_text: &common.text,
         };
-        let mut record = runner::shard_record(shard, "trials", &only, key, opts, None);
-        shard::begin(&dir, &record, &common.text)?;
-        runner::drive(&trials, opts, stage, trial, encode, |_, _, _| Ok(()))?;
-        return Ok(Ran::Shard(shard::finish(dir, checkpoint, &mut record)?));
+        return runner::run_trials_shard(&trials, cost, outputs, run, opts, trial, encode);
     }
     let mut writer =
         ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?;
