@@ -21,7 +21,7 @@ use crate::run_dir::{self, RunDir};
 pub const RECORD: &str = "shard.json";
 
 /// The most shards a run may be split into.
-const MAX_SHARDS: usize = 10_000;
+pub(crate) const MAX_SHARDS: usize = 10_000;
 
 /// Shard `index` of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+/// The directory of a Slurm run directory that holds its shards, `SHARDS/I`.
+pub const SHARDS: &str = "shards";
+
 /// What the sbatch scripts ask of Slurm.
 pub struct SlurmOptions {
     pub shards: usize,
@@ -40,9 +43,10 @@ pub fn submit(
     replicates: Option<u32>,
     options: &SlurmOptions,
 ) -> Result<Submitted> {
-    if !(1..=10_000).contains(&options.shards) {
+    let most = crate::shard::MAX_SHARDS;
+    if !(1..=most).contains(&options.shards) {
         bail!(
-            "--shards must be between 1 and 10000, got {}",
+            "--shards must be between 1 and {most}, got {}",
             options.shards
         );
     }
@@ -102,10 +106,10 @@ pub fn submit(
         head = head.join("\n"),
         nash = quote(&nash),
         protocol = quote(&protocol),
-        shards = quote(&out.join("shards")),
+        shards = quote(&out.join(SHARDS)),
     );
     let shard_dirs: Vec<String> = (0..n)
-        .map(|i| quote(&out.join("shards").join(i.to_string())))
+        .map(|i| quote(&out.join(SHARDS).join(i.to_string())))
         .collect();
     let merge_script = format!(
         "#!/bin/bash\n#SBATCH --job-name=nash-{name}-merge\n\

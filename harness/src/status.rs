@@ -17,7 +17,7 @@ pub fn status(run_dir: &Path) -> Result<String> {
     let manifest_path = run_dir.join(reports::records::manifest::FILE);
     let key_path = run_dir.join(checkpoint::DIR).join(checkpoint::KEY);
     if !key_path.exists() {
-        let shards = run_dir.join("shards");
+        let shards = run_dir.join(crate::slurm::SHARDS);
         if !manifest_path.exists() && shards.is_dir() {
             // A `nash slurm` run directory, before its merge: each shard's progress.
             let mut dirs: Vec<PathBuf> = std::fs::read_dir(&shards)
