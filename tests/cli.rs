@@ -200,6 +200,7 @@ methods:
   - mcts: {}
   - bayesian_optimization: {}
   - bananas: { ensemble: 2, epochs: 20 }
+  - npenas: { ensemble: 2, epochs: 20 }
   - gbdt_nas: {}
   - robot: { metrics: [params, latency], bo_steps: 10 }
   - nsga2: { population: 10 }
@@ -237,6 +238,7 @@ fn every_search_method_runs_identically_on_any_thread_count() {
         for method in [
             "tpe",
             "bananas",
+            "npenas",
             "robot",
             "nsga2",
             "eeea",

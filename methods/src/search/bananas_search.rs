@@ -71,22 +71,32 @@ impl SearchMethod for BananasSearchParams {
 
 impl BananasSearchParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> BananasSearch<'a> {
-        let encoding = if space.encode(0, Encoding::Path).is_some() {
-            Encoding::Path
-        } else {
-            Encoding::Onehot
-        };
         let its = ThompsonSampling {
-            predictor: BananasParams {
-                id: None,
-                encoding,
-                ensemble: self.ensemble,
-                layers: 10,
-                width: 20,
-                epochs: self.epochs,
-            },
+            predictor: path_mlp_ensemble(space, self.ensemble, self.epochs),
         };
         ModelBasedLoop::new(space, self.loop_params.clone(), its)
+    }
+}
+
+/// BANANAS's predictor as the paper sizes it (ten layers of width 20) on the path encoding,
+/// or on the one-hot encoding in spaces without paths; NPENAS uses it too.
+pub(super) fn path_mlp_ensemble(
+    space: &dyn SearchSpace,
+    ensemble: usize,
+    epochs: usize,
+) -> BananasParams {
+    let encoding = if space.encode(0, Encoding::Path).is_some() {
+        Encoding::Path
+    } else {
+        Encoding::Onehot
+    };
+    BananasParams {
+        id: None,
+        encoding,
+        ensemble,
+        layers: 10,
+        width: 20,
+        epochs,
     }
 }
 

@@ -136,6 +136,7 @@ search_methods! {
     mcts::MctsParams => Mcts,
     bayesian_optimization::BayesianOptimizationParams => BayesianOptimization,
     bananas_search::BananasSearchParams => Bananas,
+    npenas::NpenasParams => Npenas,
     gbdt_nas::GbdtNasParams => GbdtNas,
     robot::RobotParams => Robot,
     nsga2::Nsga2Params => Nsga2,
