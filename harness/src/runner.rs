@@ -204,7 +204,7 @@ pub(crate) fn drive<T: Sync, R: Send>(
     opts: &RunOptions,
     stage: Stage,
     trial: impl Fn(&T) -> R + Sync,
-    encode: impl Fn(&[T], Vec<R>) -> Encoded,
+    encode: impl Fn(&[T], Vec<R>) -> Encoded + Sync,
     mut absorb: impl FnMut(&[T], &[RecordBatch], &ChunkDone) -> Result<()>,
 ) -> Result<Resumed> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -238,7 +238,8 @@ pub(crate) fn drive<T: Sync, R: Send>(
                 })
                 .collect()
         });
-        let encoded = encode(chunk, results);
+        // On the run's pool: encoding builds columns in parallel.
+        let encoded = pool.install(|| encode(chunk, results));
         let done = ChunkDone {
             trials: chunk.len() as u64,
             failed: encoded.failed,
@@ -310,7 +311,7 @@ pub(crate) fn run_trials_shard<T: Sync, R: Send>(
     run: ShardRun,
     opts: &RunOptions,
     trial: impl Fn(&T) -> R + Sync,
-    encode: impl Fn(&[T], Vec<R>) -> Encoded,
+    encode: impl Fn(&[T], Vec<R>) -> Encoded + Sync,
 ) -> Result<Ran> {
     let only = run.shard.chunks(&chunk_costs(trials, cost));
     let stage = Stage {

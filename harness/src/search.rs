@@ -216,7 +216,8 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         return runner::run_trials_shard(&trials, cost, outputs, run, opts, trial, encode);
     }
     let mut writer =
-        ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?;
+        ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?
+            .in_background()?;
     let mut cross_batches: Vec<RecordBatch> = Vec::new();
     let mut failed = 0;
     let stage = Stage {

@@ -17,7 +17,7 @@ mod parquet_file;
 pub mod summary;
 pub mod trials;
 
-pub use parquet_file::{ParquetWriter, PartialFile};
+pub use parquet_file::{BackgroundWriter, ParquetWriter, PartialFile};
 
 use std::fmt;
 use std::sync::Arc;

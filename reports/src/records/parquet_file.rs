@@ -5,6 +5,8 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
+use std::sync::mpsc::{self, SyncSender};
+use std::thread::JoinHandle;
 
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray, UInt32Array};
 use arrow_schema::SchemaRef;
@@ -73,6 +75,80 @@ impl ParquetWriter {
             .close()
             .map_err(|e| write_error(&self.file.path, "cannot finish the Parquet file", e))?;
         Ok((self.rows, self.file))
+    }
+}
+
+/// A [`ParquetWriter`] on a thread of its own: `write` hands the batch over and returns, so
+/// that encoding and compressing one chunk of results overlaps computing the next. The thread
+/// writes the batches in the order they were handed over: the file is the same byte for byte.
+pub struct BackgroundWriter {
+    sender: Option<SyncSender<RecordBatch>>,
+    thread: Option<JoinHandle<Result<(u64, PartialFile), ReportError>>>,
+    path: PathBuf,
+}
+
+impl ParquetWriter {
+    /// Moves the writer to a thread of its own.
+    pub fn in_background(self) -> Result<BackgroundWriter, ReportError> {
+        let path = self.file.path.clone();
+        // Two batches in flight at most: memory stays bounded if the disk is slow.
+        let (sender, receiver) = mpsc::sync_channel::<RecordBatch>(2);
+        let thread = std::thread::Builder::new()
+            .name("parquet-writer".into())
+            .spawn(move || {
+                let mut writer = self;
+                for batch in receiver {
+                    writer.write(&batch)?;
+                }
+                writer.finish()
+            })
+            .map_err(|e| write_error(&path, "cannot start the writer thread", e))?;
+        Ok(BackgroundWriter {
+            sender: Some(sender),
+            thread: Some(thread),
+            path,
+        })
+    }
+}
+
+impl BackgroundWriter {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), ReportError> {
+        let sent = match &self.sender {
+            Some(sender) => sender.send(batch.clone()).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped at an error: it is the one to report.
+        self.sender = None;
+        match self.join() {
+            Err(e) => Err(e),
+            Ok(_) => Err(write_error(
+                &self.path,
+                "write failed",
+                "the writer thread stopped",
+            )),
+        }
+    }
+
+    /// Closes the file once every batch is written; returns the rows and the file.
+    pub fn finish(mut self) -> Result<(u64, PartialFile), ReportError> {
+        self.sender = None;
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<(u64, PartialFile), ReportError> {
+        let thread = self.thread.take().ok_or_else(|| {
+            write_error(
+                &self.path,
+                "write failed",
+                "the writer thread already stopped",
+            )
+        })?;
+        thread
+            .join()
+            .map_err(|_| write_error(&self.path, "write failed", "the writer thread panicked"))?
     }
 }
 
@@ -156,4 +232,62 @@ pub(crate) fn f64_at(a: &Float64Array, i: usize) -> Option<f64> {
 /// The value of an integer column at `i`, None where null.
 pub(crate) fn u32_at(a: &UInt32Array, i: usize) -> Option<u32> {
     a.is_valid(i).then(|| a.value(i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_schema::{DataType, Field, Schema};
+
+    fn batch(schema: &SchemaRef, start: u32) -> RecordBatch {
+        let values = UInt32Array::from_iter_values(start..start + 1000);
+        RecordBatch::try_new(schema.clone(), vec![Arc::new(values)]).unwrap()
+    }
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new("x", DataType::UInt32, false)]))
+    }
+
+    #[test]
+    fn the_background_writer_writes_the_same_file() {
+        let dir = std::env::temp_dir().join(format!("nash-bg-writer-{}", std::process::id()));
+        let (here, there) = (dir.join("here"), dir.join("there"));
+        std::fs::create_dir_all(&here).unwrap();
+        std::fs::create_dir_all(&there).unwrap();
+        let schema = schema();
+        let mut direct = ParquetWriter::create(&here, "x.parquet", schema.clone()).unwrap();
+        let mut background = ParquetWriter::create(&there, "x.parquet", schema.clone())
+            .unwrap()
+            .in_background()
+            .unwrap();
+        for start in (0..10_000).step_by(1000) {
+            direct.write(&batch(&schema, start)).unwrap();
+            background.write(&batch(&schema, start)).unwrap();
+        }
+        let (rows, a) = direct.finish().unwrap();
+        let (rows_bg, b) = background.finish().unwrap();
+        assert_eq!((rows, rows_bg), (10_000, 10_000));
+        assert_eq!(
+            std::fs::read(a.path).unwrap(),
+            std::fs::read(b.path).unwrap()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_background_writer_reports_a_failed_write_naming_the_file() {
+        let dir = std::env::temp_dir().join(format!("nash-bg-fail-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut writer = ParquetWriter::create(&dir, "x.parquet", schema())
+            .unwrap()
+            .in_background()
+            .unwrap();
+        let floats = Arc::new(Schema::new(vec![Field::new("x", DataType::Float64, false)]));
+        let wrong = RecordBatch::try_new(floats, vec![Arc::new(Float64Array::from(vec![1.0]))]);
+        writer.write(&wrong.unwrap()).unwrap();
+        let error = writer.finish().unwrap_err().to_string();
+        assert!(error.contains("x.parquet.partial"), "{error}");
+        assert!(error.contains("write failed"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
