@@ -69,6 +69,10 @@ impl Layer {
             z.extend_from_slice(&self.bias);
             let out = &mut z[start..];
             for (i, &ai) in a[r * self.d_in..(r + 1) * self.d_in].iter().enumerate() {
+                // Zero inputs (most of a path encoding, the ReLU's cut half) add nothing.
+                if ai == 0.0 {
+                    continue;
+                }
                 let w = &self.weight[i * self.d_out..(i + 1) * self.d_out];
                 for (o, &wio) in out.iter_mut().zip(w) {
                     *o += ai * wio;
@@ -78,8 +82,8 @@ impl Layer {
     }
 
     /// Accumulates the gradients of W and b from the layer's input rows `a` and the loss's
-    /// gradient `dz` with respect to its output, and writes the gradient with respect to its
-    /// input into `da` (when asked: the first layer's input is the data).
+    /// gradient `dz` with respect to its output, and writes into `da` the gradient with respect
+    /// to the input of the ReLU that made `a` (when asked: the first layer's input is the data).
     fn backward(&mut self, a: &[f32], dz: &[f32], da: Option<&mut Vec<f32>>) {
         let rows = dz.len() / self.d_out;
         self.grad_weight.iter_mut().for_each(|g| *g = 0.0);
@@ -90,6 +94,9 @@ impl Layer {
                 *g += d;
             }
             for (i, &ai) in a[r * self.d_in..(r + 1) * self.d_in].iter().enumerate() {
+                if ai == 0.0 {
+                    continue;
+                }
                 let g = &mut self.grad_weight[i * self.d_out..(i + 1) * self.d_out];
                 for (gio, &d) in g.iter_mut().zip(dz_r) {
                     *gio += ai * d;
@@ -100,7 +107,12 @@ impl Layer {
             da.clear();
             for r in 0..rows {
                 let dz_r = &dz[r * self.d_out..(r + 1) * self.d_out];
-                for i in 0..self.d_in {
+                for (i, &ai) in a[r * self.d_in..(r + 1) * self.d_in].iter().enumerate() {
+                    // Through the ReLU that made the input: no gradient where it gave 0.
+                    if ai <= 0.0 {
+                        da.push(0.0);
+                        continue;
+                    }
                     let w = &self.weight[i * self.d_out..(i + 1) * self.d_out];
                     da.push(lanes_dot(w, dz_r));
                 }
@@ -224,12 +236,6 @@ impl DenseNet {
                     let wanted = (l > 0).then_some(&mut grad_in);
                     self.layers[l].backward(&inputs[l], &grad_out, wanted);
                     if l > 0 {
-                        // Through the ReLU: no gradient where its input was ≤ 0 (its output 0).
-                        for (g, &a) in grad_in.iter_mut().zip(&inputs[l]) {
-                            if a <= 0.0 {
-                                *g = 0.0;
-                            }
-                        }
                         std::mem::swap(&mut grad_out, &mut grad_in);
                     }
                 }
