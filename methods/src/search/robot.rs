@@ -91,7 +91,7 @@ impl SearchMethod for RobotParams {
 impl RobotParams {
     /// `ctx` must hold every metric (the protocol loader checks it).
     pub fn build<'a>(&self, ctx: &'a MethodContext<'a>) -> Robot<'a> {
-        let metrics = self
+        let metrics: Vec<Vec<f64>> = self
             .metrics
             .iter()
             .map(|m| {
@@ -101,9 +101,11 @@ impl RobotParams {
                 )
             })
             .collect();
+        let selectable = selectable(&metrics);
         Robot {
             space: ctx.space,
             params: self.clone(),
+            selectable,
             metrics,
             seen: vec![None; ctx.space.size()],
             evaluated: 0,
@@ -120,6 +122,8 @@ pub struct Robot<'a> {
     params: RobotParams,
     /// Standardized metrics, `[metric][arch]`.
     metrics: Vec<Vec<f64>>,
+    /// The architectures that can be `argmax_A Σ wᵢ Mᵢ(A)` for some `w`, in id order.
+    selectable: Vec<usize>,
     /// Fitness of every evaluated architecture.
     seen: Vec<Option<f64>>,
     /// Distinct architectures evaluated.
@@ -140,13 +144,23 @@ impl Robot<'_> {
 
     /// `argmax_A Σ wᵢ Mᵢ(A)`, the smallest id on ties.
     fn select(&self, w: &[f64]) -> ArchId {
-        (0..self.space.size())
-            .max_by(|&a, &b| {
-                self.combined(w, a)
-                    .total_cmp(&self.combined(w, b))
-                    .then(b.cmp(&a))
-            })
-            .expect("spaces are not empty") as ArchId
+        // With w = 0 every score is a zero whose sign (which `total_cmp` orders) depends on
+        // the metrics: no geometry applies, so every architecture is scanned.
+        let all: Vec<usize>;
+        let candidates = if w.iter().all(|&v| v == 0.0) {
+            all = (0..self.space.size()).collect();
+            &all
+        } else {
+            &self.selectable
+        };
+        let mut best = (f64::NEG_INFINITY, None);
+        for &a in candidates {
+            let value = self.combined(w, a);
+            if best.1.is_none() || value.total_cmp(&best.0).is_gt() {
+                best = (value, Some(a));
+            }
+        }
+        best.1.expect("spaces are not empty") as ArchId
     }
 
     fn random_weights(&self, rng: &mut TrialRng) -> Vec<f64> {
@@ -188,6 +202,78 @@ impl Robot<'_> {
         order.sort_by(|&a, &b| ei[b].total_cmp(&ei[a]).then(a.cmp(&b)));
         order.into_iter().map(|i| candidates[i].clone()).collect()
     }
+}
+
+/// The architectures that can maximise `Σ wᵢ Mᵢ(A)` for some `w`, in id order: with two
+/// metrics, those on or within a hair of the boundary of the points' convex hull (a linear
+/// function's maximum over a point set lies at a vertex of its hull); all of them otherwise.
+///
+/// The hair keeps `select` exact in floating point: a point inside the hull by more than
+/// `TOLERANCE` (relative to the largest coordinate) scores below the best vertex for every `w`
+/// by far more than the rounding of a two-term dot product, so it can neither win nor tie.
+/// Points on hull edges and repeated points stay, so ties still go to the smallest id.
+fn selectable(metrics: &[Vec<f64>]) -> Vec<usize> {
+    const TOLERANCE: f64 = 1e-9;
+    let n = metrics.first().map_or(0, Vec::len);
+    let all = || (0..n).collect();
+    let [x, y] = metrics else {
+        return all();
+    };
+    if x.iter().chain(y).any(|v| !v.is_finite()) {
+        return all();
+    }
+    let hull = convex_hull(x, y);
+    if hull.len() < 3 {
+        return all();
+    }
+    let scale = x.iter().chain(y).fold(0.0f64, |m, v| m.max(v.abs())).max(1.0);
+    // Each hull edge's two ends, counter-clockwise.
+    let edges: Vec<[(f64, f64); 2]> = (0..hull.len())
+        .map(|k| {
+            [hull[k], hull[(k + 1) % hull.len()]]
+        })
+        .collect();
+    (0..n)
+        .filter(|&i| {
+            // Distance inside the hull: the smallest over its edges (counter-clockwise).
+            edges.iter().any(|&[a, b]| {
+                let length = (b.0 - a.0).hypot(b.1 - a.1);
+                let cross = (b.0 - a.0) * (y[i] - a.1) - (b.1 - a.1) * (x[i] - a.0);
+                // (The last term covers the rounding of `cross` itself.)
+                cross <= TOLERANCE * scale * length + 1e-12 * scale * scale
+            })
+        })
+        .collect()
+}
+
+/// The convex hull's vertices, counter-clockwise (Andrew's monotone chain), without
+/// collinear points.
+fn convex_hull(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
+    let mut points: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
+    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    points.dedup();
+    if points.len() < 3 {
+        return points;
+    }
+    let turn = |o: (f64, f64), a: (f64, f64), b: (f64, f64)| {
+        (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+    };
+    let half = |points: &mut dyn Iterator<Item = (f64, f64)>| {
+        let mut chain: Vec<(f64, f64)> = Vec::new();
+        for p in points {
+            while chain.len() >= 2 && turn(chain[chain.len() - 2], chain[chain.len() - 1], p) <= 0.0
+            {
+                chain.pop();
+            }
+            chain.push(p);
+        }
+        // Its last point starts the other half.
+        chain.pop();
+        chain
+    };
+    let mut hull = half(&mut points.iter().copied());
+    hull.extend(half(&mut points.iter().rev().copied()));
+    hull
 }
 
 impl Searcher for Robot<'_> {
@@ -281,6 +367,56 @@ mod tests {
         for seed in 0..5 {
             let (best, _) = run(&mut params.build(&ctx), unimodal, 30, seed);
             assert_eq!(best, 0.0, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn selects_what_scanning_every_architecture_selects() {
+        let mut rng = rng::from_seed([5; 32]);
+        let n = 1_000;
+        // Correlated metrics with repeated points and points on a line (a hull edge).
+        let x: Vec<f64> = (0..n).map(|i| ((i % 400) as f64 / 40.0).round()).collect();
+        let y: Vec<f64> = (0..n)
+            .map(|i| match i % 3 {
+                0 => x[i] * 2.0,
+                _ => x[i] + rng::gaussian(&mut rng),
+            })
+            .collect();
+        let metrics = vec![standardize(&x), standardize(&y)];
+        let selectable = selectable(&metrics);
+        assert!(selectable.len() < n / 4, "{} of {n}", selectable.len());
+        assert_eq!(toy_space().size(), n);
+        let space = toy_space();
+        let robot = Robot {
+            space: &space,
+            params: RobotParams {
+                id: None,
+                metrics: Vec::new(),
+                init: 5,
+                bo_steps: 20,
+                candidates: 1,
+            },
+            selectable,
+            metrics,
+            seen: Vec::new(),
+            evaluated: 0,
+            observations: Vec::new(),
+            pending: None,
+            exploit: Vec::new(),
+            fallbacks: Fallbacks::default(),
+        };
+        let axes = [[1.0, 0.0], [0.0, -1.0], [2.0, -1.0], [-2.0, 1.0], [0.0, 0.0]];
+        let mut weights: Vec<Vec<f64>> = axes.iter().map(|w| w.to_vec()).collect();
+        weights.extend((0..2_000).map(|_| robot.random_weights(&mut rng)));
+        for w in &weights {
+            // The scan `select` was before it skipped anything.
+            let scan = (0..n)
+                .max_by(|&a, &b| {
+                    let (va, vb) = (robot.combined(w, a), robot.combined(w, b));
+                    va.total_cmp(&vb).then(b.cmp(&a))
+                })
+                .unwrap() as ArchId;
+            assert_eq!(robot.select(w), scan, "{w:?}");
         }
     }
 
