@@ -28,7 +28,6 @@ THREADS threads. It prints one line per run and a summary, and the final accurac
 validation accuracy seen (NASLib's `get_final_architecture`).
 """
 import os
-import pickle
 import statistics
 import sys
 import time
