@@ -46,7 +46,7 @@ for method in bananas npenas; do
     ./target/release/nash run "$out/$method.yaml" --replicates "$seeds" --threads "$threads" \
         --out "$out/$method" > /dev/null
     end=$(date +%s.%N)
-    echo "$method: $(echo "($end - $start) / $seeds" | bc -l | xargs printf '%.2f') s per run" \
-        "(wall of the whole nash run / $seeds)"
+    per_run=$(python3 -c "print(f'{($end - $start) / $seeds:.2f}')")
+    echo "$method: $per_run s per run (wall of the whole nash run / $seeds)"
     grep -E "^\| $method \|" "$out/$method/report.md" | head -1
 done
