@@ -227,23 +227,37 @@ fn selectable(metrics: &[Vec<f64>]) -> Vec<usize> {
         return all();
     }
     let scale = x.iter().chain(y).fold(0.0f64, |m, v| m.max(v.abs())).max(1.0);
-    // Each hull edge's two ends, counter-clockwise.
-    let edges: Vec<[(f64, f64); 2]> = (0..hull.len())
+    // Each hull edge (counter-clockwise): its start, its direction, and how far on the
+    // inner side of it a point may lie and still be kept (the last term covers the rounding
+    // of the cross product itself).
+    let edges: Vec<Edge> = (0..hull.len())
         .map(|k| {
-            [hull[k], hull[(k + 1) % hull.len()]]
+            let (a, b) = (hull[k], hull[(k + 1) % hull.len()]);
+            let direction = (b.0 - a.0, b.1 - a.1);
+            let length = direction.0.hypot(direction.1);
+            Edge {
+                start: a,
+                direction,
+                slack: TOLERANCE * scale * length + 1e-12 * scale * scale,
+            }
         })
         .collect();
+    // A point's distance inside the hull is the smallest over the edges: kept when some
+    // edge is within its slack.
     (0..n)
         .filter(|&i| {
-            // Distance inside the hull: the smallest over its edges (counter-clockwise).
-            edges.iter().any(|&[a, b]| {
-                let length = (b.0 - a.0).hypot(b.1 - a.1);
-                let cross = (b.0 - a.0) * (y[i] - a.1) - (b.1 - a.1) * (x[i] - a.0);
-                // (The last term covers the rounding of `cross` itself.)
-                cross <= TOLERANCE * scale * length + 1e-12 * scale * scale
+            edges.iter().any(|e| {
+                let cross = e.direction.0 * (y[i] - e.start.1) - e.direction.1 * (x[i] - e.start.0);
+                cross <= e.slack
             })
         })
         .collect()
+}
+
+struct Edge {
+    start: (f64, f64),
+    direction: (f64, f64),
+    slack: f64,
 }
 
 /// The convex hull's vertices, counter-clockwise (Andrew's monotone chain), without
