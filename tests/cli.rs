@@ -1571,3 +1571,123 @@ fn help_and_list() {
         "{list}"
     );
 }
+
+const WEIGHT_SHARING: &str = "\
+name: ws-test
+kind: search
+benchmark: nb201
+tasks: [cifar10]
+evaluate_on: [cifar100]
+budget: { queries: 1 }
+replicates: 2
+supernet_images: 48
+images: noise
+methods:
+  - random_search: {}
+  - darts: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+  - darts: { id: darts-2nd, order: 2, supernet: { channels: 2, input_size: 8, epochs: 1, batch: 8 } }
+  - gdas: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+  - rsps: { candidates: 5, supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+";
+
+/// Column `name` of a trials.parquet as f64 (u32 and f64 columns).
+fn trials_column(path: &Path, name: &str) -> Vec<f64> {
+    use arrow_array::{Array, Float64Array, UInt32Array};
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut out = Vec::new();
+    for batch in reader {
+        let column = batch.unwrap().column_by_name(name).unwrap().clone();
+        if let Some(c) = column.as_any().downcast_ref::<UInt32Array>() {
+            out.extend(c.values().iter().map(|&v| f64::from(v)));
+        } else {
+            let c = column.as_any().downcast_ref::<Float64Array>().unwrap();
+            out.extend((0..c.len()).map(|i| if c.is_null(i) { f64::NAN } else { c.value(i) }));
+        }
+    }
+    out
+}
+
+#[test]
+fn weight_sharing_methods_derive_one_architecture_per_run() {
+    let dir = scratch("weight-sharing");
+    let protocol = write(&dir, "ws.yaml", WEIGHT_SHARING);
+    let fixture = repo("datasets/tests/fixtures/cifar10_fixture.bin");
+    let images = format!("cifar10:{fixture}");
+    let runs: Vec<PathBuf> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let out_dir = dir.join(format!("t{threads}"));
+            let out = nash(&[
+                "run",
+                &protocol,
+                "--out",
+                out_dir.to_str().unwrap(),
+                "--images",
+                &images,
+                "--threads",
+                threads,
+            ]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            out_dir
+        })
+        .collect();
+    let trials = |run: &Path, col: &str| trials_column(&run.join("trials.parquet"), col);
+    // One evaluation per trial (5 methods × 2 replicates), the same architectures for any
+    // thread count; the supernet methods' costs are their measured CPU time, not the table's.
+    let archs = trials(&runs[0], "arch_id");
+    assert_eq!(archs.len(), 10);
+    assert_eq!(archs, trials(&runs[1], "arch_id"));
+    assert_eq!(trials(&runs[0], "value"), trials(&runs[1], "value"));
+    let costs = trials(&runs[0], "cost");
+    assert!(costs.iter().all(|c| *c > 0.0), "{costs:?}");
+    assert_eq!(
+        costs[..2],
+        trials(&runs[1], "cost")[..2],
+        "random search: table time"
+    );
+    let manifest = std::fs::read_to_string(runs[0].join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"reproducibility\": \"measured_costs\""),
+        "{manifest}"
+    );
+    let report = std::fs::read_to_string(runs[0].join("report.md")).unwrap();
+    for method in ["darts", "darts-2nd", "gdas", "rsps"] {
+        assert!(report.contains(&format!("| {method} | 2 |")), "{report}");
+    }
+    assert!(runs[0].join("cross_task.parquet").exists());
+    // More than one query, another benchmark, or images without such a method are refused.
+    for (from, to, expect) in [
+        (
+            "budget: { queries: 1 }",
+            "budget: { queries: 2 }",
+            "queries: 1",
+        ),
+        (
+            "benchmark: nb201\ntasks: [cifar10]\nevaluate_on: [cifar100]",
+            "benchmark: nbgraph\ntasks: [cora]",
+            "not NB201",
+        ),
+    ] {
+        let bad = write(&dir, "bad.yaml", &WEIGHT_SHARING.replace(from, to));
+        let error = fails(
+            &["run", &bad, "--out", dir.join("bad").to_str().unwrap()],
+            &[],
+        );
+        assert!(
+            error.contains(expect) && error.contains("bad.yaml:"),
+            "{error}"
+        );
+    }
+    let plain = WEIGHT_SHARING.split("  - darts").next().unwrap();
+    let bad = write(&dir, "bad.yaml", plain);
+    let error = fails(
+        &["run", &bad, "--out", dir.join("bad").to_str().unwrap()],
+        &[],
+    );
+    assert!(error.contains("weight-sharing"), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

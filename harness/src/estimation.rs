@@ -712,6 +712,7 @@ fn trial_outcome(
             budget: None,
             train_size: Some(trial.train_size),
         }),
+        images: None,
     };
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;

@@ -321,18 +321,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 None => Protocol::parse(DEFAULT_PROTOCOL.0, DEFAULT_PROTOCOL.1)?,
             };
             if let Some(images) = images {
-                let Protocol::Estimation(p) = &mut protocol else {
+                let name = protocol.common().name.clone();
+                let Some(slot) = protocol.images_mut() else {
                     bail!(
-                        "--images applies to estimation protocols, whose zero-cost proxies see images"
+                        "--images: {name} has no zero-cost proxy or weight-sharing method to see images"
                     );
                 };
-                if p.proxies().is_empty() {
-                    bail!(
-                        "--images: {} has no zero-cost proxy to see images",
-                        p.common.name
-                    );
-                }
-                p.images = datasets::images::ImageSource::parse(&images)
+                *slot = datasets::images::ImageSource::parse(&images)
                     .map_err(|m| anyhow::anyhow!("--images: {m}"))?;
             }
             check_threads(threads)?;

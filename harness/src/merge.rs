@@ -75,8 +75,8 @@ pub fn merge(
         &first_dir.join("protocol.yaml").display().to_string(),
         &text,
     )?;
-    if let (Protocol::Estimation(p), Some(images)) = (&mut protocol, &first.images) {
-        p.images = datasets::images::ImageSource::parse(images).map_err(anyhow::Error::msg)?;
+    if let (Some(slot), Some(images)) = (protocol.images_mut(), &first.images) {
+        *slot = datasets::images::ImageSource::parse(images).map_err(anyhow::Error::msg)?;
     }
     checkpoint::join(shards, out, &first.key, opts.force)?;
     let opts = RunOptions {

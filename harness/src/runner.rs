@@ -510,6 +510,8 @@ pub(crate) fn run_key<'a, T>(
 fn reproducibility(capabilities: &[Capabilities]) -> Reproducibility {
     if capabilities.iter().any(|c| c.external) {
         Reproducibility::ExternalPrograms
+    } else if capabilities.iter().any(|c| c.weight_sharing) {
+        Reproducibility::MeasuredCosts
     } else if capabilities.iter().any(|c| c.networks) {
         Reproducibility::SameCpu
     } else {

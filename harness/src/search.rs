@@ -4,6 +4,7 @@
 use anyhow::Result;
 use arrow_array::RecordBatch;
 use datasets::catalog::Direction;
+use datasets::images::{self, Images};
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask, TrialInfo};
 use reports::pareto;
@@ -133,6 +134,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .map(|name| cache.load(def.name, name))
         .collect::<Result<_, _>>()?;
     check_time_budget(protocol, &tasks)?;
+    let images = supernet_images(protocol, cache)?;
     runner::check_trial_count(
         common,
         opts,
@@ -152,13 +154,17 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         })
         .collect();
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
-    let key = runner::run_key(
+    let mut key = runner::run_key(
         common,
         replicates,
         &trials,
         tasks.iter().map(|t| &t.loaded),
         opts,
     );
+    if images.is_some() {
+        key.values
+            .push(("images".to_string(), protocol.images.to_string()));
+    }
     let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
     let cross = !evaluated.is_empty();
     let outputs = if cross { 2 } else { 1 };
@@ -168,7 +174,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             &tasks[t.task],
             &protocol.methods[t.method],
             t.replicate,
-            &opts.faults,
+            (&opts.faults, images.as_ref()),
         )
     };
     let encode = |chunk: &[SearchTrial], outcomes: Vec<SearchOutcome>| {
@@ -210,7 +216,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             dir,
             checkpoint,
             key,
-            images: None,
+            images: images.is_some().then(|| protocol.images.spec()),
             protocol_text: &common.text,
         };
         return runner::run_trials_shard(&trials, cost, outputs, run, opts, trial, encode);
@@ -304,6 +310,24 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     Ok(Ran::Finished(Box::new(finished)))
 }
 
+/// The images the protocol's weight-sharing methods train on (None when it has none): one
+/// seeded draw for the whole run, so every method and replicate sees the same images.
+fn supernet_images(protocol: &SearchProtocol, cache: &Cache) -> Result<Option<Images>> {
+    if !protocol.weight_sharing() {
+        return Ok(None);
+    }
+    let common = &protocol.common;
+    let key = trial_key(common.base_seed, &common.name, "supernet", "images", 0);
+    let mut rng = trial_rngs(key).0;
+    let images = images::load(
+        &protocol.images,
+        cache.dir(),
+        protocol.supernet_images,
+        &mut rng,
+    )?;
+    Ok(Some(images))
+}
+
 /// A simulated-seconds budget may not allow more than ten evaluations per architecture of the
 /// space, even of the cheapest one: beyond that a trial only repeats itself, for ever.
 fn check_time_budget(protocol: &SearchProtocol, tasks: &[SearchTask]) -> Result<()> {
@@ -345,7 +369,7 @@ fn run_trial(
     task: &SearchTask,
     method: &MethodSpec,
     replicate: u32,
-    faults: &Faults,
+    (faults, images): (&Faults, Option<&Images>),
 ) -> SearchOutcome {
     let common = &protocol.common;
     let key = trial_key(
@@ -379,6 +403,7 @@ fn run_trial(
             budget: Some(protocol.budget),
             train_size: None,
         }),
+        images,
     };
     let mut outcome = SearchOutcome {
         evaluations: Vec::with_capacity(match protocol.budget {
@@ -451,7 +476,9 @@ fn search(
             None => oracle.query(arch, &mut noise),
             Some(k) => oracle.query_seeds(arch, k, &mut noise),
         };
-        let cost = obs.cost.unwrap_or(0.0);
+        // A weight-sharing method's evaluation costs what its supernet search did.
+        let cost_seconds = searcher.measured_cost().or(obs.cost);
+        let cost = cost_seconds.unwrap_or(0.0);
         // NB201's search scripts discard the evaluation that would exceed the time budget and
         // stop; the first evaluation always counts, so every trial has a result.
         if let Budget::SimulatedSeconds(t) = protocol.budget
@@ -472,8 +499,8 @@ fn search(
             seed: obs.seed,
             value: obs.value,
             test: obs.test,
-            cost: obs.cost,
-            cumulative_cost: obs.cost.map(|_| spent),
+            cost: cost_seconds,
+            cumulative_cost: cost_seconds.map(|_| spent),
             incumbent_arch: inc_arch,
             incumbent_value: direction.fitness(inc_fitness),
             incumbent_test: inc_test,

@@ -9,6 +9,7 @@ pub mod linalg;
 pub mod proxy;
 pub mod registry;
 pub mod search;
+pub mod supernet;
 
 pub use estimate::{Estimator, EstimatorSpec};
 pub use search::{MethodSpec, Searcher};
@@ -26,6 +27,9 @@ pub struct MethodContext<'a> {
     /// The trial the method is built for, which external methods are told at its start
     /// (None in unit tests of built-in methods, which do not read it).
     pub trial: Option<TrialInfo<'a>>,
+    /// The protocol's images, for methods that train a weight-sharing supernet (None when
+    /// no method of the protocol does).
+    pub images: Option<&'a datasets::images::Images>,
 }
 
 /// What a trial is, as an external method is told it: never an objective value.
@@ -59,6 +63,7 @@ impl<'a> MethodContext<'a> {
             properties: Vec::new(),
             sources: Vec::new(),
             trial: None,
+            images: None,
         }
     }
 

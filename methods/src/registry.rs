@@ -33,6 +33,9 @@ pub struct Capabilities {
     pub networks: bool,
     /// Runs a program over nash-external/1; its results are as reproducible as the program.
     pub external: bool,
+    /// Trains a weight-sharing supernet on the protocol's images and derives one architecture
+    /// from it; the evaluation's cost is the supernet's measured CPU time.
+    pub weight_sharing: bool,
 }
 
 impl Capabilities {
@@ -45,6 +48,7 @@ impl Capabilities {
         learns: false,
         networks: false,
         external: false,
+        weight_sharing: false,
     };
 }
 
@@ -64,6 +68,10 @@ impl fmt::Display for Capabilities {
             (
                 self.external,
                 "runs a program (results as reproducible as the program)",
+            ),
+            (
+                self.weight_sharing,
+                "trains a supernet on the protocol's images (cost: measured CPU time)",
             ),
         ] {
             if set {

@@ -62,12 +62,15 @@ fn ask_tell(c: &mut Criterion) {
         properties: properties.iter().map(|(n, v)| (*n, v.as_slice())).collect(),
         sources: Vec::new(),
         trial: None,
+        images: None,
     };
     let mut group = c.benchmark_group("search methods on nb201/cifar10");
     group.sample_size(10);
+    // Weight-sharing methods train a supernet on images instead of asking the table
+    // (`supernet_step` times them).
     let built_in = methods::search::METHODS
         .iter()
-        .filter(|c| !c.capabilities.external);
+        .filter(|c| !c.capabilities.external && !c.capabilities.weight_sharing);
     for name in built_in.map(|c| c.name) {
         let spec = default_spec(name);
         group.bench_function(format!("{name}: 150-query run"), |b| {
@@ -162,6 +165,7 @@ fn external_round_trip(c: &mut Criterion) {
             budget: Some(datasets::Budget::Queries(150)),
             train_size: None,
         }),
+        images: None,
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let python = root.join("examples/external/random_search.py");
@@ -278,6 +282,7 @@ fn predictors(c: &mut Criterion) {
         properties: properties.iter().map(|(n, v)| (*n, v.as_slice())).collect(),
         sources: Vec::new(),
         trial: None,
+        images: None,
     };
     let mut order: Vec<u32> = (0..15_625).collect();
     rng::shuffle(&mut rng::from_seed([5; 32]), &mut order);
@@ -342,6 +347,45 @@ fn network(c: &mut Criterion) {
     group.finish();
 }
 
+/// One training step of the NB201 supernet at the CPU defaults (C = 8, N = 1, 16×16, batch
+/// 64): forward, backward and the SGD update of the weights, with every candidate of every
+/// edge weighted (DARTS' weight step) and along one path (RSPS's, GDAS's).
+fn supernet_step(c: &mut Criterion) {
+    use datasets::space::Nb201Space;
+    use methods::supernet::{Mix, SearchData, Supernet, SupernetSettings, Want};
+    let device = burn::tensor::Device::flex().autodiff();
+    let settings = SupernetSettings::default();
+    let mut r = rng::from_seed([3; 32]);
+    let images = datasets::images::Images {
+        pixels: (0..128 * 3 * 16 * 16)
+            .map(|_| rng::gaussian(&mut r) as f32)
+            .collect(),
+        labels: (0..128).map(|i| i % 10).collect(),
+        size: 16,
+    };
+    let data = SearchData::new(&images, 16).unwrap();
+    let batch: Vec<usize> = (0..64).collect();
+    let mut group = c.benchmark_group("nb201 supernet training step, defaults (burn flex, 1 thread)");
+    group.sample_size(10);
+    let weighted = || {
+        let w = burn::tensor::Tensor::<2>::full([6, 5], 0.2, &device);
+        Mix::weighted(w)
+    };
+    let path = || Mix::path(Nb201Space::id([3, 2, 4, 1, 3, 2]), &device);
+    for (name, mix) in [("all candidates weighted (DARTS)", weighted()), ("one path (RSPS, GDAS)", path())] {
+        let mut net = Supernet::new(&settings, data.classes, &mut rng::from_seed([4; 32]), &device);
+        let mut momentum = net.momentum_buffers();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let out = net.pass(&net.weights, &mix, &data.train, &batch, Want::WEIGHTS);
+                let grads = out.weight_grads.unwrap();
+                net.sgd_step(&grads, &mut momentum, &settings, 0.025);
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
     table_queries,
@@ -351,6 +395,7 @@ criterion_group!(
     kendall,
     predictors,
     network,
+    supernet_step,
     whole_protocol
 );
 criterion_main!(benches);

@@ -294,6 +294,16 @@ impl Protocol {
         }
     }
 
+    /// The image source a run's networks see, when it has networks that see images (an
+    /// estimation protocol's zero-cost proxies, a search protocol's weight-sharing methods):
+    /// what `--images` replaces.
+    pub fn images_mut(&mut self) -> Option<&mut datasets::images::ImageSource> {
+        match self {
+            Protocol::Search(p) => p.weight_sharing().then_some(&mut p.images),
+            Protocol::Estimation(p) => (!p.proxies().is_empty()).then_some(&mut p.images),
+        }
+    }
+
     pub fn common(&self) -> &Common {
         match self {
             Protocol::Search(p) => &p.common,

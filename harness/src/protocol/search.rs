@@ -2,6 +2,7 @@
 
 use datasets::Budget;
 use datasets::catalog::BenchmarkDef;
+use datasets::images::ImageSource;
 use methods::MethodSpec;
 use methods::search::METHODS;
 use serde::Deserialize;
@@ -45,6 +46,8 @@ struct SearchFile {
     evaluate_on: Vec<Spanned<String>>,
     methods: Spanned<Vec<Spanned<MethodSpec>>>,
     baseline: Option<Spanned<String>>,
+    images: Option<Spanned<String>>,
+    supernet_images: Option<Spanned<i64>>,
 }
 
 /// A validated search protocol.
@@ -68,6 +71,17 @@ pub struct SearchProtocol {
     /// The method id the others are tested against (`baseline:`); when absent, the report
     /// takes the first random search.
     pub baseline: Option<String>,
+    /// The images weight-sharing methods train their supernets on, and how many (split in
+    /// halves: weights, then architecture and path scores).
+    pub images: ImageSource,
+    pub supernet_images: usize,
+}
+
+impl SearchProtocol {
+    /// Whether a method trains a weight-sharing supernet (and so reads `images`).
+    pub fn weight_sharing(&self) -> bool {
+        self.methods.iter().any(|m| m.capabilities().weight_sharing)
+    }
 }
 
 impl SearchProtocol {
@@ -223,7 +237,65 @@ impl SearchProtocol {
                 ));
             }
         };
+        let weight_sharing: Vec<&Spanned<MethodSpec>> = raw
+            .methods
+            .value
+            .iter()
+            .filter(|m| m.value.capabilities().weight_sharing)
+            .collect();
+        if let Some(m) = weight_sharing.first() {
+            if common.benchmark.name != "nb201" {
+                return Err(src.fail(
+                    &m.referenced,
+                    format!(
+                        "{} trains an NB201 supernet; benchmark `{}` is not NB201",
+                        m.value.name(),
+                        common.benchmark.name
+                    ),
+                ));
+            }
+            if budget != Budget::Queries(1) {
+                return Err(src.fail(
+                    &raw.budget.referenced,
+                    format!(
+                        "{} derives one architecture from its supernet; a protocol with \
+                         weight-sharing methods needs `budget: {{queries: 1}}`",
+                        m.value.name()
+                    ),
+                ));
+            }
+        } else if let Some(key) = raw
+            .images
+            .as_ref()
+            .map(|i| &i.referenced)
+            .or(raw.supernet_images.as_ref().map(|i| &i.referenced))
+        {
+            return Err(src.fail(
+                key,
+                "images and supernet_images are read only by weight-sharing methods (darts, \
+                 gdas, rsps), and this protocol has none",
+            ));
+        }
+        let images = match &raw.images {
+            None => ImageSource::Noise,
+            Some(i) => ImageSource::parse(&i.value).map_err(|m| src.fail(&i.referenced, m))?,
+        };
+        let supernet_images = match &raw.supernet_images {
+            None => 2_000,
+            Some(n) if n.value < 4 => {
+                return Err(src.fail(
+                    &n.referenced,
+                    format!(
+                        "supernet_images must be at least 4 (two per half), got {}",
+                        n.value
+                    ),
+                ));
+            }
+            Some(n) => src.count(n, "supernet_images", 60_000)? as usize,
+        };
         Ok(SearchProtocol {
+            images,
+            supernet_images,
             baseline,
             common,
             budget,

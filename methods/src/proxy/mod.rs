@@ -192,7 +192,7 @@ fn sample(batch: &Images, i: usize, device: &Device) -> Tensor<4> {
 }
 
 /// Mean cross-entropy of `logits` against `labels`.
-fn cross_entropy(logits: Tensor<2>, labels: &[usize], device: &Device) -> Tensor<1> {
+pub(crate) fn cross_entropy(logits: Tensor<2>, labels: &[usize], device: &Device) -> Tensor<1> {
     let n = labels.len();
     let idx: Vec<i32> = labels.iter().map(|&l| l as i32).collect();
     let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [n]), device).reshape([n, 1]);

@@ -311,7 +311,7 @@ impl Run<'_> {
 /// the zero-padded input's nine shifted windows, summed by rows then columns, times each
 /// position's reciprocal count. Same values as burn's `avg_pool2d` to rounding (tested),
 /// whose backward in the flex backend is a scalar loop that took 12% of the proxies' time.
-fn avg_pool_3x3(x: Tensor<4>, device: &Device) -> Tensor<4> {
+pub(crate) fn avg_pool_3x3(x: Tensor<4>, device: &Device) -> Tensor<4> {
     let [_, _, h, w] = x.dims();
     let padded = x.pad((1, 1, 1, 1), PadMode::Constant(0.0));
     let rows =

@@ -239,6 +239,7 @@ mod tests {
                 },
             ],
             trial: None,
+            images: None,
         };
         let params = AutoTransferParams {
             id: None,

@@ -38,6 +38,14 @@ pub trait Searcher {
         None
     }
 
+    /// CPU seconds the method itself spent producing the architecture it was just asked for,
+    /// when that is the evaluation's real cost: a weight-sharing method trains a supernet to
+    /// derive it. The runner records it as the evaluation's cost in place of the table's
+    /// training time.
+    fn measured_cost(&self) -> Option<f64> {
+        None
+    }
+
     /// The budget is spent and the trial over (not called when it failed). External methods
     /// end the trial with their program here.
     fn end(&mut self) {}
@@ -145,6 +153,9 @@ search_methods! {
     autotransfer::AutoTransferParams => AutoTransfer,
     order_preserving_gflownet::OpGflownetParams => OpGflownet,
     smbo::SmboParams => Smbo,
+    darts::DartsParams => Darts,
+    gdas::GdasParams => Gdas,
+    rsps::RspsParams => Rsps,
     external::ExternalSearchParams => External,
 }
 

@@ -358,6 +358,7 @@ mod tests {
             properties: vec![("cost", &costs)],
             sources: Vec::new(),
             trial: None,
+            images: None,
         };
         let exact = front_of(&(0..1000).collect::<Vec<_>>());
         let params = Nsga2Params {

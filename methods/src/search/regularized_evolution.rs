@@ -227,6 +227,7 @@ mod tests {
             properties: vec![("params", &params)],
             sources: Vec::new(),
             trial: None,
+            images: None,
         };
         let mut re = RegularizedEvolutionParams {
             id: None,

@@ -370,6 +370,7 @@ mod tests {
             properties: vec![("good", &good), ("bad", &bad)],
             sources: Vec::new(),
             trial: None,
+            images: None,
         };
         let params = RobotParams {
             id: None,
@@ -443,6 +444,7 @@ mod tests {
             properties: vec![("m", &m)],
             sources: Vec::new(),
             trial: None,
+            images: None,
         };
         let params = RobotParams {
             id: None,

@@ -120,6 +120,9 @@ pub enum Reproducibility {
     /// deterministic program gives the same bits for any thread count; nash cannot promise
     /// more.
     ExternalPrograms,
+    /// Some method trains a weight-sharing supernet: its architectures and values are as
+    /// `SameCpu`'s, but its evaluation's cost is measured CPU time, which varies run to run.
+    MeasuredCosts,
 }
 
 impl Reproducibility {
@@ -131,6 +134,9 @@ impl Reproducibility {
             }
             Reproducibility::ExternalPrograms => {
                 "as reproducible as the external programs: each gets the same seed and messages, so a deterministic one gives the same bits for any thread count"
+            }
+            Reproducibility::MeasuredCosts => {
+                "architectures and values bit-identical for any thread count on this CPU; the cost of a weight-sharing method's evaluation is its supernet's measured CPU time, which varies from run to run"
             }
         }
     }

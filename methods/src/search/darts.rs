@@ -1,0 +1,223 @@
+//! DARTS (Liu, Simonyan & Yang, "DARTS: Differentiable Architecture Search", ICLR 2019) on
+//! the NB201 supernet, as the NB201 paper runs it (Dong & Yang, ICLR 2020: DARTS-V1 first
+//! order, DARTS-V2 second order).
+//!
+//! Variant: every edge's output is the softmax(α)-weighted sum of its five candidates, α
+//! shared by all cells and initialised 10⁻³·N(0, 1). Each step first updates α by Adam on a
+//! validation batch, then the weights by SGD on a training batch (the order of DARTS' code).
+//! `order: 1` uses ∇α L_val(w, α); `order: 2` the unrolled gradient of DARTS' eq. 7–8,
+//! ∇α L_val(w′, α) − ξ (∇α L_train(w⁺, α) − ∇α L_train(w⁻, α)) / 2ε, with w′ one SGD step
+//! ahead (momentum and weight decay included, ξ the current learning rate),
+//! w± = w ± ε ∇w′ L_val(w′, α) and ε = 0.01 / ‖∇w′ L_val(w′, α)‖: the Hessian-vector product
+//! by central finite differences, as DARTS (and GraSP, for its own product) compute it. The
+//! architecture derived is each edge's largest α, `none` included (NB201's `genotype()`).
+
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor, TensorData};
+use datasets::rng::{self, TrialRng};
+use datasets::ArchId;
+use serde::{Deserialize, Serialize};
+
+use super::{SearchMethod, Searcher};
+use crate::estimate::neural;
+use crate::registry::{Capabilities, Card};
+use crate::supernet::{
+    Adam, EDGES, Mix, OPS, SearchData, Supernet, SupernetSearcher, SupernetSettings, Want,
+    alpha_leaf, argmax_architecture, batches_per_epoch, cosine_rate, epoch_batches, floats,
+};
+use crate::MethodContext;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DartsParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// 1: first-order (DARTS-V1); 2: second-order, unrolled (DARTS-V2).
+    #[serde(default = "first_order")]
+    pub order: u8,
+    #[serde(default)]
+    pub supernet: SupernetSettings,
+}
+
+fn first_order() -> u8 {
+    1
+}
+
+impl SearchMethod for DartsParams {
+    const CARD: Card = Card {
+        name: "darts",
+        summary: "DARTS (Liu et al., ICLR 2019) on the NB201 supernet, first or second order",
+        capabilities: Capabilities {
+            only_space: Some("nb201"),
+            networks: true,
+            weight_sharing: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !matches!(self.order, 1 | 2) {
+            return Err(format!("order must be 1 or 2, not {}", self.order));
+        }
+        self.supernet.validate()
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        let params = self.clone();
+        Box::new(SupernetSearcher::new(
+            ctx.images,
+            &self.supernet,
+            move |data, rng| params.search(data, rng),
+        ))
+    }
+}
+
+/// The softmax of `alphas` as a plain tensor (no gradient).
+fn softmax_weights(alphas: &[f32], device: &Device) -> Tensor<2> {
+    let a = Tensor::from_data(TensorData::new(alphas.to_vec(), [EDGES, OPS]), device);
+    softmax(a, 1)
+}
+
+/// ∇α of the loss on `images[batch]` at weights `weights`, and the pass (for its weight
+/// gradients when `want` asks for them).
+fn arch_gradient(
+    net: &Supernet,
+    weights: &[Vec<f32>],
+    alphas: &[f32],
+    (images, batch): (&datasets::images::Images, &[usize]),
+    want: Want,
+) -> (Vec<f32>, Option<Vec<Vec<f32>>>) {
+    let a = alpha_leaf(alphas, net.device());
+    let r = net.pass(weights, &Mix::weighted(softmax(a.clone(), 1)), images, batch, want);
+    let grads = r.grads.as_ref().expect("a backward pass");
+    let grad = a.grad(grads).map(floats).expect("α takes part");
+    (grad, r.weight_grads)
+}
+
+impl DartsParams {
+    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+        let s = &self.supernet;
+        let device = neural::device();
+        let mut net = Supernet::new(s, data.classes, rng, &device);
+        let mut momentum = net.momentum_buffers();
+        let mut alphas: Vec<f32> = (0..EDGES * OPS)
+            .map(|_| (1e-3 * rng::gaussian(rng)) as f32)
+            .collect();
+        let mut adam = Adam::for_architecture(alphas.len(), s);
+        let total = s.epochs * batches_per_epoch(data.train.len(), s.batch);
+        let mut step = 0;
+        for _ in 0..s.epochs {
+            let train = epoch_batches(rng, data.train.len(), s.batch);
+            let valid = epoch_batches(rng, data.valid.len(), s.batch);
+            for (t, v) in train.iter().zip(valid.iter().cycle()) {
+                let lr = cosine_rate(s, step, total);
+                let grad = match self.order {
+                    1 => {
+                        let valid = (&data.valid, v.as_slice());
+                        arch_gradient(&net, &net.weights, &alphas, valid, Want::ARCHITECTURE).0
+                    }
+                    _ => self.unrolled_gradient(&net, &momentum, &alphas, data, (t, v), lr),
+                };
+                adam.step(&mut alphas, &grad);
+                let mix = Mix::weighted(softmax_weights(&alphas, &device));
+                let r = net.pass(&net.weights, &mix, &data.train, t, Want::WEIGHTS);
+                let grads = r.weight_grads.expect("asked for");
+                net.sgd_step(&grads, &mut momentum, s, lr);
+                step += 1;
+            }
+        }
+        argmax_architecture(&alphas)
+    }
+
+    /// DARTS' second-order architecture gradient (eq. 7–8) at the current weights.
+    fn unrolled_gradient(
+        &self,
+        net: &Supernet,
+        momentum: &[Vec<f32>],
+        alphas: &[f32],
+        data: &SearchData,
+        (train, valid): (&[usize], &[usize]),
+        xi: f64,
+    ) -> Vec<f32> {
+        let s = &self.supernet;
+        let mix = Mix::weighted(softmax_weights(alphas, net.device()));
+        let r = net.pass(&net.weights, &mix, &data.train, train, Want::WEIGHTS);
+        let g = r.weight_grads.expect("asked for");
+        let unrolled: Vec<Vec<f32>> = net
+            .weights
+            .iter()
+            .zip(&g)
+            .zip(momentum)
+            .map(|((w, g), m)| {
+                w.iter()
+                    .zip(g)
+                    .zip(m)
+                    .map(|((&w, &g), &m)| {
+                        let d = s.momentum * f64::from(m) + f64::from(g)
+                            + s.weight_decay * f64::from(w);
+                        (f64::from(w) - xi * d) as f32
+                    })
+                    .collect()
+            })
+            .collect();
+        let valid = (&data.valid, valid);
+        let (d_alpha, d_w) = arch_gradient(net, &unrolled, alphas, valid, Want::WEIGHTS);
+        let d_w = d_w.expect("asked for");
+        let norm = d_w
+            .iter()
+            .flatten()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum::<f64>()
+            .sqrt();
+        let eps = 0.01 / norm.max(1e-12);
+        let shifted = |sign: f64| -> Vec<Vec<f32>> {
+            net.weights
+                .iter()
+                .zip(&d_w)
+                .map(|(w, d)| {
+                    w.iter()
+                        .zip(d)
+                        .map(|(&w, &d)| (f64::from(w) + sign * eps * f64::from(d)) as f32)
+                        .collect()
+                })
+                .collect()
+        };
+        let train = (&data.train, train);
+        let (plus, _) = arch_gradient(net, &shifted(1.0), alphas, train, Want::ARCHITECTURE);
+        let (minus, _) = arch_gradient(net, &shifted(-1.0), alphas, train, Want::ARCHITECTURE);
+        d_alpha
+            .iter()
+            .zip(plus.iter().zip(&minus))
+            .map(|(&d, (&p, &m))| {
+                (f64::from(d) - xi * (f64::from(p) - f64::from(m)) / (2.0 * eps)) as f32
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supernet::tests::tiny;
+    use datasets::space::Nb201Space;
+
+    #[test]
+    fn both_orders_derive_an_architecture_reproducibly() {
+        let (settings, data) = tiny();
+        for order in [1, 2] {
+            let params = DartsParams {
+                id: None,
+                order,
+                supernet: settings.clone(),
+            };
+            let run = || params.search(&data, &mut rng::from_seed([5; 32]));
+            let arch = run();
+            assert_eq!(run(), arch, "order {order}");
+            assert!(Nb201Space::ops(arch).iter().all(|&op| op < 5));
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! GDAS (Dong & Yang, "Searching for A Robust Neural Architecture in Four GPU Hours", CVPR
+//! 2019) on the NB201 supernet, as the NB201 paper runs it.
+//!
+//! Variant: at every forward pass each edge draws one operation by the Gumbel-max trick on
+//! log softmax(α) at temperature τ, and only that operation runs; its output is multiplied by
+//! the straight-through weight h = one_hot − sg(p) + p (value 1, gradient of p =
+//! softmax((log softmax(α) + g) / τ)), and the other entries of h (value 0) are added to the
+//! edge's output so that their gradient reaches α too, as NB201's `forward_gdas` does. τ falls
+//! linearly from `tau_max` (10) to `tau_min` (0.1) over the epochs. Each step updates the
+//! weights by SGD on a training batch, then α by Adam on a validation batch, each pass
+//! drawing its own paths (NB201's order). The architecture derived is each edge's largest α,
+//! `none` included.
+
+use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::{Tensor, TensorData};
+use datasets::rng::{self, TrialRng};
+use datasets::ArchId;
+use serde::{Deserialize, Serialize};
+
+use super::{SearchMethod, Searcher};
+use crate::estimate::neural;
+use crate::registry::{Capabilities, Card};
+use crate::supernet::{
+    Adam, EDGES, Mix, OPS, SearchData, Supernet, SupernetSearcher, SupernetSettings, Want,
+    alpha_leaf, argmax_architecture, batches_per_epoch, cosine_rate, edge_weight, epoch_batches,
+    floats,
+};
+use crate::MethodContext;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GdasParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default = "tau_max")]
+    pub tau_max: f64,
+    #[serde(default = "tau_min")]
+    pub tau_min: f64,
+    #[serde(default)]
+    pub supernet: SupernetSettings,
+}
+
+fn tau_max() -> f64 {
+    10.0
+}
+
+fn tau_min() -> f64 {
+    0.1
+}
+
+impl SearchMethod for GdasParams {
+    const CARD: Card = Card {
+        name: "gdas",
+        summary: "GDAS (Dong & Yang, CVPR 2019): one Gumbel-sampled path per edge and pass",
+        capabilities: Capabilities {
+            only_space: Some("nb201"),
+            networks: true,
+            weight_sharing: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !(self.tau_min > 0.0 && self.tau_min <= self.tau_max && self.tau_max.is_finite()) {
+            return Err(format!(
+                "tau_min and tau_max must satisfy 0 < tau_min ≤ tau_max, not {} and {}",
+                self.tau_min, self.tau_max
+            ));
+        }
+        self.supernet.validate()
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        let params = self.clone();
+        Box::new(SupernetSearcher::new(
+            ctx.images,
+            &self.supernet,
+            move |data, rng| params.search(data, rng),
+        ))
+    }
+}
+
+/// One Gumbel draw of a path from `alphas` (a tensor, possibly a leaf) at temperature `tau`:
+/// the mix that runs each edge's drawn operation with its straight-through weight, and the
+/// operations drawn.
+pub fn gumbel_mix(alphas: Tensor<2>, tau: f64, rng: &mut TrialRng) -> (Mix, [usize; EDGES]) {
+    let device = alphas.device();
+    let noise: Vec<f32> = (0..EDGES * OPS)
+        .map(|_| {
+            let u = rng::unit(rng).max(f64::MIN_POSITIVE);
+            -libm::log(-libm::log(u)) as f32
+        })
+        .collect();
+    let noise = Tensor::from_data(TensorData::new(noise, [EDGES, OPS]), &device);
+    let probs = softmax((log_softmax(alphas, 1) + noise) / tau, 1);
+    let values = floats(probs.clone());
+    let drawn: [usize; EDGES] = std::array::from_fn(|e| {
+        let row = &values[e * OPS..(e + 1) * OPS];
+        (0..OPS).fold(0, |best, op| if row[op] > row[best] { op } else { best })
+    });
+    let mut one_hot = vec![0.0f32; EDGES * OPS];
+    for (e, &op) in drawn.iter().enumerate() {
+        one_hot[e * OPS + op] = 1.0;
+    }
+    let one_hot = Tensor::from_data(TensorData::new(one_hot, [EDGES, OPS]), &device);
+    let hard = probs.clone() - probs.detach() + one_hot;
+    let mix = Mix {
+        edges: (0..EDGES)
+            .map(|e| vec![(drawn[e], edge_weight(&hard, e, drawn[e]))])
+            .collect(),
+        constants: (0..EDGES)
+            .map(|e| {
+                (0..OPS)
+                    .filter(|&op| op != drawn[e])
+                    .map(|op| edge_weight(&hard, e, op))
+                    .collect()
+            })
+            .collect(),
+    };
+    (mix, drawn)
+}
+
+impl GdasParams {
+    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+        let s = &self.supernet;
+        let device = neural::device();
+        let mut net = Supernet::new(s, data.classes, rng, &device);
+        let mut momentum = net.momentum_buffers();
+        let mut alphas: Vec<f32> = (0..EDGES * OPS)
+            .map(|_| (1e-3 * rng::gaussian(rng)) as f32)
+            .collect();
+        let mut adam = Adam::for_architecture(alphas.len(), s);
+        let total = s.epochs * batches_per_epoch(data.train.len(), s.batch);
+        let mut step = 0;
+        for epoch in 0..s.epochs {
+            let progress = epoch as f64 / (s.epochs.max(2) - 1) as f64;
+            let tau = self.tau_max - (self.tau_max - self.tau_min) * progress;
+            let train = epoch_batches(rng, data.train.len(), s.batch);
+            let valid = epoch_batches(rng, data.valid.len(), s.batch);
+            for (t, v) in train.iter().zip(valid.iter().cycle()) {
+                let lr = cosine_rate(s, step, total);
+                let plain = Tensor::from_data(
+                    TensorData::new(alphas.clone(), [EDGES, OPS]),
+                    &device,
+                );
+                let (mix, _) = gumbel_mix(plain, tau, rng);
+                let r = net.pass(&net.weights, &mix, &data.train, t, Want::WEIGHTS);
+                net.sgd_step(&r.weight_grads.expect("asked for"), &mut momentum, s, lr);
+                let a = alpha_leaf(&alphas, &device);
+                let (mix, _) = gumbel_mix(a.clone(), tau, rng);
+                let r = net.pass(&net.weights, &mix, &data.valid, v, Want::ARCHITECTURE);
+                let grads = r.grads.as_ref().expect("a backward pass");
+                let grad = a.grad(grads).map(floats).expect("α takes part");
+                adam.step(&mut alphas, &grad);
+                step += 1;
+            }
+        }
+        argmax_architecture(&alphas)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supernet::tests::tiny;
+
+    #[test]
+    fn each_pass_runs_one_path_and_draws_follow_alpha() {
+        let device = neural::device();
+        let mut rng = rng::from_seed([6; 32]);
+        // Edge e strongly prefers operation e % 5.
+        let mut alphas = vec![0.0f32; EDGES * OPS];
+        for e in 0..EDGES {
+            alphas[e * OPS + e % OPS] = 4.0;
+        }
+        let mut agree = 0;
+        for _ in 0..200 {
+            let a = alpha_leaf(&alphas, &device);
+            let (mix, drawn) = gumbel_mix(a, 1.0, &mut rng);
+            for (e, &op) in drawn.iter().enumerate() {
+                assert_eq!(mix.edges[e].len(), 1, "one operation runs per edge");
+                assert_eq!(mix.edges[e][0].0, op);
+                let weight = floats(mix.edges[e][0].1.clone());
+                assert!((weight[0] - 1.0).abs() < 1e-6, "straight-through value 1");
+                assert_eq!(mix.constants[e].len(), OPS - 1);
+                agree += usize::from(op == e % OPS);
+            }
+        }
+        // softmax([4, 0, 0, 0, 0]) puts 0.93 on the preferred operation.
+        let share = agree as f64 / (200 * EDGES) as f64;
+        assert!((share - 0.932).abs() < 0.03, "share {share}");
+    }
+
+    #[test]
+    fn the_straight_through_gradient_reaches_every_alpha() {
+        let device = neural::device();
+        let (settings, data) = tiny();
+        let mut rng = rng::from_seed([7; 32]);
+        let net = Supernet::new(&settings, data.classes, &mut rng, &device);
+        let a = alpha_leaf(&[0.1; EDGES * OPS], &device);
+        let (mix, _) = gumbel_mix(a.clone(), 1.0, &mut rng);
+        let batch: Vec<usize> = (0..4).collect();
+        let r = net.pass(&net.weights, &mix, &data.valid, &batch, Want::ARCHITECTURE);
+        let grad = a.grad(r.grads.as_ref().unwrap()).map(floats).unwrap();
+        assert_eq!(grad.len(), EDGES * OPS);
+        assert!(grad.iter().filter(|g| g.abs() > 0.0).count() >= EDGES * (OPS - 1));
+    }
+
+    #[test]
+    fn a_search_is_reproducible() {
+        let (settings, data) = tiny();
+        let params = GdasParams {
+            id: None,
+            tau_max: 10.0,
+            tau_min: 0.1,
+            supernet: settings,
+        };
+        let run = || params.search(&data, &mut rng::from_seed([8; 32]));
+        assert_eq!(run(), run());
+    }
+}
