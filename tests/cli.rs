@@ -1588,6 +1588,12 @@ methods:
   - darts: { id: darts-2nd, order: 2, supernet: { channels: 2, input_size: 8, epochs: 1, batch: 8 } }
   - gdas: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
   - rsps: { candidates: 5, supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+  - setn: { candidates: 5, supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+  - enas: { controller_steps: 3, candidates: 5, supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+  - darts_pt: { supernet: { channels: 2, input_size: 8, epochs: 1, batch: 8 } }
+  - few_shot: { probe_batches: 1, candidates: 4, supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+  - fbnet: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
+  - proxylessnas: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
 ";
 
 /// Column `name` of a trials.parquet as f64 (u32 and f64 columns).
@@ -1636,10 +1642,10 @@ fn weight_sharing_methods_derive_one_architecture_per_run() {
         })
         .collect();
     let trials = |run: &Path, col: &str| trials_column(&run.join("trials.parquet"), col);
-    // One evaluation per trial (5 methods × 2 replicates), the same architectures for any
+    // One evaluation per trial (11 methods × 2 replicates), the same architectures for any
     // thread count; the supernet methods' costs are their measured CPU time, not the table's.
     let archs = trials(&runs[0], "arch_id");
-    assert_eq!(archs.len(), 10);
+    assert_eq!(archs.len(), 22);
     assert_eq!(archs, trials(&runs[1], "arch_id"));
     assert_eq!(trials(&runs[0], "value"), trials(&runs[1], "value"));
     let costs = trials(&runs[0], "cost");
@@ -1655,7 +1661,19 @@ fn weight_sharing_methods_derive_one_architecture_per_run() {
         "{manifest}"
     );
     let report = std::fs::read_to_string(runs[0].join("report.md")).unwrap();
-    for method in ["darts", "darts-2nd", "gdas", "rsps"] {
+    let methods = [
+        "darts",
+        "darts-2nd",
+        "gdas",
+        "rsps",
+        "setn",
+        "enas",
+        "darts_pt",
+        "few_shot",
+        "fbnet",
+        "proxylessnas",
+    ];
+    for method in methods {
         assert!(report.contains(&format!("| {method} | 2 |")), "{report}");
     }
     assert!(runs[0].join("cross_task.parquet").exists());

@@ -17,7 +17,7 @@
 //! cosine learning rate (NB201's DARTS settings: 0.025 → 0.001, momentum 0.9, decay 5·10⁻⁴,
 //! clip 5); architecture parameters by Adam (3·10⁻⁴, β = (0.5, 0.999), decay 10⁻³).
 
-use burn::tensor::activation::relu;
+use burn::tensor::activation::{relu, softmax};
 use burn::tensor::module::{adaptive_avg_pool2d, avg_pool2d, batch_norm_train, conv2d, linear};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions};
 use burn::tensor::{Device, Gradients, Tensor, TensorData};
@@ -205,6 +205,34 @@ pub fn alpha_leaf(alphas: &[f32], device: &Device) -> Tensor<2> {
     ))
 }
 
+/// The softmax of `alphas` as a plain tensor (no gradient).
+pub fn softmax_weights(alphas: &[f32], device: &Device) -> Tensor<2> {
+    softmax(edge_table(alphas, device), 1)
+}
+
+/// ∇α of the loss on `images[batch]` at weights `weights` when every candidate is weighted
+/// by `relax(α)` (DARTS: the softmax; FBNet: the Gumbel softmax), and the weight gradients
+/// when `want` asks for them.
+pub fn arch_gradient(
+    net: &Supernet,
+    weights: &[Vec<f32>],
+    (alphas, relax): (&[f32], &dyn Fn(Tensor<2>) -> Tensor<2>),
+    (images, batch): (&Images, &[usize]),
+    want: Want,
+) -> (Vec<f32>, Option<Vec<Vec<f32>>>) {
+    let a = alpha_leaf(alphas, net.device());
+    let r = net.pass(
+        weights,
+        &Mix::weighted(relax(a.clone())),
+        images,
+        batch,
+        want,
+    );
+    let grads = r.grads.as_ref().expect("a backward pass");
+    let grad = a.grad(grads).map(floats).expect("α takes part");
+    (grad, r.weight_grads)
+}
+
 /// Entry `(e, op)` of `weights` as a `[1, 1, 1, 1]` tensor.
 pub fn edge_weight(weights: &Tensor<2>, e: usize, op: usize) -> Tensor<4> {
     weights
@@ -237,6 +265,7 @@ struct Reduction {
 }
 
 /// The supernet's structure and its weights on the host.
+#[derive(Clone)]
 pub struct Supernet {
     cells_per_stage: usize,
     stem: Conv,
@@ -522,19 +551,26 @@ impl Supernet {
         self.weights.iter().map(|w| vec![0.0; w.len()]).collect()
     }
 
-    /// The one-shot accuracy of `arch` on `images` (batches of `batch`): its path through
-    /// the shared weights, BN on each batch's statistics.
-    pub fn one_shot_accuracy(&self, arch: ArchId, images: &Images, batch: usize) -> f64 {
-        let mix = Mix::path(arch, &self.device);
+    /// The accuracy on all of `images` (batches of `batch`) of the network `mix` selects
+    /// through the shared weights, BN on each batch's statistics: a path's one-shot accuracy.
+    pub fn accuracy(&self, mix: &Mix, images: &Images, batch: usize) -> f64 {
         let all: Vec<usize> = (0..images.len()).collect();
         let correct: usize = all
             .chunks(batch)
             .map(|b| {
-                self.pass(&self.weights, &mix, images, b, Want::NOTHING)
+                self.pass(&self.weights, mix, images, b, Want::NOTHING)
                     .correct
             })
             .sum();
         correct as f64 / images.len() as f64
+    }
+
+    /// The indices (into `weights`) of edge `e`'s own operation weights in every cell.
+    pub fn edge_parameters(&self, e: usize) -> Vec<usize> {
+        self.cells
+            .iter()
+            .flat_map(|cell| [cell[e].conv1x1.weight, cell[e].conv3x3.weight])
+            .collect()
     }
 }
 
@@ -617,11 +653,74 @@ impl Adam {
     }
 }
 
+/// A supernet and the state of its weights' training: momentum buffers and the step count
+/// that sets the cosine learning rate over `settings.epochs` epochs of the training half.
+#[derive(Clone)]
+pub struct WeightTrainer {
+    pub net: Supernet,
+    momentum: Vec<Vec<f32>>,
+    settings: SupernetSettings,
+    step: usize,
+    total: usize,
+}
+
+impl WeightTrainer {
+    /// A fresh supernet (weights drawn from `rng`) for `data`.
+    pub fn new(settings: &SupernetSettings, data: &SearchData, rng: &mut TrialRng) -> Self {
+        let net = Supernet::new(
+            settings,
+            data.classes,
+            rng,
+            &crate::estimate::neural::device(),
+        );
+        WeightTrainer {
+            momentum: net.momentum_buffers(),
+            net,
+            settings: settings.clone(),
+            step: 0,
+            total: settings.epochs * batches_per_epoch(data.train.len(), settings.batch),
+        }
+    }
+
+    /// The learning rate of the next step.
+    pub fn learning_rate(&self) -> f64 {
+        cosine_rate(&self.settings, self.step, self.total)
+    }
+
+    /// One SGD step of the weights on `images[batch]` through the network `mix` selects.
+    pub fn step(&mut self, mix: &Mix, images: &Images, batch: &[usize]) {
+        let lr = self.learning_rate();
+        let r = self
+            .net
+            .pass(&self.net.weights, mix, images, batch, Want::WEIGHTS);
+        let grads = r.weight_grads.expect("asked for");
+        self.net
+            .sgd_step(&grads, &mut self.momentum, &self.settings, lr);
+        self.step += 1;
+    }
+
+    /// The momentum buffers (DARTS' unrolled step reads them).
+    pub fn momentum(&self) -> &[Vec<f32>] {
+        &self.momentum
+    }
+
+    /// The batches of the next epoch of the training half, and of the validation half.
+    pub fn epoch(
+        &self,
+        data: &SearchData,
+        rng: &mut TrialRng,
+    ) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+        let train = epoch_batches(rng, data.train.len(), self.settings.batch);
+        let valid = epoch_batches(rng, data.valid.len(), self.settings.batch);
+        (train, valid)
+    }
+}
+
 /// The cosine learning rate at `step` of `steps`, from `settings.learning_rate` down to
 /// `settings.min_learning_rate` (SGDR without restarts, as DARTS and NB201 schedule it per
-/// epoch; nash per step).
+/// epoch; nash per step), and the minimum after the last step.
 pub fn cosine_rate(settings: &SupernetSettings, step: usize, steps: usize) -> f64 {
-    let progress = step as f64 / steps.max(1) as f64;
+    let progress = (step as f64 / steps.max(1) as f64).min(1.0);
     settings.min_learning_rate
         + 0.5
             * (settings.learning_rate - settings.min_learning_rate)
@@ -656,9 +755,83 @@ pub fn batches_per_epoch(n: usize, batch: usize) -> usize {
     n / batch + usize::from(n % batch >= 2)
 }
 
+/// Architecture parameters as DARTS initialises them: 10⁻³·N(0, 1) each.
+pub fn initial_alphas(rng: &mut TrialRng) -> Vec<f32> {
+    (0..EDGES * OPS)
+        .map(|_| (1e-3 * rng::gaussian(rng)) as f32)
+        .collect()
+}
+
 /// An NB201 architecture with every edge's operation drawn uniformly.
 pub fn uniform_architecture(rng: &mut TrialRng) -> ArchId {
     Nb201Space::id(std::array::from_fn(|_| rng::below(rng, OPS) as u8))
+}
+
+/// The softmax over each edge's operations, DARTS' relaxation.
+pub fn softmax_rows(alphas: Tensor<2>) -> Tensor<2> {
+    softmax(alphas, 1)
+}
+
+/// An NB201 architecture with edge `e`'s operation drawn from `policy[e]`.
+pub fn drawn_architecture(policy: &[Vec<f64>], rng: &mut TrialRng) -> ArchId {
+    Nb201Space::id(std::array::from_fn(|e| {
+        rng::weighted(rng, &policy[e]) as u8
+    }))
+}
+
+/// Row-wise softmax of `alphas` (`[6 × 5]`, row-major) on the host.
+pub fn softmax_policy(alphas: &[f32]) -> Vec<Vec<f64>> {
+    alphas
+        .chunks(OPS)
+        .map(|row| {
+            let top = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+            let exps: Vec<f64> = row.iter().map(|&v| libm::exp(f64::from(v - top))).collect();
+            let sum: f64 = exps.iter().sum();
+            exps.into_iter().map(|e| e / sum).collect()
+        })
+        .collect()
+}
+
+/// The best of `count` architectures drawn by `draw`, by one-shot accuracy, each on the next
+/// batch of a seeded shuffle of the validation half (NB201's `search_find_best`: one batch
+/// per candidate), with that accuracy; the first among ties.
+pub fn best_by_one_shot(
+    net: &Supernet,
+    data: &SearchData,
+    batch: usize,
+    count: usize,
+    mut draw: impl FnMut(&mut TrialRng) -> ArchId,
+    rng: &mut TrialRng,
+) -> (ArchId, f64) {
+    let valid = epoch_batches(rng, data.valid.len(), batch);
+    let mut best: Option<(ArchId, usize, usize)> = None;
+    for b in valid.iter().cycle().take(count) {
+        let arch = draw(rng);
+        let mix = Mix::path(arch, net.device());
+        let r = net.pass(&net.weights, &mix, &data.valid, b, Want::NOTHING);
+        // Accuracies compared as fractions without division: c/n > c'/n' ⇔ c·n' > c'·n.
+        if best.is_none_or(|(_, c, n)| r.correct * n > c * b.len()) {
+            best = Some((arch, r.correct, b.len()));
+        }
+    }
+    let (arch, correct, n) = best.expect("at least one candidate and one validation batch");
+    (arch, correct as f64 / n as f64)
+}
+
+/// Gumbel(0, 1) noise for every `[6 × 5]` architecture parameter: −ln(−ln u).
+pub fn gumbel_noise(rng: &mut TrialRng, device: &Device) -> Tensor<2> {
+    let noise: Vec<f32> = (0..EDGES * OPS)
+        .map(|_| {
+            let u = rng::unit(rng).max(f64::MIN_POSITIVE);
+            -libm::log(-libm::log(u)) as f32
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(noise, [EDGES, OPS]), device)
+}
+
+/// `values` (`[6 × 5]`, row-major) as a plain tensor.
+pub fn edge_table(values: &[f32], device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(values.to_vec(), [EDGES, OPS]), device)
 }
 
 /// CPU seconds the calling thread has used (the cost a supernet search records).

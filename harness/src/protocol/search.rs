@@ -272,8 +272,8 @@ impl SearchProtocol {
         {
             return Err(src.fail(
                 key,
-                "images and supernet_images are read only by weight-sharing methods (darts, \
-                 gdas, rsps), and this protocol has none",
+                "images and supernet_images are read only by weight-sharing methods (`nash \
+                 list` marks them), and this protocol has none",
             ));
         }
         let images = match &raw.images {

@@ -12,18 +12,15 @@
 //! by central finite differences, as DARTS (and GraSP, for its own product) compute it. The
 //! architecture derived is each edge's largest α, `none` included (NB201's `genotype()`).
 
-use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Tensor, TensorData};
-use datasets::rng::{self, TrialRng};
+use datasets::rng::TrialRng;
 use datasets::ArchId;
 use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
-use crate::estimate::neural;
 use crate::registry::{Capabilities, Card};
 use crate::supernet::{
-    Adam, EDGES, Mix, OPS, SearchData, Supernet, SupernetSearcher, SupernetSettings, Want,
-    alpha_leaf, argmax_architecture, batches_per_epoch, cosine_rate, epoch_batches, floats,
+    Adam, Mix, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
+    arch_gradient, argmax_architecture, initial_alphas, softmax_rows, softmax_weights,
 };
 use crate::MethodContext;
 
@@ -76,74 +73,47 @@ impl SearchMethod for DartsParams {
     }
 }
 
-/// The softmax of `alphas` as a plain tensor (no gradient).
-fn softmax_weights(alphas: &[f32], device: &Device) -> Tensor<2> {
-    let a = Tensor::from_data(TensorData::new(alphas.to_vec(), [EDGES, OPS]), device);
-    softmax(a, 1)
-}
-
-/// ∇α of the loss on `images[batch]` at weights `weights`, and the pass (for its weight
-/// gradients when `want` asks for them).
-fn arch_gradient(
-    net: &Supernet,
-    weights: &[Vec<f32>],
-    alphas: &[f32],
-    (images, batch): (&datasets::images::Images, &[usize]),
-    want: Want,
-) -> (Vec<f32>, Option<Vec<Vec<f32>>>) {
-    let a = alpha_leaf(alphas, net.device());
-    let r = net.pass(weights, &Mix::weighted(softmax(a.clone(), 1)), images, batch, want);
-    let grads = r.grads.as_ref().expect("a backward pass");
-    let grad = a.grad(grads).map(floats).expect("α takes part");
-    (grad, r.weight_grads)
-}
-
 impl DartsParams {
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
-        let s = &self.supernet;
-        let device = neural::device();
-        let mut net = Supernet::new(s, data.classes, rng, &device);
-        let mut momentum = net.momentum_buffers();
-        let mut alphas: Vec<f32> = (0..EDGES * OPS)
-            .map(|_| (1e-3 * rng::gaussian(rng)) as f32)
-            .collect();
-        let mut adam = Adam::for_architecture(alphas.len(), s);
-        let total = s.epochs * batches_per_epoch(data.train.len(), s.batch);
-        let mut step = 0;
-        for _ in 0..s.epochs {
-            let train = epoch_batches(rng, data.train.len(), s.batch);
-            let valid = epoch_batches(rng, data.valid.len(), s.batch);
-            for (t, v) in train.iter().zip(valid.iter().cycle()) {
-                let lr = cosine_rate(s, step, total);
-                let grad = match self.order {
-                    1 => {
-                        let valid = (&data.valid, v.as_slice());
-                        arch_gradient(&net, &net.weights, &alphas, valid, Want::ARCHITECTURE).0
-                    }
-                    _ => self.unrolled_gradient(&net, &momentum, &alphas, data, (t, v), lr),
-                };
-                adam.step(&mut alphas, &grad);
-                let mix = Mix::weighted(softmax_weights(&alphas, &device));
-                let r = net.pass(&net.weights, &mix, &data.train, t, Want::WEIGHTS);
-                let grads = r.weight_grads.expect("asked for");
-                net.sgd_step(&grads, &mut momentum, s, lr);
-                step += 1;
-            }
-        }
-        argmax_architecture(&alphas)
+        argmax_architecture(&self.train(data, rng).1)
     }
 
-    /// DARTS' second-order architecture gradient (eq. 7–8) at the current weights.
+    /// DARTS' bi-level training: the trained supernet and α.
+    pub fn train(&self, data: &SearchData, rng: &mut TrialRng) -> (WeightTrainer, Vec<f32>) {
+        let s = &self.supernet;
+        let mut trainer = WeightTrainer::new(s, data, rng);
+        let mut alphas = initial_alphas(rng);
+        let mut adam = Adam::for_architecture(alphas.len(), s);
+        for _ in 0..s.epochs {
+            let (train, valid) = trainer.epoch(data, rng);
+            for (t, v) in train.iter().zip(valid.iter().cycle()) {
+                let grad = match self.order {
+                    1 => {
+                        let relax = (alphas.as_slice(), &softmax_rows as &dyn Fn(_) -> _);
+                        let valid = (&data.valid, v.as_slice());
+                        let net = &trainer.net;
+                        arch_gradient(net, &net.weights, relax, valid, Want::ARCHITECTURE).0
+                    }
+                    _ => self.unrolled_gradient(&trainer, &alphas, data, (t, v)),
+                };
+                adam.step(&mut alphas, &grad);
+                let mix = Mix::weighted(softmax_weights(&alphas, trainer.net.device()));
+                trainer.step(&mix, &data.train, t);
+            }
+        }
+        (trainer, alphas)
+    }
+
+    /// DARTS' second-order architecture gradient (eq. 7–8) at the current weights, ξ the
+    /// current learning rate.
     fn unrolled_gradient(
         &self,
-        net: &Supernet,
-        momentum: &[Vec<f32>],
+        trainer: &WeightTrainer,
         alphas: &[f32],
         data: &SearchData,
         (train, valid): (&[usize], &[usize]),
-        xi: f64,
     ) -> Vec<f32> {
-        let s = &self.supernet;
+        let (s, net, xi) = (&self.supernet, &trainer.net, trainer.learning_rate());
         let mix = Mix::weighted(softmax_weights(alphas, net.device()));
         let r = net.pass(&net.weights, &mix, &data.train, train, Want::WEIGHTS);
         let g = r.weight_grads.expect("asked for");
@@ -151,21 +121,23 @@ impl DartsParams {
             .weights
             .iter()
             .zip(&g)
-            .zip(momentum)
+            .zip(trainer.momentum())
             .map(|((w, g), m)| {
                 w.iter()
                     .zip(g)
                     .zip(m)
                     .map(|((&w, &g), &m)| {
-                        let d = s.momentum * f64::from(m) + f64::from(g)
+                        let d = s.momentum * f64::from(m)
+                            + f64::from(g)
                             + s.weight_decay * f64::from(w);
                         (f64::from(w) - xi * d) as f32
                     })
                     .collect()
             })
             .collect();
+        let relax = (alphas, &softmax_rows as &dyn Fn(_) -> _);
         let valid = (&data.valid, valid);
-        let (d_alpha, d_w) = arch_gradient(net, &unrolled, alphas, valid, Want::WEIGHTS);
+        let (d_alpha, d_w) = arch_gradient(net, &unrolled, relax, valid, Want::WEIGHTS);
         let d_w = d_w.expect("asked for");
         let norm = d_w
             .iter()
@@ -187,8 +159,8 @@ impl DartsParams {
                 .collect()
         };
         let train = (&data.train, train);
-        let (plus, _) = arch_gradient(net, &shifted(1.0), alphas, train, Want::ARCHITECTURE);
-        let (minus, _) = arch_gradient(net, &shifted(-1.0), alphas, train, Want::ARCHITECTURE);
+        let (plus, _) = arch_gradient(net, &shifted(1.0), relax, train, Want::ARCHITECTURE);
+        let (minus, _) = arch_gradient(net, &shifted(-1.0), relax, train, Want::ARCHITECTURE);
         d_alpha
             .iter()
             .zip(plus.iter().zip(&minus))
@@ -203,6 +175,7 @@ impl DartsParams {
 mod tests {
     use super::*;
     use crate::supernet::tests::tiny;
+    use datasets::rng;
     use datasets::space::Nb201Space;
 
     #[test]

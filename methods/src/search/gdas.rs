@@ -13,17 +13,16 @@
 
 use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Tensor, TensorData};
-use datasets::rng::{self, TrialRng};
+use datasets::rng::TrialRng;
 use datasets::ArchId;
 use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
-use crate::estimate::neural;
 use crate::registry::{Capabilities, Card};
 use crate::supernet::{
-    Adam, EDGES, Mix, OPS, SearchData, Supernet, SupernetSearcher, SupernetSettings, Want,
-    alpha_leaf, argmax_architecture, batches_per_epoch, cosine_rate, edge_weight, epoch_batches,
-    floats,
+    Adam, EDGES, Mix, OPS, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
+    alpha_leaf, argmax_architecture, edge_table, edge_weight, floats, gumbel_noise,
+    initial_alphas,
 };
 use crate::MethodContext;
 
@@ -89,13 +88,7 @@ impl SearchMethod for GdasParams {
 /// operations drawn.
 pub fn gumbel_mix(alphas: Tensor<2>, tau: f64, rng: &mut TrialRng) -> (Mix, [usize; EDGES]) {
     let device = alphas.device();
-    let noise: Vec<f32> = (0..EDGES * OPS)
-        .map(|_| {
-            let u = rng::unit(rng).max(f64::MIN_POSITIVE);
-            -libm::log(-libm::log(u)) as f32
-        })
-        .collect();
-    let noise = Tensor::from_data(TensorData::new(noise, [EDGES, OPS]), &device);
+    let noise = gumbel_noise(rng, &device);
     let probs = softmax((log_softmax(alphas, 1) + noise) / tau, 1);
     let values = floats(probs.clone());
     let drawn: [usize; EDGES] = std::array::from_fn(|e| {
@@ -127,36 +120,24 @@ pub fn gumbel_mix(alphas: Tensor<2>, tau: f64, rng: &mut TrialRng) -> (Mix, [usi
 impl GdasParams {
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let device = neural::device();
-        let mut net = Supernet::new(s, data.classes, rng, &device);
-        let mut momentum = net.momentum_buffers();
-        let mut alphas: Vec<f32> = (0..EDGES * OPS)
-            .map(|_| (1e-3 * rng::gaussian(rng)) as f32)
-            .collect();
+        let mut trainer = WeightTrainer::new(s, data, rng);
+        let device = trainer.net.device().clone();
+        let mut alphas = initial_alphas(rng);
         let mut adam = Adam::for_architecture(alphas.len(), s);
-        let total = s.epochs * batches_per_epoch(data.train.len(), s.batch);
-        let mut step = 0;
         for epoch in 0..s.epochs {
             let progress = epoch as f64 / (s.epochs.max(2) - 1) as f64;
             let tau = self.tau_max - (self.tau_max - self.tau_min) * progress;
-            let train = epoch_batches(rng, data.train.len(), s.batch);
-            let valid = epoch_batches(rng, data.valid.len(), s.batch);
+            let (train, valid) = trainer.epoch(data, rng);
             for (t, v) in train.iter().zip(valid.iter().cycle()) {
-                let lr = cosine_rate(s, step, total);
-                let plain = Tensor::from_data(
-                    TensorData::new(alphas.clone(), [EDGES, OPS]),
-                    &device,
-                );
-                let (mix, _) = gumbel_mix(plain, tau, rng);
-                let r = net.pass(&net.weights, &mix, &data.train, t, Want::WEIGHTS);
-                net.sgd_step(&r.weight_grads.expect("asked for"), &mut momentum, s, lr);
+                let (mix, _) = gumbel_mix(edge_table(&alphas, &device), tau, rng);
+                trainer.step(&mix, &data.train, t);
                 let a = alpha_leaf(&alphas, &device);
                 let (mix, _) = gumbel_mix(a.clone(), tau, rng);
+                let net = &trainer.net;
                 let r = net.pass(&net.weights, &mix, &data.valid, v, Want::ARCHITECTURE);
                 let grads = r.grads.as_ref().expect("a backward pass");
                 let grad = a.grad(grads).map(floats).expect("α takes part");
                 adam.step(&mut alphas, &grad);
-                step += 1;
             }
         }
         argmax_architecture(&alphas)
@@ -166,7 +147,10 @@ impl GdasParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimate::neural;
+    use crate::supernet::Supernet;
     use crate::supernet::tests::tiny;
+    use datasets::rng;
 
     #[test]
     fn each_pass_runs_one_path_and_draws_follow_alpha() {

@@ -156,6 +156,12 @@ search_methods! {
     darts::DartsParams => Darts,
     gdas::GdasParams => Gdas,
     rsps::RspsParams => Rsps,
+    setn::SetnParams => Setn,
+    enas::EnasParams => Enas,
+    darts_pt::DartsPtParams => DartsPt,
+    few_shot::FewShotParams => FewShot,
+    fbnet::FbnetParams => Fbnet,
+    proxylessnas::ProxylessNasParams => ProxylessNas,
     external::ExternalSearchParams => External,
 }
 

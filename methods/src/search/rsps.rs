@@ -14,12 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
-use crate::estimate::neural;
 use crate::limits;
 use crate::registry::{Capabilities, Card};
 use crate::supernet::{
-    Mix, SearchData, Supernet, SupernetSearcher, SupernetSettings, Want, batches_per_epoch,
-    cosine_rate, epoch_batches, uniform_architecture,
+    Mix, SearchData, SupernetSearcher, SupernetSettings, WeightTrainer, best_by_one_shot,
+    uniform_architecture,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,32 +70,16 @@ impl SearchMethod for RspsParams {
 impl RspsParams {
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let device = neural::device();
-        let mut net = Supernet::new(s, data.classes, rng, &device);
-        let mut momentum = net.momentum_buffers();
-        let total = s.epochs * batches_per_epoch(data.train.len(), s.batch);
-        let mut step = 0;
+        let mut trainer = WeightTrainer::new(s, data, rng);
         for _ in 0..s.epochs {
-            for t in epoch_batches(rng, data.train.len(), s.batch) {
-                let mix = Mix::path(uniform_architecture(rng), &device);
-                let r = net.pass(&net.weights, &mix, &data.train, &t, Want::WEIGHTS);
-                let lr = cosine_rate(s, step, total);
-                net.sgd_step(&r.weight_grads.expect("asked for"), &mut momentum, s, lr);
-                step += 1;
+            let (train, _) = trainer.epoch(data, rng);
+            for t in train {
+                let mix = Mix::path(uniform_architecture(rng), trainer.net.device());
+                trainer.step(&mix, &data.train, &t);
             }
         }
-        let valid = epoch_batches(rng, data.valid.len(), s.batch);
-        let mut best: Option<(ArchId, usize, usize)> = None;
-        for batch in valid.iter().cycle().take(self.candidates) {
-            let arch = uniform_architecture(rng);
-            let r = net.pass(&net.weights, &Mix::path(arch, &device), &data.valid, batch, Want::NOTHING);
-            // Accuracies compared as correct/len without division: a·len_b > b·len_a.
-            let better = best.is_none_or(|(_, c, n)| r.correct * n > c * batch.len());
-            if better {
-                best = Some((arch, r.correct, batch.len()));
-            }
-        }
-        best.expect("at least one candidate").0
+        let net = &trainer.net;
+        best_by_one_shot(net, data, s.batch, self.candidates, uniform_architecture, rng).0
     }
 }
 

@@ -1,0 +1,139 @@
+//! FBNet's Gumbel-softmax search (Wu, Dai, Zhang, Wang, Sun, Wu, Tian, Vajda, Jia & Keutzer,
+//! "FBNet: Hardware-Aware Efficient ConvNet Design via Differentiable Neural Architecture
+//! Search", CVPR 2019) on the NB201 supernet.
+//!
+//! Variant: every candidate's output is weighted by softmax((α + g) / τ) with fresh Gumbel
+//! noise g at every pass (FBNet's eq. 5); τ = `tau` (5) · `tau_decay` (0.956)^epoch, FBNet's
+//! schedule. The first `warmup_epochs` (1; FBNet: 10 of 90) train the weights alone; after
+//! them, each step trains the weights by SGD on a training batch and α by Adam on a
+//! validation batch (FBNet alternates per epoch). The loss is the cross-entropy alone:
+//! FBNet's latency factor needs a per-operation latency table of the target device, and
+//! NB201's tables hold whole-network latency. The architecture found is each edge's largest
+//! α, `none` included.
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::softmax;
+use datasets::ArchId;
+use datasets::rng::TrialRng;
+use serde::{Deserialize, Serialize};
+
+use super::{SearchMethod, Searcher};
+use crate::MethodContext;
+use crate::limits::{self, Interval};
+use crate::registry::{Capabilities, Card};
+use crate::supernet::{
+    Adam, Mix, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
+    arch_gradient, argmax_architecture, edge_table, gumbel_noise, initial_alphas,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FbnetParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default = "default_tau")]
+    pub tau: f64,
+    #[serde(default = "default_tau_decay")]
+    pub tau_decay: f64,
+    #[serde(default = "default_warmup_epochs")]
+    pub warmup_epochs: usize,
+    #[serde(default)]
+    pub supernet: SupernetSettings,
+}
+
+fn default_tau() -> f64 {
+    5.0
+}
+
+fn default_tau_decay() -> f64 {
+    0.956
+}
+
+fn default_warmup_epochs() -> usize {
+    1
+}
+
+impl SearchMethod for FbnetParams {
+    const CARD: Card = Card {
+        name: "fbnet",
+        summary: "FBNet (Wu et al., CVPR 2019): Gumbel-softmax weights, annealed τ, no latency term",
+        capabilities: Capabilities {
+            only_space: Some("nb201"),
+            networks: true,
+            weight_sharing: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        limits::real("tau", self.tau, Interval::AboveUpTo(0.0, 1e3))?;
+        limits::real("tau_decay", self.tau_decay, Interval::AboveUpTo(0.0, 1.0))?;
+        limits::count("warmup_epochs", self.warmup_epochs, 0, self.supernet.epochs)?;
+        self.supernet.validate()
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        let params = self.clone();
+        Box::new(SupernetSearcher::new(
+            ctx.images,
+            &self.supernet,
+            move |data, rng| params.search(data, rng),
+        ))
+    }
+}
+
+impl FbnetParams {
+    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+        let s = &self.supernet;
+        let mut trainer = WeightTrainer::new(s, data, rng);
+        let device = trainer.net.device().clone();
+        let mut alphas = initial_alphas(rng);
+        let mut adam = Adam::for_architecture(alphas.len(), s);
+        for epoch in 0..s.epochs {
+            let tau = self.tau * libm::pow(self.tau_decay, epoch as f64);
+            let (train, valid) = trainer.epoch(data, rng);
+            for (t, v) in train.iter().zip(valid.iter().cycle()) {
+                let noise = gumbel_noise(rng, &device);
+                let weights = softmax((edge_table(&alphas, &device) + noise) / tau, 1);
+                trainer.step(&Mix::weighted(weights), &data.train, t);
+                if epoch < self.warmup_epochs {
+                    continue;
+                }
+                let noise = gumbel_noise(rng, &device);
+                let relax = move |a: Tensor<2>| softmax((a + noise.clone()) / tau, 1);
+                let net = &trainer.net;
+                let valid = (&data.valid, v.as_slice());
+                let relax = (alphas.as_slice(), &relax as &dyn Fn(_) -> _);
+                let (grad, _) = arch_gradient(net, &net.weights, relax, valid, Want::ARCHITECTURE);
+                adam.step(&mut alphas, &grad);
+            }
+        }
+        argmax_architecture(&alphas)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supernet::tests::tiny;
+    use datasets::rng;
+
+    #[test]
+    fn a_search_is_reproducible() {
+        let (mut settings, data) = tiny();
+        settings.epochs = 2;
+        let params = FbnetParams {
+            id: None,
+            tau: 5.0,
+            tau_decay: 0.956,
+            warmup_epochs: 1,
+            supernet: settings,
+        };
+        let run = || params.search(&data, &mut rng::from_seed([12; 32]));
+        assert_eq!(run(), run());
+    }
+}

@@ -1,0 +1,149 @@
+//! ProxylessNAS' binary gates (Cai, Zhu & Han, "ProxylessNAS: Direct Neural Architecture
+//! Search on Target Task and Hardware", ICLR 2019) on the NB201 supernet, the gradient-based
+//! variant.
+//!
+//! Variant: at every pass each edge's binary gate g = one_hot(k), k ~ softmax(α), selects one
+//! path. The weights train along it by SGD on a training batch. For α, on a validation batch,
+//! the gates are leaves multiplying every candidate's output, so ∂L/∂g_j = ⟨∂L/∂out, o_j⟩ is
+//! exact for all five candidates, and α's gradient is the paper's eq. 4,
+//! ∂L/∂α_i = Σ_j ∂L/∂g_j · p_j (δ_ij − p_i), taken by Adam. The paper computes only two
+//! sampled paths in that step to save GPU memory; on a CPU memory is not the limit, so nash
+//! computes all five. No latency loss (NB201 tabulates whole-network latency, not the
+//! per-operation table the paper's loss needs). The architecture found is each edge's largest
+//! α, `none` included.
+
+use datasets::ArchId;
+use datasets::rng::TrialRng;
+use serde::{Deserialize, Serialize};
+
+use super::{SearchMethod, Searcher};
+use crate::MethodContext;
+use crate::registry::{Capabilities, Card};
+use crate::supernet::{
+    Adam, EDGES, Mix, OPS, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
+    alpha_leaf, argmax_architecture, drawn_architecture, floats, initial_alphas, softmax_policy,
+};
+use datasets::space::Nb201Space;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxylessNasParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub supernet: SupernetSettings,
+}
+
+impl SearchMethod for ProxylessNasParams {
+    const CARD: Card = Card {
+        name: "proxylessnas",
+        summary: "ProxylessNAS (Cai et al., ICLR 2019): binary gates, gradient of eq. 4, no latency term",
+        capabilities: Capabilities {
+            only_space: Some("nb201"),
+            networks: true,
+            weight_sharing: true,
+            ..Capabilities::PLAIN
+        },
+    };
+
+    fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        self.supernet.validate()
+    }
+
+    fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
+        let params = self.clone();
+        Box::new(SupernetSearcher::new(
+            ctx.images,
+            &self.supernet,
+            move |data, rng| params.search(data, rng),
+        ))
+    }
+}
+
+/// α's gradient from the gates' (eq. 4): ∂L/∂α_i = Σ_j ∂L/∂g_j · p_j (δ_ij − p_i), per edge.
+pub fn alpha_gradient(gate_grads: &[f32], policy: &[Vec<f64>]) -> Vec<f32> {
+    let mut grad = vec![0.0f32; EDGES * OPS];
+    for (e, p) in policy.iter().enumerate() {
+        for i in 0..OPS {
+            let sum: f64 = (0..OPS)
+                .map(|j| {
+                    let delta = if i == j { 1.0 } else { 0.0 };
+                    f64::from(gate_grads[e * OPS + j]) * p[j] * (delta - p[i])
+                })
+                .sum();
+            grad[e * OPS + i] = sum as f32;
+        }
+    }
+    grad
+}
+
+impl ProxylessNasParams {
+    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+        let s = &self.supernet;
+        let mut trainer = WeightTrainer::new(s, data, rng);
+        let device = trainer.net.device().clone();
+        let mut alphas = initial_alphas(rng);
+        let mut adam = Adam::for_architecture(alphas.len(), s);
+        for _ in 0..s.epochs {
+            let (train, valid) = trainer.epoch(data, rng);
+            for (t, v) in train.iter().zip(valid.iter().cycle()) {
+                let policy = softmax_policy(&alphas);
+                let path = drawn_architecture(&policy, rng);
+                trainer.step(&Mix::path(path, &device), &data.train, t);
+                let policy = softmax_policy(&alphas);
+                let gate = Nb201Space::ops(drawn_architecture(&policy, rng));
+                let mut one_hot = vec![0.0f32; EDGES * OPS];
+                for (e, &op) in gate.iter().enumerate() {
+                    one_hot[e * OPS + op as usize] = 1.0;
+                }
+                let gates = alpha_leaf(&one_hot, &device);
+                let net = &trainer.net;
+                let mix = Mix::weighted(gates.clone());
+                let r = net.pass(&net.weights, &mix, &data.valid, v, Want::ARCHITECTURE);
+                let grads = r.grads.as_ref().expect("a backward pass");
+                let gate_grads = gates.grad(grads).map(floats).expect("gates take part");
+                adam.step(&mut alphas, &alpha_gradient(&gate_grads, &policy));
+            }
+        }
+        argmax_architecture(&alphas)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supernet::tests::tiny;
+    use datasets::rng;
+
+    #[test]
+    fn eq_4_is_the_softmax_jacobian_applied_to_the_gate_gradients() {
+        // With gate gradients c, eq. 4 is J(p)ᵀ c for the softmax Jacobian J = diag(p) − ppᵀ:
+        // it sums to zero over each edge and, for c = e_k, gives p_k (δ_ik − p_i).
+        let policy = softmax_policy(&[0.3, -0.2, 0.5, 0.0, 1.0].repeat(EDGES));
+        let mut c = vec![0.0f32; EDGES * OPS];
+        c[2] = 1.0;
+        let g = alpha_gradient(&c, &policy);
+        let p = &policy[0];
+        for i in 0..OPS {
+            let expected = p[2] * (if i == 2 { 1.0 } else { 0.0 } - p[i]);
+            assert!((f64::from(g[i]) - expected).abs() < 1e-6, "{i}");
+        }
+        assert!(g[..OPS].iter().sum::<f32>().abs() < 1e-6);
+        assert!(g[OPS..].iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
+    fn a_search_is_reproducible() {
+        let (settings, data) = tiny();
+        let params = ProxylessNasParams {
+            id: None,
+            supernet: settings,
+        };
+        let run = || params.search(&data, &mut rng::from_seed([13; 32]));
+        assert_eq!(run(), run());
+    }
+}
