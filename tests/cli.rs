@@ -1060,7 +1060,7 @@ fn bad_input_corpus() {
                 "run", &smoke, "--out", &kept, "--force", "--images", "mnist",
             ],
             vec![],
-            "--images applies to estimation protocols",
+            "--images: smoke has no zero-cost proxy or weight-sharing method to see images",
         ),
         (
             vec![
@@ -1700,6 +1700,35 @@ fn weight_sharing_methods_derive_one_architecture_per_run() {
             "{error}"
         );
     }
+    // The supernet as an estimator: one-shot scores, the same for any thread count.
+    let one_shot = write(
+        &dir,
+        "one-shot.yaml",
+        "name: one-shot\nkind: estimation\nbenchmark: nb201\ntasks: [cifar10]\n\
+         evaluation: 20\nreplicates: 2\nsupernet_images: 48\nestimators:\n  - params: {}\n  \
+         - one_shot: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }\n",
+    );
+    let files = ["1", "2"].map(|threads| {
+        let out_dir = dir.join(format!("one-shot-{threads}"));
+        let out = nash(&[
+            "run",
+            &one_shot,
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--images",
+            &images,
+            "--threads",
+            threads,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        std::fs::read(out_dir.join("estimates.parquet")).unwrap()
+    });
+    assert!(
+        files[0] == files[1],
+        "one-shot scores differ between 1 and 2 threads"
+    );
+    let report = std::fs::read_to_string(dir.join("one-shot-1/report.md")).unwrap();
+    assert!(report.contains("| one_shot |"), "{report}");
     let plain = WEIGHT_SHARING.split("  - darts").next().unwrap();
     let bad = write(&dir, "bad.yaml", plain);
     let error = fails(

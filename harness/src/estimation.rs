@@ -21,6 +21,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use datasets::images::{self, Images};
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy;
+use methods::registry::Capabilities;
 use methods::{EstimatorSpec, Fallbacks, MethodContext, TrialInfo};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Resumed, Run};
@@ -138,6 +139,14 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         })
         .collect::<Result<Vec<_>>>()?;
     let batches = proxy_batches(protocol, cache, &tasks, replicates)?;
+    let images = match protocol.weight_sharing() {
+        true => Some(runner::supernet_images(
+            common,
+            (&protocol.images, protocol.supernet_images),
+            cache,
+        )?),
+        false => None,
+    };
     let mut trials = Vec::new();
     for task in 0..tasks.len() {
         for (estimator, spec) in protocol.estimators.iter().enumerate() {
@@ -202,7 +211,9 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         .iter()
         .map(runner::params_hash)
         .collect();
-    let trial = |t: &EstimationTrial| run_trial(protocol, &tasks[t.task], t, &opts.faults);
+    let trial = |t: &EstimationTrial| {
+        run_trial(protocol, &tasks[t.task], t, (&opts.faults, images.as_ref()))
+    };
     let encode = |chunk: &[EstimationTrial], outcomes: Vec<Outcome>| {
         let mut scored = Vec::new();
         let mut summaries = Vec::with_capacity(chunk.len());
@@ -283,10 +294,15 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         rows,
         trials: trials.len() as u64,
         failed_trials: failed,
+        // An estimator's result is its scores, never a cost: a supernet's scores are as
+        // reproducible as any burn network's.
         capabilities: protocol
             .estimators
             .iter()
-            .map(EstimatorSpec::capabilities)
+            .map(|e| Capabilities {
+                weight_sharing: false,
+                ..e.capabilities()
+            })
             .collect(),
         resumed: Resumed {
             chunks_reused: networks.chunks_reused + scored.chunks_reused,
@@ -641,9 +657,9 @@ fn run_trial(
     protocol: &EstimationProtocol,
     task: &EstimationTask,
     trial: &EstimationTrial,
-    faults: &Faults,
+    context: (&Faults, Option<&Images>),
 ) -> Outcome {
-    runner::catch_panic(|| trial_outcome(protocol, task, trial, faults)).unwrap_or_else(|error| {
+    runner::catch_panic(|| trial_outcome(protocol, task, trial, context)).unwrap_or_else(|error| {
         let n = task.splits[trial.replicate as usize].eval.len();
         failed_outcome(n, TrialStatus::failed(&error))
     })
@@ -674,7 +690,7 @@ fn trial_outcome(
     protocol: &EstimationProtocol,
     task: &EstimationTask,
     trial: &EstimationTrial,
-    faults: &Faults,
+    (faults, images): (&Faults, Option<&Images>),
 ) -> Outcome {
     let common = &protocol.common;
     let spec: &EstimatorSpec = &protocol.estimators[trial.estimator];
@@ -712,7 +728,7 @@ fn trial_outcome(
             budget: None,
             train_size: Some(trial.train_size),
         }),
-        images: None,
+        images,
     };
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;

@@ -24,6 +24,7 @@ use crate::checkpoint::{Checkpoint, ChunkDone, RunKey};
 use crate::faults::Faults;
 use crate::protocol::{Common, MAX_REPLICATES, MAX_TRIALS};
 use crate::run_dir::RunDir;
+use crate::seeding::{trial_key, trial_rngs};
 use crate::shard::{Shard, ShardDone, ShardRecord};
 use datasets::files::sha256_hex;
 use reports::records::PartialFile;
@@ -269,6 +270,24 @@ pub(crate) fn expected_cost(capabilities: Capabilities) -> f64 {
     } else {
         1.0
     }
+}
+
+/// The images weight-sharing methods and estimators train their supernets on: `count` of
+/// `source`, one seeded draw for the whole run, so every method, task and replicate sees the
+/// same images.
+pub(crate) fn supernet_images(
+    common: &Common,
+    (source, count): (&datasets::images::ImageSource, usize),
+    cache: &Cache,
+) -> Result<datasets::images::Images> {
+    let key = trial_key(common.base_seed, &common.name, "supernet", "images", 0);
+    let mut rng = trial_rngs(key).0;
+    Ok(datasets::images::load(
+        source,
+        cache.dir(),
+        count,
+        &mut rng,
+    )?)
 }
 
 /// The record of a shard that ran the chunks `only` of `stage`.

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use arrow_array::RecordBatch;
 use datasets::catalog::Direction;
-use datasets::images::{self, Images};
+use datasets::images::Images;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask, TrialInfo};
 use reports::pareto;
@@ -134,7 +134,14 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .map(|name| cache.load(def.name, name))
         .collect::<Result<_, _>>()?;
     check_time_budget(protocol, &tasks)?;
-    let images = supernet_images(protocol, cache)?;
+    let images = match protocol.weight_sharing() {
+        true => Some(runner::supernet_images(
+            &protocol.common,
+            (&protocol.images, protocol.supernet_images),
+            cache,
+        )?),
+        false => None,
+    };
     runner::check_trial_count(
         common,
         opts,
@@ -308,24 +315,6 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         },
     )?;
     Ok(Ran::Finished(Box::new(finished)))
-}
-
-/// The images the protocol's weight-sharing methods train on (None when it has none): one
-/// seeded draw for the whole run, so every method and replicate sees the same images.
-fn supernet_images(protocol: &SearchProtocol, cache: &Cache) -> Result<Option<Images>> {
-    if !protocol.weight_sharing() {
-        return Ok(None);
-    }
-    let common = &protocol.common;
-    let key = trial_key(common.base_seed, &common.name, "supernet", "images", 0);
-    let mut rng = trial_rngs(key).0;
-    let images = images::load(
-        &protocol.images,
-        cache.dir(),
-        protocol.supernet_images,
-        &mut rng,
-    )?;
-    Ok(Some(images))
 }
 
 /// A simulated-seconds budget may not allow more than ten evaluations per architecture of the

@@ -699,6 +699,25 @@ impl WeightTrainer {
         self.step += 1;
     }
 
+    /// `epochs` epochs of weight training along paths drawn by `draw`, one per training
+    /// batch (RSPS's and SETN's uniform sampling, ENAS's controller, a few-shot
+    /// sub-supernet's part of the space).
+    pub fn train_paths(
+        &mut self,
+        epochs: usize,
+        data: &SearchData,
+        rng: &mut TrialRng,
+        mut draw: impl FnMut(&mut TrialRng) -> ArchId,
+    ) {
+        for _ in 0..epochs {
+            let (train, _) = self.epoch(data, rng);
+            for t in &train {
+                let mix = Mix::path(draw(rng), self.net.device());
+                self.step(&mix, &data.train, t);
+            }
+        }
+    }
+
     /// The momentum buffers (DARTS' unrolled step reads them).
     pub fn momentum(&self) -> &[Vec<f32>] {
         &self.momentum

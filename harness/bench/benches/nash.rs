@@ -384,6 +384,27 @@ fn supernet_step(c: &mut Criterion) {
         });
     }
     group.finish();
+    // A whole first-order DARTS search at the defaults (2,000 noise images, 10 epochs), as a
+    // protocol's trial runs it: the first ask trains the supernet and derives the cell.
+    let images = datasets::images::load(
+        &datasets::images::ImageSource::Noise,
+        Path::new("."),
+        2_000,
+        &mut rng::from_seed([5; 32]),
+    )
+    .unwrap();
+    let space = datasets::space::Nb201Space::new();
+    let ctx = methods::MethodContext {
+        images: Some(&images),
+        ..methods::MethodContext::of_space(&space)
+    };
+    let darts = default_spec("darts");
+    let mut group = c.benchmark_group("nb201 supernet search, defaults (burn flex, 1 thread)");
+    group.sample_size(10);
+    group.bench_function("darts, first order", |b| {
+        b.iter(|| darts.build(&ctx).ask(&mut rng::from_seed([6; 32])))
+    });
+    group.finish();
 }
 
 criterion_group!(

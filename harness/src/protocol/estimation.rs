@@ -39,6 +39,7 @@ struct EstimationFile {
     images: Option<Spanned<String>>,
     /// Images per proxy batch.
     proxy_batch: Option<Spanned<i64>>,
+    supernet_images: Option<Spanned<i64>>,
     estimators: Spanned<Vec<Spanned<EstimatorSpec>>>,
 }
 
@@ -67,6 +68,8 @@ pub struct EstimationProtocol {
     /// The images of the data-dependent zero-cost proxies, and how many per batch.
     pub images: ImageSource,
     pub proxy_batch: usize,
+    /// How many images the one-shot estimator's supernet trains on (split in halves).
+    pub supernet_images: usize,
 }
 
 impl EstimationProtocol {
@@ -263,6 +266,19 @@ impl EstimationProtocol {
             None => 64,
             Some(b) => src.count(b, "proxy_batch", 1_024)? as usize,
         };
+        let supernet_images = match &raw.supernet_images {
+            None => 2_000,
+            Some(n) if n.value < 4 => {
+                return Err(src.fail(
+                    &n.referenced,
+                    format!(
+                        "supernet_images must be at least 4 (two per half), got {}",
+                        n.value
+                    ),
+                ));
+            }
+            Some(n) => src.count(n, "supernet_images", 60_000)? as usize,
+        };
         Ok(EstimationProtocol {
             common,
             train_task,
@@ -272,6 +288,7 @@ impl EstimationProtocol {
             estimators,
             images,
             proxy_batch,
+            supernet_images,
         })
     }
 
@@ -281,6 +298,13 @@ impl EstimationProtocol {
             .iter()
             .filter_map(EstimatorSpec::proxy)
             .collect()
+    }
+
+    /// Whether an estimator trains a weight-sharing supernet (and so reads the images).
+    pub fn weight_sharing(&self) -> bool {
+        self.estimators
+            .iter()
+            .any(|e| e.capabilities().weight_sharing)
     }
 
     /// The most architectures one replicate's split of a task holds (training and evaluated).

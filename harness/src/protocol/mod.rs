@@ -300,7 +300,9 @@ impl Protocol {
     pub fn images_mut(&mut self) -> Option<&mut datasets::images::ImageSource> {
         match self {
             Protocol::Search(p) => p.weight_sharing().then_some(&mut p.images),
-            Protocol::Estimation(p) => (!p.proxies().is_empty()).then_some(&mut p.images),
+            Protocol::Estimation(p) => {
+                (!p.proxies().is_empty() || p.weight_sharing()).then_some(&mut p.images)
+            }
         }
     }
 

@@ -121,6 +121,7 @@ learned_estimators! {
     mlp::MlpParams => Mlp,
     gcn::GcnParams => Gcn,
     bananas::BananasParams => Bananas,
+    one_shot::OneShotParams => OneShot,
     external::ExternalEstimatorParams => External,
 }
 

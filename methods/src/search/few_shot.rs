@@ -128,23 +128,6 @@ impl FewShotParams {
         self.warmup_epochs.unwrap_or(self.supernet.epochs / 2)
     }
 
-    /// Trains `trainer` for `epochs` epochs along uniform paths of `allowed`.
-    fn train(
-        trainer: &mut WeightTrainer,
-        allowed: &Allowed,
-        epochs: usize,
-        data: &SearchData,
-        rng: &mut TrialRng,
-    ) {
-        for _ in 0..epochs {
-            let (train, _) = trainer.epoch(data, rng);
-            for t in &train {
-                let mix = Mix::path(draw(allowed, rng), trainer.net.device());
-                trainer.step(&mix, &data.train, t);
-            }
-        }
-    }
-
     /// The cosine similarities of edge `e`'s operations' gradients of the shared weights.
     fn similarities(
         &self,
@@ -197,7 +180,8 @@ impl FewShotParams {
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let mut trainer = WeightTrainer::new(s, data, rng);
-        Self::train(&mut trainer, &every_operation(), self.warmup(), data, rng);
+        let everything = every_operation();
+        trainer.train_paths(self.warmup(), data, rng, |rng| draw(&everything, rng));
         let (mut split, mut groups) = (0, (Vec::new(), Vec::new()));
         let mut lowest = f64::INFINITY;
         for e in 0..EDGES {
@@ -211,7 +195,7 @@ impl FewShotParams {
             let mut allowed = every_operation();
             allowed[split] = group;
             let mut sub = trainer.clone();
-            Self::train(&mut sub, &allowed, s.epochs - self.warmup(), data, rng);
+            sub.train_paths(s.epochs - self.warmup(), data, rng, |rng| draw(&allowed, rng));
             let count = self.candidates / 2 + usize::from(i == 0) * (self.candidates % 2);
             let pick = |rng: &mut TrialRng| draw(&allowed, rng);
             let found = best_by_one_shot(&sub.net, data, s.batch, count, pick, rng);

@@ -17,7 +17,7 @@ use crate::MethodContext;
 use crate::limits;
 use crate::registry::{Capabilities, Card};
 use crate::supernet::{
-    Mix, SearchData, SupernetSearcher, SupernetSettings, WeightTrainer, best_by_one_shot,
+    SearchData, SupernetSearcher, SupernetSettings, WeightTrainer, best_by_one_shot,
     uniform_architecture,
 };
 
@@ -71,13 +71,7 @@ impl RspsParams {
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let mut trainer = WeightTrainer::new(s, data, rng);
-        for _ in 0..s.epochs {
-            let (train, _) = trainer.epoch(data, rng);
-            for t in train {
-                let mix = Mix::path(uniform_architecture(rng), trainer.net.device());
-                trainer.step(&mix, &data.train, &t);
-            }
-        }
+        trainer.train_paths(s.epochs, data, rng, uniform_architecture);
         let net = &trainer.net;
         best_by_one_shot(net, data, s.batch, self.candidates, uniform_architecture, rng).0
     }
