@@ -1623,13 +1623,13 @@ fn weight_sharing_methods_derive_one_architecture_per_run() {
     let protocol = write(&dir, "ws.yaml", WEIGHT_SHARING);
     let fixture = repo("datasets/tests/fixtures/cifar10_fixture.bin");
     let images = format!("cifar10:{fixture}");
-    let runs: Vec<PathBuf> = ["1", "2"]
-        .iter()
-        .map(|threads| {
-            let out_dir = dir.join(format!("t{threads}"));
+    // Runs `protocol` on the fixture's images with 1 and 2 threads into `{prefix}1/2`.
+    let per_thread_count = |protocol: &str, prefix: &str| {
+        ["1", "2"].map(|threads| {
+            let out_dir = dir.join(format!("{prefix}{threads}"));
             let out = nash(&[
                 "run",
-                &protocol,
+                protocol,
                 "--out",
                 out_dir.to_str().unwrap(),
                 "--images",
@@ -1640,7 +1640,8 @@ fn weight_sharing_methods_derive_one_architecture_per_run() {
             assert!(out.status.success(), "{}", stderr(&out));
             out_dir
         })
-        .collect();
+    };
+    let runs = per_thread_count(&protocol, "t");
     let trials = |run: &Path, col: &str| trials_column(&run.join("trials.parquet"), col);
     // One evaluation per trial (11 methods × 2 replicates), the same architectures for any
     // thread count; the supernet methods' costs are their measured CPU time, not the table's.
@@ -1708,21 +1709,8 @@ fn weight_sharing_methods_derive_one_architecture_per_run() {
          evaluation: 20\nreplicates: 2\nsupernet_images: 48\nestimators:\n  - params: {}\n  \
          - one_shot: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }\n",
     );
-    let files = ["1", "2"].map(|threads| {
-        let out_dir = dir.join(format!("one-shot-{threads}"));
-        let out = nash(&[
-            "run",
-            &one_shot,
-            "--out",
-            out_dir.to_str().unwrap(),
-            "--images",
-            &images,
-            "--threads",
-            threads,
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        std::fs::read(out_dir.join("estimates.parquet")).unwrap()
-    });
+    let files = per_thread_count(&one_shot, "one-shot-")
+        .map(|run| std::fs::read(run.join("estimates.parquet")).unwrap());
     assert!(
         files[0] == files[1],
         "one-shot scores differ between 1 and 2 threads"

@@ -27,9 +27,11 @@ use datasets::rng::{self, TrialRng};
 use datasets::space::{NB201_EDGES, Nb201Space};
 use serde::{Deserialize, Serialize};
 
+use crate::MethodContext;
 use crate::limits;
 use crate::proxy::cross_entropy;
 use crate::proxy::network::{avg_pool_3x3, leaf};
+use crate::registry::Capabilities;
 use crate::search::Searcher;
 
 /// The NB201 operations in the space's order: none, skip, conv 1×1, conv 3×3, avg pool.
@@ -774,6 +776,19 @@ pub fn batches_per_epoch(n: usize, batch: usize) -> usize {
     n / batch + usize::from(n % batch >= 2)
 }
 
+/// What every bi-level method starts from: a fresh supernet, α as DARTS initialises it and
+/// α's Adam.
+pub fn bilevel_start(
+    settings: &SupernetSettings,
+    data: &SearchData,
+    rng: &mut TrialRng,
+) -> (WeightTrainer, Vec<f32>, Adam) {
+    let trainer = WeightTrainer::new(settings, data, rng);
+    let alphas = initial_alphas(rng);
+    let adam = Adam::for_architecture(alphas.len(), settings);
+    (trainer, alphas, adam)
+}
+
 /// Architecture parameters as DARTS initialises them: 10⁻³·N(0, 1) each.
 pub fn initial_alphas(rng: &mut TrialRng) -> Vec<f32> {
     (0..EDGES * OPS)
@@ -864,6 +879,36 @@ pub fn thread_cpu_seconds() -> f64 {
     t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }
 
+/// What every weight-sharing method's card declares.
+pub const WEIGHT_SHARING: Capabilities = Capabilities {
+    only_space: Some("nb201"),
+    networks: true,
+    weight_sharing: true,
+    ..Capabilities::PLAIN
+};
+
+/// A weight-sharing search method: its supernet settings and its whole search, from the split
+/// images and the trial's generator to the one architecture it derives.
+pub trait SupernetMethod: Clone {
+    fn settings(&self) -> &SupernetSettings;
+    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId;
+}
+
+/// The searcher of `method` for the trial `ctx` describes.
+pub fn searcher<'a, M: SupernetMethod + 'a>(
+    method: &M,
+    ctx: &'a MethodContext<'a>,
+) -> Box<dyn Searcher + 'a> {
+    let input_size = method.settings().input_size;
+    let method = method.clone();
+    Box::new(SupernetSearcher {
+        images: ctx.images,
+        input_size,
+        search: Box::new(move |data, rng| method.search(data, rng)),
+        derived: None,
+    })
+}
+
 /// A weight-sharing method's whole search: the split images and the trial's generator in,
 /// the architecture it derives out.
 pub type SupernetSearch<'a> = Box<dyn Fn(&SearchData, &mut TrialRng) -> ArchId + 'a>;
@@ -877,21 +922,6 @@ pub struct SupernetSearcher<'a> {
     input_size: usize,
     search: SupernetSearch<'a>,
     derived: Option<(ArchId, f64)>,
-}
-
-impl<'a> SupernetSearcher<'a> {
-    pub fn new(
-        images: Option<&'a Images>,
-        settings: &SupernetSettings,
-        search: impl Fn(&SearchData, &mut TrialRng) -> ArchId + 'a,
-    ) -> SupernetSearcher<'a> {
-        SupernetSearcher {
-            images,
-            input_size: settings.input_size,
-            search: Box::new(search),
-            derived: None,
-        }
-    }
 }
 
 impl Searcher for SupernetSearcher<'_> {

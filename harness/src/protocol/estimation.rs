@@ -266,19 +266,7 @@ impl EstimationProtocol {
             None => 64,
             Some(b) => src.count(b, "proxy_batch", 1_024)? as usize,
         };
-        let supernet_images = match &raw.supernet_images {
-            None => 2_000,
-            Some(n) if n.value < 4 => {
-                return Err(src.fail(
-                    &n.referenced,
-                    format!(
-                        "supernet_images must be at least 4 (two per half), got {}",
-                        n.value
-                    ),
-                ));
-            }
-            Some(n) => src.count(n, "supernet_images", 60_000)? as usize,
-        };
+        let supernet_images = super::supernet_images(&src, &raw.supernet_images)?;
         Ok(EstimationProtocol {
             common,
             train_task,

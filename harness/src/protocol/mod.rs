@@ -99,6 +99,22 @@ impl Source<'_> {
     }
 }
 
+/// `supernet_images:` (default 2,000): how many images a weight-sharing supernet trains on,
+/// split in halves, so at least 4.
+fn supernet_images(src: &Source, raw: &Option<Spanned<i64>>) -> Result<usize, ProtocolError> {
+    match raw {
+        None => Ok(2_000),
+        Some(n) if n.value < 4 => Err(src.fail(
+            &n.referenced,
+            format!(
+                "supernet_images must be at least 4 (two per half), got {}",
+                n.value
+            ),
+        )),
+        Some(n) => Ok(src.count(n, "supernet_images", 60_000)? as usize),
+    }
+}
+
 /// The most replicates a protocol (or `--replicates`) may ask for.
 pub const MAX_REPLICATES: u32 = 100_000;
 

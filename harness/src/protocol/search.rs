@@ -280,19 +280,7 @@ impl SearchProtocol {
             None => ImageSource::Noise,
             Some(i) => ImageSource::parse(&i.value).map_err(|m| src.fail(&i.referenced, m))?,
         };
-        let supernet_images = match &raw.supernet_images {
-            None => 2_000,
-            Some(n) if n.value < 4 => {
-                return Err(src.fail(
-                    &n.referenced,
-                    format!(
-                        "supernet_images must be at least 4 (two per half), got {}",
-                        n.value
-                    ),
-                ));
-            }
-            Some(n) => src.count(n, "supernet_images", 60_000)? as usize,
-        };
+        let supernet_images = super::supernet_images(&src, &raw.supernet_images)?;
         Ok(SearchProtocol {
             images,
             supernet_images,

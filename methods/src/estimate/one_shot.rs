@@ -14,8 +14,10 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{Estimator, LearnedEstimator, MethodContext};
-use crate::registry::{Capabilities, Card};
-use crate::supernet::{Mix, SearchData, SupernetSettings, WeightTrainer, uniform_architecture};
+use crate::registry::Card;
+use crate::supernet::{
+    Mix, SearchData, SupernetSettings, WEIGHT_SHARING, WeightTrainer, uniform_architecture,
+};
 use datasets::images::Images;
 use datasets::space::Encoding;
 
@@ -32,12 +34,7 @@ impl LearnedEstimator for OneShotParams {
     const CARD: Card = Card {
         name: "one_shot",
         summary: "one-shot accuracy on a uniformly trained NB201 supernet (weight-sharing ranking)",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {

@@ -17,11 +17,8 @@ use datasets::ArchId;
 use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
-use crate::registry::{Capabilities, Card};
-use crate::supernet::{
-    Adam, Mix, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
-    arch_gradient, argmax_architecture, initial_alphas, softmax_rows, softmax_weights,
-};
+use crate::registry::Card;
+use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, Mix, SearchData, SupernetSettings, Want, WeightTrainer, arch_gradient, argmax_architecture, softmax_rows, softmax_weights};
 use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,12 +41,7 @@ impl SearchMethod for DartsParams {
     const CARD: Card = Card {
         name: "darts",
         summary: "DARTS (Liu et al., ICLR 2019) on the NB201 supernet, first or second order",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -64,26 +56,15 @@ impl SearchMethod for DartsParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
 impl DartsParams {
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
-        argmax_architecture(&self.train(data, rng).1)
-    }
-
     /// DARTS' bi-level training: the trained supernet and α.
     pub fn train(&self, data: &SearchData, rng: &mut TrialRng) -> (WeightTrainer, Vec<f32>) {
         let s = &self.supernet;
-        let mut trainer = WeightTrainer::new(s, data, rng);
-        let mut alphas = initial_alphas(rng);
-        let mut adam = Adam::for_architecture(alphas.len(), s);
+        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
         for _ in 0..s.epochs {
             let (train, valid) = trainer.epoch(data, rng);
             for (t, v) in train.iter().zip(valid.iter().cycle()) {
@@ -168,6 +149,16 @@ impl DartsParams {
                 (f64::from(d) - xi * (f64::from(p) - f64::from(m)) / (2.0 * eps)) as f32
             })
             .collect()
+    }
+}
+
+impl SupernetMethod for DartsParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
+    }
+
+    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+        argmax_architecture(&self.train(data, rng).1)
     }
 }
 

@@ -21,9 +21,10 @@ use super::darts::DartsParams;
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
-use crate::registry::{Capabilities, Card};
+use crate::registry::Card;
 use crate::supernet::{
-    EDGES, Mix, OPS, SearchData, SupernetSearcher, SupernetSettings, edge_table, softmax_policy,
+    self, SupernetMethod, WEIGHT_SHARING,
+    EDGES, Mix, OPS, SearchData, SupernetSettings, edge_table, softmax_policy,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,12 +46,7 @@ impl SearchMethod for DartsPtParams {
     const CARD: Card = Card {
         name: "darts_pt",
         summary: "DARTS-PT (Wang et al., ICLR 2021): DARTS' supernet, selection by perturbation",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -63,16 +59,15 @@ impl SearchMethod for DartsPtParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
-impl DartsPtParams {
+impl SupernetMethod for DartsPtParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
+    }
+
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let darts = DartsParams {
             id: None,

@@ -20,9 +20,10 @@ use super::reinforce::ReinforceParams;
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::Card;
 use crate::supernet::{
-    Mix, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer, best_by_one_shot,
+    self, SupernetMethod, WEIGHT_SHARING,
+    Mix, SearchData, SupernetSettings, Want, WeightTrainer, best_by_one_shot,
     drawn_architecture,
 };
 
@@ -63,12 +64,7 @@ impl SearchMethod for EnasParams {
     const CARD: Card = Card {
         name: "enas",
         summary: "ENAS (Pham et al., ICML 2018): a REINFORCE controller over shared weights",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -92,12 +88,7 @@ impl SearchMethod for EnasParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
@@ -108,6 +99,13 @@ impl EnasParams {
             learning_rate: self.controller_learning_rate,
             ema_momentum: self.baseline_momentum,
         }
+    }
+
+}
+
+impl SupernetMethod for EnasParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
     }
 
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {

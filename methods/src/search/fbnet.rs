@@ -20,11 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
-use crate::supernet::{
-    Adam, Mix, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
-    arch_gradient, argmax_architecture, edge_table, gumbel_noise, initial_alphas,
-};
+use crate::registry::Card;
+use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, Mix, SearchData, SupernetSettings, Want, arch_gradient, argmax_architecture, edge_table, gumbel_noise};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -57,12 +54,7 @@ impl SearchMethod for FbnetParams {
     const CARD: Card = Card {
         name: "fbnet",
         summary: "FBNet (Wu et al., CVPR 2019): Gumbel-softmax weights, annealed τ, no latency term",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -77,22 +69,19 @@ impl SearchMethod for FbnetParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
-impl FbnetParams {
+impl SupernetMethod for FbnetParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
+    }
+
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let mut trainer = WeightTrainer::new(s, data, rng);
+        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
         let device = trainer.net.device().clone();
-        let mut alphas = initial_alphas(rng);
-        let mut adam = Adam::for_architecture(alphas.len(), s);
         for epoch in 0..s.epochs {
             let tau = self.tau * libm::pow(self.tau_decay, epoch as f64);
             let (train, valid) = trainer.epoch(data, rng);

@@ -24,9 +24,10 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
-use crate::registry::{Capabilities, Card};
+use crate::registry::Card;
 use crate::supernet::{
-    EDGES, Mix, OPS, SearchData, Supernet, SupernetSearcher, SupernetSettings, Want,
+    self, SupernetMethod, WEIGHT_SHARING,
+    EDGES, Mix, OPS, SearchData, Supernet, SupernetSettings, Want,
     WeightTrainer, best_by_one_shot,
 };
 
@@ -58,12 +59,7 @@ impl SearchMethod for FewShotParams {
     const CARD: Card = Card {
         name: "few_shot",
         summary: "few-shot NAS split by gradient matching (Hu et al., ICLR 2022), RSPS inside",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -78,12 +74,7 @@ impl SearchMethod for FewShotParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
@@ -175,6 +166,13 @@ impl FewShotParams {
                 dot / (norm(&gradients[i]) * norm(&gradients[j]))
             })
         })
+    }
+
+}
+
+impl SupernetMethod for FewShotParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
     }
 
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {

@@ -18,12 +18,8 @@ use datasets::ArchId;
 use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
-use crate::registry::{Capabilities, Card};
-use crate::supernet::{
-    Adam, EDGES, Mix, OPS, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
-    alpha_leaf, argmax_architecture, edge_table, edge_weight, floats, gumbel_noise,
-    initial_alphas,
-};
+use crate::registry::Card;
+use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, EDGES, Mix, OPS, SearchData, SupernetSettings, Want, alpha_leaf, argmax_architecture, edge_table, edge_weight, floats, gumbel_noise};
 use crate::MethodContext;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,12 +47,7 @@ impl SearchMethod for GdasParams {
     const CARD: Card = Card {
         name: "gdas",
         summary: "GDAS (Dong & Yang, CVPR 2019): one Gumbel-sampled path per edge and pass",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -74,12 +65,7 @@ impl SearchMethod for GdasParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
@@ -117,13 +103,15 @@ pub fn gumbel_mix(alphas: Tensor<2>, tau: f64, rng: &mut TrialRng) -> (Mix, [usi
     (mix, drawn)
 }
 
-impl GdasParams {
+impl SupernetMethod for GdasParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
+    }
+
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let mut trainer = WeightTrainer::new(s, data, rng);
+        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
         let device = trainer.net.device().clone();
-        let mut alphas = initial_alphas(rng);
-        let mut adam = Adam::for_architecture(alphas.len(), s);
         for epoch in 0..s.epochs {
             let progress = epoch as f64 / (s.epochs.max(2) - 1) as f64;
             let tau = self.tau_max - (self.tau_max - self.tau_min) * progress;

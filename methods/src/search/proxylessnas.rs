@@ -18,11 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
-use crate::registry::{Capabilities, Card};
-use crate::supernet::{
-    Adam, EDGES, Mix, OPS, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
-    alpha_leaf, argmax_architecture, drawn_architecture, floats, initial_alphas, softmax_policy,
-};
+use crate::registry::Card;
+use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, EDGES, Mix, OPS, SearchData, SupernetSettings, Want, alpha_leaf, argmax_architecture, drawn_architecture, floats, softmax_policy};
 use datasets::space::Nb201Space;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,12 +35,7 @@ impl SearchMethod for ProxylessNasParams {
     const CARD: Card = Card {
         name: "proxylessnas",
         summary: "ProxylessNAS (Cai et al., ICLR 2019): binary gates, gradient of eq. 4, no latency term",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -55,12 +47,7 @@ impl SearchMethod for ProxylessNasParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
@@ -81,13 +68,15 @@ pub fn alpha_gradient(gate_grads: &[f32], policy: &[Vec<f64>]) -> Vec<f32> {
     grad
 }
 
-impl ProxylessNasParams {
+impl SupernetMethod for ProxylessNasParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
+    }
+
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let mut trainer = WeightTrainer::new(s, data, rng);
+        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
         let device = trainer.net.device().clone();
-        let mut alphas = initial_alphas(rng);
-        let mut adam = Adam::for_architecture(alphas.len(), s);
         for _ in 0..s.epochs {
             let (train, valid) = trainer.epoch(data, rng);
             for (t, v) in train.iter().zip(valid.iter().cycle()) {

@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
-use crate::registry::{Capabilities, Card};
+use crate::registry::Card;
 use crate::supernet::{
-    SearchData, SupernetSearcher, SupernetSettings, WeightTrainer, best_by_one_shot,
+    self, SupernetMethod, WEIGHT_SHARING,
+    SearchData, SupernetSettings, WeightTrainer, best_by_one_shot,
     uniform_architecture,
 };
 
@@ -40,12 +41,7 @@ impl SearchMethod for RspsParams {
     const CARD: Card = Card {
         name: "rsps",
         summary: "RSPS (Li & Talwalkar, UAI 2019): uniform single paths, best of 100 one-shot",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -58,16 +54,15 @@ impl SearchMethod for RspsParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
-impl RspsParams {
+impl SupernetMethod for RspsParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
+    }
+
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let mut trainer = WeightTrainer::new(s, data, rng);

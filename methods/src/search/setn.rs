@@ -15,12 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
-use crate::registry::{Capabilities, Card};
-use crate::supernet::{
-    Adam, Mix, SearchData, SupernetSearcher, SupernetSettings, Want, WeightTrainer,
-    arch_gradient, best_by_one_shot, drawn_architecture, initial_alphas, softmax_policy,
-    softmax_rows, uniform_architecture,
-};
+use crate::registry::Card;
+use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, Mix, SearchData, SupernetSettings, Want, arch_gradient, best_by_one_shot, drawn_architecture, softmax_policy, softmax_rows, uniform_architecture};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,12 +37,7 @@ impl SearchMethod for SetnParams {
     const CARD: Card = Card {
         name: "setn",
         summary: "SETN (Dong & Yang, ICCV 2019): uniform template training, α evaluator, best of 100",
-        capabilities: Capabilities {
-            only_space: Some("nb201"),
-            networks: true,
-            weight_sharing: true,
-            ..Capabilities::PLAIN
-        },
+        capabilities: WEIGHT_SHARING,
     };
 
     fn id(&self) -> Option<&str> {
@@ -59,21 +50,18 @@ impl SearchMethod for SetnParams {
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
-        let params = self.clone();
-        Box::new(SupernetSearcher::new(
-            ctx.images,
-            &self.supernet,
-            move |data, rng| params.search(data, rng),
-        ))
+        supernet::searcher(self, ctx)
     }
 }
 
-impl SetnParams {
+impl SupernetMethod for SetnParams {
+    fn settings(&self) -> &SupernetSettings {
+        &self.supernet
+    }
+
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let mut trainer = WeightTrainer::new(s, data, rng);
-        let mut alphas = initial_alphas(rng);
-        let mut adam = Adam::for_architecture(alphas.len(), s);
+        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
         for _ in 0..s.epochs {
             let (train, valid) = trainer.epoch(data, rng);
             for (t, v) in train.iter().zip(valid.iter().cycle()) {
