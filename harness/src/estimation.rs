@@ -340,6 +340,9 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                     })
                     .collect(),
                 proxy_images: has_proxies.then(|| protocol.images.to_string()),
+                supernet_images: images
+                    .as_ref()
+                    .map(|i| format!("{}, {} images", protocol.images, i.len())),
                 proxy_batch: has_proxies.then_some(protocol.proxy_batch),
                 proxy_inputs: protocol
                     .estimators

@@ -290,6 +290,9 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                     Budget::SimulatedSeconds(t) => t,
                 },
                 cost_scale: protocol.cost_scale,
+                supernet_images: images
+                    .as_ref()
+                    .map(|i| format!("{}, {} images", protocol.images, i.len())),
                 random_baseline: protocol.random_baseline,
                 baseline: protocol.baseline.clone(),
                 methods: protocol

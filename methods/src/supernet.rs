@@ -13,9 +13,10 @@
 //! weights). Weights are initialised as PyTorch does (U(−1/√fan_in, 1/√fan_in)) from the
 //! trial's generator and kept on the host between steps as flat `f32` vectors, so optimizers
 //! are plain loops and every step's arithmetic is fixed; each pass builds leaf tensors from
-//! them. Weights are trained by SGD with momentum, weight decay, gradient-norm clipping and a
-//! cosine learning rate (NB201's DARTS settings: 0.025 → 0.001, momentum 0.9, decay 5·10⁻⁴,
-//! clip 5); architecture parameters by Adam (3·10⁻⁴, β = (0.5, 0.999), decay 10⁻³).
+//! them. Weights are trained by SGD with Nesterov momentum, weight decay, gradient-norm
+//! clipping and a cosine learning rate (NB201's DARTS and GDAS configs: 0.025 → 0.001,
+//! momentum 0.9, decay 5·10⁻⁴; clipping at 5 as DARTS' code); architecture parameters by Adam
+//! (3·10⁻⁴, β = (0.5, 0.999), decay 10⁻³).
 
 use burn::tensor::activation::{relu, softmax};
 use burn::tensor::module::{adaptive_avg_pool2d, avg_pool2d, batch_norm_train, conv2d, linear};
@@ -55,7 +56,10 @@ pub struct SupernetSettings {
     pub learning_rate: f64,
     pub min_learning_rate: f64,
     pub momentum: f64,
+    /// Nesterov momentum, as NB201's DARTS and GDAS configs set it.
+    pub nesterov: bool,
     pub weight_decay: f64,
+    /// The gradient norm is clipped to this; 0 clips nothing (NB201's convention).
     pub grad_clip: f64,
     pub arch_learning_rate: f64,
     pub arch_weight_decay: f64,
@@ -72,6 +76,7 @@ impl Default for SupernetSettings {
             learning_rate: 0.025,
             min_learning_rate: 0.001,
             momentum: 0.9,
+            nesterov: true,
             weight_decay: 5e-4,
             grad_clip: 5.0,
             arch_learning_rate: 3e-4,
@@ -107,6 +112,18 @@ impl SupernetSettings {
                     "supernet.{name} must be a finite number ≥ 0, not {value}"
                 ));
             }
+        }
+        if self.momentum >= 1.0 {
+            return Err(format!(
+                "supernet.momentum must be below 1, not {}",
+                self.momentum
+            ));
+        }
+        if self.min_learning_rate > self.learning_rate {
+            return Err(format!(
+                "supernet.min_learning_rate {} is above supernet.learning_rate {}",
+                self.min_learning_rate, self.learning_rate
+            ));
         }
         Ok(())
     }
@@ -198,9 +215,9 @@ impl Mix {
     }
 }
 
-/// Architecture parameters `[6 × 5]` (row-major) as a leaf tensor, so a pass's backward
-/// reaches them.
-pub fn alpha_leaf(alphas: &[f32], device: &Device) -> Tensor<2> {
+/// A `[6 × 5]` table (row-major: architecture parameters, gates) as a leaf tensor, so a
+/// pass's backward reaches it.
+pub fn edge_leaf(alphas: &[f32], device: &Device) -> Tensor<2> {
     leaf(Tensor::from_data(
         TensorData::new(alphas.to_vec(), [EDGES, OPS]),
         device,
@@ -209,7 +226,7 @@ pub fn alpha_leaf(alphas: &[f32], device: &Device) -> Tensor<2> {
 
 /// The softmax of `alphas` as a plain tensor (no gradient).
 pub fn softmax_weights(alphas: &[f32], device: &Device) -> Tensor<2> {
-    softmax(edge_table(alphas, device), 1)
+    softmax_rows(edge_table(alphas, device))
 }
 
 /// ∇α of the loss on `images[batch]` at weights `weights` when every candidate is weighted
@@ -222,7 +239,7 @@ pub fn arch_gradient(
     (images, batch): (&Images, &[usize]),
     want: Want,
 ) -> (Vec<f32>, Option<Vec<Vec<f32>>>) {
-    let a = alpha_leaf(alphas, net.device());
+    let a = edge_leaf(alphas, net.device());
     let r = net.pass(
         weights,
         &Mix::weighted(relax(a.clone())),
@@ -534,16 +551,24 @@ impl Supernet {
             .map(|&g| f64::from(g) * f64::from(g))
             .sum::<f64>()
             .sqrt();
-        let clip = if norm > settings.grad_clip {
+        let clip = if settings.grad_clip > 0.0 && norm > settings.grad_clip {
             settings.grad_clip / (norm + 1e-6)
         } else {
             1.0
         };
+        let mu = settings.momentum;
         for ((w, g), m) in self.weights.iter_mut().zip(grads).zip(momentum.iter_mut()) {
             for ((w, &g), m) in w.iter_mut().zip(g).zip(m.iter_mut()) {
+                // PyTorch's SGD: d = g + λw, m = μm + d, step m (d + μm with Nesterov).
                 let d = clip * f64::from(g) + settings.weight_decay * f64::from(*w);
-                *m = (settings.momentum * f64::from(*m) + d) as f32;
-                *w = (f64::from(*w) - lr * f64::from(*m)) as f32;
+                let velocity = mu * f64::from(*m) + d;
+                *m = velocity as f32;
+                let step = if settings.nesterov {
+                    d + mu * velocity
+                } else {
+                    velocity
+                };
+                *w = (f64::from(*w) - lr * step) as f32;
             }
         }
     }
@@ -557,8 +582,16 @@ impl Supernet {
     /// through the shared weights, BN on each batch's statistics: a path's one-shot accuracy.
     pub fn accuracy(&self, mix: &Mix, images: &Images, batch: usize) -> f64 {
         let all: Vec<usize> = (0..images.len()).collect();
-        let correct: usize = all
-            .chunks(batch)
+        let mut batches: Vec<&[usize]> = all.chunks(batch).collect();
+        // A last batch of one image cannot be normalised by its own statistics: it joins the
+        // batch before it.
+        if batches.len() > 1 && batches.last().is_some_and(|b| b.len() == 1) {
+            batches.pop();
+            let n = batches.len();
+            batches[n - 1] = &all[(n - 1) * batch..];
+        }
+        let correct: usize = batches
+            .iter()
             .map(|b| {
                 self.pass(&self.weights, mix, images, b, Want::NOTHING)
                     .correct
@@ -752,11 +785,22 @@ pub fn cosine_rate(settings: &SupernetSettings, step: usize, steps: usize) -> f6
 /// row `e` of `alphas` (`[6 × 5]`, row-major; ties to the lower operation), as NB201's
 /// `genotype()` derives it (`none` included).
 pub fn argmax_architecture(alphas: &[f32]) -> ArchId {
-    let ops: [u8; EDGES] = std::array::from_fn(|e| {
-        let row = &alphas[e * OPS..(e + 1) * OPS];
-        (0..OPS).fold(0, |best, op| if row[op] > row[best] { op } else { best }) as u8
-    });
+    let ops: [u8; EDGES] = std::array::from_fn(|e| argmax(&alphas[e * OPS..(e + 1) * OPS]) as u8);
     Nb201Space::id(ops)
+}
+
+/// The index of the largest value (the lowest index among ties).
+pub fn argmax(values: &[f32]) -> usize {
+    (0..values.len()).fold(0, |best, i| if values[i] > values[best] { i } else { best })
+}
+
+/// The `[6 × 5]` one-hot table of an architecture's operations.
+pub fn one_hot(ops: &[u8; EDGES]) -> Vec<f32> {
+    let mut table = vec![0.0f32; EDGES * OPS];
+    for (e, &op) in ops.iter().enumerate() {
+        table[e * OPS + op as usize] = 1.0;
+    }
+    table
 }
 
 /// The batches of one epoch over `n` images: a seeded shuffle, cut into `batch`-sized runs
@@ -769,6 +813,12 @@ pub fn epoch_batches(rng: &mut TrialRng, n: usize, batch: usize) -> Vec<Vec<usiz
         .filter(|b| b.len() >= 2)
         .map(<[usize]>::to_vec)
         .collect()
+}
+
+/// How many architectures the methods that select by one-shot accuracy score (NB201's
+/// `select_num`).
+pub fn default_candidates() -> usize {
+    100
 }
 
 /// How many batches `epoch_batches` cuts `n` images into.
@@ -1029,7 +1079,7 @@ pub(crate) mod tests {
         for (e, &op) in Nb201Space::ops(arch).iter().enumerate() {
             one_hot[e * OPS + op as usize] = 1.0;
         }
-        let mix = Mix::weighted(alpha_leaf(&one_hot, &device));
+        let mix = Mix::weighted(edge_leaf(&one_hot, &device));
         let mixed = net.pass(&net.weights, &mix, &data.train, &batch, Want::NOTHING);
         assert!(
             (path.loss - mixed.loss).abs() < 1e-6,
@@ -1050,7 +1100,7 @@ pub(crate) mod tests {
             .map(|_| (rng::gaussian(&mut rng) * 0.5) as f32)
             .collect();
         let loss_at = |alphas: &[f32], want: Want| {
-            let a = alpha_leaf(alphas, &device);
+            let a = edge_leaf(alphas, &device);
             let soft = burn::tensor::activation::softmax(a.clone(), 1);
             let r = net.pass(
                 &net.weights,

@@ -169,6 +169,12 @@ pub fn search(
         )),
         Block::Text(format!("Methods: {}.", specs(&search.methods))),
     ];
+    if let Some(images) = &search.supernet_images {
+        blocks.push(Block::Text(format!(
+            "Weight-sharing methods train their supernets on {images}, split in halves; their \
+             evaluation's cost is the supernet's measured CPU time."
+        )));
+    }
     blocks.extend(provenance(manifest, search.tasks.first().map(|t| &t.data)));
     blocks.extend(failed_trials(manifest));
     let baseline = baseline_label(search.baseline());
@@ -723,6 +729,11 @@ pub fn estimation(
         blocks.push(Block::Text(format!(
             "Zero-cost proxies: networks at initialisation; data-dependent ones see {images}, batch {}.",
             info.proxy_batch.unwrap_or(0)
+        )));
+    }
+    if let Some(images) = &info.supernet_images {
+        blocks.push(Block::Text(format!(
+            "The one-shot estimator's supernets train on {images}, split in halves."
         )));
     }
     blocks.extend(provenance(manifest, info.tasks.first().map(|t| &t.data)));

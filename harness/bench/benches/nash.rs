@@ -365,15 +365,24 @@ fn supernet_step(c: &mut Criterion) {
     };
     let data = SearchData::new(&images, 16).unwrap();
     let batch: Vec<usize> = (0..64).collect();
-    let mut group = c.benchmark_group("nb201 supernet training step, defaults (burn flex, 1 thread)");
+    let mut group =
+        c.benchmark_group("nb201 supernet training step, defaults (burn flex, 1 thread)");
     group.sample_size(10);
     let weighted = || {
         let w = burn::tensor::Tensor::<2>::full([6, 5], 0.2, &device);
         Mix::weighted(w)
     };
     let path = || Mix::path(Nb201Space::id([3, 2, 4, 1, 3, 2]), &device);
-    for (name, mix) in [("all candidates weighted (DARTS)", weighted()), ("one path (RSPS, GDAS)", path())] {
-        let mut net = Supernet::new(&settings, data.classes, &mut rng::from_seed([4; 32]), &device);
+    for (name, mix) in [
+        ("all candidates weighted (DARTS)", weighted()),
+        ("one path (RSPS, GDAS)", path()),
+    ] {
+        let mut net = Supernet::new(
+            &settings,
+            data.classes,
+            &mut rng::from_seed([4; 32]),
+            &device,
+        );
         let mut momentum = net.momentum_buffers();
         group.bench_function(name, |b| {
             b.iter(|| {

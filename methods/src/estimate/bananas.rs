@@ -13,11 +13,11 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::LearnedEstimator;
 use super::dense::DenseNet;
 use super::neural::Training;
 use super::{Estimator, MethodContext, features, standardize};
 use crate::limits;
-use super::LearnedEstimator;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

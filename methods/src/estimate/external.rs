@@ -79,7 +79,13 @@ impl ExternalEstimator<'_> {
 impl Estimator for ExternalEstimator<'_> {
     fn fit(&mut self, archs: &[ArchId], labels: &[f64], _rng: &mut TrialRng) -> Result<(), String> {
         let p = &self.params;
-        let started = Session::start(self.ctx, Role::Estimator, &p.command, &p.params, p.timeout_s);
+        let started = Session::start(
+            self.ctx,
+            Role::Estimator,
+            &p.command,
+            &p.params,
+            p.timeout_s,
+        );
         let session = self.session.insert(started.map_err(|e| self.error(e))?);
         // Labels are "higher is better"; negation is its own inverse.
         let direction = session.direction();
@@ -114,7 +120,10 @@ impl Estimator for ExternalEstimator<'_> {
 /// One finite score per architecture, or what is wrong.
 fn checked_scores(scores: Vec<Option<f64>>, n: usize) -> Result<Vec<f64>, String> {
     if scores.len() != n {
-        return Err(format!("sent {} scores for {n} architectures", scores.len()));
+        return Err(format!(
+            "sent {} scores for {n} architectures",
+            scores.len()
+        ));
     }
     scores
         .into_iter()

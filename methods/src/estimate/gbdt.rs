@@ -14,10 +14,10 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::LearnedEstimator;
 use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
-use super::LearnedEstimator;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

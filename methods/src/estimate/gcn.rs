@@ -19,12 +19,12 @@ use datasets::space::OpGraph;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::LearnedEstimator;
 use super::neural::{self, Training};
 use super::{Estimator, MethodContext, standardize};
 use crate::limits;
-use super::LearnedEstimator;
-use datasets::space::Encoding;
 use crate::registry::{Capabilities, Card};
+use datasets::space::Encoding;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

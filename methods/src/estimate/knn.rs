@@ -14,9 +14,9 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::metrics::distance::euclidian::Euclidian;
 use smartcore::neighbors::knn_regressor::{KNNRegressor, KNNRegressorParameters};
 
+use super::LearnedEstimator;
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features};
 use crate::limits;
-use super::LearnedEstimator;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,11 +11,11 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::LearnedEstimator;
 use super::dense::DenseNet;
 use super::neural::Training;
 use super::{Estimator, MethodContext, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
-use super::LearnedEstimator;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -65,7 +65,12 @@ pub struct OneShot<'a> {
 }
 
 impl Estimator for OneShot<'_> {
-    fn fit(&mut self, _archs: &[ArchId], _labels: &[f64], rng: &mut TrialRng) -> Result<(), String> {
+    fn fit(
+        &mut self,
+        _archs: &[ArchId],
+        _labels: &[f64],
+        rng: &mut TrialRng,
+    ) -> Result<(), String> {
         let images = self
             .images
             .ok_or("the one-shot estimator needs the protocol's images")?;
@@ -81,7 +86,13 @@ impl Estimator for OneShot<'_> {
         let net = &trainer.net;
         Ok(archs
             .iter()
-            .map(|&a| net.accuracy(&Mix::path(a, net.device()), &data.valid, self.settings.batch))
+            .map(|&a| {
+                net.accuracy(
+                    &Mix::path(a, net.device()),
+                    &data.valid,
+                    self.settings.batch,
+                )
+            })
             .collect())
     }
 }
@@ -121,6 +132,10 @@ mod tests {
         let first = scores();
         assert_eq!(first, scores());
         // Accuracies of 8 validation images: multiples of 1/8 in [0, 1].
-        assert!(first.iter().all(|s| (0.0..=1.0).contains(s) && (s * 8.0).fract() == 0.0));
+        assert!(
+            first
+                .iter()
+                .all(|s| (0.0..=1.0).contains(s) && (s * 8.0).fract() == 0.0)
+        );
     }
 }

@@ -12,10 +12,10 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::LearnedEstimator;
 use super::regression_tree::{RegressionTree, SortedRows, TreeParams};
 use super::{Estimator, MethodContext, default_encoding, features};
 use crate::limits;
-use super::LearnedEstimator;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,10 +13,10 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use crate::linalg::{Cholesky, dot, gram};
+use super::LearnedEstimator;
 use super::{Estimator, MethodContext, check_fitted, default_encoding, features, standardize};
 use crate::limits::{self, Interval};
-use super::LearnedEstimator;
+use crate::linalg::{Cholesky, dot, gram};
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

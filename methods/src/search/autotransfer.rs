@@ -17,9 +17,9 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::regularized_evolution::{RegularizedEvolution, RegularizedEvolutionParams};
-use crate::registry::{Capabilities, Card};
 use super::{SearchMethod, Searcher, sample_unseen};
 use crate::limits;
+use crate::registry::{Capabilities, Card};
 use crate::{Fallbacks, MethodContext, SourceTask};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -14,12 +14,12 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::SearchMethod;
+use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
 use crate::MethodContext;
 use crate::estimate::{BananasParams, Estimator};
 use crate::limits;
-use super::SearchMethod;
-use super::Searcher;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

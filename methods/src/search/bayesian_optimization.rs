@@ -23,11 +23,11 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::SearchMethod;
+use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
 use crate::MethodContext;
 use crate::estimate::{GpModel, features, standardize};
-use super::SearchMethod;
-use super::Searcher;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,7 +64,11 @@ impl SearchMethod for BayesianOptimizationParams {
 
 impl BayesianOptimizationParams {
     pub fn build<'a>(&self, space: &'a dyn SearchSpace) -> BayesianOptimization<'a> {
-        ModelBasedLoop::new(space, self.loop_params.clone(), ExpectedImprovement::default())
+        ModelBasedLoop::new(
+            space,
+            self.loop_params.clone(),
+            ExpectedImprovement::default(),
+        )
     }
 }
 
@@ -135,12 +139,11 @@ impl Acquisition for ExpectedImprovement {
                 n,
             ),
         };
-        let scores = gp
-            .0
-            .posterior(&features(ctx.space, candidates, Encoding::Onehot))
-            .iter()
-            .map(|&(mean, var)| expected_improvement(mean, var, best))
-            .collect();
+        let scores =
+            gp.0.posterior(&features(ctx.space, candidates, Encoding::Onehot))
+                .iter()
+                .map(|&(mean, var)| expected_improvement(mean, var, best))
+                .collect();
         self.gp = Some(gp);
         Ok(scores)
     }

@@ -12,14 +12,17 @@
 //! by central finite differences, as DARTS (and GraSP, for its own product) compute it. The
 //! architecture derived is each edge's largest α, `none` included (NB201's `genotype()`).
 
-use datasets::rng::TrialRng;
 use datasets::ArchId;
+use datasets::rng::TrialRng;
 use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
-use crate::registry::Card;
-use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, Mix, SearchData, SupernetSettings, Want, WeightTrainer, arch_gradient, argmax_architecture, softmax_rows, softmax_weights};
 use crate::MethodContext;
+use crate::registry::Card;
+use crate::supernet::{
+    self, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want, WeightTrainer,
+    arch_gradient, argmax_architecture, bilevel_start, softmax_rows, softmax_weights,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -174,9 +177,10 @@ mod tests {
         // NB201 (§5) reports DARTS' supernet converging on parameter-free operations. On the
         // CIFAR-10 fixture (64 images), two cells per stage and 240 steps with a tenfold
         // architecture rate (3·10⁻³, so a short run moves α as far as a long one), the
-        // softmax weight on `none`, `skip_connect` and `avg_pool_3x3` grows from its uniform
-        // 3/5 on average over the edges, for every seed tried (4-9: 0.61 to 0.66). With one
-        // cell per stage, or half the steps, it does not reliably (README).
+        // softmax weight on `none`, `skip_connect` and `avg_pool_3x3`, averaged over the
+        // edges, grows from its uniform 3/5: for seeds 4-7 to 0.606-0.646 (mean 0.618); over
+        // seeds 4-11, 7 of 8 runs end above 3/5 (the eighth at 0.573). With one cell per
+        // stage, or half the steps, it does not reliably (README).
         use crate::supernet::{SearchData, softmax_policy};
         use datasets::images::{ImageSource, load};
         let fixture = concat!(
@@ -184,8 +188,13 @@ mod tests {
             "/../datasets/tests/fixtures/cifar10_fixture.bin"
         );
         let source = ImageSource::Cifar10(fixture.into());
-        let images = load(&source, std::path::Path::new("."), 64, &mut rng::from_seed([1; 32]))
-            .expect("the fixture reads");
+        let images = load(
+            &source,
+            std::path::Path::new("."),
+            64,
+            &mut rng::from_seed([1; 32]),
+        )
+        .expect("the fixture reads");
         let data = SearchData::new(&images, 16).unwrap();
         let params = DartsParams {
             id: None,
@@ -200,15 +209,18 @@ mod tests {
                 ..SupernetSettings::default()
             },
         };
-        for seed in [4, 5] {
-            let (_, alphas) = params.train(&data, &mut rng::from_seed([seed; 32]));
-            let parameter_free: f64 = softmax_policy(&alphas)
-                .iter()
-                .map(|p| p[0] + p[1] + p[4])
-                .sum::<f64>()
-                / 6.0;
-            assert!(parameter_free > 0.605, "seed {seed}: share {parameter_free}");
-        }
+        let shares: Vec<f64> = (4..8u8)
+            .map(|seed| {
+                let (_, alphas) = params.train(&data, &mut rng::from_seed([seed; 32]));
+                softmax_policy(&alphas)
+                    .iter()
+                    .map(|p| p[0] + p[1] + p[4])
+                    .sum::<f64>()
+                    / 6.0
+            })
+            .collect();
+        let mean = shares.iter().sum::<f64>() / shares.len() as f64;
+        assert!(mean > 0.605, "parameter-free shares {shares:?}");
     }
 
     #[test]
@@ -227,4 +239,3 @@ mod tests {
         }
     }
 }
-

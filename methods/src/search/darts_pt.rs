@@ -6,8 +6,10 @@
 //! decided one at a time in a seeded random order: for each operation of the edge, the
 //! supernet's accuracy on the whole validation half is measured with that operation removed
 //! (its weight set to 0, every other undecided weight its softmax(α) value, decided edges
-//! their one operation), and the operation whose removal lowers the accuracy most is kept.
-//! After each decision the weights are fine-tuned for `tune_epochs` (1) epochs with the
+//! their one operation), and the operation whose removal lowers the accuracy most is kept
+//! (among ties the larger α; `none`, whose removal changes nothing, is kept only when no
+//! removal lowers the accuracy). After each decision but the last the weights are
+//! fine-tuned for `tune_epochs` (1) epochs with the
 //! decided edges fixed, at the schedule's final learning rate and with α frozen (the paper
 //! tunes the supernet between decisions). NB201's cells hold every
 //! edge, so only the operation selection applies (no topology selection).
@@ -23,8 +25,8 @@ use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
 use crate::supernet::{
-    self, SupernetMethod, WEIGHT_SHARING,
-    EDGES, Mix, OPS, SearchData, SupernetSettings, edge_table, softmax_policy,
+    self, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
+    edge_table, softmax_policy,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,18 +86,30 @@ impl SupernetMethod for DartsPtParams {
         let mut order: Vec<usize> = (0..EDGES).collect();
         rng::shuffle(rng, &mut order);
         let mut ops = [0u8; EDGES];
-        for e in order {
+        for (decided, &e) in order.iter().enumerate() {
             let accuracy_without = |op: usize| {
                 let mut perturbed = weights.clone();
                 perturbed[e * OPS + op] = 0.0;
                 let mix = Mix::weighted(edge_table(&perturbed, &device));
                 trainer.net.accuracy(&mix, &data.valid, self.supernet.batch)
             };
-            let drops: Vec<f64> = (0..OPS).map(accuracy_without).collect();
-            let kept = (0..OPS).fold(0, |best, op| if drops[op] < drops[best] { op } else { best });
+            // Removing `none` changes nothing, so it is kept only if it has the largest α and
+            // no other removal lowers the accuracy below the supernet's own.
+            let intact = accuracy_without(0);
+            let mut drops: Vec<(f64, f32, usize)> = vec![(intact, alphas[e * OPS], 0)];
+            drops.extend((1..OPS).map(|op| (accuracy_without(op), alphas[e * OPS + op], op)));
+            // The lowest accuracy without it; among ties, the largest α.
+            let kept = drops
+                .iter()
+                .min_by(|x, y| x.0.total_cmp(&y.0).then(y.1.total_cmp(&x.1)))
+                .expect("five operations")
+                .2;
             ops[e] = kept as u8;
             for op in 0..OPS {
                 weights[e * OPS + op] = if op == kept { 1.0 } else { 0.0 };
+            }
+            if decided + 1 == EDGES {
+                break;
             }
             for _ in 0..self.tune_epochs {
                 let (train, _) = trainer.epoch(data, rng);

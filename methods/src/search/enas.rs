@@ -7,7 +7,8 @@
 //! the next validation batch. The controller is nash's REINFORCE policy (`reinforce.rs`: one
 //! categorical per edge, Adam at `controller_learning_rate`, an EMA baseline with momentum
 //! `baseline_momentum`) in place of ENAS's LSTM; NB201's ENAS uses the LSTM with Adam at 10⁻³,
-//! a baseline decay of 0.99 and an entropy bonus of 10⁻⁴, which nash leaves out. The
+//! a baseline decay of 0.99, an entropy bonus of 10⁻⁴ (which nash leaves out) and averages 20
+//! draws per controller step (`controller_num_aggregate`), where nash steps on each. The
 //! architecture found is the best of `candidates` (100) controller draws by one-shot accuracy
 //! on one validation batch each (NB201's selection).
 
@@ -22,9 +23,8 @@ use crate::MethodContext;
 use crate::limits::{self, Interval};
 use crate::registry::Card;
 use crate::supernet::{
-    self, SupernetMethod, WEIGHT_SHARING,
-    Mix, SearchData, SupernetSettings, Want, WeightTrainer, best_by_one_shot,
-    drawn_architecture,
+    self, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want, WeightTrainer,
+    best_by_one_shot, drawn_architecture,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,7 +38,7 @@ pub struct EnasParams {
     pub controller_learning_rate: f64,
     #[serde(default = "default_baseline_momentum")]
     pub baseline_momentum: f64,
-    #[serde(default = "default_candidates")]
+    #[serde(default = "supernet::default_candidates")]
     pub candidates: usize,
     #[serde(default)]
     pub supernet: SupernetSettings,
@@ -56,10 +56,6 @@ fn default_baseline_momentum() -> f64 {
     0.9
 }
 
-fn default_candidates() -> usize {
-    100
-}
-
 impl SearchMethod for EnasParams {
     const CARD: Card = Card {
         name: "enas",
@@ -72,7 +68,7 @@ impl SearchMethod for EnasParams {
     }
 
     fn validate(&self) -> Result<(), String> {
-        limits::count("controller_steps", self.controller_steps, 0, 100_000)?;
+        limits::count("controller_steps", self.controller_steps, 1, 100_000)?;
         limits::count("candidates", self.candidates, 1, 15_625)?;
         limits::real(
             "controller_learning_rate",
@@ -100,7 +96,6 @@ impl EnasParams {
             ema_momentum: self.baseline_momentum,
         }
     }
-
 }
 
 impl SupernetMethod for EnasParams {

@@ -86,7 +86,8 @@ impl<'a> ExternalSearcher<'a> {
     fn session(&mut self) -> &mut Session<'a> {
         if self.session.is_none() {
             let p = &self.params;
-            let started = Session::start(self.ctx, Role::Search, &p.command, &p.params, p.timeout_s);
+            let started =
+                Session::start(self.ctx, Role::Search, &p.command, &p.params, p.timeout_s);
             match started {
                 Ok(session) => self.session = Some(session),
                 Err(e) => self.abort(e),
@@ -132,7 +133,9 @@ impl Searcher for ExternalSearcher<'_> {
         {
             self.abort(e);
         }
-        self.proposals.pop_front().expect("a batch has n >= 1 architectures")
+        self.proposals
+            .pop_front()
+            .expect("a batch has n >= 1 architectures")
     }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {

@@ -21,7 +21,10 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits::{self, Interval};
 use crate::registry::Card;
-use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, Mix, SearchData, SupernetSettings, Want, arch_gradient, argmax_architecture, edge_table, gumbel_noise};
+use crate::supernet::{
+    self, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want, arch_gradient,
+    argmax_architecture, bilevel_start, edge_table, gumbel_noise,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,10 +65,16 @@ impl SearchMethod for FbnetParams {
     }
 
     fn validate(&self) -> Result<(), String> {
+        self.supernet.validate()?;
         limits::real("tau", self.tau, Interval::AboveUpTo(0.0, 1e3))?;
         limits::real("tau_decay", self.tau_decay, Interval::AboveUpTo(0.0, 1.0))?;
-        limits::count("warmup_epochs", self.warmup_epochs, 0, self.supernet.epochs)?;
-        self.supernet.validate()
+        // At least one epoch must train α, or the result is the argmax of its initial noise.
+        limits::count(
+            "warmup_epochs",
+            self.warmup_epochs,
+            0,
+            self.supernet.epochs - 1,
+        )
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {

@@ -7,7 +7,7 @@
 //! training loss with respect to the shared weights (every weight but the edge's own
 //! operations') is taken with that edge fixed to that operation and the other edges drawn
 //! uniformly, summed over `probe_batches` (2) batches with the same draws for every
-//! operation. The five operations' pairwise cosine similarities weight a complete graph; its
+//! operation and edge. The five operations' pairwise cosine similarities weight a complete graph; its
 //! minimum cut into two non-empty groups (all 15 tried) scores the edge, and the edge with the
 //! lowest score is split (GM-NAS's gradient-matching partition, exhaustive here). Two
 //! sub-supernets, copies of the warmed-up weights and optimizer state, each with that edge
@@ -26,9 +26,8 @@ use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
 use crate::supernet::{
-    self, SupernetMethod, WEIGHT_SHARING,
-    EDGES, Mix, OPS, SearchData, Supernet, SupernetSettings, Want,
-    WeightTrainer, best_by_one_shot,
+    self, EDGES, Mix, OPS, SearchData, Supernet, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
+    Want, WeightTrainer, best_by_one_shot,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,7 +40,7 @@ pub struct FewShotParams {
     pub warmup_epochs: Option<usize>,
     #[serde(default = "default_probe_batches")]
     pub probe_batches: usize,
-    #[serde(default = "default_candidates")]
+    #[serde(default = "supernet::default_candidates")]
     pub candidates: usize,
     #[serde(default)]
     pub supernet: SupernetSettings,
@@ -49,10 +48,6 @@ pub struct FewShotParams {
 
 fn default_probe_batches() -> usize {
     2
-}
-
-fn default_candidates() -> usize {
-    100
 }
 
 impl SearchMethod for FewShotParams {
@@ -68,7 +63,8 @@ impl SearchMethod for FewShotParams {
 
     fn validate(&self) -> Result<(), String> {
         self.supernet.validate()?;
-        limits::count("warmup_epochs", self.warmup(), 0, self.supernet.epochs)?;
+        // The sub-supernets need at least one epoch after the split.
+        limits::count("warmup_epochs", self.warmup(), 0, self.supernet.epochs - 1)?;
         limits::count("probe_batches", self.probe_batches, 1, 1_000)?;
         limits::count("candidates", self.candidates, 2, 15_625)
     }
@@ -107,10 +103,13 @@ pub fn min_cut(similarity: &[[f64; OPS]; OPS]) -> (f64, Vec<usize>, Vec<usize>) 
                 .sum::<f64>();
             (cut, a, b)
         })
-        .fold(None, |best: Option<(f64, Vec<usize>, Vec<usize>)>, c| match best {
-            Some(b) if b.0 <= c.0 => Some(b),
-            _ => Some(c),
-        })
+        .fold(
+            None,
+            |best: Option<(f64, Vec<usize>, Vec<usize>)>, c| match best {
+                Some(b) if b.0 <= c.0 => Some(b),
+                _ => Some(c),
+            },
+        )
         .expect("15 partitions")
 }
 
@@ -119,27 +118,32 @@ impl FewShotParams {
         self.warmup_epochs.unwrap_or(self.supernet.epochs / 2)
     }
 
-    /// The cosine similarities of edge `e`'s operations' gradients of the shared weights.
-    fn similarities(
-        &self,
-        net: &Supernet,
-        e: usize,
-        data: &SearchData,
-        rng: &mut TrialRng,
-    ) -> [[f64; OPS]; OPS] {
-        let own = net.edge_parameters(e);
-        let probes: Vec<(ArchId, Vec<usize>)> = (0..self.probe_batches)
+    /// The probes every edge's gradients are taken on: `probe_batches` uniformly drawn paths,
+    /// each with a batch of training images drawn with replacement.
+    fn probes(&self, data: &SearchData, rng: &mut TrialRng) -> Vec<(ArchId, Vec<usize>)> {
+        (0..self.probe_batches)
             .map(|_| {
                 let batch = (0..self.supernet.batch.min(data.train.len()))
                     .map(|_| rng::below(rng, data.train.len()))
                     .collect();
                 (draw(&every_operation(), rng), batch)
             })
-            .collect();
+            .collect()
+    }
+
+    /// The cosine similarities of edge `e`'s operations' gradients of the shared weights.
+    fn similarities(
+        &self,
+        net: &Supernet,
+        e: usize,
+        probes: &[(ArchId, Vec<usize>)],
+        data: &SearchData,
+    ) -> [[f64; OPS]; OPS] {
+        let own = net.edge_parameters(e);
         let gradients: Vec<Vec<f64>> = (0..OPS)
             .map(|op| {
                 let mut sum: Vec<f64> = Vec::new();
-                for (arch, batch) in &probes {
+                for (arch, batch) in probes {
                     let mut ops = Nb201Space::ops(*arch);
                     ops[e] = op as u8;
                     let mix = Mix::path(Nb201Space::id(ops), net.device());
@@ -162,12 +166,15 @@ impl FewShotParams {
         let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-30);
         std::array::from_fn(|i| {
             std::array::from_fn(|j| {
-                let dot: f64 = gradients[i].iter().zip(&gradients[j]).map(|(a, b)| a * b).sum();
+                let dot: f64 = gradients[i]
+                    .iter()
+                    .zip(&gradients[j])
+                    .map(|(a, b)| a * b)
+                    .sum();
                 dot / (norm(&gradients[i]) * norm(&gradients[j]))
             })
         })
     }
-
 }
 
 impl SupernetMethod for FewShotParams {
@@ -180,20 +187,26 @@ impl SupernetMethod for FewShotParams {
         let mut trainer = WeightTrainer::new(s, data, rng);
         let everything = every_operation();
         trainer.train_paths(self.warmup(), data, rng, |rng| draw(&everything, rng));
-        let (mut split, mut groups) = (0, (Vec::new(), Vec::new()));
-        let mut lowest = f64::INFINITY;
-        for e in 0..EDGES {
-            let (cut, a, b) = min_cut(&self.similarities(&trainer.net, e, data, rng));
-            if cut < lowest {
-                (lowest, split, groups) = (cut, e, (a, b));
-            }
-        }
+        let probes = self.probes(data, rng);
+        // The edge with the lowest cut, the first among ties (NaN, from diverged weights,
+        // sorts last).
+        let (split, (_, a, b)) = (0..EDGES)
+            .map(|e| {
+                (
+                    e,
+                    min_cut(&self.similarities(&trainer.net, e, &probes, data)),
+                )
+            })
+            .min_by(|x, y| x.1.0.total_cmp(&y.1.0))
+            .expect("six edges");
         let mut best: Option<(ArchId, f64)> = None;
-        for (i, group) in [groups.0, groups.1].into_iter().enumerate() {
+        for (i, group) in [a, b].into_iter().enumerate() {
             let mut allowed = every_operation();
             allowed[split] = group;
             let mut sub = trainer.clone();
-            sub.train_paths(s.epochs - self.warmup(), data, rng, |rng| draw(&allowed, rng));
+            sub.train_paths(s.epochs - self.warmup(), data, rng, |rng| {
+                draw(&allowed, rng)
+            });
             let count = self.candidates / 2 + usize::from(i == 0) * (self.candidates % 2);
             let pick = |rng: &mut TrialRng| draw(&allowed, rng);
             let found = best_by_one_shot(&sub.net, data, s.batch, count, pick, rng);

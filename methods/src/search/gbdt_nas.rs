@@ -21,11 +21,11 @@ use datasets::space::Encoding;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
+use super::SearchMethod;
+use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
 use crate::MethodContext;
 use crate::estimate::{Estimator, GbdtParams};
-use super::SearchMethod;
-use super::Searcher;
 use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,16 +11,20 @@
 //! drawing its own paths (NB201's order). The architecture derived is each edge's largest α,
 //! `none` included.
 
+use burn::tensor::Tensor;
 use burn::tensor::activation::{log_softmax, softmax};
-use burn::tensor::{Tensor, TensorData};
-use datasets::rng::TrialRng;
 use datasets::ArchId;
+use datasets::rng::TrialRng;
 use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
-use crate::registry::Card;
-use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, EDGES, Mix, OPS, SearchData, SupernetSettings, Want, alpha_leaf, argmax_architecture, edge_table, edge_weight, floats, gumbel_noise};
 use crate::MethodContext;
+use crate::registry::Card;
+use crate::supernet::{
+    self, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
+    argmax, argmax_architecture, bilevel_start, edge_leaf, edge_table, edge_weight, floats,
+    gumbel_noise, one_hot,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,16 +81,9 @@ pub fn gumbel_mix(alphas: Tensor<2>, tau: f64, rng: &mut TrialRng) -> (Mix, [usi
     let noise = gumbel_noise(rng, &device);
     let probs = softmax((log_softmax(alphas, 1) + noise) / tau, 1);
     let values = floats(probs.clone());
-    let drawn: [usize; EDGES] = std::array::from_fn(|e| {
-        let row = &values[e * OPS..(e + 1) * OPS];
-        (0..OPS).fold(0, |best, op| if row[op] > row[best] { op } else { best })
-    });
-    let mut one_hot = vec![0.0f32; EDGES * OPS];
-    for (e, &op) in drawn.iter().enumerate() {
-        one_hot[e * OPS + op] = 1.0;
-    }
-    let one_hot = Tensor::from_data(TensorData::new(one_hot, [EDGES, OPS]), &device);
-    let hard = probs.clone() - probs.detach() + one_hot;
+    let drawn: [usize; EDGES] = std::array::from_fn(|e| argmax(&values[e * OPS..(e + 1) * OPS]));
+    let ops = drawn.map(|op| op as u8);
+    let hard = probs.clone() - probs.detach() + edge_table(&one_hot(&ops), &device);
     let mix = Mix {
         edges: (0..EDGES)
             .map(|e| vec![(drawn[e], edge_weight(&hard, e, drawn[e]))])
@@ -119,7 +116,7 @@ impl SupernetMethod for GdasParams {
             for (t, v) in train.iter().zip(valid.iter().cycle()) {
                 let (mix, _) = gumbel_mix(edge_table(&alphas, &device), tau, rng);
                 trainer.step(&mix, &data.train, t);
-                let a = alpha_leaf(&alphas, &device);
+                let a = edge_leaf(&alphas, &device);
                 let (mix, _) = gumbel_mix(a.clone(), tau, rng);
                 let net = &trainer.net;
                 let r = net.pass(&net.weights, &mix, &data.valid, v, Want::ARCHITECTURE);
@@ -151,7 +148,7 @@ mod tests {
         }
         let mut agree = 0;
         for _ in 0..200 {
-            let a = alpha_leaf(&alphas, &device);
+            let a = edge_leaf(&alphas, &device);
             let (mix, drawn) = gumbel_mix(a, 1.0, &mut rng);
             for (e, &op) in drawn.iter().enumerate() {
                 assert_eq!(mix.edges[e].len(), 1, "one operation runs per edge");
@@ -173,7 +170,7 @@ mod tests {
         let (settings, data) = tiny();
         let mut rng = rng::from_seed([7; 32]);
         let net = Supernet::new(&settings, data.classes, &mut rng, &device);
-        let a = alpha_leaf(&[0.1; EDGES * OPS], &device);
+        let a = edge_leaf(&[0.1; EDGES * OPS], &device);
         let (mix, _) = gumbel_mix(a.clone(), 1.0, &mut rng);
         let batch: Vec<usize> = (0..4).collect();
         let r = net.pass(&net.weights, &mix, &data.valid, &batch, Want::ARCHITECTURE);

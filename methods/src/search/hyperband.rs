@@ -12,11 +12,11 @@
 use datasets::SearchSpace;
 use serde::{Deserialize, Serialize};
 
-use super::successive_halving::{Bracket, BracketSearch, Schedule, SeedFidelity};
 use super::SearchMethod;
 use super::Searcher;
-use crate::registry::{Capabilities, Card};
+use super::successive_halving::{Bracket, BracketSearch, Schedule, SeedFidelity};
 use crate::MethodContext;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,9 +15,9 @@
 //! isomorphism network; nash has no GIN, and its GCN (the estimation module's `gcn`) fits an
 //! order of magnitude slower.
 
+use datasets::ArchId;
 use datasets::SearchSpace;
 use datasets::rng::TrialRng;
-use datasets::ArchId;
 use serde::{Deserialize, Serialize};
 
 use super::bananas_search::path_mlp_ensemble;

@@ -19,7 +19,11 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::registry::Card;
-use crate::supernet::{self, SupernetMethod, WEIGHT_SHARING, bilevel_start, EDGES, Mix, OPS, SearchData, SupernetSettings, Want, alpha_leaf, argmax_architecture, drawn_architecture, floats, softmax_policy};
+use crate::supernet::{
+    self, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
+    argmax_architecture, bilevel_start, drawn_architecture, edge_leaf, floats, one_hot,
+    softmax_policy,
+};
 use datasets::space::Nb201Space;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,13 +87,8 @@ impl SupernetMethod for ProxylessNasParams {
                 let policy = softmax_policy(&alphas);
                 let path = drawn_architecture(&policy, rng);
                 trainer.step(&Mix::path(path, &device), &data.train, t);
-                let policy = softmax_policy(&alphas);
                 let gate = Nb201Space::ops(drawn_architecture(&policy, rng));
-                let mut one_hot = vec![0.0f32; EDGES * OPS];
-                for (e, &op) in gate.iter().enumerate() {
-                    one_hot[e * OPS + op as usize] = 1.0;
-                }
-                let gates = alpha_leaf(&one_hot, &device);
+                let gates = edge_leaf(&one_hot(&gate), &device);
                 let net = &trainer.net;
                 let mix = Mix::weighted(gates.clone());
                 let r = net.pass(&net.weights, &mix, &data.valid, v, Want::ARCHITECTURE);

@@ -8,10 +8,10 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{Capabilities, Card};
 use super::{SearchMethod, Searcher, sample_unseen};
 use crate::Fallbacks;
 use crate::MethodContext;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

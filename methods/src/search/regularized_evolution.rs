@@ -20,9 +20,9 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{Capabilities, Card};
 use super::{SearchMethod, Searcher};
 use crate::limits::{self, Interval};
+use crate::registry::{Capabilities, Card};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

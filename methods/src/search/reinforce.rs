@@ -17,11 +17,11 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::categorical::{Adam, Layout};
-use crate::registry::{Capabilities, Card};
-use super::{SearchMethod, LastDraw, Searcher};
+use super::{LastDraw, SearchMethod, Searcher};
 use crate::Fallbacks;
-use crate::limits::{self, Interval};
 use crate::MethodContext;
+use crate::limits::{self, Interval};
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -21,10 +21,10 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::bayesian_optimization::expected_improvement;
-use crate::registry::{Capabilities, Card};
 use super::{SearchMethod, Searcher, rank_undefined_last, repeat_any, sample_unseen};
 use crate::estimate::{GpModel, standardize};
 use crate::limits;
+use crate::registry::{Capabilities, Card};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,7 +226,11 @@ fn selectable(metrics: &[Vec<f64>]) -> Vec<usize> {
     if hull.len() < 3 {
         return all();
     }
-    let scale = x.iter().chain(y).fold(0.0f64, |m, v| m.max(v.abs())).max(1.0);
+    let scale = x
+        .iter()
+        .chain(y)
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+        .max(1.0);
     // Each hull edge (counter-clockwise): its start, its direction, and how far on the
     // inner side of it a point may lie and still be kept (the last term covers the rounding
     // of the cross product itself).
@@ -420,7 +424,13 @@ mod tests {
             exploit: Vec::new(),
             fallbacks: Fallbacks::default(),
         };
-        let axes = [[1.0, 0.0], [0.0, -1.0], [2.0, -1.0], [-2.0, 1.0], [0.0, 0.0]];
+        let axes = [
+            [1.0, 0.0],
+            [0.0, -1.0],
+            [2.0, -1.0],
+            [-2.0, 1.0],
+            [0.0, 0.0],
+        ];
         let mut weights: Vec<Vec<f64>> = axes.iter().map(|w| w.to_vec()).collect();
         weights.extend((0..2_000).map(|_| robot.random_weights(&mut rng)));
         for w in &weights {

@@ -17,9 +17,8 @@ use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
 use crate::supernet::{
-    self, SupernetMethod, WEIGHT_SHARING,
-    SearchData, SupernetSettings, WeightTrainer, best_by_one_shot,
-    uniform_architecture,
+    self, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, WeightTrainer,
+    best_by_one_shot, uniform_architecture,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,14 +26,10 @@ use crate::supernet::{
 pub struct RspsParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    #[serde(default = "default_candidates")]
+    #[serde(default = "supernet::default_candidates")]
     pub candidates: usize,
     #[serde(default)]
     pub supernet: SupernetSettings,
-}
-
-fn default_candidates() -> usize {
-    100
 }
 
 impl SearchMethod for RspsParams {
@@ -68,7 +63,15 @@ impl SupernetMethod for RspsParams {
         let mut trainer = WeightTrainer::new(s, data, rng);
         trainer.train_paths(s.epochs, data, rng, uniform_architecture);
         let net = &trainer.net;
-        best_by_one_shot(net, data, s.batch, self.candidates, uniform_architecture, rng).0
+        best_by_one_shot(
+            net,
+            data,
+            s.batch,
+            self.candidates,
+            uniform_architecture,
+            rng,
+        )
+        .0
     }
 }
 

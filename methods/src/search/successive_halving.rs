@@ -18,11 +18,11 @@ use datasets::rng::TrialRng;
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{Capabilities, Card};
 use super::{SearchMethod, Searcher, sample_unseen};
 use crate::Fallbacks;
-use crate::limits;
 use crate::MethodContext;
+use crate::limits;
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,11 +15,11 @@ use datasets::rng::{self, TrialRng};
 use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
-use crate::registry::{Capabilities, Card};
 use super::{SearchMethod, Searcher, draw_choices};
 use crate::Fallbacks;
-use crate::limits::{self, Interval};
 use crate::MethodContext;
+use crate::limits::{self, Interval};
+use crate::registry::{Capabilities, Card};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -182,6 +182,10 @@ pub struct SearchInfo {
     /// (`evaluate_on`; rows in `cross_task.parquet`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evaluated_on: Vec<EvaluatedTask>,
+    /// The images weight-sharing methods trained their supernets on and how many, when the
+    /// protocol has such methods (e.g. `fashion-mnist, 2000 images`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supernet_images: Option<String>,
 }
 
 impl SearchInfo {
@@ -223,6 +227,10 @@ pub struct EstimationInfo {
     /// protocol has proxies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_images: Option<String>,
+    /// The images the one-shot estimator's supernets trained on and how many, when the
+    /// protocol has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supernet_images: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_batch: Option<usize>,
     /// The input each zero-cost proxy saw, by estimator id.
