@@ -139,14 +139,12 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         })
         .collect::<Result<Vec<_>>>()?;
     let batches = proxy_batches(protocol, cache, &tasks, replicates)?;
-    let images = match protocol.weight_sharing() {
-        true => Some(runner::supernet_images(
-            common,
-            (&protocol.images, protocol.supernet_images),
-            cache,
-        )?),
-        false => None,
-    };
+    let images = runner::supernet_images(
+        common,
+        protocol.weight_sharing(),
+        (&protocol.images, protocol.supernet_images),
+        cache,
+    )?;
     let mut trials = Vec::new();
     for task in 0..tasks.len() {
         for (estimator, spec) in protocol.estimators.iter().enumerate() {

@@ -272,22 +272,26 @@ pub(crate) fn expected_cost(capabilities: Capabilities) -> f64 {
     }
 }
 
-/// The images weight-sharing methods and estimators train their supernets on: `count` of
-/// `source`, one seeded draw for the whole run, so every method, task and replicate sees the
-/// same images.
+/// The images weight-sharing methods and estimators train their supernets on, when the
+/// protocol has any (`wanted`): `count` of `source`, one seeded draw for the whole run, so
+/// every method, task and replicate sees the same images.
 pub(crate) fn supernet_images(
     common: &Common,
+    wanted: bool,
     (source, count): (&datasets::images::ImageSource, usize),
     cache: &Cache,
-) -> Result<datasets::images::Images> {
+) -> Result<Option<datasets::images::Images>> {
+    if !wanted {
+        return Ok(None);
+    }
     let key = trial_key(common.base_seed, &common.name, "supernet", "images", 0);
     let mut rng = trial_rngs(key).0;
-    Ok(datasets::images::load(
+    Ok(Some(datasets::images::load(
         source,
         cache.dir(),
         count,
         &mut rng,
-    )?)
+    )?))
 }
 
 /// The record of a shard that ran the chunks `only` of `stage`.

@@ -134,14 +134,12 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         .map(|name| cache.load(def.name, name))
         .collect::<Result<_, _>>()?;
     check_time_budget(protocol, &tasks)?;
-    let images = match protocol.weight_sharing() {
-        true => Some(runner::supernet_images(
-            &protocol.common,
-            (&protocol.images, protocol.supernet_images),
-            cache,
-        )?),
-        false => None,
-    };
+    let images = runner::supernet_images(
+        common,
+        protocol.weight_sharing(),
+        (&protocol.images, protocol.supernet_images),
+        cache,
+    )?;
     runner::check_trial_count(
         common,
         opts,

@@ -147,14 +147,12 @@ impl SearchData {
                 images.len()
             ));
         }
-        let mut images = Images {
-            pixels: images.pixels.clone(),
-            labels: images.labels.clone(),
-            size: images.size,
-        };
-        while images.size > size {
-            images = datasets::images::halve(&images);
+        // Halved copies only when the size asks for them; the split copies each half once.
+        let mut halved: Option<Images> = None;
+        while halved.as_ref().unwrap_or(images).size > size {
+            halved = Some(datasets::images::halve(halved.as_ref().unwrap_or(images)));
         }
+        let images = halved.as_ref().unwrap_or(images);
         if images.size != size {
             return Err(format!(
                 "supernet.input_size {size} is not the images' {} halved",
@@ -226,30 +224,30 @@ pub fn edge_leaf(alphas: &[f32], device: &Device) -> Tensor<2> {
 
 /// The softmax of `alphas` as a plain tensor (no gradient).
 pub fn softmax_weights(alphas: &[f32], device: &Device) -> Tensor<2> {
-    softmax_rows(edge_table(alphas, device))
+    softmax(edge_table(alphas, device), 1)
 }
 
-/// ∇α of the loss on `images[batch]` at weights `weights` when every candidate is weighted
-/// by `relax(α)` (DARTS: the softmax; FBNet: the Gumbel softmax), and the weight gradients
-/// when `want` asks for them.
+/// The gradient of the loss on `images[batch]`, at weights `weights`, with respect to the
+/// `[6 × 5]` table `table` (α, or ProxylessNAS' gates) that `mix_of` turns into the pass's
+/// mix (DARTS: every candidate weighted by the softmax; GDAS: a Gumbel-drawn path), and the
+/// weight gradients when `want` asks for them.
 pub fn arch_gradient(
     net: &Supernet,
     weights: &[Vec<f32>],
-    (alphas, relax): (&[f32], &dyn Fn(Tensor<2>) -> Tensor<2>),
+    (table, mix_of): (&[f32], impl FnOnce(Tensor<2>) -> Mix),
     (images, batch): (&Images, &[usize]),
     want: Want,
 ) -> (Vec<f32>, Option<Vec<Vec<f32>>>) {
-    let a = edge_leaf(alphas, net.device());
-    let r = net.pass(
-        weights,
-        &Mix::weighted(relax(a.clone())),
-        images,
-        batch,
-        want,
-    );
+    let leaf = edge_leaf(table, net.device());
+    let r = net.pass(weights, &mix_of(leaf.clone()), images, batch, want);
     let grads = r.grads.as_ref().expect("a backward pass");
-    let grad = a.grad(grads).map(floats).expect("α takes part");
+    let grad = leaf.grad(grads).map(floats).expect("the table takes part");
     (grad, r.weight_grads)
+}
+
+/// DARTS' mix: every candidate weighted by the row-wise softmax of `alphas`.
+pub fn softmax_mix(alphas: Tensor<2>) -> Mix {
+    Mix::weighted(softmax(alphas, 1))
 }
 
 /// Entry `(e, op)` of `weights` as a `[1, 1, 1, 1]` tensor.
@@ -298,6 +296,37 @@ pub struct Supernet {
     device: Device,
 }
 
+/// The supernet's weights as they are drawn, in order, each initialised as PyTorch does.
+struct Parameters<'a> {
+    rng: &'a mut TrialRng,
+    shapes: Vec<Vec<usize>>,
+    weights: Vec<Vec<f32>>,
+}
+
+impl Parameters<'_> {
+    /// A new weight of `shape`, U(−1/√fan_in, 1/√fan_in), and its index.
+    fn parameter(&mut self, shape: Vec<usize>, fan_in: usize) -> usize {
+        let bound = 1.0 / (fan_in as f64).sqrt();
+        let n = shape.iter().product();
+        let rng = &mut *self.rng;
+        self.weights.push(
+            (0..n)
+                .map(|_| ((rng::unit(rng) * 2.0 - 1.0) * bound) as f32)
+                .collect(),
+        );
+        self.shapes.push(shape);
+        self.weights.len() - 1
+    }
+
+    fn conv(&mut self, cin: usize, cout: usize, k: usize, stride: usize) -> Conv {
+        Conv {
+            weight: self.parameter(vec![cout, cin, k, k], cin * k * k),
+            stride,
+            padding: k / 2,
+        }
+    }
+}
+
 /// What one pass through the supernet gave.
 pub struct PassResult {
     pub loss: f64,
@@ -316,71 +345,43 @@ impl Supernet {
         rng: &mut TrialRng,
         device: &Device,
     ) -> Supernet {
-        let mut net = Supernet {
-            cells_per_stage: settings.cells_per_stage,
-            stem: Conv {
-                weight: 0,
-                stride: 1,
-                padding: 1,
-            },
-            cells: Vec::new(),
-            reductions: Vec::new(),
-            fc_weight: 0,
-            fc_bias: 0,
+        let mut b = Parameters {
+            rng,
             shapes: Vec::new(),
             weights: Vec::new(),
-            device: device.clone(),
         };
         let c = settings.channels;
-        net.stem = net.new_conv(rng, 3, c, 3, 1);
+        let stem = b.conv(3, c, 3, 1);
+        let (mut cells, mut reductions) = (Vec::new(), Vec::new());
         for stage in 0..3 {
             let width = c << stage;
             if stage > 0 {
-                let reduction = Reduction {
-                    a: net.new_conv(rng, width / 2, width, 3, 2),
-                    b: net.new_conv(rng, width, width, 3, 1),
-                    shortcut: net.new_conv(rng, width / 2, width, 1, 1),
-                };
-                net.reductions.push(reduction);
+                reductions.push(Reduction {
+                    a: b.conv(width / 2, width, 3, 2),
+                    b: b.conv(width, width, 3, 1),
+                    shortcut: b.conv(width / 2, width, 1, 1),
+                });
             }
             for _ in 0..settings.cells_per_stage {
-                let cell = std::array::from_fn(|_| Edge {
-                    conv1x1: net.new_conv(rng, width, width, 1, 1),
-                    conv3x3: net.new_conv(rng, width, width, 3, 1),
-                });
-                net.cells.push(cell);
+                cells.push(std::array::from_fn(|_| Edge {
+                    conv1x1: b.conv(width, width, 1, 1),
+                    conv3x3: b.conv(width, width, 3, 1),
+                }));
             }
         }
         let last = 4 * c;
-        net.fc_weight = net.parameter(rng, vec![last, classes], last);
-        net.fc_bias = net.parameter(rng, vec![classes], last);
-        net
-    }
-
-    fn parameter(&mut self, rng: &mut TrialRng, shape: Vec<usize>, fan_in: usize) -> usize {
-        let bound = 1.0 / (fan_in as f64).sqrt();
-        let n = shape.iter().product();
-        self.weights.push(
-            (0..n)
-                .map(|_| ((rng::unit(rng) * 2.0 - 1.0) * bound) as f32)
-                .collect(),
-        );
-        self.shapes.push(shape);
-        self.weights.len() - 1
-    }
-
-    fn new_conv(
-        &mut self,
-        rng: &mut TrialRng,
-        cin: usize,
-        cout: usize,
-        k: usize,
-        s: usize,
-    ) -> Conv {
-        Conv {
-            weight: self.parameter(rng, vec![cout, cin, k, k], cin * k * k),
-            stride: s,
-            padding: k / 2,
+        let fc_weight = b.parameter(vec![last, classes], last);
+        let fc_bias = b.parameter(vec![classes], last);
+        Supernet {
+            cells_per_stage: settings.cells_per_stage,
+            stem,
+            cells,
+            reductions,
+            fc_weight,
+            fc_bias,
+            shapes: b.shapes,
+            weights: b.weights,
+            device: device.clone(),
         }
     }
 
@@ -389,9 +390,8 @@ impl Supernet {
     }
 
     /// The loss and accuracy of the network `mix` selects on `images[batch]`, with the
-    /// weights `weights` (the supernet's own, or perturbed ones); `weight_grads` asks for
-    /// their gradients, `backward` for a backward pass at all (architecture gradients flow
-    /// to whatever leaves `mix` holds).
+    /// weights `weights` (the supernet's own, or perturbed ones), and the gradients `want`
+    /// asks for (architecture gradients flow to whatever leaves `mix` holds).
     pub fn pass(
         &self,
         weights: &[Vec<f32>],
@@ -400,7 +400,7 @@ impl Supernet {
         batch: &[usize],
         want: Want,
     ) -> PassResult {
-        let leaves = self.leaves(weights, want.weight_grads);
+        let leaves = self.leaves(weights, want == Want::Weights);
         let (x, labels) = self.batch(images, batch);
         let logits = self.forward(&leaves, mix, x);
         let predicted = logits.clone().argmax(1).into_data();
@@ -411,7 +411,7 @@ impl Supernet {
             .count();
         let loss = cross_entropy(logits, &labels, &self.device);
         let loss_value = f64::from(loss.clone().into_scalar::<f32>());
-        if !(want.weight_grads || want.backward) {
+        if want == Want::Nothing {
             return PassResult {
                 loss: loss_value,
                 correct,
@@ -420,7 +420,7 @@ impl Supernet {
             };
         }
         let grads = loss.backward();
-        let weight_grads = want.weight_grads.then(|| {
+        let weight_grads = (want == Want::Weights).then(|| {
             leaves
                 .iter()
                 .zip(weights)
@@ -593,7 +593,7 @@ impl Supernet {
         let correct: usize = batches
             .iter()
             .map(|b| {
-                self.pass(&self.weights, mix, images, b, Want::NOTHING)
+                self.pass(&self.weights, mix, images, b, Want::Nothing)
                     .correct
             })
             .sum();
@@ -610,25 +610,14 @@ impl Supernet {
 }
 
 /// Which gradients a pass computes.
-#[derive(Debug, Clone, Copy)]
-pub struct Want {
-    pub weight_grads: bool,
-    pub backward: bool,
-}
-
-impl Want {
-    pub const NOTHING: Want = Want {
-        weight_grads: false,
-        backward: false,
-    };
-    pub const WEIGHTS: Want = Want {
-        weight_grads: true,
-        backward: true,
-    };
-    pub const ARCHITECTURE: Want = Want {
-        weight_grads: false,
-        backward: true,
-    };
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// None: the loss and accuracy only.
+    Nothing,
+    /// A backward pass for the leaves the mix holds (architecture parameters, gates).
+    Architecture,
+    /// A backward pass and every weight's gradient.
+    Weights,
 }
 
 /// BN with the batch statistics, no learned scale or shift.
@@ -727,7 +716,7 @@ impl WeightTrainer {
         let lr = self.learning_rate();
         let r = self
             .net
-            .pass(&self.net.weights, mix, images, batch, Want::WEIGHTS);
+            .pass(&self.net.weights, mix, images, batch, Want::Weights);
         let grads = r.weight_grads.expect("asked for");
         self.net
             .sgd_step(&grads, &mut self.momentum, &self.settings, lr);
@@ -826,21 +815,64 @@ pub fn batches_per_epoch(n: usize, batch: usize) -> usize {
     n / batch + usize::from(n % batch >= 2)
 }
 
-/// What every bi-level method starts from: a fresh supernet, α as DARTS initialises it and
-/// α's Adam.
-pub fn bilevel_start(
-    settings: &SupernetSettings,
-    data: &SearchData,
-    rng: &mut TrialRng,
-) -> (WeightTrainer, Vec<f32>, Adam) {
-    let trainer = WeightTrainer::new(settings, data, rng);
-    let alphas = initial_alphas(rng);
-    let adam = Adam::for_architecture(alphas.len(), settings);
-    (trainer, alphas, adam)
+/// The state of a bi-level search (DARTS' alternation of weight and architecture steps):
+/// the supernet and its training state, α and α's Adam.
+pub struct BiLevel {
+    pub trainer: WeightTrainer,
+    pub alphas: Vec<f32>,
+    adam: Adam,
+}
+
+/// One step of a bi-level search: its epoch, its training batch and the validation batch
+/// paired with it.
+pub struct Step<'a> {
+    pub epoch: usize,
+    pub train: &'a [usize],
+    pub valid: &'a [usize],
+}
+
+impl BiLevel {
+    /// A fresh supernet, α as DARTS initialises it and α's Adam.
+    pub fn new(settings: &SupernetSettings, data: &SearchData, rng: &mut TrialRng) -> BiLevel {
+        let trainer = WeightTrainer::new(settings, data, rng);
+        let alphas = initial_alphas(rng);
+        let adam = Adam::for_architecture(alphas.len(), settings);
+        BiLevel {
+            trainer,
+            alphas,
+            adam,
+        }
+    }
+
+    /// The settings' epochs, each a seeded shuffle of both halves; every training batch, with
+    /// the validation batch paired with it, is one call of `step`.
+    pub fn train(
+        &mut self,
+        data: &SearchData,
+        rng: &mut TrialRng,
+        mut step: impl FnMut(&mut BiLevel, Step<'_>, &mut TrialRng),
+    ) {
+        for epoch in 0..self.trainer.settings.epochs {
+            let (train, valid) = self.trainer.epoch(data, rng);
+            for (t, v) in train.iter().zip(valid.iter().cycle()) {
+                let batches = Step {
+                    epoch,
+                    train: t,
+                    valid: v,
+                };
+                step(self, batches, rng);
+            }
+        }
+    }
+
+    /// One Adam step of α along `grad`.
+    pub fn update_alphas(&mut self, grad: &[f32]) {
+        self.adam.step(&mut self.alphas, grad);
+    }
 }
 
 /// Architecture parameters as DARTS initialises them: 10⁻³·N(0, 1) each.
-pub fn initial_alphas(rng: &mut TrialRng) -> Vec<f32> {
+fn initial_alphas(rng: &mut TrialRng) -> Vec<f32> {
     (0..EDGES * OPS)
         .map(|_| (1e-3 * rng::gaussian(rng)) as f32)
         .collect()
@@ -849,11 +881,6 @@ pub fn initial_alphas(rng: &mut TrialRng) -> Vec<f32> {
 /// An NB201 architecture with every edge's operation drawn uniformly.
 pub fn uniform_architecture(rng: &mut TrialRng) -> ArchId {
     Nb201Space::id(std::array::from_fn(|_| rng::below(rng, OPS) as u8))
-}
-
-/// The softmax over each edge's operations, DARTS' relaxation.
-pub fn softmax_rows(alphas: Tensor<2>) -> Tensor<2> {
-    softmax(alphas, 1)
 }
 
 /// An NB201 architecture with edge `e`'s operation drawn from `policy[e]`.
@@ -892,7 +919,7 @@ pub fn best_by_one_shot(
     for b in valid.iter().cycle().take(count) {
         let arch = draw(rng);
         let mix = Mix::path(arch, net.device());
-        let r = net.pass(&net.weights, &mix, &data.valid, b, Want::NOTHING);
+        let r = net.pass(&net.weights, &mix, &data.valid, b, Want::Nothing);
         // Accuracies compared as fractions without division: c/n > c'/n' ⇔ c·n' > c'·n.
         if best.is_none_or(|(_, c, n)| r.correct * n > c * b.len()) {
             best = Some((arch, r.correct, b.len()));
@@ -1073,14 +1100,14 @@ pub(crate) mod tests {
             &Mix::path(arch, &device),
             &data.train,
             &batch,
-            Want::NOTHING,
+            Want::Nothing,
         );
         let mut one_hot = vec![0.0f32; EDGES * OPS];
         for (e, &op) in Nb201Space::ops(arch).iter().enumerate() {
             one_hot[e * OPS + op as usize] = 1.0;
         }
         let mix = Mix::weighted(edge_leaf(&one_hot, &device));
-        let mixed = net.pass(&net.weights, &mix, &data.train, &batch, Want::NOTHING);
+        let mixed = net.pass(&net.weights, &mix, &data.train, &batch, Want::Nothing);
         assert!(
             (path.loss - mixed.loss).abs() < 1e-6,
             "{} vs {}",
@@ -1112,14 +1139,14 @@ pub(crate) mod tests {
             let grad = r.grads.as_ref().and_then(|g| a.grad(g)).map(floats);
             (r.loss, grad)
         };
-        let (_, grad) = loss_at(&alphas, Want::ARCHITECTURE);
+        let (_, grad) = loss_at(&alphas, Want::Architecture);
         let grad = grad.expect("alphas take part");
         let h = 1e-3f32;
         for i in [0, 7, 13, 19, 29] {
             let (mut up, mut down) = (alphas.clone(), alphas.clone());
             up[i] += h;
             down[i] -= h;
-            let numeric = (loss_at(&up, Want::NOTHING).0 - loss_at(&down, Want::NOTHING).0)
+            let numeric = (loss_at(&up, Want::Nothing).0 - loss_at(&down, Want::Nothing).0)
                 / (2.0 * f64::from(h));
             let analytic = f64::from(grad[i]);
             assert!(
@@ -1149,15 +1176,15 @@ pub(crate) mod tests {
         let batch: Vec<usize> = (0..8).collect();
         let mix = Mix::path(Nb201Space::id([3, 3, 3, 3, 3, 3]), &device);
         let first = net
-            .pass(&net.weights, &mix, &data.train, &batch, Want::NOTHING)
+            .pass(&net.weights, &mix, &data.train, &batch, Want::Nothing)
             .loss;
         for _ in 0..30 {
-            let r = net.pass(&net.weights, &mix, &data.train, &batch, Want::WEIGHTS);
+            let r = net.pass(&net.weights, &mix, &data.train, &batch, Want::Weights);
             let grads = r.weight_grads.expect("asked for");
             net.sgd_step(&grads, &mut momentum, &settings, 0.05);
         }
         let last = net
-            .pass(&net.weights, &mix, &data.train, &batch, Want::NOTHING)
+            .pass(&net.weights, &mix, &data.train, &batch, Want::Nothing)
             .loss;
         assert!(last < 0.5 * first, "loss {first} -> {last}");
     }

@@ -386,7 +386,7 @@ fn supernet_step(c: &mut Criterion) {
         let mut momentum = net.momentum_buffers();
         group.bench_function(name, |b| {
             b.iter(|| {
-                let out = net.pass(&net.weights, &mix, &data.train, &batch, Want::WEIGHTS);
+                let out = net.pass(&net.weights, &mix, &data.train, &batch, Want::Weights);
                 let grads = out.weight_grads.unwrap();
                 net.sgd_step(&grads, &mut momentum, &settings, 0.025);
             })

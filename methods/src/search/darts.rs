@@ -20,8 +20,8 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::registry::Card;
 use crate::supernet::{
-    self, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want, WeightTrainer,
-    arch_gradient, argmax_architecture, bilevel_start, softmax_rows, softmax_weights,
+    self, BiLevel, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
+    arch_gradient, argmax_architecture, softmax_mix, softmax_weights,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,41 +65,37 @@ impl SearchMethod for DartsParams {
 
 impl DartsParams {
     /// DARTS' bi-level training: the trained supernet and α.
-    pub fn train(&self, data: &SearchData, rng: &mut TrialRng) -> (WeightTrainer, Vec<f32>) {
-        let s = &self.supernet;
-        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
-        for _ in 0..s.epochs {
-            let (train, valid) = trainer.epoch(data, rng);
-            for (t, v) in train.iter().zip(valid.iter().cycle()) {
-                let grad = match self.order {
-                    1 => {
-                        let relax = (alphas.as_slice(), &softmax_rows as &dyn Fn(_) -> _);
-                        let valid = (&data.valid, v.as_slice());
-                        let net = &trainer.net;
-                        arch_gradient(net, &net.weights, relax, valid, Want::ARCHITECTURE).0
-                    }
-                    _ => self.unrolled_gradient(&trainer, &alphas, data, (t, v)),
-                };
-                adam.step(&mut alphas, &grad);
-                let mix = Mix::weighted(softmax_weights(&alphas, trainer.net.device()));
-                trainer.step(&mix, &data.train, t);
-            }
-        }
-        (trainer, alphas)
+    pub fn train(&self, data: &SearchData, rng: &mut TrialRng) -> BiLevel {
+        let mut search = BiLevel::new(&self.supernet, data, rng);
+        search.train(data, rng, |b, step, _| {
+            let grad = match self.order {
+                1 => {
+                    let net = &b.trainer.net;
+                    let alphas = (b.alphas.as_slice(), softmax_mix);
+                    let valid = (&data.valid, step.valid);
+                    arch_gradient(net, &net.weights, alphas, valid, Want::Architecture).0
+                }
+                _ => self.unrolled_gradient(b, data, (step.train, step.valid)),
+            };
+            b.update_alphas(&grad);
+            let mix = Mix::weighted(softmax_weights(&b.alphas, b.trainer.net.device()));
+            b.trainer.step(&mix, &data.train, step.train);
+        });
+        search
     }
 
     /// DARTS' second-order architecture gradient (eq. 7–8) at the current weights, ξ the
     /// current learning rate.
     fn unrolled_gradient(
         &self,
-        trainer: &WeightTrainer,
-        alphas: &[f32],
+        search: &BiLevel,
         data: &SearchData,
         (train, valid): (&[usize], &[usize]),
     ) -> Vec<f32> {
-        let (s, net, xi) = (&self.supernet, &trainer.net, trainer.learning_rate());
+        let (s, trainer, alphas) = (&self.supernet, &search.trainer, search.alphas.as_slice());
+        let (net, xi) = (&trainer.net, trainer.learning_rate());
         let mix = Mix::weighted(softmax_weights(alphas, net.device()));
-        let r = net.pass(&net.weights, &mix, &data.train, train, Want::WEIGHTS);
+        let r = net.pass(&net.weights, &mix, &data.train, train, Want::Weights);
         let g = r.weight_grads.expect("asked for");
         let unrolled: Vec<Vec<f32>> = net
             .weights
@@ -119,9 +115,9 @@ impl DartsParams {
                     .collect()
             })
             .collect();
-        let relax = (alphas, &softmax_rows as &dyn Fn(_) -> _);
         let valid = (&data.valid, valid);
-        let (d_alpha, d_w) = arch_gradient(net, &unrolled, relax, valid, Want::WEIGHTS);
+        let (d_alpha, d_w) =
+            arch_gradient(net, &unrolled, (alphas, softmax_mix), valid, Want::Weights);
         let d_w = d_w.expect("asked for");
         let norm = d_w
             .iter()
@@ -143,8 +139,17 @@ impl DartsParams {
                 .collect()
         };
         let train = (&data.train, train);
-        let (plus, _) = arch_gradient(net, &shifted(1.0), relax, train, Want::ARCHITECTURE);
-        let (minus, _) = arch_gradient(net, &shifted(-1.0), relax, train, Want::ARCHITECTURE);
+        let at = |weights: &[Vec<f32>]| {
+            arch_gradient(
+                net,
+                weights,
+                (alphas, softmax_mix),
+                train,
+                Want::Architecture,
+            )
+            .0
+        };
+        let (plus, minus) = (at(&shifted(1.0)), at(&shifted(-1.0)));
         d_alpha
             .iter()
             .zip(plus.iter().zip(&minus))
@@ -161,7 +166,7 @@ impl SupernetMethod for DartsParams {
     }
 
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
-        argmax_architecture(&self.train(data, rng).1)
+        argmax_architecture(&self.train(data, rng).alphas)
     }
 }
 
@@ -211,7 +216,7 @@ mod tests {
         };
         let shares: Vec<f64> = (4..8u8)
             .map(|seed| {
-                let (_, alphas) = params.train(&data, &mut rng::from_seed([seed; 32]));
+                let alphas = params.train(&data, &mut rng::from_seed([seed; 32])).alphas;
                 softmax_policy(&alphas)
                     .iter()
                     .map(|p| p[0] + p[1] + p[4])

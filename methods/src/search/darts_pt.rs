@@ -25,7 +25,7 @@ use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
 use crate::supernet::{
-    self, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
+    self, BiLevel, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
     edge_table, softmax_policy,
 };
 
@@ -76,7 +76,11 @@ impl SupernetMethod for DartsPtParams {
             order: 1,
             supernet: self.supernet.clone(),
         };
-        let (mut trainer, alphas) = darts.train(data, rng);
+        let BiLevel {
+            mut trainer,
+            alphas,
+            ..
+        } = darts.train(data, rng);
         let device = trainer.net.device().clone();
         let mut weights: Vec<f32> = softmax_policy(&alphas)
             .into_iter()

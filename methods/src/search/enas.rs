@@ -118,7 +118,7 @@ impl SupernetMethod for EnasParams {
                 let arch = controller.ask(rng);
                 let net = &trainer.net;
                 let mix = Mix::path(arch, net.device());
-                let r = net.pass(&net.weights, &mix, &data.valid, v, Want::NOTHING);
+                let r = net.pass(&net.weights, &mix, &data.valid, v, Want::Nothing);
                 controller.tell(arch, 100.0 * r.correct as f64 / v.len() as f64);
             }
         }

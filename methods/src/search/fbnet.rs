@@ -22,8 +22,8 @@ use crate::MethodContext;
 use crate::limits::{self, Interval};
 use crate::registry::Card;
 use crate::supernet::{
-    self, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want, arch_gradient,
-    argmax_architecture, bilevel_start, edge_table, gumbel_noise,
+    self, BiLevel, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
+    arch_gradient, argmax_architecture, edge_table, gumbel_noise,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,29 +88,27 @@ impl SupernetMethod for FbnetParams {
     }
 
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
-        let s = &self.supernet;
-        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
-        let device = trainer.net.device().clone();
-        for epoch in 0..s.epochs {
-            let tau = self.tau * libm::pow(self.tau_decay, epoch as f64);
-            let (train, valid) = trainer.epoch(data, rng);
-            for (t, v) in train.iter().zip(valid.iter().cycle()) {
-                let noise = gumbel_noise(rng, &device);
-                let weights = softmax((edge_table(&alphas, &device) + noise) / tau, 1);
-                trainer.step(&Mix::weighted(weights), &data.train, t);
-                if epoch < self.warmup_epochs {
-                    continue;
-                }
-                let noise = gumbel_noise(rng, &device);
-                let relax = move |a: Tensor<2>| softmax((a + noise.clone()) / tau, 1);
-                let net = &trainer.net;
-                let valid = (&data.valid, v.as_slice());
-                let relax = (alphas.as_slice(), &relax as &dyn Fn(_) -> _);
-                let (grad, _) = arch_gradient(net, &net.weights, relax, valid, Want::ARCHITECTURE);
-                adam.step(&mut alphas, &grad);
+        let mut search = BiLevel::new(&self.supernet, data, rng);
+        let device = search.trainer.net.device().clone();
+        search.train(data, rng, |b, step, rng| {
+            let tau = self.tau * libm::pow(self.tau_decay, step.epoch as f64);
+            let gumbel_softmax = |a: Tensor<2>, rng: &mut TrialRng| {
+                Mix::weighted(softmax((a + gumbel_noise(rng, &device)) / tau, 1))
+            };
+            let mix = gumbel_softmax(edge_table(&b.alphas, &device), rng);
+            b.trainer.step(&mix, &data.train, step.train);
+            if step.epoch < self.warmup_epochs {
+                return;
             }
-        }
-        argmax_architecture(&alphas)
+            let noise = gumbel_noise(rng, &device);
+            let relax = |a: Tensor<2>| Mix::weighted(softmax((a + noise) / tau, 1));
+            let net = &b.trainer.net;
+            let valid = (&data.valid, step.valid);
+            let alphas = (b.alphas.as_slice(), relax);
+            let (grad, _) = arch_gradient(net, &net.weights, alphas, valid, Want::Architecture);
+            b.update_alphas(&grad);
+        });
+        argmax_architecture(&search.alphas)
     }
 }
 

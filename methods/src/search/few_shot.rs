@@ -147,7 +147,7 @@ impl FewShotParams {
                     let mut ops = Nb201Space::ops(*arch);
                     ops[e] = op as u8;
                     let mix = Mix::path(Nb201Space::id(ops), net.device());
-                    let r = net.pass(&net.weights, &mix, &data.train, batch, Want::WEIGHTS);
+                    let r = net.pass(&net.weights, &mix, &data.train, batch, Want::Weights);
                     let grads = r.weight_grads.expect("asked for");
                     let shared = grads
                         .iter()

@@ -21,8 +21,8 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::registry::Card;
 use crate::supernet::{
-    self, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
-    argmax, argmax_architecture, bilevel_start, edge_leaf, edge_table, edge_weight, floats,
+    self, BiLevel, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
+    Want, arch_gradient, argmax, argmax_architecture, edge_table, edge_weight, floats,
     gumbel_noise, one_hot,
 };
 
@@ -107,25 +107,20 @@ impl SupernetMethod for GdasParams {
 
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
-        let device = trainer.net.device().clone();
-        for epoch in 0..s.epochs {
-            let progress = epoch as f64 / (s.epochs.max(2) - 1) as f64;
+        let mut search = BiLevel::new(s, data, rng);
+        let device = search.trainer.net.device().clone();
+        search.train(data, rng, |b, step, rng| {
+            let progress = step.epoch as f64 / (s.epochs.max(2) - 1) as f64;
             let tau = self.tau_max - (self.tau_max - self.tau_min) * progress;
-            let (train, valid) = trainer.epoch(data, rng);
-            for (t, v) in train.iter().zip(valid.iter().cycle()) {
-                let (mix, _) = gumbel_mix(edge_table(&alphas, &device), tau, rng);
-                trainer.step(&mix, &data.train, t);
-                let a = edge_leaf(&alphas, &device);
-                let (mix, _) = gumbel_mix(a.clone(), tau, rng);
-                let net = &trainer.net;
-                let r = net.pass(&net.weights, &mix, &data.valid, v, Want::ARCHITECTURE);
-                let grads = r.grads.as_ref().expect("a backward pass");
-                let grad = a.grad(grads).map(floats).expect("α takes part");
-                adam.step(&mut alphas, &grad);
-            }
-        }
-        argmax_architecture(&alphas)
+            let (mix, _) = gumbel_mix(edge_table(&b.alphas, &device), tau, rng);
+            b.trainer.step(&mix, &data.train, step.train);
+            let net = &b.trainer.net;
+            let alphas = (b.alphas.as_slice(), |a| gumbel_mix(a, tau, rng).0);
+            let valid = (&data.valid, step.valid);
+            let (grad, _) = arch_gradient(net, &net.weights, alphas, valid, Want::Architecture);
+            b.update_alphas(&grad);
+        });
+        argmax_architecture(&search.alphas)
     }
 }
 
@@ -133,8 +128,8 @@ impl SupernetMethod for GdasParams {
 mod tests {
     use super::*;
     use crate::estimate::neural;
-    use crate::supernet::Supernet;
     use crate::supernet::tests::tiny;
+    use crate::supernet::{Supernet, edge_leaf};
     use datasets::rng;
 
     #[test]
@@ -173,7 +168,7 @@ mod tests {
         let a = edge_leaf(&[0.1; EDGES * OPS], &device);
         let (mix, _) = gumbel_mix(a.clone(), 1.0, &mut rng);
         let batch: Vec<usize> = (0..4).collect();
-        let r = net.pass(&net.weights, &mix, &data.valid, &batch, Want::ARCHITECTURE);
+        let r = net.pass(&net.weights, &mix, &data.valid, &batch, Want::Architecture);
         let grad = a.grad(r.grads.as_ref().unwrap()).map(floats).unwrap();
         assert_eq!(grad.len(), EDGES * OPS);
         assert!(grad.iter().filter(|g| g.abs() > 0.0).count() >= EDGES * (OPS - 1));

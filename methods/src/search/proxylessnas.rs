@@ -20,9 +20,8 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::registry::Card;
 use crate::supernet::{
-    self, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
-    argmax_architecture, bilevel_start, drawn_architecture, edge_leaf, floats, one_hot,
-    softmax_policy,
+    self, BiLevel, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
+    Want, arch_gradient, argmax_architecture, drawn_architecture, one_hot, softmax_policy,
 };
 use datasets::space::Nb201Space;
 
@@ -78,26 +77,22 @@ impl SupernetMethod for ProxylessNasParams {
     }
 
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
-        let s = &self.supernet;
-        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
-        let device = trainer.net.device().clone();
-        for _ in 0..s.epochs {
-            let (train, valid) = trainer.epoch(data, rng);
-            for (t, v) in train.iter().zip(valid.iter().cycle()) {
-                let policy = softmax_policy(&alphas);
-                let path = drawn_architecture(&policy, rng);
-                trainer.step(&Mix::path(path, &device), &data.train, t);
-                let gate = Nb201Space::ops(drawn_architecture(&policy, rng));
-                let gates = edge_leaf(&one_hot(&gate), &device);
-                let net = &trainer.net;
-                let mix = Mix::weighted(gates.clone());
-                let r = net.pass(&net.weights, &mix, &data.valid, v, Want::ARCHITECTURE);
-                let grads = r.grads.as_ref().expect("a backward pass");
-                let gate_grads = gates.grad(grads).map(floats).expect("gates take part");
-                adam.step(&mut alphas, &alpha_gradient(&gate_grads, &policy));
-            }
-        }
-        argmax_architecture(&alphas)
+        let mut search = BiLevel::new(&self.supernet, data, rng);
+        let device = search.trainer.net.device().clone();
+        search.train(data, rng, |b, step, rng| {
+            let policy = softmax_policy(&b.alphas);
+            let path = drawn_architecture(&policy, rng);
+            b.trainer
+                .step(&Mix::path(path, &device), &data.train, step.train);
+            let gates = one_hot(&Nb201Space::ops(drawn_architecture(&policy, rng)));
+            let net = &b.trainer.net;
+            let valid = (&data.valid, step.valid);
+            let gates = (gates.as_slice(), Mix::weighted);
+            let (gate_grads, _) =
+                arch_gradient(net, &net.weights, gates, valid, Want::Architecture);
+            b.update_alphas(&alpha_gradient(&gate_grads, &policy));
+        });
+        argmax_architecture(&search.alphas)
     }
 }
 

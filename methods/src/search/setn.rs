@@ -20,8 +20,8 @@ use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
 use crate::supernet::{
-    self, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want, arch_gradient,
-    best_by_one_shot, bilevel_start, softmax_policy, softmax_rows, uniform_architecture,
+    self, BiLevel, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
+    arch_gradient, best_by_one_shot, softmax_mix, softmax_policy, uniform_architecture,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,22 +63,27 @@ impl SupernetMethod for SetnParams {
 
     fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
-        let (mut trainer, mut alphas, mut adam) = bilevel_start(s, data, rng);
-        for _ in 0..s.epochs {
-            let (train, valid) = trainer.epoch(data, rng);
-            for (t, v) in train.iter().zip(valid.iter().cycle()) {
-                let mix = Mix::path(uniform_architecture(rng), trainer.net.device());
-                trainer.step(&mix, &data.train, t);
-                let relax = (alphas.as_slice(), &softmax_rows as &dyn Fn(_) -> _);
-                let net = &trainer.net;
-                let valid = (&data.valid, v.as_slice());
-                let (grad, _) = arch_gradient(net, &net.weights, relax, valid, Want::ARCHITECTURE);
-                adam.step(&mut alphas, &grad);
-            }
-        }
-        let mut top = most_probable(&alphas, self.candidates).into_iter();
+        let mut search = BiLevel::new(s, data, rng);
+        search.train(data, rng, |b, step, rng| {
+            let mix = Mix::path(uniform_architecture(rng), b.trainer.net.device());
+            b.trainer.step(&mix, &data.train, step.train);
+            let net = &b.trainer.net;
+            let alphas = (b.alphas.as_slice(), softmax_mix);
+            let valid = (&data.valid, step.valid);
+            let (grad, _) = arch_gradient(net, &net.weights, alphas, valid, Want::Architecture);
+            b.update_alphas(&grad);
+        });
+        let mut top = most_probable(&search.alphas, self.candidates).into_iter();
         let next = |_: &mut TrialRng| top.next().expect("one per candidate");
-        best_by_one_shot(&trainer.net, data, s.batch, self.candidates, next, rng).0
+        best_by_one_shot(
+            &search.trainer.net,
+            data,
+            s.batch,
+            self.candidates,
+            next,
+            rng,
+        )
+        .0
     }
 }
 
