@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{NASH, nash, nash_with, repo, scratch, stderr, write};
+use common::{NASH, nash, nash_with, repo, scratch, stderr, trials_column, write};
 
 /// Runs nash expecting failure: exit code 2, a single `error:` line (the last), no panic.
 /// Returns that line.
@@ -1595,27 +1595,6 @@ methods:
   - fbnet: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
   - proxylessnas: { supernet: { channels: 2, input_size: 8, epochs: 2, batch: 8 } }
 ";
-
-/// Column `name` of a trials.parquet as f64 (u32 and f64 columns).
-fn trials_column(path: &Path, name: &str) -> Vec<f64> {
-    use arrow_array::{Array, Float64Array, UInt32Array};
-    let file = std::fs::File::open(path).unwrap();
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-        .unwrap()
-        .build()
-        .unwrap();
-    let mut out = Vec::new();
-    for batch in reader {
-        let column = batch.unwrap().column_by_name(name).unwrap().clone();
-        if let Some(c) = column.as_any().downcast_ref::<UInt32Array>() {
-            out.extend(c.values().iter().map(|&v| f64::from(v)));
-        } else {
-            let c = column.as_any().downcast_ref::<Float64Array>().unwrap();
-            out.extend((0..c.len()).map(|i| if c.is_null(i) { f64::NAN } else { c.value(i) }));
-        }
-    }
-    out
-}
 
 #[test]
 fn weight_sharing_methods_derive_one_architecture_per_run() {

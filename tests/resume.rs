@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{NASH, nash, scratch, stderr, write};
+use common::{NASH, nash, scratch, stderr, trials_column, write};
 
 const SEARCH: &str = "\
 name: kill-search
@@ -36,6 +36,24 @@ estimators:
   - params: {}
   - ridge: {}
   - knn: { k: 5 }
+";
+
+/// Weight-sharing searches long enough to be killed in their middle: DARTS (one loop of
+/// epochs), few-shot NAS (a warm-up and a loop per sub-supernet) and ENAS (a controller
+/// beside the supernet).
+const SUPERNET: &str = "\
+name: kill-supernet
+kind: search
+benchmark: nb201
+tasks: [cifar10]
+budget: { queries: 1 }
+replicates: 2
+supernet_images: 400
+images: noise
+methods:
+  - darts: { supernet: { channels: 4, input_size: 8, epochs: 12, batch: 16 } }
+  - few_shot: { probe_batches: 1, candidates: 4, supernet: { channels: 4, input_size: 8, epochs: 12, batch: 16 } }
+  - enas: { controller_steps: 3, candidates: 4, supernet: { channels: 4, input_size: 8, epochs: 12, batch: 16 } }
 ";
 
 fn sha256(path: &Path) -> String {
@@ -113,6 +131,72 @@ fn a_search_run_killed_20_times_resumes_to_identical_files() {
 fn an_estimation_run_killed_20_times_resumes_to_identical_files() {
     // estimates_summary.parquet holds fit and score times, which differ between any two runs.
     check_resumes_identically("resume-estimation", ESTIMATION, &["estimates.parquet"]);
+}
+
+/// Runs `protocol` into `out`, killed as soon as a weight-sharing trial has saved its first
+/// round, then again to the end; returns the second run's stderr.
+fn kill_at_first_snapshot(protocol: &str, out: &Path) -> String {
+    let snapshots = out.join(nash::checkpoint::DIR).join("snapshots");
+    let mut child = Command::new(NASH)
+        .args(["run", protocol, "--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let saved = || std::fs::read_dir(&snapshots).is_ok_and(|mut d| d.next().is_some());
+    while !saved() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before any snapshot"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let run = nash(&["run", protocol, "--out", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert!(!out.join(nash::checkpoint::DIR).exists());
+    stderr(&run)
+}
+
+/// Runs killed while their supernets train resume each from its last saved round (said on
+/// stderr): the searches find the architectures an uninterrupted run finds, and the one-shot
+/// estimator's scores are byte-identical.
+#[test]
+fn supernet_trials_killed_in_their_middle_resume_from_their_last_round() {
+    let dir = scratch("resume-supernet");
+    let resuming = "resuming a supernet search (rounds done per loop: ";
+    let protocol = write(&dir, "search.yaml", SUPERNET);
+    let reference = dir.join("reference");
+    let out = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let resumed = dir.join("resumed");
+    let said = kill_at_first_snapshot(&protocol, &resumed);
+    assert!(said.contains(resuming), "{said}");
+    let trials = |run: &Path, col: &str| trials_column(&run.join("trials.parquet"), col);
+    for col in ["arch_id", "value"] {
+        assert_eq!(trials(&reference, col), trials(&resumed, col), "{col}");
+    }
+    let estimation = SUPERNET
+        .split("methods:")
+        .next()
+        .unwrap()
+        .replace("kind: search", "kind: estimation")
+        .replace("budget: { queries: 1 }", "evaluation: 20")
+        + "estimators:\n  - one_shot: { supernet: { channels: 4, input_size: 8, epochs: 12, \
+           batch: 16 } }\n";
+    let protocol = write(&dir, "estimation.yaml", &estimation);
+    let reference = dir.join("reference-estimation");
+    let out = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let resumed = dir.join("resumed-estimation");
+    let said = kill_at_first_snapshot(&protocol, &resumed);
+    assert!(said.contains(resuming), "{said}");
+    assert_eq!(
+        sha256(&reference.join("estimates.parquet")),
+        sha256(&resumed.join("estimates.parquet"))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A run stopped part-way: `nash status` shows its progress; a changed protocol is refused,

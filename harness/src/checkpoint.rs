@@ -9,6 +9,7 @@
 //! .nash-checkpoint/key.json                  what the results depend on (see `RunKey`)
 //! .nash-checkpoint/<stage>-<chunk>-<k>.arrow  output k of a chunk (Arrow IPC, LZ4, one batch)
 //! .nash-checkpoint/<stage>-<chunk>.done       written last: the chunk is complete
+//! .nash-checkpoint/snapshots/<trial key>.snap  a weight-sharing trial's snapshots
 //! ```
 //!
 //! Each file is written under a temporary name and renamed, the chunk's marker last, so a
@@ -17,8 +18,10 @@
 //! found unreadable, or with other row counts than its marker records, and its chunk runs
 //! again, with a warning — as for any damaged part. The
 //! runner writes the result files from the same batches whether they were computed now or
-//! read back, which makes resumed and uninterrupted runs identical. The directory is removed
-//! once the run is committed.
+//! read back, which makes resumed and uninterrupted runs identical. A weight-sharing trial
+//! (a whole supernet search) also saves its own state after every round of its training
+//! loops (`methods::snapshots`), so a kill loses at most one round of it. The directory is
+//! removed once the run is committed.
 
 use std::fs::File;
 use std::io::Write;
@@ -38,6 +41,8 @@ use serde::{Deserialize, Serialize};
 pub const DIR: &str = ".nash-checkpoint";
 
 pub(crate) const KEY: &str = "key.json";
+
+const SNAPSHOTS: &str = "snapshots";
 
 /// Everything a run's results depend on, as named values: a checkpoint is resumed only by a
 /// run whose key is the same, and a refusal names the values that differ.
@@ -197,6 +202,16 @@ impl Checkpoint {
                 None
             }
         }
+    }
+
+    /// The directory in which weight-sharing trials keep their snapshots
+    /// (`methods::snapshots`: one file per trial, resumed by the trial's next attempt),
+    /// created.
+    pub fn snapshot_dir(&self) -> Result<PathBuf> {
+        let dir = self.dir.join(SNAPSHOTS);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("{}: cannot create", dir.display()))?;
+        Ok(dir)
     }
 
     /// How many chunks are finished, over all stages.

@@ -27,10 +27,9 @@ use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Resumed, Run};
 
 use crate::checkpoint::Checkpoint;
-use crate::faults::Faults;
 use crate::protocol::{EstimationProtocol, Evaluation};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialStatus};
+use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::shard;
 use reports::records::estimates::Identity;
@@ -178,6 +177,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         key.stages.insert(0, ("proxies".to_string(), networks));
     }
     let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
+    let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref())?;
     let has_proxies = !protocol.proxies().is_empty();
     // A shard runs its part of the first stage: the proxy networks when there are any (nearly
     // all of such a run's time; `nash merge` then runs the trials), else the trials.
@@ -209,9 +209,12 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         .iter()
         .map(runner::params_hash)
         .collect();
-    let trial = |t: &EstimationTrial| {
-        run_trial(protocol, &tasks[t.task], t, (&opts.faults, images.as_ref()))
+    let env = TrialEnv {
+        faults: &opts.faults,
+        images: images.as_ref(),
+        snapshots: snapshots.as_deref(),
     };
+    let trial = |t: &EstimationTrial| run_trial(protocol, &tasks[t.task], t, env);
     let encode = |chunk: &[EstimationTrial], outcomes: Vec<Outcome>| {
         let mut scored = Vec::new();
         let mut summaries = Vec::with_capacity(chunk.len());
@@ -658,9 +661,9 @@ fn run_trial(
     protocol: &EstimationProtocol,
     task: &EstimationTask,
     trial: &EstimationTrial,
-    context: (&Faults, Option<&Images>),
+    env: TrialEnv,
 ) -> Outcome {
-    runner::catch_panic(|| trial_outcome(protocol, task, trial, context)).unwrap_or_else(|error| {
+    runner::catch_panic(|| trial_outcome(protocol, task, trial, env)).unwrap_or_else(|error| {
         let n = task.splits[trial.replicate as usize].eval.len();
         failed_outcome(n, TrialStatus::failed(&error))
     })
@@ -691,7 +694,7 @@ fn trial_outcome(
     protocol: &EstimationProtocol,
     task: &EstimationTask,
     trial: &EstimationTrial,
-    (faults, images): (&Faults, Option<&Images>),
+    env: TrialEnv,
 ) -> Outcome {
     let common = &protocol.common;
     let spec: &EstimatorSpec = &protocol.estimators[trial.estimator];
@@ -716,6 +719,7 @@ fn trial_outcome(
         )
         .map(|(name, values)| (*name, values.as_slice()))
         .collect();
+    let snapshot = env.snapshot_file(&key);
     let ctx = MethodContext {
         space: task.loaded.space.as_ref(),
         properties,
@@ -728,13 +732,14 @@ fn trial_outcome(
             direction: common.objective.metric.direction,
             budget: None,
             train_size: Some(trial.train_size),
+            snapshot: snapshot.as_deref(),
         }),
-        images,
+        images: env.images,
     };
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;
     let fit_start = Instant::now();
-    faults.check_trial(spec.id(), trial.replicate);
+    env.faults.check_trial(spec.id(), trial.replicate);
     let fitted = estimator.fit(&split.train[..n], &split.labels[..n], &mut rng);
     let fit_seconds = fit_start.elapsed().as_secs_f64();
     let score_start = Instant::now();

@@ -5,7 +5,7 @@
 //! Trials run in parallel in fixed-size batches and are written in trial order, so the
 //! results do not depend on the thread count.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -292,6 +292,32 @@ pub(crate) fn supernet_images(
         count,
         &mut rng,
     )?))
+}
+
+/// What every trial of a run is given besides its own description: the fault injection,
+/// the supernet images (weight-sharing runs) and the directory in which weight-sharing
+/// trials keep their snapshots.
+#[derive(Clone, Copy)]
+pub(crate) struct TrialEnv<'a> {
+    pub faults: &'a Faults,
+    pub images: Option<&'a datasets::images::Images>,
+    pub snapshots: Option<&'a Path>,
+}
+
+impl TrialEnv<'_> {
+    /// The snapshot file of the trial with `key` (its hex, in the snapshot directory).
+    pub fn snapshot_file(&self, key: &[u8; 32]) -> Option<PathBuf> {
+        self.snapshots
+            .map(|dir| dir.join(format!("{}.snap", datasets::files::hex(key))))
+    }
+}
+
+/// The snapshot directory of a run with supernet `images` (None without them).
+pub(crate) fn snapshot_dir(
+    checkpoint: &Checkpoint,
+    images: Option<&datasets::images::Images>,
+) -> Result<Option<PathBuf>> {
+    images.map(|_| checkpoint.snapshot_dir()).transpose()
 }
 
 /// The record of a shard that ran the chunks `only` of `stage`.

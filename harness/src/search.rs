@@ -4,7 +4,6 @@
 use anyhow::Result;
 use arrow_array::RecordBatch;
 use datasets::catalog::Direction;
-use datasets::images::Images;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask, TrialInfo};
 use reports::pareto;
@@ -19,7 +18,7 @@ use crate::checkpoint::Checkpoint;
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
 use crate::run_dir::RunDir;
-use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialStatus};
+use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 
 /// One trial of the expanded protocol.
@@ -171,6 +170,12 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             .push(("images".to_string(), protocol.images.to_string()));
     }
     let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
+    let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref())?;
+    let env = TrialEnv {
+        faults: &opts.faults,
+        images: images.as_ref(),
+        snapshots: snapshots.as_deref(),
+    };
     let cross = !evaluated.is_empty();
     let outputs = if cross { 2 } else { 1 };
     let trial = |t: &SearchTrial| {
@@ -179,7 +184,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             &tasks[t.task],
             &protocol.methods[t.method],
             t.replicate,
-            (&opts.faults, images.as_ref()),
+            env,
         )
     };
     let encode = |chunk: &[SearchTrial], outcomes: Vec<SearchOutcome>| {
@@ -359,7 +364,7 @@ fn run_trial(
     task: &SearchTask,
     method: &MethodSpec,
     replicate: u32,
-    (faults, images): (&Faults, Option<&Images>),
+    env: TrialEnv,
 ) -> SearchOutcome {
     let common = &protocol.common;
     let key = trial_key(
@@ -369,6 +374,7 @@ fn run_trial(
         method.id(),
         replicate as u64,
     );
+    let snapshot = env.snapshot_file(&key);
     let ctx = MethodContext {
         space: task.loaded.space.as_ref(),
         properties: task
@@ -392,8 +398,9 @@ fn run_trial(
             direction: common.objective.metric.direction,
             budget: Some(protocol.budget),
             train_size: None,
+            snapshot: snapshot.as_deref(),
         }),
-        images,
+        images: env.images,
     };
     let mut outcome = SearchOutcome {
         evaluations: Vec::with_capacity(match protocol.budget {
@@ -410,7 +417,7 @@ fn run_trial(
             protocol,
             task,
             (method.id(), replicate, key),
-            faults,
+            env.faults,
             searcher.as_mut(),
             &mut outcome.evaluations,
         );

@@ -9,6 +9,7 @@ pub mod linalg;
 pub mod proxy;
 pub mod registry;
 pub mod search;
+pub mod snapshots;
 pub mod supernet;
 
 pub use estimate::{Estimator, EstimatorSpec};
@@ -46,6 +47,9 @@ pub struct TrialInfo<'a> {
     pub budget: Option<Budget>,
     /// An estimation trial's training-set size; None for search.
     pub train_size: Option<usize>,
+    /// The file in which a weight-sharing method keeps the trial's snapshots, to resume its
+    /// supernet search after a kill (`snapshots.rs`); None when the run keeps no checkpoint.
+    pub snapshot: Option<&'a std::path::Path>,
 }
 
 /// Another task of the same benchmark: its seed-mean objective as fitness (higher is better),

@@ -34,6 +34,7 @@ use crate::proxy::cross_entropy;
 use crate::proxy::network::{avg_pool_3x3, leaf};
 use crate::registry::Capabilities;
 use crate::search::Searcher;
+use crate::snapshots::{Bytes, Reader, Snapshot, Snapshots};
 
 /// The NB201 operations in the space's order: none, skip, conv 1×1, conv 3×3, avg pool.
 pub const OPS: usize = 5;
@@ -677,6 +678,21 @@ impl Adam {
     }
 }
 
+impl Snapshot for Adam {
+    fn save(&self, out: &mut Bytes) {
+        out.f64s(&self.m);
+        out.f64s(&self.v);
+        out.u64(self.t as u64);
+    }
+
+    fn restore(&mut self, input: &mut Reader<'_>) -> Result<(), String> {
+        input.f64s(&mut self.m)?;
+        input.f64s(&mut self.v)?;
+        self.t = i32::try_from(input.u64()?).map_err(|_| "bad Adam step count")?;
+        Ok(())
+    }
+}
+
 /// A supernet and the state of its weights' training: momentum buffers and the step count
 /// that sets the cosine learning rate over `settings.epochs` epochs of the training half.
 #[derive(Clone)]
@@ -729,17 +745,17 @@ impl WeightTrainer {
     pub fn train_paths(
         &mut self,
         epochs: usize,
-        data: &SearchData,
+        (data, snapshots): (&SearchData, &mut Snapshots),
         rng: &mut TrialRng,
         mut draw: impl FnMut(&mut TrialRng) -> ArchId,
     ) {
-        for _ in 0..epochs {
-            let (train, _) = self.epoch(data, rng);
+        snapshots.rounds(epochs, self, rng, |trainer, _, rng| {
+            let (train, _) = trainer.epoch(data, rng);
             for t in &train {
-                let mix = Mix::path(draw(rng), self.net.device());
-                self.step(&mix, &data.train, t);
+                let mix = Mix::path(draw(rng), trainer.net.device());
+                trainer.step(&mix, &data.train, t);
             }
-        }
+        });
     }
 
     /// The momentum buffers (DARTS' unrolled step reads them).
@@ -756,6 +772,23 @@ impl WeightTrainer {
         let train = epoch_batches(rng, data.train.len(), self.settings.batch);
         let valid = epoch_batches(rng, data.valid.len(), self.settings.batch);
         (train, valid)
+    }
+}
+
+impl Snapshot for WeightTrainer {
+    fn save(&self, out: &mut Bytes) {
+        for w in self.net.weights.iter().chain(&self.momentum) {
+            out.f32s(w);
+        }
+        out.u64(self.step as u64);
+    }
+
+    fn restore(&mut self, input: &mut Reader<'_>) -> Result<(), String> {
+        for w in self.net.weights.iter_mut().chain(&mut self.momentum) {
+            input.f32s(w)?;
+        }
+        self.step = usize::try_from(input.u64()?).map_err(|_| "bad step count")?;
+        Ok(())
     }
 }
 
@@ -848,26 +881,41 @@ impl BiLevel {
     /// the validation batch paired with it, is one call of `step`.
     pub fn train(
         &mut self,
-        data: &SearchData,
+        (data, snapshots): (&SearchData, &mut Snapshots),
         rng: &mut TrialRng,
         mut step: impl FnMut(&mut BiLevel, Step<'_>, &mut TrialRng),
     ) {
-        for epoch in 0..self.trainer.settings.epochs {
-            let (train, valid) = self.trainer.epoch(data, rng);
+        let epochs = self.trainer.settings.epochs;
+        snapshots.rounds(epochs, self, rng, |search, epoch, rng| {
+            let (train, valid) = search.trainer.epoch(data, rng);
             for (t, v) in train.iter().zip(valid.iter().cycle()) {
                 let batches = Step {
                     epoch,
                     train: t,
                     valid: v,
                 };
-                step(self, batches, rng);
+                step(search, batches, rng);
             }
-        }
+        });
     }
 
     /// One Adam step of α along `grad`.
     pub fn update_alphas(&mut self, grad: &[f32]) {
         self.adam.step(&mut self.alphas, grad);
+    }
+}
+
+impl Snapshot for BiLevel {
+    fn save(&self, out: &mut Bytes) {
+        self.trainer.save(out);
+        out.f32s(&self.alphas);
+        self.adam.save(out);
+    }
+
+    fn restore(&mut self, input: &mut Reader<'_>) -> Result<(), String> {
+        self.trainer.restore(input)?;
+        input.f32s(&mut self.alphas)?;
+        self.adam.restore(input)
     }
 }
 
@@ -965,10 +1013,11 @@ pub const WEIGHT_SHARING: Capabilities = Capabilities {
 };
 
 /// A weight-sharing search method: its supernet settings and its whole search, from the split
-/// images and the trial's generator to the one architecture it derives.
+/// images, the trial's snapshots (every training loop runs through them) and the trial's
+/// generator to the one architecture it derives.
 pub trait SupernetMethod: Clone {
     fn settings(&self) -> &SupernetSettings;
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId;
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId;
 }
 
 /// The searcher of `method` for the trial `ctx` describes.
@@ -980,22 +1029,27 @@ pub fn searcher<'a, M: SupernetMethod + 'a>(
     let method = method.clone();
     Box::new(SupernetSearcher {
         images: ctx.images,
+        snapshot: ctx.trial.and_then(|t| t.snapshot),
         input_size,
-        search: Box::new(move |data, rng| method.search(data, rng)),
+        search: Box::new(move |data, snapshots, rng| method.search(data, snapshots, rng)),
         derived: None,
     })
 }
 
-/// A weight-sharing method's whole search: the split images and the trial's generator in,
-/// the architecture it derives out.
-pub type SupernetSearch<'a> = Box<dyn Fn(&SearchData, &mut TrialRng) -> ArchId + 'a>;
+/// A weight-sharing method's whole search: the split images, the trial's snapshots and its
+/// generator in, the architecture it derives out.
+pub type SupernetSearch<'a> =
+    Box<dyn Fn(&SearchData, &mut Snapshots, &mut TrialRng) -> ArchId + 'a>;
 
 /// The searcher of a weight-sharing method. Its first ask runs the whole supernet search
-/// (`search`, given the split images and the trial's generator) and returns the architecture
-/// it derives, whose measured CPU time is the evaluation's cost; a protocol with such methods
-/// has a budget of one query (checked with the protocol), so there is no second ask.
+/// (`search`, given the split images, the trial's snapshots and its generator) and returns
+/// the architecture it derives, whose measured CPU time, over every attempt of the search,
+/// is the evaluation's cost; a protocol with such methods has a budget of one query (checked
+/// with the protocol), so there is no second ask.
 pub struct SupernetSearcher<'a> {
     images: Option<&'a Images>,
+    /// Where the trial keeps its snapshots (None: nowhere).
+    snapshot: Option<&'a std::path::Path>,
     input_size: usize,
     search: SupernetSearch<'a>,
     derived: Option<(ArchId, f64)>,
@@ -1006,13 +1060,24 @@ impl Searcher for SupernetSearcher<'_> {
         if let Some((arch, _)) = self.derived {
             return arch;
         }
-        let start = thread_cpu_seconds();
-        let images = self
-            .images
-            .expect("the runner gives weight-sharing methods the protocol's images");
-        let data = SearchData::new(images, self.input_size).unwrap_or_else(|e| panic!("{e}"));
-        let arch = (self.search)(&data, rng);
-        self.derived = Some((arch, thread_cpu_seconds() - start));
+        let mut snapshots = match self.snapshot {
+            Some(file) => Snapshots::open(file, rng),
+            None => Snapshots::none(rng),
+        };
+        let arch = match snapshots.found(rng) {
+            Some(arch) => arch,
+            None => {
+                let images = self
+                    .images
+                    .expect("the runner gives weight-sharing methods the protocol's images");
+                let data =
+                    SearchData::new(images, self.input_size).unwrap_or_else(|e| panic!("{e}"));
+                let arch = (self.search)(&data, &mut snapshots, rng);
+                snapshots.finish(arch, rng);
+                arch
+            }
+        };
+        self.derived = Some((arch, snapshots.seconds()));
         arch
     }
 
@@ -1027,6 +1092,64 @@ impl Searcher for SupernetSearcher<'_> {
 pub(crate) mod tests {
     use super::*;
     use crate::estimate::neural;
+
+    /// Checks that `method`'s search on `data` is reproducible and resumable: run whole, it
+    /// finds the same architecture twice; stopped after each of its snapshots (as a kill
+    /// would stop it) and run again on the same file, it runs only the rounds not saved and
+    /// ends with the same architecture, the same final state of every loop (weights, momentum,
+    /// α, optimizers, controller) and the generator at the same position; a search that had
+    /// ended is not run again.
+    pub(crate) fn assert_reproducible_and_resumable(method: &impl SupernetMethod, seed: u8) {
+        let (_, data) = tiny();
+        let search = |snapshots: &mut Snapshots| {
+            let mut rng = rng::from_seed([seed; 32]);
+            if let Some(arch) = snapshots.found(&mut rng) {
+                return (arch, rng.get_word_pos());
+            }
+            let arch = method.search(&data, snapshots, &mut rng);
+            snapshots.finish(arch, &rng);
+            (arch, rng.get_word_pos())
+        };
+        let fresh = || Snapshots::none(&rng::from_seed([seed; 32]));
+        let whole = search(&mut fresh());
+        assert_eq!(search(&mut fresh()), whole, "not reproducible");
+        let dir = std::env::temp_dir().join(format!(
+            "nash-snapshots-{}-{seed}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("trial.snap");
+        let open = || Snapshots::open(&file, &rng::from_seed([seed; 32]));
+        let _ = std::fs::remove_file(&file);
+        let mut saved = open();
+        assert_eq!(search(&mut saved), whole, "saving changed the search");
+        let (rounds, states) = (saved.saves, saved.last_states.clone());
+        assert!(rounds >= 2, "only {rounds} snapshots");
+        for stop in 1..rounds {
+            std::fs::remove_file(&file).unwrap();
+            let mut killed = open();
+            killed.stop_after = Some(stop);
+            let stopped =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| search(&mut killed)));
+            assert!(stopped.is_err(), "not stopped after save {stop}");
+            let mut resumed = open();
+            assert_eq!(search(&mut resumed), whole, "resumed after save {stop}");
+            assert_eq!(
+                resumed.saves,
+                rounds - stop,
+                "rounds run again after save {stop}"
+            );
+            assert!(
+                resumed.last_states == states,
+                "other states after save {stop}"
+            );
+        }
+        let mut ended = open();
+        assert_eq!(search(&mut ended), whole);
+        assert_eq!(ended.saves, 0, "an ended search ran again");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// A tiny setting and noise images with labels cycling through 3 classes.
     pub(crate) fn tiny() -> (SupernetSettings, SearchData) {

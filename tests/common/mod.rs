@@ -45,3 +45,24 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
 }
+
+/// Column `name` of a trials.parquet as f64 (u32 and f64 columns).
+pub fn trials_column(path: &Path, name: &str) -> Vec<f64> {
+    use arrow_array::{Array, Float64Array, UInt32Array};
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut out = Vec::new();
+    for batch in reader {
+        let column = batch.unwrap().column_by_name(name).unwrap().clone();
+        if let Some(c) = column.as_any().downcast_ref::<UInt32Array>() {
+            out.extend(c.values().iter().map(|&v| f64::from(v)));
+        } else {
+            let c = column.as_any().downcast_ref::<Float64Array>().unwrap();
+            out.extend((0..c.len()).map(|i| if c.is_null(i) { f64::NAN } else { c.value(i) }));
+        }
+    }
+    out
+}

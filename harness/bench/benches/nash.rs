@@ -157,6 +157,7 @@ fn external_round_trip(c: &mut Criterion) {
         properties: Vec::new(),
         sources: Vec::new(),
         trial: Some(methods::TrialInfo {
+            snapshot: None,
             task: "cifar10",
             replicate: 0,
             seed: 42,

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Estimator, LearnedEstimator, MethodContext};
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     Mix, SearchData, SupernetSettings, WEIGHT_SHARING, WeightTrainer, uniform_architecture,
 };
@@ -52,6 +53,7 @@ impl LearnedEstimator for OneShotParams {
     fn estimator<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Estimator + 'a> {
         Box::new(OneShot {
             images: ctx.images,
+            snapshot: ctx.trial.and_then(|t| t.snapshot),
             settings: self.supernet.clone(),
             trained: None,
         })
@@ -60,6 +62,8 @@ impl LearnedEstimator for OneShotParams {
 
 pub struct OneShot<'a> {
     images: Option<&'a Images>,
+    /// Where the trial keeps its snapshots (None: nowhere).
+    snapshot: Option<&'a std::path::Path>,
     settings: SupernetSettings,
     trained: Option<(WeightTrainer, SearchData)>,
 }
@@ -75,8 +79,13 @@ impl Estimator for OneShot<'_> {
             .images
             .ok_or("the one-shot estimator needs the protocol's images")?;
         let data = SearchData::new(images, self.settings.input_size)?;
+        let mut snapshots = match self.snapshot {
+            Some(file) => Snapshots::open(file, rng),
+            None => Snapshots::none(rng),
+        };
         let mut trainer = WeightTrainer::new(&self.settings, &data, rng);
-        trainer.train_paths(self.settings.epochs, &data, rng, uniform_architecture);
+        let epochs = self.settings.epochs;
+        trainer.train_paths(epochs, (&data, &mut snapshots), rng, uniform_architecture);
         self.trained = Some((trainer, data));
         Ok(())
     }

@@ -2,6 +2,8 @@
 //! decision, stored flat — and the Adam optimiser that trains them (REINFORCE, the
 //! Order-Preserving GFlowNet).
 
+use crate::snapshots::{Bytes, Reader, Snapshot};
+
 /// Where each decision's block of logits lies in a flat parameter vector.
 pub(super) struct Layout {
     offsets: Vec<usize>,
@@ -65,6 +67,21 @@ fn softmax(logits: &[f64]) -> Vec<f64> {
     let exp: Vec<f64> = logits.iter().map(|l| libm::exp(l - max)).collect();
     let total: f64 = exp.iter().sum();
     exp.iter().map(|e| e / total).collect()
+}
+
+impl Snapshot for Adam {
+    fn save(&self, out: &mut Bytes) {
+        out.f64s(&self.m);
+        out.f64s(&self.v);
+        out.u64(self.steps as u64);
+    }
+
+    fn restore(&mut self, input: &mut Reader<'_>) -> Result<(), String> {
+        input.f64s(&mut self.m)?;
+        input.f64s(&mut self.v)?;
+        self.steps = i32::try_from(input.u64()?).map_err(|_| "bad Adam step count")?;
+        Ok(())
+    }
 }
 
 /// Adam (Kingma & Ba, ICLR 2015) with β = 0.9, 0.999 and ε = 10⁻⁸.

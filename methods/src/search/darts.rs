@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, BiLevel, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
     arch_gradient, argmax_architecture, softmax_mix, softmax_weights,
@@ -65,9 +66,14 @@ impl SearchMethod for DartsParams {
 
 impl DartsParams {
     /// DARTS' bi-level training: the trained supernet and α.
-    pub fn train(&self, data: &SearchData, rng: &mut TrialRng) -> BiLevel {
+    pub fn train(
+        &self,
+        data: &SearchData,
+        snapshots: &mut Snapshots,
+        rng: &mut TrialRng,
+    ) -> BiLevel {
         let mut search = BiLevel::new(&self.supernet, data, rng);
-        search.train(data, rng, |b, step, _| {
+        search.train((data, snapshots), rng, |b, step, _| {
             let grad = match self.order {
                 1 => {
                     let net = &b.trainer.net;
@@ -165,17 +171,16 @@ impl SupernetMethod for DartsParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
-        argmax_architecture(&self.train(data, rng).alphas)
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
+        argmax_architecture(&self.train(data, snapshots, rng).alphas)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
     use datasets::rng;
-    use datasets::space::Nb201Space;
 
     #[test]
     fn darts_drifts_toward_parameter_free_operations() {
@@ -216,7 +221,12 @@ mod tests {
         };
         let shares: Vec<f64> = (4..8u8)
             .map(|seed| {
-                let alphas = params.train(&data, &mut rng::from_seed([seed; 32])).alphas;
+                let alphas = {
+                    let mut rng = rng::from_seed([seed; 32]);
+                    params
+                        .train(&data, &mut Snapshots::none(&rng), &mut rng)
+                        .alphas
+                };
                 softmax_policy(&alphas)
                     .iter()
                     .map(|p| p[0] + p[1] + p[4])
@@ -229,18 +239,16 @@ mod tests {
     }
 
     #[test]
-    fn both_orders_derive_an_architecture_reproducibly() {
-        let (settings, data) = tiny();
+    fn both_orders_are_reproducible_and_resume_after_a_kill() {
+        let (mut settings, _) = tiny();
+        settings.epochs = 2;
         for order in [1, 2] {
             let params = DartsParams {
                 id: None,
                 order,
                 supernet: settings.clone(),
             };
-            let run = || params.search(&data, &mut rng::from_seed([5; 32]));
-            let arch = run();
-            assert_eq!(run(), arch, "order {order}");
-            assert!(Nb201Space::ops(arch).iter().all(|&op| op < 5));
+            assert_reproducible_and_resumable(&params, 5);
         }
     }
 }

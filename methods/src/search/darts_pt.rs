@@ -16,7 +16,6 @@
 
 use datasets::ArchId;
 use datasets::rng::{self, TrialRng};
-use datasets::space::Nb201Space;
 use serde::{Deserialize, Serialize};
 
 use super::darts::DartsParams;
@@ -24,9 +23,10 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, BiLevel, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
-    edge_table, softmax_policy,
+    argmax_architecture, edge_table, softmax_policy,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,77 +70,81 @@ impl SupernetMethod for DartsPtParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let darts = DartsParams {
             id: None,
             order: 1,
             supernet: self.supernet.clone(),
         };
         let BiLevel {
-            mut trainer,
-            alphas,
-            ..
-        } = darts.train(data, rng);
+            trainer, alphas, ..
+        } = darts.train(data, snapshots, rng);
         let device = trainer.net.device().clone();
-        let mut weights: Vec<f32> = softmax_policy(&alphas)
+        let weights: Vec<f32> = softmax_policy(&alphas)
             .into_iter()
             .flatten()
             .map(|p| p as f32)
             .collect();
         let mut order: Vec<usize> = (0..EDGES).collect();
         rng::shuffle(rng, &mut order);
-        let mut ops = [0u8; EDGES];
-        for (decided, &e) in order.iter().enumerate() {
-            let accuracy_without = |op: usize| {
-                let mut perturbed = weights.clone();
-                perturbed[e * OPS + op] = 0.0;
-                let mix = Mix::weighted(edge_table(&perturbed, &device));
-                trainer.net.accuracy(&mix, &data.valid, self.supernet.batch)
-            };
-            // Removing `none` changes nothing, so it is kept only if it has the largest α and
-            // no other removal lowers the accuracy below the supernet's own.
-            let intact = accuracy_without(0);
-            let mut drops: Vec<(f64, f32, usize)> = vec![(intact, alphas[e * OPS], 0)];
-            drops.extend((1..OPS).map(|op| (accuracy_without(op), alphas[e * OPS + op], op)));
-            // The lowest accuracy without it; among ties, the largest α.
-            let kept = drops
-                .iter()
-                .min_by(|x, y| x.0.total_cmp(&y.0).then(y.1.total_cmp(&x.1)))
-                .expect("five operations")
-                .2;
-            ops[e] = kept as u8;
-            for op in 0..OPS {
-                weights[e * OPS + op] = if op == kept { 1.0 } else { 0.0 };
-            }
-            if decided + 1 == EDGES {
-                break;
-            }
-            for _ in 0..self.tune_epochs {
-                let (train, _) = trainer.epoch(data, rng);
-                for t in &train {
-                    let mix = Mix::weighted(edge_table(&weights, &device));
-                    trainer.step(&mix, &data.train, t);
+        // One round per edge decided; a decided edge's row of `weights` is one-hot.
+        let mut state = (trainer, weights);
+        snapshots.rounds(
+            EDGES,
+            &mut state,
+            rng,
+            |(trainer, weights), decided, rng| {
+                let e = order[decided];
+                let accuracy_without = |op: usize| {
+                    let mut perturbed = weights.clone();
+                    perturbed[e * OPS + op] = 0.0;
+                    let mix = Mix::weighted(edge_table(&perturbed, &device));
+                    trainer.net.accuracy(&mix, &data.valid, self.supernet.batch)
+                };
+                // Removing `none` changes nothing, so it is kept only if it has the largest α and
+                // no other removal lowers the accuracy below the supernet's own.
+                let intact = accuracy_without(0);
+                let mut drops: Vec<(f64, f32, usize)> = vec![(intact, alphas[e * OPS], 0)];
+                drops.extend((1..OPS).map(|op| (accuracy_without(op), alphas[e * OPS + op], op)));
+                // The lowest accuracy without it; among ties, the largest α.
+                let kept = drops
+                    .iter()
+                    .min_by(|x, y| x.0.total_cmp(&y.0).then(y.1.total_cmp(&x.1)))
+                    .expect("five operations")
+                    .2;
+                for op in 0..OPS {
+                    weights[e * OPS + op] = if op == kept { 1.0 } else { 0.0 };
                 }
-            }
-        }
-        Nb201Space::id(ops)
+                if decided + 1 == EDGES {
+                    return;
+                }
+                for _ in 0..self.tune_epochs {
+                    let (train, _) = trainer.epoch(data, rng);
+                    for t in &train {
+                        let mix = Mix::weighted(edge_table(weights, &device));
+                        trainer.step(&mix, &data.train, t);
+                    }
+                }
+            },
+        );
+        argmax_architecture(&state.1)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
+        settings.epochs = 2;
         let params = DartsPtParams {
             id: None,
             tune_epochs: 1,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([14; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 14);
     }
 }

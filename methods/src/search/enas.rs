@@ -22,6 +22,7 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits::{self, Interval};
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want, WeightTrainer,
     best_by_one_shot, drawn_architecture,
@@ -103,25 +104,31 @@ impl SupernetMethod for EnasParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let space = Nb201Space::new();
-        let mut controller = self.controller().build(&space);
-        let mut trainer = WeightTrainer::new(s, data, rng);
-        for _ in 0..s.epochs {
-            let (train, valid) = trainer.epoch(data, rng);
-            for t in &train {
-                let arch = drawn_architecture(&controller.policy(), rng);
-                trainer.step(&Mix::path(arch, trainer.net.device()), &data.train, t);
-            }
-            for v in valid.iter().cycle().take(self.controller_steps) {
-                let arch = controller.ask(rng);
-                let net = &trainer.net;
-                let mix = Mix::path(arch, net.device());
-                let r = net.pass(&net.weights, &mix, &data.valid, v, Want::Nothing);
-                controller.tell(arch, 100.0 * r.correct as f64 / v.len() as f64);
-            }
-        }
+        let controller = self.controller().build(&space);
+        let mut state = (WeightTrainer::new(s, data, rng), controller);
+        snapshots.rounds(
+            s.epochs,
+            &mut state,
+            rng,
+            |(trainer, controller), _, rng| {
+                let (train, valid) = trainer.epoch(data, rng);
+                for t in &train {
+                    let arch = drawn_architecture(&controller.policy(), rng);
+                    trainer.step(&Mix::path(arch, trainer.net.device()), &data.train, t);
+                }
+                for v in valid.iter().cycle().take(self.controller_steps) {
+                    let arch = controller.ask(rng);
+                    let net = &trainer.net;
+                    let mix = Mix::path(arch, net.device());
+                    let r = net.pass(&net.weights, &mix, &data.valid, v, Want::Nothing);
+                    controller.tell(arch, 100.0 * r.correct as f64 / v.len() as f64);
+                }
+            },
+        );
+        let (trainer, controller) = state;
         let policy = controller.policy();
         let draw = |rng: &mut TrialRng| drawn_architecture(&policy, rng);
         best_by_one_shot(&trainer.net, data, s.batch, self.candidates, draw, rng).0
@@ -131,12 +138,12 @@ impl SupernetMethod for EnasParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
-    use datasets::rng;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
+        settings.epochs = 2;
         let params = EnasParams {
             id: None,
             controller_steps: 3,
@@ -145,7 +152,6 @@ mod tests {
             candidates: 4,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([10; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 10);
     }
 }

@@ -21,6 +21,7 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits::{self, Interval};
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, BiLevel, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
     arch_gradient, argmax_architecture, edge_table, gumbel_noise,
@@ -87,10 +88,10 @@ impl SupernetMethod for FbnetParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let mut search = BiLevel::new(&self.supernet, data, rng);
         let device = search.trainer.net.device().clone();
-        search.train(data, rng, |b, step, rng| {
+        search.train((data, snapshots), rng, |b, step, rng| {
             let tau = self.tau * libm::pow(self.tau_decay, step.epoch as f64);
             let gumbel_softmax = |a: Tensor<2>, rng: &mut TrialRng| {
                 Mix::weighted(softmax((a + gumbel_noise(rng, &device)) / tau, 1))
@@ -115,12 +116,11 @@ impl SupernetMethod for FbnetParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
-    use datasets::rng;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (mut settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
         settings.epochs = 2;
         let params = FbnetParams {
             id: None,
@@ -129,7 +129,6 @@ mod tests {
             warmup_epochs: 1,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([12; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 12);
     }
 }

@@ -25,6 +25,7 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, EDGES, Mix, OPS, SearchData, Supernet, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
     Want, WeightTrainer, best_by_one_shot,
@@ -182,11 +183,13 @@ impl SupernetMethod for FewShotParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let mut trainer = WeightTrainer::new(s, data, rng);
         let everything = every_operation();
-        trainer.train_paths(self.warmup(), data, rng, |rng| draw(&everything, rng));
+        trainer.train_paths(self.warmup(), (data, &mut *snapshots), rng, |rng| {
+            draw(&everything, rng)
+        });
         let probes = self.probes(data, rng);
         // The edge with the lowest cut, the first among ties (NaN, from diverged weights,
         // sorts last).
@@ -204,9 +207,12 @@ impl SupernetMethod for FewShotParams {
             let mut allowed = every_operation();
             allowed[split] = group;
             let mut sub = trainer.clone();
-            sub.train_paths(s.epochs - self.warmup(), data, rng, |rng| {
-                draw(&allowed, rng)
-            });
+            sub.train_paths(
+                s.epochs - self.warmup(),
+                (data, &mut *snapshots),
+                rng,
+                |rng| draw(&allowed, rng),
+            );
             let count = self.candidates / 2 + usize::from(i == 0) * (self.candidates % 2);
             let pick = |rng: &mut TrialRng| draw(&allowed, rng);
             let found = best_by_one_shot(&sub.net, data, s.batch, count, pick, rng);
@@ -221,7 +227,7 @@ impl SupernetMethod for FewShotParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
 
     #[test]
     fn the_min_cut_separates_the_disagreeing_operations() {
@@ -236,8 +242,8 @@ mod tests {
     }
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (mut settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
         settings.epochs = 2;
         let params = FewShotParams {
             id: None,
@@ -246,7 +252,6 @@ mod tests {
             candidates: 4,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([15; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 15);
     }
 }

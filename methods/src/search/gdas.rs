@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, BiLevel, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
     Want, arch_gradient, argmax, argmax_architecture, edge_table, edge_weight, floats,
@@ -105,11 +106,11 @@ impl SupernetMethod for GdasParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let mut search = BiLevel::new(s, data, rng);
         let device = search.trainer.net.device().clone();
-        search.train(data, rng, |b, step, rng| {
+        search.train((data, snapshots), rng, |b, step, rng| {
             let progress = step.epoch as f64 / (s.epochs.max(2) - 1) as f64;
             let tau = self.tau_max - (self.tau_max - self.tau_min) * progress;
             let (mix, _) = gumbel_mix(edge_table(&b.alphas, &device), tau, rng);
@@ -128,7 +129,7 @@ impl SupernetMethod for GdasParams {
 mod tests {
     use super::*;
     use crate::estimate::neural;
-    use crate::supernet::tests::tiny;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
     use crate::supernet::{Supernet, edge_leaf};
     use datasets::rng;
 
@@ -175,15 +176,15 @@ mod tests {
     }
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
+        settings.epochs = 2;
         let params = GdasParams {
             id: None,
             tau_max: 10.0,
             tau_min: 0.1,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([8; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 8);
     }
 }

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, BiLevel, EDGES, Mix, OPS, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING,
     Want, arch_gradient, argmax_architecture, drawn_architecture, one_hot, softmax_policy,
@@ -76,10 +77,10 @@ impl SupernetMethod for ProxylessNasParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let mut search = BiLevel::new(&self.supernet, data, rng);
         let device = search.trainer.net.device().clone();
-        search.train(data, rng, |b, step, rng| {
+        search.train((data, snapshots), rng, |b, step, rng| {
             let policy = softmax_policy(&b.alphas);
             let path = drawn_architecture(&policy, rng);
             b.trainer
@@ -99,8 +100,7 @@ impl SupernetMethod for ProxylessNasParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
-    use datasets::rng;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
 
     #[test]
     fn eq_4_is_the_softmax_jacobian_applied_to_the_gate_gradients() {
@@ -120,13 +120,13 @@ mod tests {
     }
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
+        settings.epochs = 2;
         let params = ProxylessNasParams {
             id: None,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([13; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 13);
     }
 }

@@ -22,6 +22,7 @@ use crate::Fallbacks;
 use crate::MethodContext;
 use crate::limits::{self, Interval};
 use crate::registry::{Capabilities, Card};
+use crate::snapshots::{Bytes, Reader, Snapshot};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +102,23 @@ impl Reinforce<'_> {
     /// The policy's probabilities for each decision.
     pub fn policy(&self) -> Vec<Vec<f64>> {
         self.layout.policy(&self.logits)
+    }
+}
+
+/// The policy's training state (the last draw is told before a snapshot is taken).
+impl Snapshot for Reinforce<'_> {
+    fn save(&self, out: &mut Bytes) {
+        out.f64s(&self.logits);
+        self.adam.save(out);
+        out.f64(self.ema.0);
+        out.f64(self.ema.1);
+    }
+
+    fn restore(&mut self, input: &mut Reader<'_>) -> Result<(), String> {
+        input.f64s(&mut self.logits)?;
+        self.adam.restore(input)?;
+        self.ema = (input.f64()?, input.f64()?);
+        Ok(())
     }
 }
 

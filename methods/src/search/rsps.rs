@@ -16,6 +16,7 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, WeightTrainer,
     best_by_one_shot, uniform_architecture,
@@ -58,10 +59,10 @@ impl SupernetMethod for RspsParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let mut trainer = WeightTrainer::new(s, data, rng);
-        trainer.train_paths(s.epochs, data, rng, uniform_architecture);
+        trainer.train_paths(s.epochs, (data, snapshots), rng, uniform_architecture);
         let net = &trainer.net;
         best_by_one_shot(
             net,
@@ -78,18 +79,17 @@ impl SupernetMethod for RspsParams {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
-    use datasets::rng;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
+        settings.epochs = 2;
         let params = RspsParams {
             id: None,
             candidates: 5,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([9; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 9);
     }
 }

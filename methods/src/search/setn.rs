@@ -19,6 +19,7 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::limits;
 use crate::registry::Card;
+use crate::snapshots::Snapshots;
 use crate::supernet::{
     self, BiLevel, Mix, SearchData, SupernetMethod, SupernetSettings, WEIGHT_SHARING, Want,
     arch_gradient, best_by_one_shot, softmax_mix, softmax_policy, uniform_architecture,
@@ -61,10 +62,10 @@ impl SupernetMethod for SetnParams {
         &self.supernet
     }
 
-    fn search(&self, data: &SearchData, rng: &mut TrialRng) -> ArchId {
+    fn search(&self, data: &SearchData, snapshots: &mut Snapshots, rng: &mut TrialRng) -> ArchId {
         let s = &self.supernet;
         let mut search = BiLevel::new(s, data, rng);
-        search.train(data, rng, |b, step, rng| {
+        search.train((data, snapshots), rng, |b, step, rng| {
             let mix = Mix::path(uniform_architecture(rng), b.trainer.net.device());
             b.trainer.step(&mix, &data.train, step.train);
             let net = &b.trainer.net;
@@ -111,9 +112,8 @@ pub fn most_probable(alphas: &[f32], k: usize) -> Vec<ArchId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
+    use crate::supernet::tests::{assert_reproducible_and_resumable, tiny};
     use crate::supernet::{EDGES, OPS};
-    use datasets::rng;
 
     #[test]
     fn the_most_probable_architectures_come_first() {
@@ -137,14 +137,14 @@ mod tests {
     }
 
     #[test]
-    fn a_search_is_reproducible() {
-        let (settings, data) = tiny();
+    fn a_search_is_reproducible_and_resumes_after_a_kill() {
+        let (mut settings, _) = tiny();
+        settings.epochs = 2;
         let params = SetnParams {
             id: None,
             candidates: 4,
             supernet: settings,
         };
-        let run = || params.search(&data, &mut rng::from_seed([11; 32]));
-        assert_eq!(run(), run());
+        assert_reproducible_and_resumable(&params, 11);
     }
 }
