@@ -343,7 +343,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                 proxy_images: has_proxies.then(|| protocol.images.to_string()),
                 supernet_images: images
                     .as_ref()
-                    .map(|i| format!("{}, {} images", protocol.images, i.len())),
+                    .map(|i| format!("{}, {} images", protocol.images, i.images.len())),
                 proxy_batch: has_proxies.then_some(protocol.proxy_batch),
                 proxy_inputs: protocol
                     .estimators

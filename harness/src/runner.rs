@@ -14,6 +14,7 @@ use datasets::{Cache, LoadedTask, SeedPolicy};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use methods::external::TrialAbort;
 use methods::registry::Capabilities;
+use methods::supernet::SupernetImages;
 use rayon::prelude::*;
 use reports::records::manifest::{
     DataSource, HostInfo, Manifest, MethodInfo, ProtocolInfo, Reproducibility, Resumed, Run,
@@ -280,18 +281,14 @@ pub(crate) fn supernet_images(
     wanted: bool,
     (source, count): (&datasets::images::ImageSource, usize),
     cache: &Cache,
-) -> Result<Option<datasets::images::Images>> {
+) -> Result<Option<SupernetImages>> {
     if !wanted {
         return Ok(None);
     }
     let key = trial_key(common.base_seed, &common.name, "supernet", "images", 0);
     let mut rng = trial_rngs(key).0;
-    Ok(Some(datasets::images::load(
-        source,
-        cache.dir(),
-        count,
-        &mut rng,
-    )?))
+    let images = datasets::images::load(source, cache.dir(), count, &mut rng)?;
+    Ok(Some(SupernetImages::new(images)))
 }
 
 /// What every trial of a run is given besides its own description: the fault injection,
@@ -300,7 +297,7 @@ pub(crate) fn supernet_images(
 #[derive(Clone, Copy)]
 pub(crate) struct TrialEnv<'a> {
     pub faults: &'a Faults,
-    pub images: Option<&'a datasets::images::Images>,
+    pub images: Option<&'a SupernetImages>,
     pub snapshots: Option<&'a Path>,
 }
 
@@ -315,7 +312,7 @@ impl TrialEnv<'_> {
 /// The snapshot directory of a run with supernet `images` (None without them).
 pub(crate) fn snapshot_dir(
     checkpoint: &Checkpoint,
-    images: Option<&datasets::images::Images>,
+    images: Option<&SupernetImages>,
 ) -> Result<Option<PathBuf>> {
     images.map(|_| checkpoint.snapshot_dir()).transpose()
 }

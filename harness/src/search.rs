@@ -295,7 +295,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 cost_scale: protocol.cost_scale,
                 supernet_images: images
                     .as_ref()
-                    .map(|i| format!("{}, {} images", protocol.images, i.len())),
+                    .map(|i| format!("{}, {} images", protocol.images, i.images.len())),
                 random_baseline: protocol.random_baseline,
                 baseline: protocol.baseline.clone(),
                 methods: protocol

@@ -30,7 +30,7 @@ pub struct MethodContext<'a> {
     pub trial: Option<TrialInfo<'a>>,
     /// The protocol's images, for methods that train a weight-sharing supernet (None when
     /// no method of the protocol does).
-    pub images: Option<&'a datasets::images::Images>,
+    pub images: Option<&'a supernet::SupernetImages>,
 }
 
 /// What a trial is, as an external method is told it: never an objective value.

@@ -27,6 +27,7 @@ use datasets::images::Images;
 use datasets::rng::{self, TrialRng};
 use datasets::space::{NB201_EDGES, Nb201Space};
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
 
 use crate::MethodContext;
 use crate::limits;
@@ -173,6 +174,35 @@ impl SearchData {
             valid: part(half..images.len()),
             classes,
         })
+    }
+}
+
+/// A run's supernet images and their split halves at each input size a method asks for,
+/// prepared by the first trial that needs them and shared by the run's trials (a split of
+/// 50,000 CIFAR-10 images is 0.6 GB: once per run, not once per trial).
+pub struct SupernetImages {
+    pub images: Images,
+    prepared: Mutex<Vec<(usize, Arc<SearchData>)>>,
+}
+
+impl SupernetImages {
+    pub fn new(images: Images) -> SupernetImages {
+        SupernetImages {
+            images,
+            prepared: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The images at `size` × `size`, split ([`SearchData::new`]).
+    pub fn at_size(&self, size: usize) -> Result<Arc<SearchData>, String> {
+        // A trial that panicked while holding the lock left nothing half-prepared in it.
+        let mut prepared = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, data)) = prepared.iter().find(|(s, _)| *s == size) {
+            return Ok(data.clone());
+        }
+        let data = Arc::new(SearchData::new(&self.images, size)?);
+        prepared.push((size, data.clone()));
+        Ok(data)
     }
 }
 
@@ -1047,7 +1077,7 @@ pub type SupernetSearch<'a> =
 /// is the evaluation's cost; a protocol with such methods has a budget of one query (checked
 /// with the protocol), so there is no second ask.
 pub struct SupernetSearcher<'a> {
-    images: Option<&'a Images>,
+    images: Option<&'a SupernetImages>,
     /// Where the trial keeps its snapshots (None: nowhere).
     snapshot: Option<&'a std::path::Path>,
     input_size: usize,
@@ -1070,8 +1100,9 @@ impl Searcher for SupernetSearcher<'_> {
                 let images = self
                     .images
                     .expect("the runner gives weight-sharing methods the protocol's images");
-                let data =
-                    SearchData::new(images, self.input_size).unwrap_or_else(|e| panic!("{e}"));
+                let data = images
+                    .at_size(self.input_size)
+                    .unwrap_or_else(|e| panic!("{e}"));
                 let arch = (self.search)(&data, &mut snapshots, rng);
                 snapshots.finish(arch, rng);
                 arch
@@ -1277,6 +1308,26 @@ pub(crate) mod tests {
                 "alpha {i}: finite difference {numeric}, gradient {analytic}"
             );
         }
+    }
+
+    #[test]
+    fn a_runs_images_are_split_once_per_input_size() {
+        let (_, data) = tiny();
+        let images = SupernetImages::new(Images {
+            pixels: [data.train.pixels.clone(), data.valid.pixels.clone()].concat(),
+            labels: [data.train.labels.clone(), data.valid.labels.clone()].concat(),
+            size: 8,
+        });
+        let full = images.at_size(8).unwrap();
+        assert!(Arc::ptr_eq(&full, &images.at_size(8).unwrap()));
+        assert_eq!(full.train.pixels, data.train.pixels);
+        let small = images.at_size(4).unwrap();
+        assert_eq!((small.train.size, small.valid.len()), (4, 8));
+        assert!(Arc::ptr_eq(&small, &images.at_size(4).unwrap()));
+        let Err(e) = images.at_size(6) else {
+            panic!("size 6 accepted")
+        };
+        assert!(e.contains("input_size 6"), "{e}");
     }
 
     #[test]

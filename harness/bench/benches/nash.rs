@@ -396,13 +396,15 @@ fn supernet_step(c: &mut Criterion) {
     group.finish();
     // A whole first-order DARTS search at the defaults (2,000 noise images, 10 epochs), as a
     // protocol's trial runs it: the first ask trains the supernet and derives the cell.
-    let images = datasets::images::load(
-        &datasets::images::ImageSource::Noise,
-        Path::new("."),
-        2_000,
-        &mut rng::from_seed([5; 32]),
-    )
-    .unwrap();
+    let images = methods::supernet::SupernetImages::new(
+        datasets::images::load(
+            &datasets::images::ImageSource::Noise,
+            Path::new("."),
+            2_000,
+            &mut rng::from_seed([5; 32]),
+        )
+        .unwrap(),
+    );
     let space = datasets::space::Nb201Space::new();
     let ctx = methods::MethodContext {
         images: Some(&images),

@@ -17,10 +17,11 @@ use super::{Estimator, LearnedEstimator, MethodContext};
 use crate::registry::Card;
 use crate::snapshots::Snapshots;
 use crate::supernet::{
-    Mix, SearchData, SupernetSettings, WEIGHT_SHARING, WeightTrainer, uniform_architecture,
+    Mix, SearchData, SupernetImages, SupernetSettings, WEIGHT_SHARING, WeightTrainer,
+    uniform_architecture,
 };
-use datasets::images::Images;
 use datasets::space::Encoding;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,11 +62,11 @@ impl LearnedEstimator for OneShotParams {
 }
 
 pub struct OneShot<'a> {
-    images: Option<&'a Images>,
+    images: Option<&'a SupernetImages>,
     /// Where the trial keeps its snapshots (None: nowhere).
     snapshot: Option<&'a std::path::Path>,
     settings: SupernetSettings,
-    trained: Option<(WeightTrainer, SearchData)>,
+    trained: Option<(WeightTrainer, Arc<SearchData>)>,
 }
 
 impl Estimator for OneShot<'_> {
@@ -78,7 +79,7 @@ impl Estimator for OneShot<'_> {
         let images = self
             .images
             .ok_or("the one-shot estimator needs the protocol's images")?;
-        let data = SearchData::new(images, self.settings.input_size)?;
+        let data = images.at_size(self.settings.input_size)?;
         let mut snapshots = match self.snapshot {
             Some(file) => Snapshots::open(file, rng),
             None => Snapshots::none(rng),
@@ -110,17 +111,18 @@ impl Estimator for OneShot<'_> {
 mod tests {
     use super::*;
     use crate::supernet::tests::tiny;
+    use datasets::images::Images;
     use datasets::rng;
     use datasets::space::Nb201Space;
 
     #[test]
     fn scores_are_one_shot_accuracies_and_reproducible() {
         let (settings, data) = tiny();
-        let images = Images {
+        let images = SupernetImages::new(Images {
             pixels: [data.train.pixels.clone(), data.valid.pixels.clone()].concat(),
             labels: [data.train.labels.clone(), data.valid.labels.clone()].concat(),
             size: data.train.size,
-        };
+        });
         let params = OneShotParams {
             id: None,
             supernet: settings,
