@@ -773,7 +773,8 @@ fn compare_flags_a_weakened_method_and_passes_a_rerun() {
     let d = |n: &str| dir.join(n).display().to_string();
     let same = nash(&["compare", &d("base"), &d("rerun")]);
     assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
-    assert!(String::from_utf8_lossy(&same.stdout).contains("0 of 3 comparisons regress"));
+    // Three measures per cell: the final value, the mean regret (AUC), the runtime to target.
+    assert!(String::from_utf8_lossy(&same.stdout).contains("0 of 9 comparisons regress"));
     let err = fails(&["compare", &d("base"), &d("weak")], &[]);
     assert!(
         err.contains("protocol sha256 differs") && err.contains("--allow-different-protocol"),
@@ -797,15 +798,25 @@ fn compare_flags_a_weakened_method_and_passes_a_rerun() {
         md.contains("| cifar10/regularized_evolution |") && md.contains("❌ regression"),
         "{md}"
     );
-    assert!(md.contains("1 of 3 comparisons regress"), "{md}");
+    // The weakened method regresses in all three measures; the others in none.
+    assert!(md.contains("3 of 9 comparisons regress"), "{md}");
+    for measure in [
+        "final val_acc (seed mean)",
+        "AUC (mean regret over queries)",
+        "queries to within 0.5 of the best",
+    ] {
+        let row = format!("| cifar10/regularized_evolution | {measure} |");
+        let line = md.lines().find(|l| l.starts_with(&row)).unwrap_or("");
+        assert!(line.ends_with("❌ regression |"), "{measure}: {md}");
+    }
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(
-        xml.contains("failures=\"1\"") && xml.contains("<failure message="),
+        xml.contains("failures=\"3\"") && xml.contains("<failure message="),
         "{xml}"
     );
     let parsed: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(parsed["comparisons"].as_array().unwrap().len(), 3);
+    assert_eq!(parsed["comparisons"].as_array().unwrap().len(), 9);
     fails(&["compare", &d("base"), &d("missing")], &[]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -1529,13 +1540,13 @@ fn html_report_renders_in_chromium() {
     );
     assert_eq!(
         dom.matches("<table>").count(),
-        2,
-        "results and ranks tables"
+        4,
+        "results, ranks, runtime-to-target and power tables"
     );
     assert_eq!(
         dom.matches("<svg").count(),
-        3,
-        "two curves and the critical-difference diagram, inline"
+        4,
+        "two curves, the critical-difference diagram and the runtime ECDF, inline"
     );
     let shot = dir.join("report.png");
     let status = Command::new(chromium)

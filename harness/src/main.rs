@@ -133,6 +133,16 @@ enum Command {
         /// A directory written by `nash run`
         dir: PathBuf,
     },
+    /// How many replicates a search run's comparisons against its baseline need to detect a
+    /// difference of --effect (objective units, e.g. 0.1 accuracy points) with 80% power at
+    /// α = 0.05, from the spreads the run measured
+    Plan {
+        /// A search run directory
+        dir: PathBuf,
+        /// The difference of mean final values to detect, in the objective's units
+        #[arg(long)]
+        effect: f64,
+    },
     /// Compare a candidate run with a baseline run of the same protocol (exit 1 on a
     /// regression: significant at --alpha after Holm's correction and beyond the noise
     /// threshold)
@@ -411,6 +421,13 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let locked = RunDir::open(&dir)?;
             let report = reports::report(locked.path())?;
             eprintln!("wrote {}", report.display());
+        }
+        Command::Plan { dir, effect } => {
+            if !(effect.is_finite() && effect > 0.0) {
+                bail!("--effect must be a positive number (objective units), not {effect}");
+            }
+            let plan = reports::plan(&dir, effect)?;
+            print!("{}", Exporter::render(&Markdown, &plan));
         }
         Command::Data { command } => return data(&cache, command),
         Command::Compare {

@@ -8,7 +8,7 @@ use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask, TrialInfo};
 use reports::pareto;
 use reports::records::manifest::{
-    EvaluatedTask, ParetoInfo, Run, SampledArch, SearchInfo, TaskInfo,
+    EvaluatedTask, ParetoInfo, RankValue, Run, SampledArch, SearchInfo, TaskInfo,
 };
 
 use methods::Fallbacks;
@@ -705,9 +705,25 @@ fn task_info(protocol: &SearchProtocol, task: &SearchTask) -> TaskInfo {
             hypervolume: pareto::hypervolume(&points, reference, maximize),
         }
     });
+    // The runtime targets' ranks: the k-th best seed mean (architectures the table lacks,
+    // NaN, left out).
+    let mut ordered: Vec<f64> = means.iter().copied().filter(|v| !v.is_nan()).collect();
+    ordered.sort_unstable_by(|a, b| {
+        def.direction
+            .fitness(*b)
+            .total_cmp(&def.direction.fitness(*a))
+    });
+    let rank_values = reports::runtime::RANK_TARGETS
+        .iter()
+        .filter_map(|&rank| {
+            let value = *ordered.get(rank as usize - 1)?;
+            Some(RankValue { rank, value })
+        })
+        .collect();
     TaskInfo {
         task: loaded.task.clone(),
         pareto,
+        rank_values,
         space_size: space.size() as u64,
         unique_cells: (unique != space.size() as u64).then_some(unique),
         space_mean,

@@ -9,8 +9,12 @@
 //! method that breaks completely must fail the gate. Cells only the candidate has are listed
 //! in the notes.
 //!
-//! Search runs compare the final incumbents' seed-mean objective; runs paired by replicate
-//! (the same seeds) use the Wilcoxon signed-rank test, unpaired ones Mann-Whitney U. The noise
+//! Search runs compare the final incumbents' seed-mean objective, the area under each run's
+//! regret curve (its mean regret, `runtime.rs`) and each run's queries until its incumbent
+//! came within 0.5 of the space's best (censored at the run's length when it did not: the
+//! rank tests count those runs as the slowest; the comparison also gives both runs' ERT).
+//! The last two are lower-is-better. Runs paired by replicate (the same seeds) use the
+//! Wilcoxon signed-rank test, unpaired ones Mann-Whitney U. The noise
 //! threshold is relative to the baseline mean (0.01 = 1%). Estimation runs compare the
 //! per-replicate Kendall tau and Spearman rho with the same tests, each a comparison of its
 //! own; there the threshold is an absolute change of the coefficient. Effect sizes (median
@@ -24,7 +28,7 @@ use crate::records::manifest::{Manifest, Run, short};
 use crate::records::{self, Status, summary};
 use crate::significance::{Test, holm, mann_whitney, wilcoxon};
 use crate::stats::{self, Interval, bootstrap_ci, bootstrap_rng};
-use crate::{search, trials};
+use crate::{runtime, search, trials};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {
@@ -66,6 +70,9 @@ pub struct Comparison {
     /// the space mean, so this is the mean difference over the space mean), and its CI.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ri_difference: Option<(f64, (f64, f64))>,
+    /// Runtime to a target: the baseline's and the candidate's ERT in queries (∞ as null).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ert: Option<(Option<f64>, Option<f64>)>,
     /// The change compared with the noise threshold (relative for search, absolute for tau),
     /// oriented so that positive is better.
     pub change: f64,
@@ -159,6 +166,10 @@ fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, S
 struct Cell {
     values: BTreeMap<u32, f64>,
     failed: Vec<(u32, String)>,
+    /// A cost (mean regret, runtime) rather than the objective: lower is better.
+    lower_is_better: bool,
+    /// Runtimes: whether each replicate reached the target (the rest are censored).
+    reached: BTreeMap<u32, bool>,
 }
 
 impl Cell {
@@ -178,19 +189,84 @@ impl Cell {
 /// Cells by (name, measure).
 type Cells = BTreeMap<(String, String), Cell>;
 
-/// The cells of a search run; `measure` names them (the baseline's objective).
-fn search_cells(dir: &Path, measure: &str, maximize: bool) -> Result<Cells, ReportError> {
+/// The measure name of the final objective's cells.
+fn final_measure(objective: &str) -> String {
+    format!("final {objective} (seed mean)")
+}
+
+/// The regret level of the runtime measure.
+const RUNTIME_REGRET: f64 = 0.5;
+
+/// The cells of a search run, three measures per (task, method): the final objective, the
+/// mean regret (AUC) and the runtime to within 0.5 of the best, the last two against the
+/// space's best in the manifest `manifest`.
+fn search_cells(dir: &Path, manifest: &Manifest) -> Result<Cells, ReportError> {
+    let maximize = manifest.maximize();
     let mut cells = Cells::new();
+    let search = manifest.search().ok_or_else(|| ReportError::Format {
+        path: dir.join(records::manifest::FILE),
+        message: "not a search run".into(),
+    })?;
     for g in trials::read_groups(dir, maximize)? {
         let name = format!("{}/{}", g.task, g.method);
-        let cell = cells.entry((name, measure.to_string())).or_default();
-        for t in &g.trials {
-            cell.values.insert(t.replicate, t.final_mean());
+        let best = search
+            .tasks
+            .iter()
+            .find(|t| t.task == g.task)
+            .map_or(f64::NAN, |t| t.space_best);
+        let target = if maximize {
+            best - RUNTIME_REGRET
+        } else {
+            best + RUNTIME_REGRET
+        };
+        let measures = [
+            final_measure(&manifest.protocol.objective),
+            AUC.to_string(),
+            runtime_measure(),
+        ];
+        for (k, measure) in measures.into_iter().enumerate() {
+            let cell = cells.entry((name.clone(), measure)).or_default();
+            cell.lower_is_better = k > 0;
+            for t in &g.trials {
+                let curve = &t.incumbent_mean;
+                let value = match k {
+                    0 => t.final_mean(),
+                    1 => runtime::mean_regret(curve, best, maximize),
+                    _ => {
+                        let hit = runtime::first_hit(curve, target, maximize);
+                        cell.reached.insert(t.replicate, hit.is_some());
+                        f64::from(hit.map_or(curve.len, |h| h.queries))
+                    }
+                };
+                cell.values.insert(t.replicate, value);
+            }
+            cell.failed
+                .extend(g.failed.iter().map(|f| (f.replicate, f.error.clone())));
         }
-        cell.failed
-            .extend(g.failed.iter().map(|f| (f.replicate, f.error.clone())));
     }
     Ok(cells)
+}
+
+const AUC: &str = "AUC (mean regret over queries)";
+
+fn runtime_measure() -> String {
+    format!("queries to within {RUNTIME_REGRET} of the best")
+}
+
+/// ERT in queries of a runtime cell's runs (None when infinite).
+fn cell_ert(cell: &Cell) -> Option<f64> {
+    let (hits, lengths): (Vec<Option<u32>>, Vec<u32>) = cell
+        .values
+        .iter()
+        .map(|(r, &v)| {
+            let q = v as u32;
+            (
+                cell.reached.get(r).copied().unwrap_or(false).then_some(q),
+                q,
+            )
+        })
+        .unzip();
+    Some(runtime::ert(&hits, &lengths)).filter(|e| e.is_finite())
 }
 
 fn estimation_cells(dir: &Path) -> Result<Cells, ReportError> {
@@ -257,6 +333,7 @@ fn compare_cell(
         median_difference: f64::NAN,
         difference_ci: None,
         ri_difference: None,
+        ert: None,
         change: f64::NAN,
         statistic: f64::NAN,
         p_value: f64::NAN,
@@ -361,7 +438,7 @@ fn compare_cell(
     };
     // RI is linear in the accuracy, so the difference of the two runs' RI is the RI of
     // `bm + Δ` minus that of `bm`, for the mean difference and its CI bounds alike.
-    let maximize = setup.maximize;
+    let maximize = setup.maximize && !base_cell.lower_is_better;
     let ri_difference = ri_baseline.map(|r| {
         let ri = |d: f64| search::ri(bm + d, r, maximize) - search::ri(bm, r, maximize);
         let (low, high) = (ri(ci.low), ri(ci.high));
@@ -379,6 +456,7 @@ fn compare_cell(
         median_difference,
         difference_ci: Some((ci.low, ci.high)),
         ri_difference,
+        ert: (!base_cell.reached.is_empty()).then(|| (cell_ert(base_cell), cell_ert(cand_cell))),
         change: if maximize { raw_change } else { -raw_change },
         statistic: test.statistic,
         p_value: test.p_value,
@@ -405,10 +483,9 @@ pub fn compare(
     let (b, c) = if estimation {
         (estimation_cells(baseline)?, estimation_cells(candidate)?)
     } else {
-        let measure = format!("final {} (seed mean)", base.protocol.objective);
         (
-            search_cells(baseline, &measure, base.maximize())?,
-            search_cells(candidate, &measure, cand.maximize())?,
+            search_cells(baseline, &base)?,
+            search_cells(candidate, &cand)?,
         )
     };
     // RI's exact random baseline of each searched task: the baseline run's space mean.
@@ -438,7 +515,8 @@ pub fn compare(
     };
     for ((name, measure), base_cell) in &b {
         let cand_cell = c.get(&(name.clone(), measure.clone()));
-        let ri_baseline = space_mean(name).filter(|_| !estimation);
+        let ri_baseline = space_mean(name)
+            .filter(|_| !estimation && *measure == final_measure(&base.protocol.objective));
         comparisons.push(compare_cell(
             &setup,
             name,
@@ -492,7 +570,38 @@ mod tests {
         Cell {
             values: values.iter().copied().collect(),
             failed: failed.iter().map(|&r| (r, "boom".to_string())).collect(),
+            ..Cell::default()
         }
+    }
+
+    #[test]
+    fn a_cost_that_rises_is_a_regression_and_runtimes_give_their_ert() {
+        // Mean regret (lower is better) up by a third in every replicate.
+        let mut base = cell(&values(10, -89.0), &[]);
+        let mut cand = cell(&values(10, -88.5), &[]);
+        base.lower_is_better = true;
+        cand.lower_is_better = true;
+        let c = compare_cell(&setup(), "cifar10/m", AUC, &base, Some(&cand), None);
+        assert!(c.change < 0.0, "{c:?}");
+        assert!(c.p_value < 0.05);
+        // Runtimes: 10 and 30 queries reached, one run censored at 100; the candidate
+        // reaches the target in every run.
+        let runtime = |values: &[(u32, f64)], reached: &[bool]| {
+            let mut c = cell(values, &[]);
+            c.lower_is_better = true;
+            c.reached = values
+                .iter()
+                .map(|v| v.0)
+                .zip(reached.iter().copied())
+                .collect();
+            c
+        };
+        let base = runtime(&[(0, 10.0), (1, 30.0), (2, 100.0)], &[true, true, false]);
+        let cand = runtime(&[(0, 5.0), (1, 6.0), (2, 7.0)], &[true, true, true]);
+        let c = compare_cell(&setup(), "cifar10/m", "queries", &base, Some(&cand), None);
+        assert_eq!(c.ert, Some((Some(70.0), Some(6.0))));
+        assert!(c.change > 0.0, "fewer queries is better: {c:?}");
+        assert!(c.ri_difference.is_none());
     }
 
     fn setup() -> Setup {

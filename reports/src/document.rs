@@ -9,6 +9,7 @@ use crate::compare::{CompareResult, Verdict};
 use crate::cross_task::CrossGroup;
 use crate::estimation::{self, Measure};
 use crate::incidents::Incidents;
+use crate::power;
 use crate::published;
 use crate::records::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
 use crate::search::{MethodResult, OverallRanks, Ranks, SearchAnalysis, SearchTaskResult};
@@ -249,10 +250,14 @@ fn search_task(
         "regret".into(),
         "RI exact % [95% CI]".into(),
         "RI sampled % [95% CI]".into(),
-        format!("observed {objective}"),
-        "distinct archs (cells)".into(),
     ]
     .into();
+    let has_prior = task.methods.iter().any(|m| m.ri_prior.is_some());
+    if has_prior {
+        columns.push("RI over prior_order % [95% CI]".into());
+    }
+    columns.push(format!("observed {objective}"));
+    columns.push("distinct archs (cells)".into());
     if has_test {
         let test = manifest
             .search()
@@ -313,6 +318,9 @@ fn search_task(
             row.push(format!("{:.d$}", m.regret).into());
             row.push(ri(&m.ri_exact).into());
             row.push(ri(&m.ri_sampled).into());
+            if has_prior {
+                row.push(m.ri_prior.as_ref().map_or_else(|| "–".into(), ri).into());
+            }
             row.push(
                 m.observed
                     .as_ref()
@@ -349,10 +357,156 @@ fn search_task(
     if let Some(ranks) = &task.ranks {
         ranks_table(blocks, task, ranks, baseline);
     }
+    runtime_table(blocks, task, d);
+    power_table(blocks, task, baseline, d);
     if let Some(pareto) = &info.pareto {
         pareto_table(blocks, objective, task, pareto);
     }
     blocks.extend(figures.into_iter().map(Block::Figure));
+}
+
+/// `nash plan`'s answer: per task, each method's replicates for `effect` against `baseline`.
+pub fn plan(analysis: &SearchAnalysis, baseline: &str, effect: f64) -> Document {
+    let mut blocks = vec![Block::Text(format!(
+        "Replicates per method for the Mann-Whitney test against `{baseline}` to detect a difference of {effect} in the mean final value at α = 0.05 with 80% power, from the spreads this run measured (normal approximation with the rank test's π/3, before Holm's correction over a task's methods; `power.rs`)."
+    ))];
+    for task in &analysis.tasks {
+        let Some(b) = task.baseline.map(|b| &task.methods[b]) else {
+            blocks.push(Block::Text(format!(
+                "{}: `{baseline}` has no finished runs.",
+                task.info.task
+            )));
+            continue;
+        };
+        let spread = |m: &MethodResult| m.summary.as_ref().map(|s| s.std);
+        blocks.push(Block::Heading(task.info.task.clone()));
+        let rows = task
+            .methods
+            .iter()
+            .filter(|m| m.method != b.method)
+            .map(|m| {
+                let (needed, detectable) = match (spread(m), spread(b)) {
+                    (Some(sm), Some(sb)) => (
+                        power::replicates_needed(sm, sb, effect).to_string(),
+                        format!(
+                            "±{:.4}",
+                            power::detectable_difference(
+                                (sm, m.finals.len()),
+                                (sb, b.finals.len())
+                            )
+                        ),
+                    ),
+                    _ => ("– (fewer than 2 runs)".to_string(), "–".to_string()),
+                };
+                vec![
+                    m.method.as_str().into(),
+                    m.finals.len().to_string().into(),
+                    spread(m).map_or("–".into(), |s| format!("{s:.4}")).into(),
+                    detectable.into(),
+                    needed.into(),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table(Table {
+            columns: vec![
+                "method".into(),
+                "runs now".into(),
+                "std".into(),
+                "detectable Δ now".into(),
+                format!("replicates for Δ = {effect}"),
+            ],
+            rows,
+        }));
+    }
+    Document {
+        title: "nash plan".into(),
+        blocks,
+    }
+}
+
+/// What each comparison against the baseline could detect (`power.rs`).
+fn power_table(blocks: &mut Vec<Block>, task: &SearchTaskResult, baseline: &str, d: usize) {
+    let rows: Vec<Vec<Cell>> = task
+        .methods
+        .iter()
+        .zip(&task.versus_baseline)
+        .filter_map(|(m, v)| {
+            let v = v.as_ref()?;
+            let needed = match v.replicates_for_difference {
+                n if v.difference == 0.0 || n > 1_000_000 => "–".to_string(),
+                n => n.to_string(),
+            };
+            Some(vec![
+                m.method.as_str().into(),
+                m.finals.len().to_string().into(),
+                format!("{:+.d$}", v.difference).into(),
+                format!("±{:.d$}", v.detectable).into(),
+                needed.into(),
+            ])
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    blocks.push(Block::Text(format!(
+        "Power against {baseline}: the smallest difference of mean final values the Mann-Whitney test could detect at α = 0.05 with 80% power given these runs and their spread (normal approximation with the rank test's π/3; before Holm's correction), and the replicates per method the observed difference would need. `nash plan DIR --effect D` gives the replicates for a difference D."
+    )));
+    blocks.push(Block::Table(Table {
+        columns: vec![
+            "method".into(),
+            "runs".into(),
+            "observed Δ".into(),
+            "detectable Δ".into(),
+            "replicates for observed Δ".into(),
+        ],
+        rows,
+    }));
+}
+
+/// Each method's runtime to the task's targets (COCO's ERT, `runtime.rs`) and its mean regret
+/// over its queries (the area under the regret curve).
+fn runtime_table(blocks: &mut Vec<Block>, task: &SearchTaskResult, d: usize) {
+    let targets: Vec<String> = task
+        .targets
+        .iter()
+        .map(|t| format!("{} ({:.d$})", t.label, t.value))
+        .collect();
+    blocks.push(Block::Text(format!(
+        "Runtime to target: per target, the runs that reached it and the expected running time in queries (ERT: all runs' queries until they reached it or ended, over the successful runs; ∞ when none did) with its 95% bootstrap CI. Targets: {}. AUC: the mean regret over a run's queries (the area under its regret curve divided by its length; lower is better).",
+        targets.join(", ")
+    )));
+    let ert = |t: &crate::runtime::TargetRuntime| {
+        let value = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.1}")
+            } else {
+                "∞".to_string()
+            }
+        };
+        let ci = t
+            .ert_ci
+            .as_ref()
+            .map(|ci| format!(" [{}, {}]", value(ci.low), value(ci.high)))
+            .unwrap_or_default();
+        format!("{}/{} · {}{ci}", t.reached, t.runs, value(t.ert))
+    };
+    let rows = task
+        .methods
+        .iter()
+        .map(|m| {
+            let r = &m.runtime;
+            let auc = r.auc_summary.as_ref().map_or_else(
+                || format!("{:.d$}", crate::runtime::mean_auc(r)),
+                |s| format!("{} {}", mean_std(s, d), interval(&s.ci, d)),
+            );
+            let mut row: Vec<Cell> = vec![m.method.as_str().into(), auc.into()];
+            row.extend(r.targets.iter().map(|t| ert(t).into()));
+            row
+        })
+        .collect();
+    let mut columns = vec!["method".to_string(), "AUC (mean regret) [95% CI]".into()];
+    columns.extend(task.targets.iter().map(|t| t.label.clone()));
+    blocks.push(Block::Table(Table { columns, rows }));
 }
 
 /// Each method's hypervolume against the table's exact front.
@@ -963,7 +1117,7 @@ pub fn comparison(r: &CompareResult) -> Document {
     .map(String::from)
     .into();
     if search {
-        columns.push("Δ RI exact, points [95% CI]".into());
+        columns.push("Δ RI exact, points [95% CI] / ERT".into());
     }
     columns.extend(["test", "p (Holm)", "verdict"].map(String::from));
     let rows = r
@@ -990,9 +1144,11 @@ pub fn comparison(r: &CompareResult) -> Document {
             row.push(format!("{:+.4}", c.change).into());
             row.push(format!("{:+.4}{ci}", c.median_difference).into());
             if search {
-                row.push(match c.ri_difference {
-                    Some((d, (a, b))) => format!("{d:+.3} [{a:+.3}, {b:+.3}]").into(),
-                    None => "–".into(),
+                let ert = |e: Option<f64>| e.map_or("∞".to_string(), |e| format!("{e:.1}"));
+                row.push(match (c.ri_difference, c.ert) {
+                    (Some((d, (a, b))), _) => format!("{d:+.3} [{a:+.3}, {b:+.3}]").into(),
+                    (None, Some((b, c))) => format!("ERT {} → {}", ert(b), ert(c)).into(),
+                    (None, None) => "–".into(),
                 });
             }
             row.push(if c.paired { "Wilcoxon" } else { "Mann-Whitney" }.into());

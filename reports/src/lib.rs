@@ -9,9 +9,11 @@ pub mod export;
 pub mod incidents;
 pub mod pareto;
 pub mod plot;
+pub mod power;
 pub mod published;
 pub mod rank;
 pub mod records;
+pub mod runtime;
 pub mod search;
 pub mod significance;
 pub mod stats;
@@ -52,6 +54,29 @@ pub fn report(dir: &Path) -> Result<PathBuf, ReportError> {
         )?;
     }
     Ok(dir.join("report.md"))
+}
+
+/// `nash plan`: for each task and method of a search run, the replicates per method that a
+/// difference of `effect` (objective units) from the baseline needs, from the run's spreads
+/// (`power.rs`).
+pub fn plan(dir: &Path, effect: f64) -> Result<document::Document, ReportError> {
+    let manifest = Manifest::read(dir)?;
+    let bad = |message: String| ReportError::Format {
+        path: dir.join(records::manifest::FILE),
+        message,
+    };
+    let search = manifest
+        .search()
+        .ok_or_else(|| bad("nash plan reads search runs; this is an estimation run".into()))?;
+    let baseline = search.baseline().ok_or_else(|| {
+        bad(
+            "no baseline to plan against: the protocol has no `baseline` and no random_search"
+                .into(),
+        )
+    })?;
+    let groups = trials::read_groups(dir, manifest.maximize())?;
+    let analysis = search::analyse(&manifest, &groups).map_err(bad)?;
+    Ok(document::plan(&analysis, baseline, effect))
 }
 
 fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {
@@ -104,6 +129,37 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
                 svg: plot::curves_svg(&chart, &time),
             });
         }
+        let ecdf: Vec<(&str, search::Curve)> = task
+            .methods
+            .iter()
+            .map(|m| {
+                let (x, y): (Vec<f64>, Vec<f64>) = m.runtime.ecdf.iter().copied().unzip();
+                let curve = search::Curve {
+                    x,
+                    median: y.clone(),
+                    q1: y.clone(),
+                    q3: y,
+                };
+                (m.method.as_str(), curve)
+            })
+            .collect();
+        let title = format!(
+            "{name}: runtime ECDF over the {} targets (fraction of run-target pairs reached)",
+            task.targets.len()
+        );
+        let chart = plot::Chart {
+            title: &title,
+            x_label: "queries (log scale)",
+            y_label: "fraction reached",
+            log_x: true,
+            skip_start: false,
+        };
+        let refs: Vec<(&str, &search::Curve)> = ecdf.iter().map(|(n, c)| (*n, c)).collect();
+        out.push(document::Figure {
+            file: format!("ecdf-{name}.svg"),
+            caption: title.clone(),
+            svg: plot::curves_svg(&chart, &refs),
+        });
         if let Some(p) = &task.info.pareto {
             let over_queries: Option<Vec<(&str, &search::Curve)>> = task
                 .methods

@@ -14,11 +14,13 @@
 
 use crate::incidents::Incidents;
 use crate::pareto;
+use crate::power;
 use crate::records::manifest::{Manifest, ParetoInfo, SearchInfo, TaskInfo};
 use crate::significance::{self, Test};
 use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
 use rayon::prelude::*;
 
+use crate::runtime::{self, MethodRuntime, Target};
 use crate::trials::{Change, Group, StepCurve, TrialCurve};
 
 /// Median and interquartile range of the incumbent across trials, at each x.
@@ -49,6 +51,9 @@ pub struct MethodResult {
     pub ri_exact: (f64, Option<Interval>),
     /// RI against the mean of the k sampled random architectures.
     pub ri_sampled: (f64, Option<Interval>),
+    /// RI against the free prior (the task's first `prior_order` method: architectures by
+    /// decreasing tabulated property), when the protocol runs one.
+    pub ri_prior: Option<(f64, Option<Interval>)>,
     pub over_queries: Curve,
     pub over_time: Option<Curve>,
     /// Mean over runs of the distinct architectures and isomorphism classes evaluated.
@@ -57,6 +62,8 @@ pub struct MethodResult {
     /// Hypervolume of each run's evaluations against the second objective, when the protocol
     /// has one.
     pub hypervolume: Option<HypervolumeResult>,
+    /// Runtime to the task's targets, the ECDF over them and the area under the regret curve.
+    pub runtime: MethodRuntime,
 }
 
 /// Hypervolume of the evaluated architectures as a fraction of the table's exact front's.
@@ -76,6 +83,8 @@ pub struct HypervolumeResult {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchTaskResult {
     pub info: TaskInfo,
+    /// The runtime targets (`runtime.rs`), in the order of each method's `runtime.targets`.
+    pub targets: Vec<Target>,
     /// Mean of the sampled random baseline and its bootstrap CI.
     pub random_mean: f64,
     pub random_ci: Option<Interval>,
@@ -99,6 +108,13 @@ pub struct SearchTaskResult {
 pub struct VersusBaseline {
     pub test: Test,
     pub p_holm: f64,
+    /// The method's mean final value minus the baseline's.
+    pub difference: f64,
+    /// The smallest difference the test could detect at α = 0.05 with 80% power, given both
+    /// sides' runs and spreads (`power.rs`).
+    pub detectable: f64,
+    /// Replicates per method that would detect `difference` with 80% power.
+    pub replicates_for_difference: u64,
     /// Significant at α = 0.05: Some(true) when better than the baseline, Some(false) when
     /// worse.
     pub significantly_better: Option<bool>,
@@ -196,13 +212,15 @@ fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<SearchTask
         });
         let task_groups: Vec<&Group> = groups.iter().filter(|g| g.task == info.task).collect();
         let analysed = cells.iter().filter(|c| std::ptr::eq(c.0, info)).count();
-        let methods: Vec<MethodResult> = results.by_ref().take(analysed).collect();
+        let mut methods: Vec<MethodResult> = results.by_ref().take(analysed).collect();
+        add_ri_over_prior(manifest, search, &mut methods, &info.task);
         let baseline = search
             .baseline()
             .and_then(|b| methods.iter().position(|m| m.method == b));
         let versus_baseline = versus_baseline(&methods, baseline, maximize);
         let ranks = ranks(&methods, baseline, maximize);
         tasks.push(SearchTaskResult {
+            targets: runtime::targets(info, maximize),
             baseline,
             versus_baseline,
             ranks,
@@ -228,6 +246,43 @@ fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<SearchTask
     }
     Ok(tasks)
 }
+
+/// Each method's RI over the free prior: the first method of the protocol whose name is
+/// `prior_order` (RI against it uses its mean final value as `Acc_r`; the CI bootstraps both
+/// sets of runs).
+fn add_ri_over_prior(
+    manifest: &Manifest,
+    search: &SearchInfo,
+    methods: &mut [MethodResult],
+    task: &str,
+) {
+    let maximize = manifest.maximize();
+    let Some(prior) = search
+        .methods
+        .iter()
+        .find(|m| m.method == PRIOR_ORDER)
+        .and_then(|info| methods.iter().find(|m| m.method == info.id))
+        .map(|m| m.finals.clone())
+    else {
+        return;
+    };
+    let prior_mean = stats::mean(&prior);
+    for m in methods.iter_mut() {
+        let label = format!("{}/{task}/{}/ri-prior", manifest.protocol.sha256, m.method);
+        let ci = (m.finals.len() >= 2 && prior.len() >= 2).then(|| {
+            bootstrap_ci(
+                &[&m.finals, &prior],
+                |s| ri(stats::mean(&s[0]), stats::mean(&s[1]), maximize),
+                0.95,
+                &mut bootstrap_rng(&label),
+            )
+        });
+        m.ri_prior = Some((ri(stats::mean(&m.finals), prior_mean, maximize), ci));
+    }
+}
+
+/// The free prior's method name (`methods::search::prior_order`).
+pub const PRIOR_ORDER: &str = "prior_order";
 
 /// Each method's final values against the baseline's, Holm-adjusted within the task.
 fn versus_baseline(
@@ -256,7 +311,19 @@ fn versus_baseline(
         .map(|(test, m)| {
             let test = test?;
             let p_holm = adjusted.next().expect("one per test");
+            let spread = |m: &MethodResult| m.summary.as_ref().map_or(0.0, |s| s.std);
+            let difference = mean(m) - mean(base);
             Some(VersusBaseline {
+                difference,
+                detectable: power::detectable_difference(
+                    (spread(m), m.finals.len()),
+                    (spread(base), base.finals.len()),
+                ),
+                replicates_for_difference: power::replicates_needed(
+                    spread(m),
+                    spread(base),
+                    difference.abs(),
+                ),
                 significantly_better: (p_holm < 0.05).then(|| (mean(m) > mean(base)) == maximize),
                 test,
                 p_holm,
@@ -414,6 +481,14 @@ fn analyse_group(
         regret,
         ri_exact: (ri(mean, space_mean, maximize), ri_exact_ci),
         ri_sampled: (ri(mean, random_mean, maximize), ri_sampled_ci),
+        ri_prior: None,
+        runtime: runtime::analyse(
+            &group.method,
+            &incumbents,
+            &runtime::targets(info, maximize),
+            (info.space_best, maximize),
+            &label("runtime"),
+        ),
         over_queries: curve_over_queries(&incumbents),
         unique_archs: stats::mean(
             &group

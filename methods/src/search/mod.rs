@@ -137,6 +137,7 @@ macro_rules! search_methods {
 
 search_methods! {
     random_search::RandomSearchParams => RandomSearch,
+    prior_order::PriorOrderParams => PriorOrder,
     regularized_evolution::RegularizedEvolutionParams => RegularizedEvolution,
     local_search::LocalSearchParams => LocalSearch,
     reinforce::ReinforceParams => Reinforce,

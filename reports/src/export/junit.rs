@@ -20,11 +20,13 @@ pub fn render(r: &CompareResult) -> String {
         r.regressions()
     );
     for c in &r.comparisons {
-        // Kendall tau keeps the bare cell name it always had, so CI test histories continue.
-        let name = if c.measure == summary::col::SPEARMAN_RHO {
-            format!("{} {}", c.name, summary::col::SPEARMAN_RHO)
-        } else {
+        // Kendall tau and a search's final value keep the bare cell name they always had, so
+        // CI test histories continue; the other measures add theirs.
+        let primary = c.measure == summary::col::KENDALL_TAU || c.measure.starts_with("final ");
+        let name = if primary {
             c.name.clone()
+        } else {
+            format!("{} {}", c.name, c.measure)
         };
         xml.push_str(&format!(
             "    <testcase classname=\"{}\" name=\"{}\"",

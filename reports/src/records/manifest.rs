@@ -272,6 +272,17 @@ pub struct TaskInfo {
     /// The exact Pareto front of the table when the protocol has a second objective.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pareto: Option<ParetoInfo>,
+    /// The seed-mean objective of the table's k-th best architecture for the runtime
+    /// targets' ranks (top-1, top-10, top-100); empty in runs written before nash recorded it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rank_values: Vec<RankValue>,
+}
+
+/// The value of the table's `rank`-th best architecture (1 = the best; ties share a value).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RankValue {
+    pub rank: u32,
+    pub value: f64,
 }
 
 /// The table's exact front of seed-mean objective against a minimized property.
