@@ -1716,3 +1716,138 @@ fn weight_sharing_methods_derive_one_architecture_per_run() {
     assert!(error.contains("weight-sharing"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The free prior, the runtime-to-target and power sections of a search report, `nash plan`,
+/// and `nash export --format ioh`: its files follow IOHprofiler's documented layout, and
+/// IOHprofiler's own reader (iohinspector, in the project's .venv) reads every run with the
+/// incumbent values trials.parquet holds.
+#[test]
+fn prior_runtime_power_plan_and_the_iohprofiler_export() {
+    let dir = scratch("prior-ioh");
+    let run = dir.join("run");
+    let out = nash(&[
+        "run",
+        &repo("protocols/nb201-prior.yaml"),
+        "--replicates",
+        "6",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    for section in [
+        "RI over prior_order % [95% CI]",
+        "Runtime to target: per target",
+        "| method | AUC (mean regret) [95% CI] | within 0.1 | within 0.5 | within 1 | top-1 | top-10 | top-100 |",
+        "Power against random search",
+    ] {
+        assert!(report.contains(section), "{section}: {report}");
+    }
+    assert!(run.join("ecdf-cifar10.svg").exists());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("manifest.json")).unwrap()).unwrap();
+    let ranks = &manifest["search"]["tasks"][0]["rank_values"];
+    assert_eq!(
+        ranks[0]["value"],
+        manifest["search"]["tasks"][0]["space_best"]
+    );
+    assert_eq!(ranks.as_array().unwrap().len(), 3);
+
+    let plan = nash(&["plan", run.to_str().unwrap(), "--effect", "0.1"]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let plan = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.contains("replicates for Δ = 0.1"), "{plan}");
+    assert!(plan.contains("| regularized_evolution | 6 |"), "{plan}");
+    let error = fails(&["plan", run.to_str().unwrap(), "--effect", "0"], &[]);
+    assert!(
+        error.contains("--effect must be a positive number"),
+        "{error}"
+    );
+
+    let ioh = dir.join("ioh");
+    let out = nash(&[
+        "export",
+        "--format",
+        "ioh",
+        run.to_str().unwrap(),
+        "--out",
+        ioh.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The documented layout: per method and task a JSON index and a .dat file whose runs each
+    // start with the header line, then one line per evaluation.
+    let groups = reports::trials::read_groups(&run, true).unwrap();
+    let tasks = ["cifar10", "cifar100", "imagenet16-120"];
+    for g in &groups {
+        let k = tasks.iter().position(|t| *t == g.task).unwrap() + 1;
+        let json_path = ioh
+            .join(&g.method)
+            .join(format!("IOHprofiler_f{k}_{}.json", g.task));
+        let index: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+        assert_eq!(index["version"], "0.3.23");
+        assert_eq!(index["maximization"], true);
+        assert_eq!(index["function_id"], k);
+        assert_eq!(index["algorithm"]["name"], g.method.as_str());
+        assert_eq!(
+            index["attributes"],
+            serde_json::json!(["evaluations", "raw_y"])
+        );
+        let scenario = &index["scenarios"][0];
+        assert_eq!(scenario["dimension"], 6);
+        let dat = std::fs::read_to_string(
+            json_path
+                .parent()
+                .unwrap()
+                .join(scenario["path"].as_str().unwrap()),
+        )
+        .unwrap();
+        let blocks: Vec<&str> = dat.split("evaluations raw_y\n").skip(1).collect();
+        let runs = scenario["runs"].as_array().unwrap();
+        assert_eq!((blocks.len(), runs.len()), (6, 6));
+        for ((block, run), trial) in blocks.iter().zip(runs).zip(&g.trials) {
+            let rows: Vec<(usize, f64)> = block
+                .lines()
+                .map(|l| {
+                    let (e, y) = l.split_once(' ').unwrap();
+                    (e.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            assert!(rows.iter().enumerate().all(|(i, r)| r.0 == i + 1));
+            assert_eq!(run["evals"], 150);
+            let best = rows.iter().map(|r| r.1).fold(f64::NEG_INFINITY, f64::max);
+            assert_eq!(run["best"]["y"], best);
+            assert_eq!(best, trial.final_value, "the incumbent nash recorded");
+            assert_eq!(run["best"]["x"].as_array().unwrap().len(), 6);
+            assert_eq!(run["replicate"], trial.replicate);
+        }
+    }
+    // IOHprofiler's reader finds every dataset and run, with the same best values.
+    let read = Command::new(repo(".venv/bin/python"))
+        .arg(repo("tests/ioh/read_export.py"))
+        .arg(&ioh)
+        .output()
+        .expect("the project's .venv (just test makes it)");
+    assert!(read.status.success(), "{}", stderr(&read));
+    let datasets: Vec<serde_json::Value> = serde_json::from_slice(&read.stdout).unwrap();
+    assert_eq!(datasets.len(), groups.len());
+    for g in &groups {
+        let ds = datasets
+            .iter()
+            .find(|d| d["algorithm"] == g.method.as_str() && d["function"] == g.task.as_str())
+            .unwrap_or_else(|| panic!("{}/{} not read", g.task, g.method));
+        assert_eq!(ds["maximization"], true);
+        assert_eq!(ds["dimensions"], serde_json::json!([6]));
+        assert_eq!(ds["evals"], serde_json::json!(vec![150; 6]));
+        let mut finals: Vec<f64> = g.trials.iter().map(|t| t.final_value).collect();
+        finals.sort_by(f64::total_cmp);
+        assert_eq!(
+            ds["best"],
+            serde_json::json!(finals),
+            "{}/{}",
+            g.task,
+            g.method
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

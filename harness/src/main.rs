@@ -47,6 +47,13 @@ struct Cli {
     command: Command,
 }
 
+/// The formats of `nash export`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    /// IOHprofiler's data format, for IOHanalyzer
+    Ioh,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run a protocol and write trials.parquet, manifest.json, protocol.yaml and report.md
@@ -132,6 +139,19 @@ enum Command {
     Report {
         /// A directory written by `nash run`
         dir: PathBuf,
+    },
+    /// Write a search run's data in another tool's format: `ioh` writes IOHprofiler's
+    /// (IOHexperimenter >= 0.3.3: a JSON file and a .dat file per task and method), which
+    /// IOHanalyzer reads
+    Export {
+        /// The format: ioh
+        #[arg(long)]
+        format: ExportFormat,
+        /// A search run directory
+        dir: PathBuf,
+        /// Output directory [default: DIR/ioh]
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// How many replicates a search run's comparisons against its baseline need to detect a
     /// difference of --effect (objective units, e.g. 0.1 accuracy points) with 80% power at
@@ -422,6 +442,20 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             let report = reports::report(locked.path())?;
             eprintln!("wrote {}", report.display());
         }
+        Command::Export { format, dir, out } => match format {
+            ExportFormat::Ioh => {
+                let manifest = reports::records::manifest::Manifest::read(&dir)?;
+                let def = datasets::catalog::benchmark(&manifest.protocol.benchmark)?;
+                let choices = |task: &str, arch: u32| def.space(task).choices(arch);
+                let out = out.unwrap_or_else(|| dir.join("ioh"));
+                let written = reports::export::ioh::write(&dir, &out, &choices)?;
+                eprintln!(
+                    "wrote {} IOHprofiler files (JSON and .dat) to {}",
+                    written.len(),
+                    out.display()
+                );
+            }
+        },
         Command::Plan { dir, effect } => {
             if !(effect.is_finite() && effect > 0.0) {
                 bail!("--effect must be a positive number (objective units), not {effect}");

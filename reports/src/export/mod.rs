@@ -1,8 +1,10 @@
 //! Exporters: one file per format behind one small trait (after hyperfine's exporters). Each
 //! renders the same `Document`, a report's or a comparison's; JUnit and the comparison's JSON
-//! render the comparison's data.
+//! render the comparison's data. `ioh` is apart: it writes a run's data in IOHprofiler's
+//! format, not a document.
 
 mod html;
+pub mod ioh;
 pub mod json;
 pub mod junit;
 mod latex;
