@@ -1851,3 +1851,109 @@ fn prior_runtime_power_plan_and_the_iohprofiler_export() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Simulated parallel workers: `workers: 1` reproduces the sequential trials byte for byte;
+/// `workers: [1, 4]` gives the same files for 1 and 2 threads, a transcript per trial and the
+/// report's speed-ups (a sequential method's extra workers idle); bad values are refused.
+#[test]
+fn simulated_workers_are_reproducible_and_one_worker_is_the_sequential_loop() {
+    let dir = scratch("workers");
+    let base = "name: w\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\nseed_policy: sample\n\
+                budget: { queries: 60, cost_scale: 0.06 }\nreplicates: 4\nmethods:\n  \
+                - random_search: {}\n  - regularized_evolution: { population: 10, sample_size: 3 }\n  \
+                - local_search: {}\n";
+    let run = |name: &str, text: &str, threads: &str| {
+        let protocol = write(&dir, &format!("{name}.yaml"), text);
+        let out = dir.join(name);
+        let ran = nash(&[
+            "run",
+            &protocol,
+            "--out",
+            out.to_str().unwrap(),
+            "--threads",
+            threads,
+        ]);
+        assert!(ran.status.success(), "{}", stderr(&ran));
+        out
+    };
+    let bytes = |dir: &Path, file: &str| std::fs::read(dir.join(file)).unwrap();
+    let sequential = run("sequential", base, "2");
+    let one = run("one", &format!("{base}workers: 1\n"), "2");
+    assert!(
+        bytes(&sequential, "trials.parquet") == bytes(&one, "trials.parquet"),
+        "workers: 1 changed the trials"
+    );
+    assert!(!sequential.join("workers.parquet").exists());
+    let several = format!("{base}workers: [1, 4]\n");
+    let (a, b) = (run("four-1", &several, "1"), run("four-2", &several, "2"));
+    for file in ["trials.parquet", "workers.parquet"] {
+        assert!(
+            bytes(&a, file) == bytes(&b, file),
+            "{file} differs by thread count"
+        );
+    }
+    let methods = trials_methods(&a.join("trials.parquet"));
+    assert!(
+        methods.contains(&"regularized_evolution@4".to_string()),
+        "{methods:?}"
+    );
+    let report = std::fs::read_to_string(a.join("report.md")).unwrap();
+    assert!(report.contains("## Parallel workers"), "{report}");
+    let line = |m: &str| {
+        report
+            .lines()
+            .find(|l| l.starts_with(&format!("| {m} | 4 |")))
+            .unwrap_or_else(|| panic!("{m}: {report}"))
+            .to_string()
+    };
+    // Local search must be told each result: with 4 workers 3 of them idle, no speed-up.
+    assert!(
+        line("local_search").contains("| 1.00× | 75.0% |"),
+        "{}",
+        line("local_search")
+    );
+    assert!(
+        !line("random_search").contains("| 1.00× |"),
+        "{}",
+        line("random_search")
+    );
+    let manifest = std::fs::read_to_string(a.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"workers\": 4"), "{manifest}");
+    for (value, expect) in [
+        ("0", "workers must be whole numbers from 1 to 1024, got 0"),
+        ("[2, 2]", "workers lists a value twice"),
+    ] {
+        let bad = write(&dir, "bad.yaml", &format!("{base}workers: {value}\n"));
+        let error = fails(
+            &["run", &bad, "--out", dir.join("bad").to_str().unwrap()],
+            &[],
+        );
+        assert!(
+            error.contains(expect) && error.contains("bad.yaml:"),
+            "{error}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The distinct values of a trials.parquet's `method` column, in order.
+fn trials_methods(path: &Path) -> Vec<String> {
+    use arrow_array::{Array, StringArray};
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut out: Vec<String> = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let c = batch.column_by_name("method").unwrap();
+        let c = c.as_any().downcast_ref::<StringArray>().unwrap();
+        for i in 0..c.len() {
+            if out.last().is_none_or(|l| l != c.value(i)) {
+                out.push(c.value(i).to_string());
+            }
+        }
+    }
+    out
+}

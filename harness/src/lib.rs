@@ -13,6 +13,7 @@ pub mod shard;
 pub mod slurm;
 pub mod status;
 pub mod timestamp;
+pub mod workers;
 
 use anyhow::{Context, Result};
 use datasets::Cache;

@@ -412,6 +412,7 @@ pub(crate) fn method_info(id: &str, name: &str, spec: &impl Serialize) -> Method
         method: name.to_string(),
         params_hash: params_hash(spec),
         params: serde_json::to_value(spec).expect("parameters serialize"),
+        workers: None,
     }
 }
 

@@ -3,12 +3,14 @@
 
 use anyhow::Result;
 use arrow_array::RecordBatch;
+use datasets::benchmark::Observation;
 use datasets::catalog::Direction;
+use datasets::rng::TrialRng;
 use datasets::{ArchId, Cache, LoadedTask, Oracle};
 use methods::{MethodContext, MethodSpec, Searcher, SourceTask, TrialInfo};
 use reports::pareto;
 use reports::records::manifest::{
-    EvaluatedTask, ParetoInfo, RankValue, Run, SampledArch, SearchInfo, TaskInfo,
+    EvaluatedTask, MethodInfo, ParetoInfo, RankValue, Run, SampledArch, SearchInfo, TaskInfo,
 };
 
 use methods::Fallbacks;
@@ -20,12 +22,16 @@ use crate::protocol::{Budget, SearchProtocol};
 use crate::run_dir::RunDir;
 use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
+use crate::workers::{self, Finished, Started, Transcript};
+use datasets::files::sha256_hex;
 
 /// One trial of the expanded protocol.
 #[derive(Debug, Clone, Copy)]
 struct SearchTrial {
     task: usize,
     method: usize,
+    /// Index into the protocol's `workers` values.
+    workers: usize,
     replicate: u32,
 }
 
@@ -48,6 +54,8 @@ struct SearchOutcome {
     evaluations: Vec<Evaluation>,
     status: TrialStatus,
     fallbacks: Fallbacks,
+    /// What its simulated workers did (a trial that did not fail).
+    transcript: Option<Transcript>,
 }
 
 impl SearchOutcome {
@@ -146,18 +154,34 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     )?;
     let dir = RunDir::create(&opts.out, opts.force)?;
 
+    let worker_counts = protocol.workers.len();
     let trials: Vec<SearchTrial> = (0..tasks.len())
         .flat_map(|task| {
             (0..protocol.methods.len()).flat_map(move |method| {
-                (0..replicates).map(move |replicate| SearchTrial {
-                    task,
-                    method,
-                    replicate,
+                (0..worker_counts).flat_map(move |workers| {
+                    (0..replicates).map(move |replicate| SearchTrial {
+                        task,
+                        method,
+                        workers,
+                        replicate,
+                    })
                 })
             })
         })
         .collect();
     let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
+    // The id each (method, worker count) is recorded under.
+    let ids: Vec<Vec<String>> = protocol
+        .methods
+        .iter()
+        .map(|m| {
+            protocol
+                .workers
+                .iter()
+                .map(|&k| protocol.trial_method_id(m, k))
+                .collect()
+        })
+        .collect();
     let mut key = runner::run_key(
         common,
         replicates,
@@ -177,13 +201,16 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         snapshots: snapshots.as_deref(),
     };
     let cross = !evaluated.is_empty();
-    let outputs = if cross { 2 } else { 1 };
+    // trials.parquet, then cross_task.parquet and workers.parquet when the protocol has them.
+    let cross_output = cross.then_some(1);
+    let workers_output = protocol.simulates_workers.then_some(1 + usize::from(cross));
+    let outputs = 1 + usize::from(cross) + usize::from(protocol.simulates_workers);
     let trial = |t: &SearchTrial| {
         run_trial(
             protocol,
             &tasks[t.task],
             &protocol.methods[t.method],
-            t.replicate,
+            (t.replicate, protocol.workers[t.workers]),
             env,
         )
     };
@@ -192,7 +219,9 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             .iter()
             .zip(&outcomes)
             .flat_map(|(trial, outcome)| {
-                trial_rows(protocol, &tasks[trial.task], &hashes, trial, outcome)
+                let id = &ids[trial.method][trial.workers];
+                let (hash, task) = (&hashes[trial.method], &tasks[trial.task]);
+                trial_rows(protocol, task, (id, hash), trial, outcome)
             })
             .collect();
         let mut batches = vec![records::trials::batch(&rows)];
@@ -206,8 +235,12 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 test,
                 tasks: &tasks,
                 evaluated: &evaluated,
+                ids: &ids,
             };
             batches.push(found.batch(chunk, &finals));
+        }
+        if protocol.simulates_workers {
+            batches.push(workers_batch(protocol, &tasks, &ids, chunk, &outcomes));
         }
         Encoded {
             batches,
@@ -235,6 +268,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?
             .in_background()?;
     let mut cross_batches: Vec<RecordBatch> = Vec::new();
+    let mut workers_batches: Vec<RecordBatch> = Vec::new();
     let mut failed = 0;
     let stage = Stage {
         checkpoint: &checkpoint,
@@ -245,8 +279,11 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     let resumed = runner::drive(&trials, opts, stage, trial, encode, |_, batches, done| {
         failed += done.failed;
         writer.write(&batches[0])?;
-        if cross {
-            cross_batches.push(batches[1].clone());
+        if let Some(i) = cross_output {
+            cross_batches.push(batches[i].clone());
+        }
+        if let Some(i) = workers_output {
+            workers_batches.push(batches[i].clone());
         }
         Ok(())
     })?;
@@ -258,6 +295,14 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         let all = arrow_select::concat::concat_batches(&schema, &cross_batches)?;
         let mut writer = ParquetWriter::create(dir.path(), records::cross_task::FILE, schema)?;
         writer.write(&all)?;
+        files.push(writer.finish()?.1);
+    }
+    if protocol.simulates_workers {
+        let schema = records::workers::schema();
+        let mut writer = ParquetWriter::create(dir.path(), records::workers::FILE, schema)?;
+        for batch in &workers_batches {
+            writer.write(batch)?;
+        }
         files.push(writer.finish()?.1);
     }
     let results = runner::Results {
@@ -301,7 +346,15 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                 methods: protocol
                     .methods
                     .iter()
-                    .map(|s| runner::method_info(s.id(), s.name(), s))
+                    .zip(&ids)
+                    .flat_map(|(s, ids)| {
+                        ids.iter()
+                            .zip(&protocol.workers)
+                            .map(|(id, &k)| MethodInfo {
+                                workers: protocol.simulates_workers.then_some(k),
+                                ..runner::method_info(id, s.name(), s)
+                            })
+                    })
                     .collect(),
                 tasks: tasks.iter().map(|t| task_info(protocol, t)).collect(),
                 evaluated_on: evaluated
@@ -363,7 +416,7 @@ fn run_trial(
     protocol: &SearchProtocol,
     task: &SearchTask,
     method: &MethodSpec,
-    replicate: u32,
+    (replicate, workers): (u32, u32),
     env: TrialEnv,
 ) -> SearchOutcome {
     let common = &protocol.common;
@@ -409,18 +462,26 @@ fn run_trial(
         }),
         status: TrialStatus::Ok,
         fallbacks: Fallbacks::default(),
+        transcript: None,
     };
     let mut searcher: Option<Box<dyn Searcher>> = None;
     let searched = runner::catch_panic(|| {
         let searcher = searcher.insert(method.build(&ctx));
-        search(
+        let (rng, noise) = trial_rngs(key);
+        let mut trial = Searching {
             protocol,
             task,
-            (method.id(), replicate, key),
-            env.faults,
-            searcher.as_mut(),
-            &mut outcome.evaluations,
-        );
+            method_id: method.id(),
+            replicate,
+            faults: env.faults,
+            searcher: searcher.as_mut(),
+            rngs: (rng, noise),
+            asked: 0,
+            incumbent: None,
+            rows: &mut outcome.evaluations,
+        };
+        let mode = method.capabilities().parallelism;
+        outcome.transcript = Some(workers::simulate(workers as usize, mode, &mut trial));
         searcher.end();
     });
     if let Err(error) = searched {
@@ -435,73 +496,112 @@ fn run_trial(
     outcome
 }
 
-/// The ask/evaluate/tell loop of one trial, appending each evaluation to `rows`.
-fn search(
-    protocol: &SearchProtocol,
-    task: &SearchTask,
-    (method_id, replicate, key): (&str, u32, [u8; 32]),
-    faults: &Faults,
-    searcher: &mut dyn Searcher,
-    rows: &mut Vec<Evaluation>,
-) {
+/// One trial on its simulated workers (`workers.rs`): a free worker asks the method and the
+/// table answers; when the evaluation finishes on the simulated clock the method is told and
+/// the evaluation recorded. With one worker this is the ask/evaluate/tell loop.
+struct Searching<'a> {
+    protocol: &'a SearchProtocol,
+    task: &'a SearchTask,
+    method_id: &'a str,
+    replicate: u32,
+    faults: &'a Faults,
+    searcher: &'a mut dyn Searcher,
+    /// The method's generator and the evaluations' noise.
+    rngs: (TrialRng, TrialRng),
+    asked: u64,
+    incumbent: Option<(ArchId, f64, Option<f64>)>,
+    rows: &'a mut Vec<Evaluation>,
+}
+
+/// An evaluation on its way: the architecture, what the table answered, and the cost it
+/// charges.
+struct Pending {
+    arch: ArchId,
+    observation: Observation,
+    cost: Option<f64>,
+}
+
+/// The table of `task` as `protocol` queries it.
+fn oracle<'a>(protocol: &'a SearchProtocol, task: &'a SearchTask) -> Oracle<'a> {
     let common = &protocol.common;
-    let (mut rng, mut noise) = trial_rngs(key);
-    let oracle = Oracle {
+    Oracle {
         table: &task.loaded.table,
         objective: common.objective.column,
         test: task.test,
         cost: task.cost,
         cost_scale: protocol.cost_scale,
         policy: common.seed_policy,
-    };
-    let direction = common.objective.metric.direction;
-    let mut spent = 0.0;
-    let mut incumbent: Option<(ArchId, f64, Option<f64>)> = None;
-    loop {
-        let done = match protocol.budget {
-            Budget::Queries(n) => rows.len() as u64 >= n,
-            Budget::SimulatedSeconds(t) => spent >= t,
-        };
-        if done {
-            break;
+    }
+}
+
+impl workers::Trial for Searching<'_> {
+    type Item = Pending;
+
+    fn start(&mut self, now: f64, evaluated: bool) -> Option<Started<Pending>> {
+        if let Budget::Queries(n) = self.protocol.budget
+            && self.asked >= n
+        {
+            return None;
         }
-        if rows.len() == 1 {
-            faults.check_trial(method_id, replicate);
+        if self.asked == 1 {
+            self.faults.check_trial(self.method_id, self.replicate);
         }
-        let arch = searcher.ask(&mut rng);
-        let obs = match searcher.seeds_wanted() {
-            None => oracle.query(arch, &mut noise),
-            Some(k) => oracle.query_seeds(arch, k, &mut noise),
+        let arch = self.searcher.ask(&mut self.rngs.0);
+        let oracle = oracle(self.protocol, self.task);
+        let observation = match self.searcher.seeds_wanted() {
+            None => oracle.query(arch, &mut self.rngs.1),
+            Some(k) => oracle.query_seeds(arch, k, &mut self.rngs.1),
         };
         // A weight-sharing method's evaluation costs what its supernet search did.
-        let cost_seconds = searcher.measured_cost().or(obs.cost);
-        let cost = cost_seconds.unwrap_or(0.0);
+        let cost = self.searcher.measured_cost().or(observation.cost);
+        let seconds = cost.unwrap_or(0.0);
         // NB201's search scripts discard the evaluation that would exceed the time budget and
         // stop; the first evaluation always counts, so every trial has a result.
-        if let Budget::SimulatedSeconds(t) = protocol.budget
-            && !rows.is_empty()
-            && spent + cost > t
+        if let Budget::SimulatedSeconds(t) = self.protocol.budget
+            && evaluated
+            && now + seconds > t
         {
-            break;
+            return None;
         }
+        self.asked += 1;
+        Some(Started {
+            arch,
+            cost: seconds,
+            item: Pending {
+                arch,
+                observation,
+                cost,
+            },
+        })
+    }
+
+    fn finish(&mut self, done: Finished<Pending>) {
+        let common = &self.protocol.common;
+        let direction = common.objective.metric.direction;
+        let Pending {
+            arch,
+            observation: obs,
+            cost,
+        } = done.item;
         let fitness = direction.fitness(obs.value);
-        searcher.tell_with_cost(arch, fitness, obs.cost);
-        spent += cost;
-        if incumbent.is_none_or(|(_, f, _)| fitness > f) {
-            incumbent = Some((arch, fitness, obs.test));
+        self.searcher.tell_with_cost(arch, fitness, obs.cost);
+        if self.incumbent.is_none_or(|(_, f, _)| fitness > f) {
+            self.incumbent = Some((arch, fitness, obs.test));
         }
-        let (inc_arch, inc_fitness, inc_test) = incumbent.expect("set above");
-        rows.push(Evaluation {
+        let (inc_arch, inc_fitness, inc_test) = self.incumbent.expect("set above");
+        self.rows.push(Evaluation {
             arch,
             seed: obs.seed,
             value: obs.value,
             test: obs.test,
-            cost: cost_seconds,
-            cumulative_cost: cost_seconds.map(|_| spent),
+            cost,
+            // The simulated clock when it finished: with one worker, the costs so far summed.
+            cumulative_cost: cost.map(|_| done.end),
             incumbent_arch: inc_arch,
             incumbent_value: direction.fitness(inc_fitness),
             incumbent_test: inc_test,
-            incumbent_mean: task
+            incumbent_mean: self
+                .task
                 .loaded
                 .table
                 .mean(common.objective.column, inc_arch as usize),
@@ -556,7 +656,7 @@ fn reference(common: &crate::protocol::Common, loaded: &LoadedTask) -> (f64, usi
 fn trial_rows<'a>(
     protocol: &'a SearchProtocol,
     task: &'a SearchTask,
-    hashes: &'a [String],
+    (id, params_hash): (&'a str, &'a str),
     trial: &SearchTrial,
     outcome: &'a SearchOutcome,
 ) -> Vec<records::trials::Row<'a>> {
@@ -572,8 +672,8 @@ fn trial_rows<'a>(
     let row = |step: usize, evaluation: Option<Observed<'a>>, incumbent: Option<Incumbent>| Row {
         protocol: &protocol.common.name,
         task: &task.loaded.task,
-        method: protocol.methods[trial.method].id(),
-        method_params_hash: &hashes[trial.method],
+        method: id,
+        method_params_hash: params_hash,
         replicate: trial.replicate,
         step: step as u32 + 1,
         evaluation,
@@ -611,6 +711,49 @@ fn trial_rows<'a>(
     rows
 }
 
+/// The `workers.parquet` rows of `trials`: what each trial that did not fail had its
+/// simulated workers do.
+fn workers_batch(
+    protocol: &SearchProtocol,
+    tasks: &[SearchTask],
+    ids: &[Vec<String>],
+    trials: &[SearchTrial],
+    outcomes: &[SearchOutcome],
+) -> RecordBatch {
+    let digests: Vec<Option<String>> = outcomes
+        .iter()
+        .map(|o| {
+            let t = o
+                .transcript
+                .as_ref()
+                .filter(|_| o.status == TrialStatus::Ok)?;
+            Some(sha256_hex(t.text.as_bytes()))
+        })
+        .collect();
+    let rows: Vec<records::workers::Row> = trials
+        .iter()
+        .zip(outcomes)
+        .zip(&digests)
+        .filter_map(|((trial, outcome), digest)| {
+            let t = outcome.transcript.as_ref()?;
+            let k = protocol.workers[trial.workers];
+            Some(records::workers::Row {
+                protocol: &protocol.common.name,
+                task: &tasks[trial.task].loaded.task,
+                method: &ids[trial.method][trial.workers],
+                replicate: trial.replicate,
+                workers: k,
+                evaluations: t.evaluations,
+                makespan: t.makespan,
+                busy: t.busy,
+                idle: t.idle(k as usize),
+                transcript_sha256: digest.as_deref()?,
+            })
+        })
+        .collect();
+    records::workers::batch(&rows)
+}
+
 /// Looks each trial's final incumbent up on every `evaluate_on` task and writes
 /// `cross_task.parquet`.
 /// What the cross-task lookups of a search read: each trial's final incumbent looked up, by
@@ -620,6 +763,8 @@ struct CrossTask<'a> {
     test: Option<usize>,
     tasks: &'a [SearchTask],
     evaluated: &'a [LoadedTask],
+    /// The id of each (method, worker count).
+    ids: &'a [Vec<String>],
 }
 
 impl CrossTask<'_> {
@@ -637,7 +782,7 @@ impl CrossTask<'_> {
                 rows.push(records::cross_task::Row {
                     protocol: &common.name,
                     task: &searched.task,
-                    method: self.protocol.methods[trial.method].id(),
+                    method: &self.ids[trial.method][trial.workers],
                     replicate: trial.replicate,
                     arch_id: arch,
                     arch: searched.space.describe(arch).into(),

@@ -36,6 +36,20 @@ pub struct Capabilities {
     /// Trains a weight-sharing supernet on the protocol's images and derives one architecture
     /// from it; the evaluation's cost is the supernet's measured CPU time.
     pub weight_sharing: bool,
+    /// How it may be asked when several simulated workers evaluate at once (`workers:`).
+    pub parallelism: Parallelism,
+}
+
+/// When a method may be asked for an architecture while earlier ones are still being
+/// evaluated (the harness' `workers.rs` drives it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parallelism {
+    /// Whenever a worker is free: its `tell`s may come in any order, after other `ask`s.
+    Asynchronous,
+    /// Several times in a row, then it waits until all of them are told.
+    Batch,
+    /// Its `tell` must follow its `ask`: one worker at a time.
+    Sequential,
 }
 
 impl Capabilities {
@@ -49,6 +63,7 @@ impl Capabilities {
         networks: false,
         external: false,
         weight_sharing: false,
+        parallelism: Parallelism::Sequential,
     };
 }
 
@@ -77,6 +92,13 @@ impl fmt::Display for Capabilities {
             if set {
                 said.push(what.to_string());
             }
+        }
+        match self.parallelism {
+            Parallelism::Asynchronous => {
+                said.push("asked asynchronously by parallel workers".into())
+            }
+            Parallelism::Batch => said.push("asked in batches by parallel workers".into()),
+            Parallelism::Sequential => {}
         }
         f.write_str(&said.join(", "))
     }

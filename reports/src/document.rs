@@ -9,6 +9,7 @@ use crate::compare::{CompareResult, Verdict};
 use crate::cross_task::CrossGroup;
 use crate::estimation::{self, Measure};
 use crate::incidents::Incidents;
+use crate::parallel::WorkersResult;
 use crate::power;
 use crate::published;
 use crate::records::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
@@ -148,7 +149,7 @@ fn baseline_label(id: Option<&str>) -> String {
 pub fn search(
     manifest: &Manifest,
     analysis: &SearchAnalysis,
-    cross: &[CrossGroup],
+    (cross, parallel): (&[CrossGroup], &[(String, Vec<WorkersResult>)]),
     figures: &dyn Fn(&str) -> Vec<Figure>,
 ) -> Document {
     let tasks = &analysis.tasks;
@@ -189,6 +190,9 @@ pub fn search(
         );
     }
     overall_ranks(&mut blocks, tasks, &analysis.overall);
+    if parallel.iter().any(|(_, r)| !r.is_empty()) {
+        parallel_workers(&mut blocks, parallel);
+    }
     if !cross.is_empty() {
         cross_task(&mut blocks, manifest, tasks, cross);
     }
@@ -363,6 +367,56 @@ fn search_task(
         pareto_table(blocks, objective, task, pareto);
     }
     blocks.extend(figures.into_iter().map(Block::Figure));
+}
+
+/// The simulated-workers section (`parallel.rs`).
+fn parallel_workers(blocks: &mut Vec<Block>, parallel: &[(String, Vec<WorkersResult>)]) {
+    blocks.push(Block::Heading("Parallel workers".into()));
+    blocks.push(Block::Text(format!(
+        "Each method ran on k simulated workers (`workers.parquet`: per trial its makespan, idle worker time and the sha256 of its event transcript). Makespan: the simulated wall-clock seconds until a run's last evaluation finished. Idle: the share of worker time spent waiting (a method that must be told every result before it is asked again uses one worker). ERT: the expected simulated wall-clock seconds to come within {} of the best. Speed-ups are against the same method with one worker. The curves over simulated time above are over this wall-clock.",
+        crate::parallel::TARGET_REGRET
+    )));
+    let seconds = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.0}")
+        } else {
+            "∞".into()
+        }
+    };
+    let ratio = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.2}×"));
+    for (task, results) in parallel {
+        blocks.push(Block::Text(format!("{task}:")));
+        let rows = results
+            .iter()
+            .map(|r| {
+                vec![
+                    r.method.as_str().into(),
+                    r.workers.to_string().into(),
+                    r.runs.to_string().into(),
+                    seconds(r.makespan).into(),
+                    ratio(r.speedup_makespan).into(),
+                    format!("{:.1}%", 100.0 * r.idle).into(),
+                    format!("{}/{} · {}", r.reached, r.runs, seconds(r.ert_seconds)).into(),
+                    ratio(r.speedup_ert).into(),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table(Table {
+            columns: [
+                "method",
+                "workers",
+                "runs",
+                "makespan (s)",
+                "speed-up",
+                "idle",
+                "reached · ERT (s)",
+                "ERT speed-up",
+            ]
+            .map(String::from)
+            .into(),
+            rows,
+        }));
+    }
 }
 
 /// `nash plan`'s answer: per task, each method's replicates for `effect` against `baseline`.

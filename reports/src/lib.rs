@@ -7,6 +7,7 @@ pub mod document;
 pub mod estimation;
 pub mod export;
 pub mod incidents;
+pub mod parallel;
 pub mod pareto;
 pub mod plot;
 pub mod power;
@@ -207,7 +208,23 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
         Some(s) if !s.evaluated_on.is_empty() => cross_task::read(dir)?,
         _ => Vec::new(),
     };
-    Ok(document::search(manifest, &analysis, &cross, &figures))
+    let workers_path = dir.join(records::workers::FILE);
+    let parallel = if workers_path.exists() {
+        let batches = records::workers::read(&workers_path)?.collect::<Result<Vec<_>, _>>()?;
+        let rows: Vec<records::workers::Row> = batches
+            .iter()
+            .flat_map(|b| (0..b.len()).map(move |i| b.row(i)))
+            .collect();
+        parallel::analyse(manifest, &groups, &rows)
+    } else {
+        Vec::new()
+    };
+    Ok(document::search(
+        manifest,
+        &analysis,
+        (&cross, &parallel),
+        &figures,
+    ))
 }
 
 fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, ReportError> {

@@ -48,7 +48,19 @@ struct SearchFile {
     baseline: Option<Spanned<String>>,
     images: Option<Spanned<String>>,
     supernet_images: Option<Spanned<i64>>,
+    workers: Option<Spanned<WorkersFile>>,
 }
+
+/// `workers: 4` or `workers: [1, 4, 16]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum WorkersFile {
+    One(i64),
+    Several(Vec<i64>),
+}
+
+/// The most simulated workers a protocol may ask for.
+pub const MAX_WORKERS: i64 = 1024;
 
 /// A validated search protocol.
 #[derive(Debug)]
@@ -75,6 +87,23 @@ pub struct SearchProtocol {
     /// halves: weights, then architecture and path scores).
     pub images: ImageSource,
     pub supernet_images: usize,
+    /// The simulated workers each method runs with (`workers.rs`): `[1]` without the key.
+    /// With several values every method runs once per value, its trials recorded under
+    /// `<id>@<k>` and paired by seed across the values.
+    pub workers: Vec<u32>,
+    /// Whether the protocol has `workers:` (its runs record their event transcripts).
+    pub simulates_workers: bool,
+}
+
+impl SearchProtocol {
+    /// The id a method's trials with `workers` workers are recorded under.
+    pub fn trial_method_id(&self, method: &MethodSpec, workers: u32) -> String {
+        if self.workers.len() > 1 {
+            format!("{}@{workers}", method.id())
+        } else {
+            method.id().to_string()
+        }
+    }
 }
 
 impl SearchProtocol {
@@ -281,7 +310,45 @@ impl SearchProtocol {
             Some(i) => ImageSource::parse(&i.value).map_err(|m| src.fail(&i.referenced, m))?,
         };
         let supernet_images = super::supernet_images(&src, &raw.supernet_images)?;
+        let workers = match &raw.workers {
+            None => vec![1],
+            Some(w) => {
+                let values = match &w.value {
+                    WorkersFile::One(k) => vec![*k],
+                    WorkersFile::Several(ks) => ks.clone(),
+                };
+                let bad = |message: String| src.fail(&w.referenced, message);
+                if values.is_empty() {
+                    return Err(bad("workers lists no value".into()));
+                }
+                if let Some(k) = values.iter().find(|k| !(1..=MAX_WORKERS).contains(*k)) {
+                    return Err(bad(format!(
+                        "workers must be whole numbers from 1 to {MAX_WORKERS}, got {k}"
+                    )));
+                }
+                if (1..values.len()).any(|i| values[..i].contains(&values[i])) {
+                    return Err(bad("workers lists a value twice".into()));
+                }
+                if values.iter().any(|&k| k > 1) {
+                    if common.benchmark.cost_metric.is_none() {
+                        return Err(bad(format!(
+                            "workers above 1 need the evaluations' simulated costs, and                              benchmark {} has no training-time column",
+                            common.benchmark.name
+                        )));
+                    }
+                    if let Some(m) = weight_sharing.first() {
+                        return Err(bad(format!(
+                            "{} derives one architecture from one supernet search; it has no                              parallel evaluations to simulate",
+                            m.value.name()
+                        )));
+                    }
+                }
+                values.into_iter().map(|k| k as u32).collect()
+            }
+        };
         Ok(SearchProtocol {
+            simulates_workers: raw.workers.is_some(),
+            workers,
             images,
             supernet_images,
             baseline,

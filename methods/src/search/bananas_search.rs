@@ -20,7 +20,7 @@ use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
 use crate::MethodContext;
 use crate::estimate::{BananasParams, Estimator};
 use crate::limits;
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +49,7 @@ impl SearchMethod for BananasSearchParams {
         summary: "White et al. 2021: an ensemble of MLPs on the path encoding, independent Thompson sampling",
         capabilities: Capabilities {
             learns: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };

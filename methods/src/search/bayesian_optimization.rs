@@ -28,7 +28,7 @@ use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop};
 use crate::MethodContext;
 use crate::estimate::{GpModel, features, standardize};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,6 +45,7 @@ impl SearchMethod for BayesianOptimizationParams {
         summary: "GP with expected improvement over mutations of the best (NASLib's discrete loop)",
         capabilities: Capabilities {
             learns: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };

@@ -26,7 +26,7 @@ use super::Searcher;
 use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
 use crate::MethodContext;
 use crate::estimate::{Estimator, GbdtParams};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +53,7 @@ impl SearchMethod for GbdtNasParams {
         summary: "Luo et al. 2020: a GBDT predictor over random candidates; `prune: true` is GBDT-NAS-S",
         capabilities: Capabilities {
             learns: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };

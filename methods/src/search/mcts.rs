@@ -22,7 +22,7 @@ use super::{LastDraw, SearchMethod, Searcher};
 use crate::Fallbacks;
 use crate::MethodContext;
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,7 +41,10 @@ impl SearchMethod for MctsParams {
     const CARD: Card = Card {
         name: "mcts",
         summary: "DeepArchitect's Monte Carlo tree search with UCT (Negrinho & Gordon 2017)",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            parallelism: Parallelism::Asynchronous,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {

@@ -354,12 +354,13 @@ fn draw_choices(
     (arch, space.choices(arch))
 }
 
-/// The choices behind the last architecture asked for, so that `tell` credits the decisions
-/// actually drawn (a space may map several choice sequences to one architecture), and the
-/// fallbacks of every draw.
+/// The choices behind the architectures asked for and not yet told, so that `tell` credits
+/// the decisions actually drawn (a space may map several choice sequences to one
+/// architecture) whatever order simulated workers tell them in, and the fallbacks of every
+/// draw.
 #[derive(Default)]
 struct LastDraw {
-    last: Option<(ArchId, Vec<usize>)>,
+    pending: Vec<(ArchId, Vec<usize>)>,
     fallbacks: Fallbacks,
 }
 
@@ -372,15 +373,16 @@ impl LastDraw {
         draw: impl FnMut(&mut TrialRng) -> Vec<usize>,
     ) -> ArchId {
         let (arch, choices) = draw_choices(space, rng, &mut self.fallbacks, draw);
-        self.last = Some((arch, choices));
+        self.pending.push((arch, choices));
         arch
     }
 
-    /// The choices drawn for `arch`, or its own if it was not the last one asked for.
+    /// The choices drawn for `arch` (the earliest pending draw of it), or its own if it was
+    /// not asked for.
     fn take(&mut self, space: &dyn SearchSpace, arch: ArchId) -> Vec<usize> {
-        match self.last.take() {
-            Some((asked, choices)) if asked == arch => choices,
-            _ => space.choices(arch),
+        match self.pending.iter().position(|(asked, _)| *asked == arch) {
+            Some(i) => self.pending.remove(i).1,
+            None => space.choices(arch),
         }
     }
 }

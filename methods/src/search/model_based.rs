@@ -126,8 +126,10 @@ impl<'a, A: Acquisition> ModelBasedLoop<'a, A> {
     }
 }
 
-impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
-    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+impl<A: Acquisition> ModelBasedLoop<'_, A> {
+    /// The next architecture: random while fewer than `init` are told, then the queue of the
+    /// best candidates by the acquisition.
+    fn propose(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.archs.len() < self.params.init {
             return sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
         }
@@ -156,9 +158,18 @@ impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
             None => sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks),
         }
     }
+}
+
+impl<A: Acquisition> Searcher for ModelBasedLoop<'_, A> {
+    /// Marks the architecture seen when it is asked for, so that simulated workers never
+    /// evaluate one another's pending architectures again.
+    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+        let arch = self.propose(rng);
+        self.seen[arch as usize] = true;
+        arch
+    }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
-        self.seen[arch as usize] = true;
         self.archs.push(arch);
         self.labels.push(fitness);
     }

@@ -26,7 +26,7 @@ use super::{SearchMethod, Searcher};
 use crate::MethodContext;
 use crate::estimate::{BananasParams, Estimator};
 use crate::limits;
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +63,7 @@ impl SearchMethod for NpenasParams {
         summary: "Wei et al. 2022 (NPENAS-NP as NASLib runs it): mutations of the best ranked by a neural predictor's mean",
         capabilities: Capabilities {
             learns: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };

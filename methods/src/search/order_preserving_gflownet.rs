@@ -25,7 +25,7 @@ use super::{LastDraw, SearchMethod, Searcher, sample_unseen};
 use crate::Fallbacks;
 use crate::MethodContext;
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +56,10 @@ impl SearchMethod for OpGflownetParams {
     const CARD: Card = Card {
         name: "op_gflownet",
         summary: "Order-Preserving GFlowNet (Chen & Mauch, ICLR 2024), per-decision policy and linear log-reward",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            parallelism: Parallelism::Asynchronous,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {

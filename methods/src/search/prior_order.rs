@@ -17,7 +17,7 @@ use datasets::{ArchId, SearchSpace};
 use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher, repeat_any};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +46,7 @@ impl SearchMethod for PriorOrderParams {
         summary: "the free prior: architectures by decreasing tabulated property (params, FLOPs), seeded ties",
         capabilities: Capabilities {
             reads_properties: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::{SearchMethod, Searcher, sample_unseen};
 use crate::Fallbacks;
 use crate::MethodContext;
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,7 +27,10 @@ impl SearchMethod for RandomSearchParams {
     const CARD: Card = Card {
         name: "random_search",
         summary: "uniform sampling, without replacement unless `replacement: true`",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            parallelism: Parallelism::Asynchronous,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {

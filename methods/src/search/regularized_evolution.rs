@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher};
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +65,7 @@ impl SearchMethod for RegularizedEvolutionParams {
         summary: "Real et al. 2019, aging evolution (population 10, sample 3, one-edge mutation, as the NB201 paper); `early_exit_params`: EEEA-Net's early-exit initialisation (Termritthikun et al. 2021)",
         capabilities: Capabilities {
             reads_properties: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };

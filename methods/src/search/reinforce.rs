@@ -21,7 +21,7 @@ use super::{LastDraw, SearchMethod, Searcher};
 use crate::Fallbacks;
 use crate::MethodContext;
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 use crate::snapshots::{Bytes, Reader, Snapshot};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,7 +47,10 @@ impl SearchMethod for ReinforceParams {
     const CARD: Card = Card {
         name: "reinforce",
         summary: "REINFORCE as the NB201 paper runs it: a categorical policy per decision, Adam, EMA baseline",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            parallelism: Parallelism::Asynchronous,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {

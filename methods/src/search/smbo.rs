@@ -20,7 +20,7 @@ use super::model_based::{Acquisition, LoopParams, ModelBasedLoop, Proposals};
 use crate::MethodContext;
 use crate::estimate::{Estimator, RidgeParams};
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,6 +52,7 @@ impl SearchMethod for SmboParams {
         summary: "DeepArchitect's SMBO (Negrinho & Gordon 2017): a ridge surrogate over random candidates, epsilon exploration",
         capabilities: Capabilities {
             learns: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };

@@ -19,7 +19,7 @@ use super::{SearchMethod, Searcher, draw_choices};
 use crate::Fallbacks;
 use crate::MethodContext;
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +56,10 @@ impl SearchMethod for TpeParams {
     const CARD: Card = Card {
         name: "tpe",
         summary: "Bergstra et al. 2011, tree-structured Parzen estimator over categorical decisions",
-        capabilities: Capabilities::PLAIN,
+        capabilities: Capabilities {
+            parallelism: Parallelism::Asynchronous,
+            ..Capabilities::PLAIN
+        },
     };
 
     fn id(&self) -> Option<&str> {

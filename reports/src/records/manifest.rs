@@ -252,6 +252,9 @@ pub struct MethodInfo {
     pub method: String,
     pub params_hash: String,
     pub params: serde_json::Value,
+    /// The simulated workers its trials ran with, when the protocol has `workers:`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -16,6 +16,7 @@ pub mod manifest;
 mod parquet_file;
 pub mod summary;
 pub mod trials;
+pub mod workers;
 
 pub use parquet_file::{BackgroundWriter, ParquetWriter, PartialFile};
 
