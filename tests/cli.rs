@@ -1545,8 +1545,9 @@ fn html_report_renders_in_chromium() {
     );
     assert_eq!(
         dom.matches("<svg").count(),
-        4,
-        "two curves, the critical-difference diagram and the runtime ECDF, inline"
+        5,
+        "two curves, the critical-difference diagram and the runtime ECDFs by queries and by \
+         simulated time, inline"
     );
     let shot = dir.join("report.png");
     let status = Command::new(chromium)

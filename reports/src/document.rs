@@ -526,7 +526,7 @@ fn runtime_table(blocks: &mut Vec<Block>, task: &SearchTaskResult, d: usize) {
         .map(|t| format!("{} ({:.d$})", t.label, t.value))
         .collect();
     blocks.push(Block::Text(format!(
-        "Runtime to target: per target, the runs that reached it and the expected running time in queries (ERT: all runs' queries until they reached it or ended, over the successful runs; ∞ when none did) with its 95% bootstrap CI. Targets: {}. AUC: the mean regret over a run's queries (the area under its regret curve divided by its length; lower is better).",
+        "Runtime to target: per target, the runs that reached it and the expected running time in queries (ERT: all runs' queries until they reached it or ended, over the successful runs; ∞ when none did) with its 95% bootstrap CI, then, when the table has training times, the ERT in simulated seconds. Targets: {}. AUC: the mean regret over a run's queries (the area under its regret curve divided by its length; lower is better).",
         targets.join(", ")
     )));
     let ert = |t: &crate::runtime::TargetRuntime| {
@@ -542,7 +542,12 @@ fn runtime_table(blocks: &mut Vec<Block>, task: &SearchTaskResult, d: usize) {
             .as_ref()
             .map(|ci| format!(" [{}, {}]", value(ci.low), value(ci.high)))
             .unwrap_or_default();
-        format!("{}/{} · {}{ci}", t.reached, t.runs, value(t.ert))
+        let seconds = match t.ert_seconds {
+            Some(s) if s.is_finite() => format!(" · {s:.0} s"),
+            Some(_) => " · ∞ s".to_string(),
+            None => String::new(),
+        };
+        format!("{}/{} · {}{ci}{seconds}", t.reached, t.runs, value(t.ert))
     };
     let rows = task
         .methods

@@ -130,37 +130,58 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
                 svg: plot::curves_svg(&chart, &time),
             });
         }
-        let ecdf: Vec<(&str, search::Curve)> = task
+        let as_curve = |points: &[(f64, f64)]| {
+            let (x, y): (Vec<f64>, Vec<f64>) = points.iter().copied().unzip();
+            search::Curve {
+                x,
+                median: y.clone(),
+                q1: y.clone(),
+                q3: y,
+            }
+        };
+        let over_time: Option<Vec<(&str, search::Curve)>> = task
             .methods
             .iter()
             .map(|m| {
-                let (x, y): (Vec<f64>, Vec<f64>) = m.runtime.ecdf.iter().copied().unzip();
-                let curve = search::Curve {
-                    x,
-                    median: y.clone(),
-                    q1: y.clone(),
-                    q3: y,
-                };
-                (m.method.as_str(), curve)
+                Some((
+                    m.method.as_str(),
+                    as_curve(m.runtime.ecdf_seconds.as_ref()?),
+                ))
             })
             .collect();
-        let title = format!(
-            "{name}: runtime ECDF over the {} targets (fraction of run-target pairs reached)",
-            task.targets.len()
-        );
-        let chart = plot::Chart {
-            title: &title,
-            x_label: "queries (log scale)",
-            y_label: "fraction reached",
-            log_x: true,
-            skip_start: false,
-        };
-        let refs: Vec<(&str, &search::Curve)> = ecdf.iter().map(|(n, c)| (*n, c)).collect();
-        out.push(document::Figure {
-            file: format!("ecdf-{name}.svg"),
-            caption: title.clone(),
-            svg: plot::curves_svg(&chart, &refs),
-        });
+        let queries = task
+            .methods
+            .iter()
+            .map(|m| (m.method.as_str(), as_curve(&m.runtime.ecdf)))
+            .collect();
+        for (axis, x_label, ecdf) in [
+            ("", "queries (log scale)", Some(queries)),
+            ("-time", "simulated seconds (log scale)", over_time),
+        ] {
+            let Some(ecdf) = ecdf else { continue };
+            let by = if axis.is_empty() {
+                "queries"
+            } else {
+                "simulated time"
+            };
+            let title = format!(
+                "{name}: runtime ECDF over the {} targets by {by} (fraction of run-target pairs reached)",
+                task.targets.len()
+            );
+            let chart = plot::Chart {
+                title: &title,
+                x_label,
+                y_label: "fraction reached",
+                log_x: true,
+                skip_start: false,
+            };
+            let refs: Vec<(&str, &search::Curve)> = ecdf.iter().map(|(n, c)| (*n, c)).collect();
+            out.push(document::Figure {
+                file: format!("ecdf-{name}{axis}.svg"),
+                caption: title.clone(),
+                svg: plot::curves_svg(&chart, &refs),
+            });
+        }
         if let Some(p) = &task.info.pareto {
             let over_queries: Option<Vec<(&str, &search::Curve)>> = task
                 .methods

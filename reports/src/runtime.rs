@@ -90,6 +90,9 @@ pub struct TargetRuntime {
     pub ert: f64,
     /// Its 95% bootstrap CI (None with fewer than 2 runs or no success).
     pub ert_ci: Option<Interval>,
+    /// ERT in simulated seconds, when the table has training times: every run's simulated
+    /// time until it reached the target or ended, over the successful runs.
+    pub ert_seconds: Option<f64>,
 }
 
 /// A method's runtime-to-target analysis on one task.
@@ -100,6 +103,8 @@ pub struct MethodRuntime {
     pub targets: Vec<TargetRuntime>,
     /// (budget in queries, fraction of (run, target) pairs reached by it).
     pub ecdf: Vec<(f64, f64)>,
+    /// The same over simulated seconds, when the table has training times.
+    pub ecdf_seconds: Option<Vec<(f64, f64)>>,
     /// Mean regret over each run's queries (area under the regret curve over its length).
     pub auc: Vec<f64>,
     pub auc_summary: Option<Summary>,
@@ -146,11 +151,24 @@ fn budgets(longest: u32) -> Vec<u32> {
     out
 }
 
-/// The runtime analysis of one method's runs (`curves`: each run's incumbent seed mean) on a
+/// ERT in simulated seconds of runs that reached the target at `hits[i]` seconds or ended at
+/// `ends[i]` without reaching it.
+fn ert_seconds(hits: &[Option<f64>], ends: &[f64]) -> f64 {
+    let successes = hits.iter().flatten().count();
+    let spent: f64 = hits.iter().zip(ends).map(|(h, &e)| h.unwrap_or(e)).sum();
+    if successes == 0 {
+        f64::INFINITY
+    } else {
+        spent / successes as f64
+    }
+}
+
+/// The runtime analysis of one method's runs (`curves`: each run's incumbent seed mean;
+/// `ends`: when each ended on the simulated clock, if the table has training times) on a
 /// task with `targets`; `label` seeds the bootstraps.
 pub fn analyse(
     method: &str,
-    curves: &[&StepCurve],
+    (curves, ends): (&[&StepCurve], Option<&[f64]>),
     targets: &[Target],
     (best, maximize): (f64, bool),
     label: &str,
@@ -165,6 +183,17 @@ pub fn analyse(
                 .collect()
         })
         .collect();
+    let seconds: Option<Vec<Vec<Option<f64>>>> = ends.map(|_| {
+        targets
+            .iter()
+            .map(|t| {
+                curves
+                    .iter()
+                    .map(|c| first_hit(c, t.value, maximize).map(|h| h.seconds))
+                    .collect()
+            })
+            .collect()
+    });
     let per_target = hits
         .iter()
         .enumerate()
@@ -199,6 +228,10 @@ pub fn analyse(
                 runs: curves.len(),
                 ert: ert(hits, &lengths),
                 ert_ci: ci,
+                ert_seconds: seconds
+                    .as_ref()
+                    .zip(ends)
+                    .map(|(s, ends)| ert_seconds(&s[k], ends)),
             }
         })
         .collect();
@@ -210,6 +243,17 @@ pub fn analyse(
             (f64::from(b), reached as f64 / pairs)
         })
         .collect();
+    let ecdf_seconds = seconds.as_ref().zip(ends).map(|(s, ends)| {
+        let longest = ends.iter().copied().fold(0.0, f64::max);
+        (0..=48)
+            .map(|i| {
+                // From a thousandth of the longest run to its end, on a log scale.
+                let b = longest * 10f64.powf(3.0 * (f64::from(i) / 48.0 - 1.0));
+                let reached = s.iter().flatten().flatten().filter(|&&t| t <= b).count();
+                (b, reached as f64 / pairs)
+            })
+            .collect()
+    });
     let auc: Vec<f64> = curves
         .iter()
         .map(|c| mean_regret(c, best, maximize))
@@ -221,6 +265,7 @@ pub fn analyse(
         method: method.to_string(),
         targets: per_target,
         ecdf,
+        ecdf_seconds,
         auc,
         auc_summary,
     }
@@ -281,7 +326,22 @@ mod tests {
                 value: 91.0,
             },
         ];
-        let m = analyse("m", &[&a, &b], &targets, (best, true), "t");
+        let ends = [100.0, 100.0];
+        let m = analyse("m", (&[&a, &b], Some(&ends)), &targets, (best, true), "t");
+        // Reached at 40 s (query 4) and 80 s (query 8); the other run ended at 100 s.
+        assert_eq!(m.targets[0].ert_seconds, Some(140.0));
+        assert_eq!(m.targets[1].ert_seconds, Some(180.0));
+        let by = |b: f64| {
+            m.ecdf_seconds
+                .as_ref()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|(x, _)| *x <= b)
+                .unwrap()
+                .1
+        };
+        assert_eq!((by(39.0), by(100.0)), (0.0, 0.5));
         assert_eq!((m.targets[0].reached, m.targets[0].runs), (1, 2));
         // (4 + 10) / 1 and (8 + 10) / 1.
         assert_eq!(m.targets[0].ert, 14.0);

@@ -446,6 +446,7 @@ fn analyse_group(
     let observed: Vec<f64> = group.trials.iter().map(|t| t.final_value).collect();
     let test: Option<Vec<f64>> = group.trials.iter().map(|t| t.final_test).collect();
     let incumbents: Vec<&StepCurve> = group.trials.iter().map(|t| &t.incumbent_mean).collect();
+    let ends: Option<Vec<f64>> = group.trials.iter().map(|t| t.final_cost).collect();
     let summary = summarize(&finals, &label("final"));
     let mean = stats::mean(&finals);
     let space_mean = info.space_mean;
@@ -484,7 +485,7 @@ fn analyse_group(
         ri_prior: None,
         runtime: runtime::analyse(
             &group.method,
-            &incumbents,
+            (&incumbents, ends.as_deref()),
             &runtime::targets(info, maximize),
             (info.space_best, maximize),
             &label("runtime"),
