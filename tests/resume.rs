@@ -16,8 +16,9 @@ name: kill-search
 kind: search
 benchmark: nb201
 tasks: [cifar10, cifar100, imagenet16-120]
-budget: { queries: 150 }
-replicates: 300
+budget: { queries: 150, cost_scale: 0.06 }
+replicates: 150
+workers: [1, 4]
 methods:
   - random_search: {}
   - regularized_evolution: {}
@@ -124,7 +125,12 @@ fn check_resumes_identically(name: &str, text: &str, files: &[&str]) {
 
 #[test]
 fn a_search_run_killed_20_times_resumes_to_identical_files() {
-    check_resumes_identically("resume-search", SEARCH, &["trials.parquet"]);
+    // With simulated workers, so that their transcripts resume too.
+    check_resumes_identically(
+        "resume-search",
+        SEARCH,
+        &["trials.parquet", "workers.parquet"],
+    );
 }
 
 #[test]
@@ -231,7 +237,11 @@ fn an_interrupted_run_reports_its_progress_and_refuses_a_changed_protocol() {
     );
     assert!(text.contains("time left: about"), "{text}");
 
-    let changed = write(&dir, "changed.yaml", &SEARCH.replace("300", "299"));
+    let changed = write(
+        &dir,
+        "changed.yaml",
+        &SEARCH.replace("replicates: 150", "replicates: 149"),
+    );
     let refused = nash(&["run", &changed, "--out", o]);
     assert_eq!(refused.status.code(), Some(2));
     let err = stderr(&refused);
@@ -239,7 +249,7 @@ fn an_interrupted_run_reports_its_progress_and_refuses_a_changed_protocol() {
         err.contains("holds an interrupted run that differs from this one (protocol sha256:"),
         "{err}"
     );
-    assert!(err.contains("replicates: 300 then, 299 now"), "{err}");
+    assert!(err.contains("replicates: 150 then, 149 now"), "{err}");
 
     // A damaged part: that chunk runs again.
     let part = out
@@ -292,9 +302,19 @@ fn merge(shards: &[String], out: &Path) -> std::process::Output {
 #[test]
 fn merged_shards_equal_the_unsharded_run() {
     let dir = scratch("shards");
-    for (name, text, file, counts) in [
-        ("search", SEARCH, "trials.parquet", &[1usize, 3, 7][..]),
-        ("estimation", ESTIMATION, "estimates.parquet", &[3][..]),
+    for (name, text, files, counts) in [
+        (
+            "search",
+            SEARCH,
+            &["trials.parquet", "workers.parquet"][..],
+            &[1usize, 3, 7][..],
+        ),
+        (
+            "estimation",
+            ESTIMATION,
+            &["estimates.parquet"][..],
+            &[3][..],
+        ),
     ] {
         let protocol = write(&dir, &format!("{name}.yaml"), text);
         let reference = dir.join(format!("{name}-reference"));
@@ -305,11 +325,13 @@ fn merged_shards_equal_the_unsharded_run() {
             let merged = dir.join(format!("{name}-merged-{n}"));
             let out = merge(&shards, &merged);
             assert!(out.status.success(), "{name} {n}: {}", stderr(&out));
-            assert_eq!(
-                sha256(&reference.join(file)),
-                sha256(&merged.join(file)),
-                "{name}: {n} shards merged differ from the unsharded run"
-            );
+            for file in files {
+                assert_eq!(
+                    sha256(&reference.join(file)),
+                    sha256(&merged.join(file)),
+                    "{name}: {n} shards merged: {file} differs from the unsharded run"
+                );
+            }
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -323,7 +345,11 @@ fn merge_refuses_missing_repeated_incomplete_or_foreign_shards() {
     let protocol = write(&dir, "p.yaml", SEARCH);
     let three = run_shards(&protocol, &dir, "a", 3);
     let two = run_shards(&protocol, &dir, "b", 2);
-    let other = write(&dir, "other.yaml", &SEARCH.replace("300", "299"));
+    let other = write(
+        &dir,
+        "other.yaml",
+        &SEARCH.replace("replicates: 150", "replicates: 149"),
+    );
     let foreign = run_shards(&other, &dir, "c", 3);
     let out = dir.join("merged");
     let refused = |shards: Vec<String>, expected: &str| {
@@ -346,7 +372,7 @@ fn merge_refuses_missing_repeated_incomplete_or_foreign_shards() {
     );
     refused(
         vec![three[0].clone(), three[1].clone(), foreign[2].clone()],
-        "replicates: 300 there, 299 here",
+        "replicates: 150 there, 149 here",
     );
     // Shard 1's first finished chunk, lost.
     let marker = std::fs::read_dir(Path::new(&three[1]).join(nash::checkpoint::DIR))
