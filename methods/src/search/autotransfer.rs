@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::regularized_evolution::{RegularizedEvolution, RegularizedEvolutionParams};
 use super::{SearchMethod, Searcher, sample_unseen};
 use crate::limits;
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 use crate::{Fallbacks, MethodContext, SourceTask};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +53,7 @@ impl SearchMethod for AutoTransferParams {
         summary: "AutoTransfer-style priors (Cao et al., ICLR 2023): the best designs of the most similar other tasks, then RE",
         capabilities: Capabilities {
             transfers: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };
@@ -172,8 +173,9 @@ impl AutoTransfer<'_> {
     }
 }
 
-impl Searcher for AutoTransfer<'_> {
-    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+impl AutoTransfer<'_> {
+    /// Random anchors until enough are told, then the prior's designs, then evolution.
+    fn propose(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.anchors.len() < self.params.anchors {
             for _ in 0..100 {
                 let arch = sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
@@ -197,12 +199,21 @@ impl Searcher for AutoTransfer<'_> {
         }
         self.evolution.ask(rng)
     }
+}
+
+impl Searcher for AutoTransfer<'_> {
+    /// Marks the architecture seen when it is asked for, so that simulated workers never
+    /// evaluate one another's pending architectures again.
+    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+        let arch = self.propose(rng);
+        self.seen[arch as usize] = true;
+        arch
+    }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
         if self.anchors.len() < self.params.anchors {
             self.anchors.push((arch, fitness));
         }
-        self.seen[arch as usize] = true;
         self.evolution.tell(arch, fitness);
     }
 

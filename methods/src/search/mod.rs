@@ -419,6 +419,71 @@ mod tests {
         );
     }
 
+    /// What simulated workers do to an asynchronous method: eight asks before any tell, told
+    /// in reverse order, twelve times over. None panics, and those that never repeat an
+    /// architecture in a sequential run repeat none here, pending or told.
+    #[test]
+    fn asynchronous_methods_take_tells_in_any_order() {
+        use crate::registry::Parallelism;
+        use crate::search::testing::unimodal;
+        use crate::{MethodContext, SourceTask};
+        let space = toy_space();
+        let values: Vec<f64> = (0..space.size() as ArchId).map(unimodal).collect();
+        let no_repeats = [
+            "random_search",
+            "prior_order",
+            "bayesian_optimization",
+            "bananas",
+            "npenas",
+            "gbdt_nas",
+            "smbo",
+            "nsga2",
+            "robot",
+        ];
+        let asynchronous: Vec<&Card> = METHODS
+            .iter()
+            .filter(|c| c.capabilities.parallelism == Parallelism::Asynchronous)
+            .collect();
+        assert_eq!(asynchronous.len(), 15);
+        for card in asynchronous {
+            let params = if card.name == "nsga2" {
+                r#"{"second": "params"}"#
+            } else {
+                "{}"
+            };
+            let spec: MethodSpec =
+                serde_json::from_str(&format!("{{\"{}\": {params}}}", card.name)).unwrap();
+            let ctx = MethodContext {
+                properties: vec![
+                    ("params", &values),
+                    ("latency", &values),
+                    ("flops", &values),
+                ],
+                sources: vec![SourceTask {
+                    task: "other",
+                    fitness: &values,
+                }],
+                ..MethodContext::of_space(&space)
+            };
+            let mut searcher = spec.build(&ctx);
+            let mut rng = datasets::rng::from_seed([3; 32]);
+            let mut evaluated: Vec<ArchId> = Vec::new();
+            for _ in 0..12 {
+                let asked: Vec<ArchId> = (0..8).map(|_| searcher.ask(&mut rng)).collect();
+                if no_repeats.contains(&card.name) {
+                    for (i, a) in asked.iter().enumerate() {
+                        let again = asked[..i].contains(a) || evaluated.contains(a);
+                        assert!(!again, "{}: {a} proposed again", card.name);
+                    }
+                }
+                for &a in asked.iter().rev() {
+                    searcher.tell(a, unimodal(a));
+                }
+                evaluated.extend(asked);
+            }
+        }
+    }
+
     #[test]
     fn sample_unseen_is_uniform_over_the_unseen_and_counts_a_full_space() {
         let space = toy_space();

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{SearchMethod, Searcher, draw_choices};
 use crate::limits::{self, Interval};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +53,7 @@ impl SearchMethod for Nsga2Params {
         summary: "NSGA-II (Deb et al. 2002): accuracy against a tabulated cost",
         capabilities: Capabilities {
             reads_properties: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };
@@ -283,8 +284,9 @@ impl Nsga2<'_> {
     }
 }
 
-impl Searcher for Nsga2<'_> {
-    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+impl Nsga2<'_> {
+    /// Random members until the first population is told, then the bred children.
+    fn propose(&mut self, rng: &mut TrialRng) -> ArchId {
         if self.population.len() < self.params.population && self.children.is_empty() {
             return super::sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
         }
@@ -293,9 +295,18 @@ impl Searcher for Nsga2<'_> {
         }
         self.queue.pop().expect("breed fills the queue")
     }
+}
+
+impl Searcher for Nsga2<'_> {
+    /// Marks the architecture seen when it is asked for, so that simulated workers never
+    /// evaluate one another's pending architectures again.
+    fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
+        let arch = self.propose(rng);
+        self.seen[arch as usize] = true;
+        arch
+    }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
-        self.seen[arch as usize] = true;
         let member = self.member(arch, fitness);
         if self.population.len() < self.params.population && self.children.is_empty() {
             self.population.push(member);

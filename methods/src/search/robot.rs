@@ -24,7 +24,7 @@ use super::bayesian_optimization::expected_improvement;
 use super::{SearchMethod, Searcher, rank_undefined_last, repeat_any, sample_unseen};
 use crate::estimate::{GpModel, standardize};
 use crate::limits;
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 use crate::{Fallbacks, MethodContext};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +64,7 @@ impl SearchMethod for RobotParams {
         summary: "RoBoT (He et al., ICLR 2024): BO over weights of tabulated metrics, then greedy",
         capabilities: Capabilities {
             reads_properties: true,
+            parallelism: Parallelism::Asynchronous,
             ..Capabilities::PLAIN
         },
     };
@@ -110,7 +111,7 @@ impl RobotParams {
             seen: vec![None; ctx.space.size()],
             evaluated: 0,
             observations: Vec::new(),
-            pending: None,
+            pending: Vec::new(),
             exploit: Vec::new(),
             fallbacks: Fallbacks::default(),
         }
@@ -130,8 +131,9 @@ pub struct Robot<'a> {
     evaluated: usize,
     /// Weight vectors and the fitness of the architecture each selected.
     observations: Vec<(Vec<f64>, f64)>,
-    /// The weight vector behind the architecture last asked for.
-    pending: Option<(ArchId, Vec<f64>)>,
+    /// The weight vectors behind the architectures asked for and not yet told (several when
+    /// simulated workers evaluate at once).
+    pending: Vec<(ArchId, Vec<f64>)>,
     /// Exploitation order (reversed, next last), built once BO ends.
     exploit: Vec<ArchId>,
     fallbacks: Fallbacks,
@@ -299,12 +301,16 @@ impl Searcher for Robot<'_> {
         if self.evaluated < self.params.bo_steps {
             for (rank, w) in self.proposals(rng).into_iter().enumerate() {
                 let arch = self.select(&w);
+                if self.pending.iter().any(|(a, _)| *a == arch) {
+                    // Being evaluated by another worker: neither new nor known yet.
+                    continue;
+                }
                 match self.seen[arch as usize] {
                     // The proposal's architecture is known: observed again at no cost.
                     Some(fitness) if rank == 0 => self.observations.push((w, fitness)),
                     Some(_) => {}
                     None => {
-                        self.pending = Some((arch, w));
+                        self.pending.push((arch, w));
                         return arch;
                     }
                 }
@@ -317,7 +323,10 @@ impl Searcher for Robot<'_> {
                         .into()
                 });
             }
-            let seen: Vec<bool> = self.seen.iter().map(Option::is_some).collect();
+            let mut seen: Vec<bool> = self.seen.iter().map(Option::is_some).collect();
+            for (a, _) in &self.pending {
+                seen[*a as usize] = true;
+            }
             return sample_unseen(self.space, &seen, rng, &mut self.fallbacks);
         }
         if self.exploit.is_empty() {
@@ -334,6 +343,7 @@ impl Searcher for Robot<'_> {
             order.sort_by(|&a, &b| combined[a].total_cmp(&combined[b]).then(b.cmp(&a)));
             self.exploit = order.into_iter().map(|a| a as ArchId).collect();
         }
+        // The exploitation order is popped once, so no architecture is proposed twice.
         while let Some(arch) = self.exploit.pop() {
             if self.seen[arch as usize].is_none() {
                 return arch;
@@ -343,9 +353,8 @@ impl Searcher for Robot<'_> {
     }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
-        if let Some((asked, w)) = self.pending.take()
-            && asked == arch
-        {
+        if let Some(i) = self.pending.iter().position(|(asked, _)| *asked == arch) {
+            let (_, w) = self.pending.remove(i);
             self.observations.push((w, fitness));
         }
         if self.seen[arch as usize].replace(fitness).is_none() {
@@ -420,7 +429,7 @@ mod tests {
             seen: Vec::new(),
             evaluated: 0,
             observations: Vec::new(),
-            pending: None,
+            pending: Vec::new(),
             exploit: Vec::new(),
             fallbacks: Fallbacks::default(),
         };
