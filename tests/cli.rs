@@ -1885,7 +1885,7 @@ fn simulated_workers_are_reproducible_and_one_worker_is_the_sequential_loop() {
         "workers: 1 changed the trials"
     );
     assert!(!sequential.join("workers.parquet").exists());
-    let several = format!("{base}workers: [1, 4]\n");
+    let several = format!("{base}workers: [1, 4]\nbaseline: random_search\n");
     let (a, b) = (run("four-1", &several, "1"), run("four-2", &several, "2"));
     for file in ["trials.parquet", "workers.parquet"] {
         assert!(
@@ -1920,6 +1920,17 @@ fn simulated_workers_are_reproducible_and_one_worker_is_the_sequential_loop() {
     );
     let manifest = std::fs::read_to_string(a.join("manifest.json")).unwrap();
     assert!(manifest.contains("\"workers\": 4"), "{manifest}");
+    // Each method is tested against the baseline with as many workers.
+    assert!(
+        manifest.contains("\"baseline\": \"random_search@1\""),
+        "{manifest}"
+    );
+    let power = report.split("Power against").nth(1).unwrap_or("");
+    assert!(
+        power.contains("| regularized_evolution@4 | 4 |"),
+        "{report}"
+    );
+    assert!(!power.contains("| random_search@4 |"), "{report}");
     for (value, expect) in [
         ("0", "workers must be whole numbers from 1 to 1024, got 0"),
         ("[2, 2]", "workers lists a value twice"),

@@ -166,22 +166,37 @@ fn kill_at_first_snapshot(protocol: &str, out: &Path) -> String {
 }
 
 /// Runs killed while their supernets train resume each from its last saved round (said on
-/// stderr): the searches find the architectures an uninterrupted run finds, and the one-shot
-/// estimator's scores are byte-identical.
+/// stderr): the searches find the architectures an uninterrupted run finds (and so do two
+/// shards merged), and the one-shot estimator's scores are byte-identical.
 #[test]
 fn supernet_trials_killed_in_their_middle_resume_from_their_last_round() {
     let dir = scratch("resume-supernet");
-    let resuming = "resuming a supernet search (rounds done per loop: ";
-    let protocol = write(&dir, "search.yaml", SUPERNET);
-    let reference = dir.join("reference");
-    let out = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
+    // `text` run whole, and killed at its first snapshot then resumed (which it says).
+    let reference_and_resumed = |name: &str, text: &str| {
+        let protocol = write(&dir, &format!("{name}.yaml"), text);
+        let reference = dir.join(format!("{name}-reference"));
+        let out = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let resumed = dir.join(format!("{name}-resumed"));
+        let said = kill_at_first_snapshot(&protocol, &resumed);
+        let resuming = "resuming a supernet search (rounds done per loop: ";
+        assert!(said.contains(resuming), "{said}");
+        (reference, resumed)
+    };
+    let (reference, resumed) = reference_and_resumed("search", SUPERNET);
+    // The run split in two shards (whose checkpoints keep their snapshots) and merged, too.
+    let shards = run_shards(&dir.join("search.yaml").display().to_string(), &dir, "s", 2);
+    let merged = dir.join("merged");
+    let out = merge(&shards, &merged);
     assert!(out.status.success(), "{}", stderr(&out));
-    let resumed = dir.join("resumed");
-    let said = kill_at_first_snapshot(&protocol, &resumed);
-    assert!(said.contains(resuming), "{said}");
     let trials = |run: &Path, col: &str| trials_column(&run.join("trials.parquet"), col);
     for col in ["arch_id", "value"] {
         assert_eq!(trials(&reference, col), trials(&resumed, col), "{col}");
+        assert_eq!(
+            trials(&reference, col),
+            trials(&merged, col),
+            "merged {col}"
+        );
     }
     let estimation = SUPERNET
         .split("methods:")
@@ -191,13 +206,7 @@ fn supernet_trials_killed_in_their_middle_resume_from_their_last_round() {
         .replace("budget: { queries: 1 }", "evaluation: 20")
         + "estimators:\n  - one_shot: { supernet: { channels: 4, input_size: 8, epochs: 12, \
            batch: 16 } }\n";
-    let protocol = write(&dir, "estimation.yaml", &estimation);
-    let reference = dir.join("reference-estimation");
-    let out = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let resumed = dir.join("resumed-estimation");
-    let said = kill_at_first_snapshot(&protocol, &resumed);
-    assert!(said.contains(resuming), "{said}");
+    let (reference, resumed) = reference_and_resumed("estimation", &estimation);
     assert_eq!(
         sha256(&reference.join("estimates.parquet")),
         sha256(&resumed.join("estimates.parquet"))

@@ -205,13 +205,10 @@ impl Checkpoint {
     }
 
     /// The directory in which weight-sharing trials keep their snapshots
-    /// (`methods::snapshots`: one file per trial, resumed by the trial's next attempt),
-    /// created.
-    pub fn snapshot_dir(&self) -> Result<PathBuf> {
-        let dir = self.dir.join(SNAPSHOTS);
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("{}: cannot create", dir.display()))?;
-        Ok(dir)
+    /// (`methods::snapshots`: one file per trial, resumed by the trial's next attempt; the
+    /// first snapshot written creates it).
+    pub fn snapshot_dir(&self) -> PathBuf {
+        self.dir.join(SNAPSHOTS)
     }
 
     /// How many chunks are finished, over all stages.
@@ -339,7 +336,8 @@ pub(crate) fn join(shards: &[PathBuf], out: &Path, key: &RunKey, force: bool) ->
             let entry = entry.with_context(|| format!("{}: cannot read", source.display()))?;
             let name = entry.file_name();
             let text = name.to_string_lossy();
-            if text == KEY || text.ends_with(".partial") {
+            // A finished shard's snapshots are not needed: its chunks are complete.
+            if text == KEY || text == SNAPSHOTS || text.ends_with(".partial") {
                 continue;
             }
             let to = target.join(&name);

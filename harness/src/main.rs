@@ -451,9 +451,17 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 let written = reports::export::ioh::write(&dir, &out, &choices)?;
                 eprintln!(
                     "wrote {} IOHprofiler files (JSON and .dat) to {}",
-                    written.len(),
+                    written.files.len(),
                     out.display()
                 );
+                if written.without_evaluations > 0 {
+                    eprintln!(
+                        "warning: {} trials failed before their first evaluation and are not \
+                         in the export (IOHprofiler has no run without one); trials.parquet \
+                         and the report list them",
+                        written.without_evaluations
+                    );
+                }
             }
         },
         Command::Plan { dir, effect } => {

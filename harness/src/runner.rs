@@ -313,8 +313,8 @@ impl TrialEnv<'_> {
 pub(crate) fn snapshot_dir(
     checkpoint: &Checkpoint,
     images: Option<&SupernetImages>,
-) -> Result<Option<PathBuf>> {
-    images.map(|_| checkpoint.snapshot_dir()).transpose()
+) -> Option<PathBuf> {
+    images.map(|_| checkpoint.snapshot_dir())
 }
 
 /// The record of a shard that ran the chunks `only` of `stage`.

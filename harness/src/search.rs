@@ -23,7 +23,6 @@ use crate::run_dir::RunDir;
 use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::workers::{self, Finished, Started, Transcript};
-use datasets::files::sha256_hex;
 
 /// One trial of the expanded protocol.
 #[derive(Debug, Clone, Copy)]
@@ -194,7 +193,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             .push(("images".to_string(), protocol.images.to_string()));
     }
     let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
-    let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref())?;
+    let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref());
     let env = TrialEnv {
         faults: &opts.faults,
         images: images.as_ref(),
@@ -342,7 +341,16 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
                     .as_ref()
                     .map(|i| format!("{}, {} images", protocol.images, i.images.len())),
                 random_baseline: protocol.random_baseline,
-                baseline: protocol.baseline.clone(),
+                // With several worker counts, the baseline's first one (the report pairs each
+                // method's trials with the baseline's of the same count).
+                baseline: protocol.baseline.as_ref().map(|b| {
+                    ids[protocol
+                        .methods
+                        .iter()
+                        .position(|m| m.id() == b)
+                        .expect("checked")][0]
+                        .clone()
+                }),
                 methods: protocol
                     .methods
                     .iter()
@@ -538,9 +546,11 @@ impl workers::Trial for Searching<'_> {
     type Item = Pending;
 
     fn start(&mut self, now: f64, evaluated: bool) -> Option<Started<Pending>> {
-        if let Budget::Queries(n) = self.protocol.budget
-            && self.asked >= n
-        {
+        let spent = match self.protocol.budget {
+            Budget::Queries(n) => self.asked >= n,
+            Budget::SimulatedSeconds(t) => now >= t,
+        };
+        if spent {
             return None;
         }
         if self.asked == 1 {
@@ -720,22 +730,14 @@ fn workers_batch(
     trials: &[SearchTrial],
     outcomes: &[SearchOutcome],
 ) -> RecordBatch {
-    let digests: Vec<Option<String>> = outcomes
-        .iter()
-        .map(|o| {
-            let t = o
-                .transcript
-                .as_ref()
-                .filter(|_| o.status == TrialStatus::Ok)?;
-            Some(sha256_hex(t.text.as_bytes()))
-        })
-        .collect();
     let rows: Vec<records::workers::Row> = trials
         .iter()
         .zip(outcomes)
-        .zip(&digests)
-        .filter_map(|((trial, outcome), digest)| {
-            let t = outcome.transcript.as_ref()?;
+        .filter_map(|(trial, outcome)| {
+            let t = outcome
+                .transcript
+                .as_ref()
+                .filter(|_| outcome.status == TrialStatus::Ok)?;
             let k = protocol.workers[trial.workers];
             Some(records::workers::Row {
                 protocol: &protocol.common.name,
@@ -747,7 +749,7 @@ fn workers_batch(
                 makespan: t.makespan,
                 busy: t.busy,
                 idle: t.idle(k as usize),
-                transcript_sha256: digest.as_deref()?,
+                transcript_sha256: &t.sha256,
             })
         })
         .collect();

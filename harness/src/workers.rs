@@ -10,19 +10,18 @@
 //!
 //! - `Asynchronous` methods are asked whenever a worker is free, before earlier results
 //!   return (random search, evolution: their state does not wait for a result).
-//! - `Batch` methods are asked only when nothing is pending: they fill every free worker,
-//!   then wait until that whole batch is told (a batch BO loop).
-//! - `Sequential` methods (whose `tell` must follow their `ask`) use one worker at a time.
+//! - `Sequential` methods (whose `tell` must follow their `ask`: local search, successive
+//!   halving) use one worker at a time, as a real system would have to run them.
 //!
-//! Waiting workers are idle: the transcript counts their idle time. With one worker every mode
-//! is the sequential loop nash always ran, evaluation for evaluation.
+//! Waiting workers are idle: the transcript counts their idle time. With one worker both
+//! modes are the sequential loop nash always ran, evaluation for evaluation.
 //!
 //! Budgets: a query budget stops asking after its last query; a simulated-time budget stops
 //! asking at the first proposal that would finish after it (that evaluation is discarded, as
 //! NB201's scripts discard it), unless nothing has been evaluated or is running yet, so every
 //! trial has a result. Evaluations already running finish and are told.
 
-use std::fmt::Write as _;
+use sha2::{Digest, Sha256};
 
 pub use methods::registry::Parallelism;
 
@@ -34,12 +33,8 @@ pub struct Started<T> {
     pub item: T,
 }
 
-/// An evaluation that finished, with when it ran.
+/// An evaluation that finished, and when.
 pub struct Finished<T> {
-    /// Its position in ask order (0-based).
-    pub seq: u64,
-    pub worker: usize,
-    pub start: f64,
     pub end: f64,
     pub item: T,
 }
@@ -54,11 +49,11 @@ pub trait Trial {
     fn finish(&mut self, done: Finished<Self::Item>);
 }
 
-/// What a trial's workers did: the events in order (`ask` and `tell` lines with the
-/// sequence number, worker, simulated time and architecture) and their totals.
-#[derive(Debug, Default, Clone, PartialEq)]
+/// What a trial's workers did: the sha256 of its events in order (`ask` and `tell` lines with
+/// the sequence number, worker, simulated time and architecture) and their totals.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Transcript {
-    pub text: String,
+    pub sha256: String,
     pub evaluations: u64,
     /// When the last evaluation finished.
     pub makespan: f64,
@@ -83,34 +78,33 @@ pub fn simulate<T: Trial>(workers: usize, mode: Parallelism, trial: &mut T) -> T
         arch: u32,
         item: I,
     }
-    let mut transcript = Transcript::default();
+    let mut events = Sha256::new();
+    let mut event = |line: String| {
+        #[cfg(test)]
+        TEXT.with_borrow_mut(|t| t.push_str(&line));
+        events.update(line.as_bytes());
+    };
+    let (mut evaluations, mut makespan, mut busy) = (0u64, 0.0f64, 0.0f64);
     let mut free: Vec<bool> = vec![true; workers.max(1)];
     let mut running: Vec<Running<T::Item>> = Vec::new();
     let (mut now, mut seq, mut stopped) = (0.0f64, 0u64, false);
     loop {
-        // Ask: free workers in index order, as the method's mode allows.
-        let may_ask = match mode {
-            Parallelism::Asynchronous => true,
-            Parallelism::Batch | Parallelism::Sequential => running.is_empty(),
-        };
-        let mut asked = 0;
-        while may_ask && !stopped {
-            if mode == Parallelism::Sequential && asked == 1 {
-                break;
-            }
+        // Ask: free workers in index order; a sequential method only when nothing runs.
+        while !stopped && (mode == Parallelism::Asynchronous || running.is_empty()) {
             let Some(worker) = free.iter().position(|f| *f) else {
                 break;
             };
-            let evaluated = transcript.evaluations > 0 || !running.is_empty();
+            let evaluated = evaluations > 0 || !running.is_empty();
             let Some(s) = trial.start(now, evaluated) else {
                 stopped = true;
                 break;
             };
-            let _ = writeln!(
-                transcript.text,
-                "ask {seq} w{worker} t={now:?} arch={}",
-                s.arch
+            assert!(
+                s.cost.is_finite() && s.cost >= 0.0,
+                "an evaluation's simulated cost must be a finite number of seconds, got {}",
+                s.cost
             );
+            event(format!("ask {seq} w{worker} t={now:?} arch={}\n", s.arch));
             free[worker] = false;
             running.push(Running {
                 end: now + s.cost,
@@ -121,7 +115,6 @@ pub fn simulate<T: Trial>(workers: usize, mode: Parallelism, trial: &mut T) -> T
                 item: s.item,
             });
             seq += 1;
-            asked += 1;
         }
         // Tell: everything that finishes at the next event time, in ask order.
         let Some(next) = running.iter().map(|r| r.end).min_by(f64::total_cmp) else {
@@ -139,25 +132,32 @@ pub fn simulate<T: Trial>(workers: usize, mode: Parallelism, trial: &mut T) -> T
         }
         done.sort_by_key(|r| r.seq);
         for r in done {
-            let _ = writeln!(
-                transcript.text,
-                "tell {} w{} t={now:?} arch={}",
+            event(format!(
+                "tell {} w{} t={now:?} arch={}\n",
                 r.seq, r.worker, r.arch
-            );
+            ));
             free[r.worker] = true;
-            transcript.evaluations += 1;
-            transcript.busy += r.end - r.start;
-            transcript.makespan = now;
+            evaluations += 1;
+            busy += r.end - r.start;
+            makespan = now;
             trial.finish(Finished {
-                seq: r.seq,
-                worker: r.worker,
-                start: r.start,
                 end: r.end,
                 item: r.item,
             });
         }
     }
-    transcript
+    Transcript {
+        sha256: datasets::files::hex(&events.finalize()),
+        evaluations,
+        makespan,
+        busy,
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The events of the transcripts simulated on this thread (tests read them).
+    static TEXT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 #[cfg(test)]
@@ -174,9 +174,14 @@ mod tests {
         told: Vec<(u32, f64)>,
     }
 
+    /// The events of the transcripts simulated on this thread since the last call.
+    fn text() -> String {
+        TEXT.with_borrow_mut(std::mem::take)
+    }
+
     impl Trial for Synthetic {
-        type Item = ();
-        fn start(&mut self, now: f64, evaluated: bool) -> Option<Started<()>> {
+        type Item = u32;
+        fn start(&mut self, now: f64, evaluated: bool) -> Option<Started<u32>> {
             if self.next >= self.queries {
                 return None;
             }
@@ -189,11 +194,11 @@ mod tests {
             Some(Started {
                 arch,
                 cost,
-                item: (),
+                item: arch,
             })
         }
-        fn finish(&mut self, done: Finished<()>) {
-            self.told.push((done.seq as u32, done.end));
+        fn finish(&mut self, done: Finished<u32>) {
+            self.told.push((done.item, done.end));
         }
     }
 
@@ -212,6 +217,7 @@ mod tests {
         // Costs 3, 1, 1, 2, 2: w0 runs 0 (0–3); w1 runs 1 (0–1), 2 (1–2), 3 (2–4); at t=3
         // w0 takes 4 (3–5). Told in finishing order: 1@1, 2@2, 0@3, 3@4, 4@5.
         let mut t = synthetic(&[3.0, 1.0, 1.0, 2.0, 2.0], 5, f64::INFINITY);
+        text();
         let transcript = simulate(2, Parallelism::Asynchronous, &mut t);
         assert_eq!(
             t.told,
@@ -220,7 +226,16 @@ mod tests {
         assert_eq!(transcript.makespan, 5.0);
         assert_eq!(transcript.busy, 9.0);
         assert_eq!(transcript.idle(2), 1.0);
-        assert!(transcript.text.starts_with("ask 0 w0 t=0.0 arch=0\nask 1 w1 t=0.0 arch=1\ntell 1 w1 t=1.0 arch=1\nask 2 w1 t=1.0 arch=2\n"), "{}", transcript.text);
+        let events = text();
+        assert!(
+            events.starts_with(
+                "ask 0 w0 t=0.0 arch=0\nask 1 w1 t=0.0 arch=1\ntell 1 w1 t=1.0 arch=1\n\
+                 ask 2 w1 t=1.0 arch=2\n"
+            ),
+            "{events}"
+        );
+        let digest = datasets::files::hex(&Sha256::digest(events.as_bytes()));
+        assert_eq!(transcript.sha256, digest);
     }
 
     #[test]
@@ -228,49 +243,42 @@ mod tests {
         // Three workers, costs 2, 2, 1, then 1, 1, 1: evaluations 0 and 1 both end at t=2,
         // told 0 then 1; 2 ends at 1 and w2 takes 3 (1–2), which also ends at 2, told third.
         let mut t = synthetic(&[2.0, 2.0, 1.0, 1.0, 1.0, 1.0], 6, f64::INFINITY);
-        let transcript = simulate(3, Parallelism::Asynchronous, &mut t);
+        text();
+        simulate(3, Parallelism::Asynchronous, &mut t);
         assert_eq!(
             t.told,
             vec![(2, 1.0), (0, 2.0), (1, 2.0), (3, 2.0), (4, 3.0), (5, 3.0)]
         );
-        let asks: Vec<&str> = transcript
-            .text
-            .lines()
-            .filter(|l| l.starts_with("ask"))
-            .collect();
+        let events = text();
+        let asks: Vec<&str> = events.lines().filter(|l| l.starts_with("ask")).collect();
         assert_eq!(asks[4], "ask 4 w0 t=2.0 arch=4");
         assert_eq!(asks[5], "ask 5 w1 t=2.0 arch=5");
     }
 
     #[test]
-    fn batch_methods_wait_for_the_whole_batch_and_sequential_ones_use_one_worker() {
-        let costs = [3.0, 1.0, 1.0, 2.0];
-        let mut batch = synthetic(&costs, 4, f64::INFINITY);
-        let transcript = simulate(2, Parallelism::Batch, &mut batch);
-        // Batch {0, 1} ends at 3 (w1 idle 1–3), batch {2, 3} at 3+2 = 5.
-        assert_eq!(batch.told, vec![(1, 1.0), (0, 3.0), (2, 4.0), (3, 5.0)]);
-        assert_eq!(transcript.idle(2), 10.0 - 7.0);
-        let mut sequential = synthetic(&costs, 4, f64::INFINITY);
+    fn sequential_methods_use_one_worker_and_the_others_idle() {
+        let mut sequential = synthetic(&[3.0, 1.0, 1.0, 2.0], 4, f64::INFINITY);
+        text();
         let transcript = simulate(2, Parallelism::Sequential, &mut sequential);
+        assert_eq!(
+            sequential.told,
+            vec![(0, 3.0), (1, 4.0), (2, 5.0), (3, 7.0)]
+        );
         assert_eq!(transcript.makespan, 7.0);
         assert_eq!(transcript.idle(2), 7.0);
-        assert!(!transcript.text.contains("w1"));
+        assert!(!text().contains("w1"));
     }
 
     #[test]
-    fn one_worker_is_the_sequential_loop_in_every_mode() {
+    fn one_worker_is_the_sequential_loop_in_both_modes() {
         let costs = [3.0, 1.0, 1.0, 2.0, 2.0];
-        let runs: Vec<Vec<(u32, f64)>> = [
-            Parallelism::Asynchronous,
-            Parallelism::Batch,
-            Parallelism::Sequential,
-        ]
-        .map(|mode| {
-            let mut t = synthetic(&costs, 5, f64::INFINITY);
-            simulate(1, mode, &mut t);
-            t.told
-        })
-        .to_vec();
+        let runs: Vec<Vec<(u32, f64)>> = [Parallelism::Asynchronous, Parallelism::Sequential]
+            .map(|mode| {
+                let mut t = synthetic(&costs, 5, f64::INFINITY);
+                simulate(1, mode, &mut t);
+                t.told
+            })
+            .to_vec();
         assert_eq!(
             runs[0],
             vec![(0, 3.0), (1, 4.0), (2, 5.0), (3, 7.0), (4, 9.0)]

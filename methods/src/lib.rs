@@ -48,7 +48,8 @@ pub struct TrialInfo<'a> {
     /// An estimation trial's training-set size; None for search.
     pub train_size: Option<usize>,
     /// The file in which a weight-sharing method keeps the trial's snapshots, to resume its
-    /// supernet search after a kill (`snapshots.rs`); None when the run keeps no checkpoint.
+    /// supernet search after a kill (`snapshots.rs`); None in runs without supernet images
+    /// (and in unit tests).
     pub snapshot: Option<&'a std::path::Path>,
 }
 

@@ -46,8 +46,6 @@ pub struct Capabilities {
 pub enum Parallelism {
     /// Whenever a worker is free: its `tell`s may come in any order, after other `ask`s.
     Asynchronous,
-    /// Several times in a row, then it waits until all of them are told.
-    Batch,
     /// Its `tell` must follow its `ask`: one worker at a time.
     Sequential,
 }
@@ -97,7 +95,6 @@ impl fmt::Display for Capabilities {
             Parallelism::Asynchronous => {
                 said.push("asked asynchronously by parallel workers".into())
             }
-            Parallelism::Batch => said.push("asked in batches by parallel workers".into()),
             Parallelism::Sequential => {}
         }
         f.write_str(&said.join(", "))

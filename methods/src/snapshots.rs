@@ -13,7 +13,10 @@
 //! only the work between the last save and the kill is repeated, and the architecture found
 //! is bit-identical to an uninterrupted search's (tested per method). What happens between
 //! loops (deriving, probing, one-shot selection) runs again; it is a few passes of the
-//! network. When the search ends, the file keeps only the architecture it found.
+//! network. When the search ends, the file keeps only the architecture it found. (The
+//! one-shot estimator trains its supernet through the same loops; its file keeps the last
+//! state until the run is committed, and its fit time is the harness' wall clock of the last
+//! attempt.)
 //!
 //! File layout (little-endian): `nash-snapshot/1\n`, the trial generator's seed and stream,
 //! the CPU seconds of earlier attempts up to their last save, the architecture found (flag,
@@ -316,20 +319,40 @@ impl Snapshots {
         rng: &mut TrialRng,
         mut round: impl FnMut(&mut S, usize, &mut TrialRng),
     ) {
+        // A loop without rounds saves nothing, so it takes no place among the saved loops.
+        if count == 0 {
+            return;
+        }
         let ordinal = self.next;
         self.next += 1;
         let mut start = 0;
         if let Some(saved) = self.loops.get(ordinal) {
+            // The file's digest pins its bytes and the run's key the protocol; a state whose
+            // layout differs (another build of nash) is found by its length before anything
+            // is overwritten, said, and its loop starts over from the restored ones before it.
+            let mut layout = Bytes::default();
+            state.save(&mut layout);
             let mut input = Reader {
                 bytes: &saved.state,
             };
-            if let Err(e) = state.restore(&mut input) {
-                // The run's checkpoint key pins the protocol and nash's version, and the
-                // file's digest its bytes: a state that does not fit is nash's own error.
-                panic!("{}: loop {ordinal}: {e}", self.describe());
+            let restored = if layout.0.len() == saved.state.len() {
+                state.restore(&mut input)
+            } else {
+                Err("its state has another layout than this build's".to_string())
+            };
+            match restored {
+                Ok(()) => {
+                    rng.set_word_pos(saved.position);
+                    start = saved.rounds as usize;
+                }
+                Err(e) => {
+                    eprintln!(
+                        "{}: loop {ordinal}: {e}; the loop starts over",
+                        self.describe()
+                    );
+                    self.loops.truncate(ordinal);
+                }
             }
-            rng.set_word_pos(saved.position);
-            start = saved.rounds as usize;
         }
         for r in start..count {
             round(state, r, rng);
@@ -387,9 +410,16 @@ impl Snapshots {
     }
 
     /// CPU seconds the search has used: this attempt's, and earlier attempts' up to their
-    /// last save (work repeated after a kill is counted once per attempt that did it).
+    /// last save (work repeated after a kill is counted once per attempt that did it), less
+    /// what was set aside with [`Snapshots::set_aside`].
     pub fn seconds(&self) -> f64 {
         self.earlier_seconds + thread_cpu_seconds() - self.started
+    }
+
+    /// Leaves `seconds` of this thread's CPU time out of the search's (work the trial did for
+    /// the whole run, such as preparing the shared images).
+    pub fn set_aside(&mut self, seconds: f64) {
+        self.started += seconds;
     }
 }
 

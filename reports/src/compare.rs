@@ -194,8 +194,8 @@ fn final_measure(objective: &str) -> String {
     format!("final {objective} (seed mean)")
 }
 
-/// The regret level of the runtime measure.
-const RUNTIME_REGRET: f64 = 0.5;
+/// The regret level of the runtime measure: the runtime analysis' middle one.
+const RUNTIME_REGRET: f64 = runtime::REGRET_TARGETS[1];
 
 /// The cells of a search run, three measures per (task, method): the final objective, the
 /// mean regret (AUC) and the runtime to within 0.5 of the best, the last two against the
@@ -233,9 +233,11 @@ fn search_cells(dir: &Path, manifest: &Manifest) -> Result<Cells, ReportError> {
                     0 => t.final_mean(),
                     1 => runtime::mean_regret(curve, best, maximize),
                     _ => {
+                        // A run that never reached the target counts one query past its
+                        // end: slower than any that reached it, even on its last query.
                         let hit = runtime::first_hit(curve, target, maximize);
                         cell.reached.insert(t.replicate, hit.is_some());
-                        f64::from(hit.map_or(curve.len, |h| h.queries))
+                        f64::from(hit.map_or(curve.len + 1, |h| h.queries))
                     }
                 };
                 cell.values.insert(t.replicate, value);
@@ -258,13 +260,13 @@ fn cell_ert(cell: &Cell) -> Option<f64> {
     let (hits, lengths): (Vec<Option<u32>>, Vec<u32>) = cell
         .values
         .iter()
-        .map(|(r, &v)| {
-            let q = v as u32;
-            (
-                cell.reached.get(r).copied().unwrap_or(false).then_some(q),
-                q,
-            )
-        })
+        .map(
+            |(r, &v)| match cell.reached.get(r).copied().unwrap_or(false) {
+                true => (Some(v as u32), v as u32),
+                // Censored one query past the run's end.
+                false => (None, v as u32 - 1),
+            },
+        )
         .unzip();
     Some(runtime::ert(&hits, &lengths)).filter(|e| e.is_finite())
 }
@@ -407,11 +409,14 @@ fn compare_cell(
     let label = format!(
         "{}/{name}{}",
         setup.label,
-        // Kendall tau keeps the label it always had, so its CIs do not move.
+        // Kendall tau and the final value keep the label they always had, so their CIs do
+        // not move; every other measure resamples on its own.
         if measure == summary::col::SPEARMAN_RHO {
-            "/rho"
+            "/rho".to_string()
+        } else if base_cell.lower_is_better {
+            format!("/{measure}")
         } else {
-            ""
+            String::new()
         }
     );
     let ci: Interval = if paired {
@@ -584,8 +589,8 @@ mod tests {
         let c = compare_cell(&setup(), "cifar10/m", AUC, &base, Some(&cand), None);
         assert!(c.change < 0.0, "{c:?}");
         assert!(c.p_value < 0.05);
-        // Runtimes: 10 and 30 queries reached, one run censored at 100; the candidate
-        // reaches the target in every run.
+        // Runtimes: 10 and 30 queries reached, one run of 100 queries that did not (counted
+        // as 101, one past its end); the candidate reaches the target in every run.
         let runtime = |values: &[(u32, f64)], reached: &[bool]| {
             let mut c = cell(values, &[]);
             c.lower_is_better = true;
@@ -596,7 +601,7 @@ mod tests {
                 .collect();
             c
         };
-        let base = runtime(&[(0, 10.0), (1, 30.0), (2, 100.0)], &[true, true, false]);
+        let base = runtime(&[(0, 10.0), (1, 30.0), (2, 101.0)], &[true, true, false]);
         let cand = runtime(&[(0, 5.0), (1, 6.0), (2, 7.0)], &[true, true, true]);
         let c = compare_cell(&setup(), "cifar10/m", "queries", &base, Some(&cand), None);
         assert_eq!(c.ert, Some((Some(70.0), Some(6.0))));

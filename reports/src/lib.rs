@@ -236,7 +236,7 @@ fn search_report(dir: &Path, manifest: &Manifest) -> Result<document::Document, 
             .iter()
             .flat_map(|b| (0..b.len()).map(move |i| b.row(i)))
             .collect();
-        parallel::analyse(manifest, &groups, &rows)
+        parallel::analyse(manifest, &analysis, &rows)
     } else {
         Vec::new()
     };

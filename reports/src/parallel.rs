@@ -6,15 +6,13 @@
 //! worker. A method that must be told every result before it is asked again (`Sequential`)
 //! gains nothing: its other workers wait.
 
-use std::collections::BTreeMap;
-
 use crate::records::manifest::Manifest;
 use crate::records::workers::Row;
-use crate::runtime;
-use crate::trials::Group;
+use crate::runtime::REGRET_TARGETS;
+use crate::search::SearchAnalysis;
 
-/// The regret level of the wall-clock target.
-pub const TARGET_REGRET: f64 = 0.5;
+/// The regret level of the wall-clock target: the runtime analysis' middle one.
+pub const TARGET_REGRET: f64 = REGRET_TARGETS[1];
 
 /// One method with k workers on one task.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,14 +20,16 @@ pub struct WorkersResult {
     /// The method's id without `@k`.
     pub method: String,
     pub workers: u32,
+    /// Runs with a workers row (those that did not fail).
     pub runs: usize,
     /// Mean simulated wall-clock seconds until a run's last evaluation finished.
     pub makespan: f64,
     /// Mean share of worker time spent idle.
     pub idle: f64,
-    /// Runs that came within `TARGET_REGRET` of the best.
+    /// Runs that came within `TARGET_REGRET` of the best, of the method's finished runs.
     pub reached: usize,
-    /// ERT in simulated seconds to that target (infinite when no run reached it).
+    /// ERT in simulated seconds to that target (the runtime analysis'; infinite when no run
+    /// reached it).
     pub ert_seconds: f64,
     /// The same method's one-worker makespan and ERT over this one's (None without k = 1).
     pub speedup_makespan: Option<f64>,
@@ -39,75 +39,47 @@ pub struct WorkersResult {
 /// Per task, each method and worker count of a run whose trials' workers are `rows`.
 pub fn analyse(
     manifest: &Manifest,
-    groups: &[Group],
+    analysis: &SearchAnalysis,
     rows: &[Row],
 ) -> Vec<(String, Vec<WorkersResult>)> {
     let Some(search) = manifest.search() else {
         return Vec::new();
     };
-    let maximize = manifest.maximize();
     let mut out = Vec::new();
-    for info in &search.tasks {
-        let target = if maximize {
-            info.space_best - TARGET_REGRET
-        } else {
-            info.space_best + TARGET_REGRET
-        };
+    for task in &analysis.tasks {
+        let target = task
+            .targets
+            .iter()
+            .position(|t| t.label == format!("within {TARGET_REGRET}"));
         let mut results: Vec<WorkersResult> = Vec::new();
         for m in &search.methods {
             let Some(k) = m.workers else { continue };
-            let Some(group) = groups
-                .iter()
-                .find(|g| g.task == info.task && g.method == m.id)
-            else {
+            let Some(result) = task.methods.iter().find(|r| r.method == m.id) else {
                 continue;
             };
-            let makespans: BTreeMap<u32, (f64, f64)> = rows
+            let mine: Vec<&Row> = rows
                 .iter()
-                .filter(|r| r.task == info.task && r.method == m.id)
-                .map(|r| {
-                    (
-                        r.replicate,
-                        (r.makespan, r.idle / (f64::from(k) * r.makespan)),
-                    )
-                })
+                .filter(|r| r.task == task.info.task && r.method == m.id)
                 .collect();
-            let (mut spent, mut reached, mut idle, mut makespan) = (0.0, 0, 0.0, 0.0);
-            for t in &group.trials {
-                let Some(&(end, idle_share)) = makespans.get(&t.replicate) else {
-                    continue;
-                };
-                makespan += end;
-                idle += if idle_share.is_finite() {
-                    idle_share
-                } else {
-                    0.0
-                };
-                match runtime::first_hit(&t.incumbent_mean, target, maximize) {
-                    Some(hit) => {
-                        spent += hit.seconds;
-                        reached += 1;
-                    }
-                    None => spent += end,
-                }
+            if mine.is_empty() {
+                continue;
             }
-            let runs = makespans.len().min(group.trials.len()).max(1);
-            let base =
-                m.id.strip_suffix(&format!("@{k}"))
-                    .unwrap_or(&m.id)
-                    .to_string();
+            let runs = mine.len();
+            let mean =
+                |f: &dyn Fn(&Row) -> f64| mine.iter().map(|r| f(r)).sum::<f64>() / runs as f64;
+            let runtime = target.map(|i| &result.runtime.targets[i]);
+            let base = m.id.strip_suffix(&format!("@{k}")).unwrap_or(&m.id);
             results.push(WorkersResult {
-                method: base,
+                method: base.to_string(),
                 workers: k,
-                runs: group.trials.len(),
-                makespan: makespan / runs as f64,
-                idle: idle / runs as f64,
-                reached,
-                ert_seconds: if reached == 0 {
-                    f64::INFINITY
-                } else {
-                    spent / reached as f64
-                },
+                runs,
+                makespan: mean(&|r| r.makespan),
+                idle: mean(&|r| {
+                    let share = r.idle / (f64::from(k) * r.makespan);
+                    if share.is_finite() { share } else { 0.0 }
+                }),
+                reached: runtime.map_or(0, |t| t.reached),
+                ert_seconds: runtime.and_then(|t| t.ert_seconds).unwrap_or(f64::INFINITY),
                 speedup_makespan: None,
                 speedup_ert: None,
             });
@@ -124,7 +96,7 @@ pub fn analyse(
                     (ert.is_finite() && r.ert_seconds.is_finite()).then(|| ert / r.ert_seconds);
             }
         }
-        out.push((info.task.clone(), results));
+        out.push((task.info.task.clone(), results));
     }
     out
 }

@@ -217,7 +217,8 @@ fn analyse_tasks(manifest: &Manifest, groups: &[Group]) -> Result<Vec<SearchTask
         let baseline = search
             .baseline()
             .and_then(|b| methods.iter().position(|m| m.method == b));
-        let versus_baseline = versus_baseline(&methods, baseline, maximize);
+        let paired = paired_baselines(search, &methods, baseline);
+        let versus_baseline = versus_baseline(&methods, &paired, maximize);
         let ranks = ranks(&methods, baseline, maximize);
         tasks.push(SearchTaskResult {
             targets: runtime::targets(info, maximize),
@@ -285,20 +286,45 @@ fn add_ri_over_prior(
 pub const PRIOR_ORDER: &str = "prior_order";
 
 /// Each method's final values against the baseline's, Holm-adjusted within the task.
-fn versus_baseline(
+/// The method each method is tested against: the baseline, or, in a run with several worker
+/// counts (`id@k`), the baseline's trials with the same k.
+fn paired_baselines(
+    search: &SearchInfo,
     methods: &[MethodResult],
     baseline: Option<usize>,
-    maximize: bool,
-) -> Vec<Option<VersusBaseline>> {
+) -> Vec<Option<usize>> {
+    let info = |id: &str| search.methods.iter().find(|m| m.id == id);
+    let stem = |id: &str| match info(id).and_then(|m| m.workers) {
+        Some(k) => id.strip_suffix(&format!("@{k}")).unwrap_or(id).to_string(),
+        None => id.to_string(),
+    };
     let Some(b) = baseline else {
         return vec![None; methods.len()];
     };
-    let base = &methods[b];
+    let base_stem = stem(&methods[b].method);
+    methods
+        .iter()
+        .map(|m| match info(&m.method).and_then(|i| i.workers) {
+            Some(k) if m.method.ends_with(&format!("@{k}")) => {
+                let id = format!("{base_stem}@{k}");
+                methods.iter().position(|x| x.method == id)
+            }
+            _ => Some(b),
+        })
+        .collect()
+}
+
+fn versus_baseline(
+    methods: &[MethodResult],
+    baselines: &[Option<usize>],
+    maximize: bool,
+) -> Vec<Option<VersusBaseline>> {
     let tests: Vec<Option<Test>> = methods
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            (i != b && m.finals.len() >= 2 && base.finals.len() >= 2)
+            let base = &methods[baselines[i]?];
+            (baselines[i] != Some(i) && m.finals.len() >= 2 && base.finals.len() >= 2)
                 .then(|| significance::mann_whitney(&m.finals, &base.finals))
         })
         .collect();
@@ -308,8 +334,10 @@ fn versus_baseline(
     tests
         .into_iter()
         .zip(methods)
-        .map(|(test, m)| {
+        .zip(baselines)
+        .map(|((test, m), b)| {
             let test = test?;
+            let base = &methods[b.expect("tested against it")];
             let p_holm = adjusted.next().expect("one per test");
             let spread = |m: &MethodResult| m.summary.as_ref().map_or(0.0, |s| s.std);
             let difference = mean(m) - mean(base);

@@ -84,6 +84,10 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
+    if sorted[lo] == sorted[hi] {
+        // Also two infinite neighbours, whose difference would make NaN.
+        return sorted[lo];
+    }
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 

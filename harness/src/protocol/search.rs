@@ -332,13 +332,15 @@ impl SearchProtocol {
                 if values.iter().any(|&k| k > 1) {
                     if common.benchmark.cost_metric.is_none() {
                         return Err(bad(format!(
-                            "workers above 1 need the evaluations' simulated costs, and                              benchmark {} has no training-time column",
+                            "workers above 1 need the evaluations' simulated costs, and benchmark {} \
+                             has no training-time column",
                             common.benchmark.name
                         )));
                     }
                     if let Some(m) = weight_sharing.first() {
                         return Err(bad(format!(
-                            "{} derives one architecture from one supernet search; it has no                              parallel evaluations to simulate",
+                            "{} derives one architecture from one supernet search; it has no \
+                             parallel evaluations to simulate",
                             m.value.name()
                         )));
                     }
@@ -462,6 +464,49 @@ methods:
         SearchProtocol::parse("p.yaml", text)
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn workers_are_one_value_or_a_list_and_need_costs() {
+        let p = SearchProtocol::parse("p.yaml", GOOD).unwrap();
+        assert_eq!((p.workers, p.simulates_workers), (vec![1], false));
+        let p = SearchProtocol::parse("p.yaml", &format!("{GOOD}workers: 4\n")).unwrap();
+        assert_eq!(p.workers, vec![4]);
+        assert_eq!(p.trial_method_id(&p.methods[0], 4), "random_search");
+        let p = SearchProtocol::parse("p.yaml", &format!("{GOOD}workers: [1, 16]\n")).unwrap();
+        assert_eq!(
+            (p.workers.clone(), p.simulates_workers),
+            (vec![1, 16], true)
+        );
+        assert_eq!(
+            p.trial_method_id(&p.methods[1], 16),
+            "regularized_evolution@16"
+        );
+        for (value, expected) in [
+            ("[]", "workers lists no value"),
+            (
+                "2000",
+                "workers must be whole numbers from 1 to 1024, got 2000",
+            ),
+            ("[4, 4]", "workers lists a value twice"),
+        ] {
+            let e = error(&format!("{GOOD}workers: {value}\n"));
+            assert!(e.contains(expected) && e.starts_with("p.yaml:10:"), "{e}");
+        }
+        let graph = GOOD
+            .replace("benchmark: nb201", "benchmark: nbgraph")
+            .replace("[cifar10]", "[cora]");
+        let e = error(&format!("{graph}workers: 4\n"));
+        assert!(
+            e.contains("benchmark nbgraph has no training-time column"),
+            "{e}"
+        );
+        let supernet = GOOD.replace("queries: 20", "queries: 1").replace(
+            "  - regularized_evolution: { population: 5, sample_size: 2 }\n",
+            "  - darts: {}\n",
+        );
+        let e = error(&format!("{supernet}workers: [1, 2]\n"));
+        assert!(e.contains("darts derives one architecture"), "{e}");
     }
 
     #[test]

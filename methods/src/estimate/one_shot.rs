@@ -110,19 +110,14 @@ impl Estimator for OneShot<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supernet::tests::tiny;
-    use datasets::images::Images;
+    use crate::supernet::tests::{rejoined, tiny};
     use datasets::rng;
     use datasets::space::Nb201Space;
 
     #[test]
     fn scores_are_one_shot_accuracies_and_reproducible() {
         let (settings, data) = tiny();
-        let images = SupernetImages::new(Images {
-            pixels: [data.train.pixels.clone(), data.valid.pixels.clone()].concat(),
-            labels: [data.train.labels.clone(), data.valid.labels.clone()].concat(),
-            size: data.train.size,
-        });
+        let images = rejoined(&data);
         let params = OneShotParams {
             id: None,
             supernet: settings,

@@ -253,5 +253,11 @@ mod tests {
             supernet: settings,
         };
         assert_reproducible_and_resumable(&params, 15);
+        // Without a warm-up its loop has no rounds, which must not shift the others' saves.
+        let params = FewShotParams {
+            warmup_epochs: Some(0),
+            ..params
+        };
+        assert_reproducible_and_resumable(&params, 16);
     }
 }

@@ -173,16 +173,22 @@ impl OpGflownet<'_> {
 }
 
 impl Searcher for OpGflownet<'_> {
+    /// Random unseen architectures until `init` are told, then draws from the policy; each
+    /// is marked seen when asked, so simulated workers never draw one another's pending ones
+    /// in the random phase.
     fn ask(&mut self, rng: &mut TrialRng) -> ArchId {
-        if self.buffer.len() < self.settings.init {
-            return sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks);
-        }
-        let policy = self.policy();
-        let mut asked = std::mem::take(&mut self.asked);
-        let arch = asked.draw(self.space, rng, |rng| {
-            policy.iter().map(|p| rng::weighted(rng, p)).collect()
-        });
-        self.asked = asked;
+        let arch = if self.buffer.len() < self.settings.init {
+            sample_unseen(self.space, &self.seen, rng, &mut self.fallbacks)
+        } else {
+            let policy = self.policy();
+            let mut asked = std::mem::take(&mut self.asked);
+            let arch = asked.draw(self.space, rng, |rng| {
+                policy.iter().map(|p| rng::weighted(rng, p)).collect()
+            });
+            self.asked = asked;
+            arch
+        };
+        self.seen[arch as usize] = true;
         arch
     }
 
@@ -193,7 +199,6 @@ impl Searcher for OpGflownet<'_> {
     }
 
     fn tell(&mut self, arch: ArchId, fitness: f64) {
-        self.seen[arch as usize] = true;
         let choices = self.asked.take(self.space, arch);
         self.buffer.push((choices, fitness));
         if self.buffer.len() < 2 {

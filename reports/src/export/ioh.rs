@@ -50,10 +50,18 @@ pub type Choices<'a> = &'a dyn Fn(&str, u32) -> Vec<usize>;
 /// The IOHprofiler version whose format nash writes.
 const VERSION: &str = "0.3.23";
 
+/// What an export wrote.
+pub struct Written {
+    /// The JSON index files.
+    pub files: Vec<PathBuf>,
+    /// Trials that failed before their first evaluation: IOHprofiler has no run without
+    /// one, so they are not in the export (trials.parquet and the report have them).
+    pub without_evaluations: usize,
+}
+
 /// Writes the IOHprofiler files of the search run in `run` into `out`; `choices` gives an
 /// architecture's decisions in a task's space (the scenario's dimension is their number).
-/// Returns the JSON files written.
-pub fn write(run: &Path, out: &Path, choices: Choices) -> Result<Vec<PathBuf>, ReportError> {
+pub fn write(run: &Path, out: &Path, choices: Choices) -> Result<Written, ReportError> {
     let manifest = Manifest::read(run)?;
     let path = run.join(records::trials::FILE);
     let bad = |message: String| ReportError::Format {
@@ -87,7 +95,14 @@ pub fn write(run: &Path, out: &Path, choices: Choices) -> Result<Vec<PathBuf>, R
         }
     }
     let maximize = manifest.maximize();
-    let mut written = Vec::new();
+    let mut written = Written {
+        files: Vec::new(),
+        without_evaluations: cells
+            .values()
+            .flatten()
+            .filter(|r| r.values.is_empty())
+            .count(),
+    };
     for ((task, method), runs) in &cells {
         let function = search
             .tasks
@@ -160,7 +175,7 @@ pub fn write(run: &Path, out: &Path, choices: Choices) -> Result<Vec<PathBuf>, R
         let json_path = dir.join(format!("IOHprofiler_f{function}_{}.json", file_safe(task)));
         let text = serde_json::to_string_pretty(&index).expect("JSON values serialize");
         std::fs::write(&json_path, text).map_err(|e| io(&json_path, e))?;
-        written.push(json_path);
+        written.files.push(json_path);
     }
     Ok(written)
 }
