@@ -32,8 +32,6 @@ use datasets::files::write_atomic;
 use datasets::rng::TrialRng;
 use sha2::{Digest, Sha256};
 
-use crate::supernet::thread_cpu_seconds;
-
 const MAGIC: &[u8] = b"nash-snapshot/1\n";
 
 /// State a search loop changes, written to and read back from bytes in one fixed order.
@@ -432,4 +430,15 @@ fn read_position(input: &mut Reader<'_>) -> Result<u128, String> {
     let low = input.u64()?;
     let high = input.u64()?;
     Ok(u128::from(low) | (u128::from(high) << 64))
+}
+
+/// CPU seconds the calling thread has used (the cost a supernet search records).
+pub fn thread_cpu_seconds() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }

@@ -35,7 +35,7 @@ use crate::proxy::cross_entropy;
 use crate::proxy::network::{avg_pool_3x3, leaf};
 use crate::registry::Capabilities;
 use crate::search::Searcher;
-use crate::snapshots::{Bytes, Reader, Snapshot, Snapshots};
+use crate::snapshots::{Bytes, Reader, Snapshot, Snapshots, thread_cpu_seconds};
 
 /// The NB201 operations in the space's order: none, skip, conv 1×1, conv 3×3, avg pool.
 pub const OPS: usize = 5;
@@ -1021,17 +1021,6 @@ pub fn gumbel_noise(rng: &mut TrialRng, device: &Device) -> Tensor<2> {
 /// `values` (`[6 × 5]`, row-major) as a plain tensor.
 pub fn edge_table(values: &[f32], device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(values.to_vec(), [EDGES, OPS]), device)
-}
-
-/// CPU seconds the calling thread has used (the cost a supernet search records).
-pub fn thread_cpu_seconds() -> f64 {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
-    t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9
 }
 
 /// What every weight-sharing method's card declares.
