@@ -77,6 +77,58 @@ fn python_methods_are_deterministic_for_any_thread_count() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A program that declares `asynchronous: true` is asked by every free simulated worker and
+/// told in completion order (Python random search keeps its workers busy); one that does not
+/// is told each result before it is asked again (Python local search idles three of four),
+/// and both give the same files for any thread count.
+#[test]
+fn asynchronous_programs_keep_simulated_workers_busy() {
+    let dir = scratch("external-workers");
+    let methods = format!(
+        "  - external: {{ id: py-rs, command: {}, asynchronous: true }}\n\
+         \x20 - external: {{ id: py-ls, command: {} }}\n",
+        python("random_search.py"),
+        python("local_search.py")
+    );
+    let text = search_protocol("ext-workers", 24, 3, &methods) + "workers: [1, 4]\n";
+    let protocol = write(&dir, "p.yaml", &text);
+    let runs: Vec<std::path::PathBuf> = ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let out_dir = dir.join(format!("t{threads}"));
+            let out = nash(&[
+                "run",
+                &protocol,
+                "--out",
+                out_dir.to_str().unwrap(),
+                "--threads",
+                threads,
+            ]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            out_dir
+        })
+        .collect();
+    for file in ["trials.parquet", "workers.parquet"] {
+        let bytes = |d: &std::path::Path| std::fs::read(d.join(file)).unwrap();
+        assert!(
+            bytes(&runs[0]) == bytes(&runs[1]),
+            "{file} differs by thread count"
+        );
+    }
+    let report = std::fs::read_to_string(runs[0].join("report.md")).unwrap();
+    let idle = |method: &str| -> f64 {
+        let row = report
+            .lines()
+            .find(|l| l.starts_with(&format!("| {method} | 4 |")))
+            .unwrap_or_else(|| panic!("{method}: {report}"));
+        let cell = row.split('|').nth(6).unwrap().trim();
+        cell.trim_end_matches('%').parse().unwrap()
+    };
+    assert!(idle("py-rs") < 20.0, "{report}");
+    assert_eq!(idle("py-ls"), 75.0, "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Random search written in Python, on the same seeds and budget as the built-in one, is
 /// not significantly different: `nash compare` passes it as the same method.
 #[test]

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::{SearchMethod, Searcher};
 use crate::external::{self, Message, Reply, Role, Session, abort_trial};
-use crate::registry::{Capabilities, Card};
+use crate::registry::{Capabilities, Card, Parallelism};
 use crate::{Fallbacks, MethodContext, limits};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +35,11 @@ pub struct ExternalSearchParams {
     /// How many architectures each `ask` requests.
     #[serde(default = "one")]
     pub batch: usize,
+    /// The program takes `tell`s in any order after several `ask`s, matching each by the
+    /// architecture it names, so simulated workers may ask it whenever one is free
+    /// (`workers:`); otherwise it is told each result before it is asked again.
+    #[serde(default)]
+    pub asynchronous: bool,
 }
 
 fn one() -> usize {
@@ -53,6 +58,17 @@ impl SearchMethod for ExternalSearchParams {
 
     fn id(&self) -> Option<&str> {
         Some(&self.id)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            parallelism: if self.asynchronous {
+                Parallelism::Asynchronous
+            } else {
+                Parallelism::Sequential
+            },
+            ..Self::CARD.capabilities
+        }
     }
 
     fn validate(&self) -> Result<(), String> {

@@ -80,6 +80,12 @@ pub trait SearchMethod {
         None
     }
 
+    /// Its capabilities with these parameters: the card's, unless a parameter changes one
+    /// (an external program that declares it takes tells in any order).
+    fn capabilities(&self) -> Capabilities {
+        Self::CARD.capabilities
+    }
+
     /// A fresh searcher; `ctx` holds the properties the protocol checked.
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a>;
 }
@@ -173,6 +179,7 @@ trait MethodParams {
     fn validate(&self) -> Result<(), String>;
     fn properties(&self) -> Vec<&str>;
     fn most_seeds_wanted(&self) -> Option<usize>;
+    fn capabilities(&self) -> Capabilities;
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a>;
 }
 
@@ -191,6 +198,10 @@ impl<T: SearchMethod> MethodParams for T {
 
     fn most_seeds_wanted(&self) -> Option<usize> {
         SearchMethod::most_seeds_wanted(self)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        SearchMethod::capabilities(self)
     }
 
     fn searcher<'a>(&self, ctx: &'a MethodContext<'a>) -> Box<dyn Searcher + 'a> {
@@ -226,7 +237,7 @@ impl MethodSpec {
     }
 
     pub fn capabilities(&self) -> Capabilities {
-        self.card().capabilities
+        self.method().capabilities()
     }
 
     /// Whether the method reads the benchmark's other tasks (`MethodContext::sources`).
