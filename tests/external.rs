@@ -27,6 +27,26 @@ fn faulty(role: &str, fault: &str, replicate: u32) -> String {
     format!("[python3, {path}, {role}, {fault}, {replicate}]")
 }
 
+/// Runs `protocol` with 1 and 2 threads into `dir/t1` and `dir/t2`.
+fn run_with_one_and_two_threads(protocol: &str, dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    ["1", "2"]
+        .iter()
+        .map(|threads| {
+            let out_dir = dir.join(format!("t{threads}"));
+            let out = nash(&[
+                "run",
+                protocol,
+                "--out",
+                out_dir.to_str().unwrap(),
+                "--threads",
+                threads,
+            ]);
+            assert!(out.status.success(), "{}", stderr(&out));
+            out_dir
+        })
+        .collect()
+}
+
 /// A deterministic program given the same seeds gives byte-identical results for any
 /// thread count, and the manifest says how far that goes.
 #[test]
@@ -39,21 +59,9 @@ fn python_methods_are_deterministic_for_any_thread_count() {
         python("local_search.py")
     );
     let protocol = write(&dir, "p.yaml", &search_protocol("ext", 40, 8, &methods));
-    let files: Vec<Vec<u8>> = ["1", "2"]
+    let files: Vec<Vec<u8>> = run_with_one_and_two_threads(&protocol, &dir)
         .iter()
-        .map(|threads| {
-            let out_dir = dir.join(format!("t{threads}"));
-            let out = nash(&[
-                "run",
-                &protocol,
-                "--out",
-                out_dir.to_str().unwrap(),
-                "--threads",
-                threads,
-            ]);
-            assert!(out.status.success(), "{}", stderr(&out));
-            std::fs::read(out_dir.join("trials.parquet")).unwrap()
-        })
+        .map(|run| std::fs::read(run.join("trials.parquet")).unwrap())
         .collect();
     assert!(
         files[0] == files[1],
@@ -92,22 +100,7 @@ fn asynchronous_programs_keep_simulated_workers_busy() {
     );
     let text = search_protocol("ext-workers", 24, 3, &methods) + "workers: [1, 4]\n";
     let protocol = write(&dir, "p.yaml", &text);
-    let runs: Vec<std::path::PathBuf> = ["1", "2"]
-        .iter()
-        .map(|threads| {
-            let out_dir = dir.join(format!("t{threads}"));
-            let out = nash(&[
-                "run",
-                &protocol,
-                "--out",
-                out_dir.to_str().unwrap(),
-                "--threads",
-                threads,
-            ]);
-            assert!(out.status.success(), "{}", stderr(&out));
-            out_dir
-        })
-        .collect();
+    let runs = run_with_one_and_two_threads(&protocol, &dir);
     for file in ["trials.parquet", "workers.parquet"] {
         let bytes = |d: &std::path::Path| std::fs::read(d.join(file)).unwrap();
         assert!(
