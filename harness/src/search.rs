@@ -489,7 +489,9 @@ fn run_trial(
             rows: &mut outcome.evaluations,
         };
         let mode = method.capabilities().parallelism;
-        outcome.transcript = Some(workers::simulate(workers as usize, mode, &mut trial));
+        let transcribe = protocol.simulates_workers;
+        let transcript = workers::simulate(workers as usize, mode, &mut trial, transcribe);
+        outcome.transcript = transcribe.then_some(transcript);
         searcher.end();
     });
     if let Err(error) = searched {
@@ -749,7 +751,7 @@ fn workers_batch(
                 makespan: t.makespan,
                 busy: t.busy,
                 idle: t.idle(k as usize),
-                transcript_sha256: &t.sha256,
+                transcript_sha256: t.sha256.as_deref()?,
             })
         })
         .collect();

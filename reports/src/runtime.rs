@@ -21,7 +21,7 @@
 //!   area under the ECDF, which orders methods the same way on one target set).
 
 use crate::records::manifest::TaskInfo;
-use crate::stats::{self, Interval, Sample, Summary, bootstrap_ci, bootstrap_rng};
+use crate::stats::{self, Interval, Sample, Summary, bootstrap_cis_of_runs, bootstrap_rng};
 use crate::trials::StepCurve;
 
 /// Regret levels of the targets, in objective units.
@@ -194,35 +194,44 @@ pub fn analyse(
             })
             .collect()
     });
-    let per_target = hits
+    // One value per run and target for the bootstrap: its runtime, negated when it did not
+    // reach the target (runtimes are at least 1, so the sign is never ambiguous).
+    let signed: Vec<Vec<f64>> = hits
         .iter()
-        .enumerate()
-        .map(|(k, hits)| {
-            let reached = hits.iter().flatten().count();
-            // One value per run for the bootstrap: its runtime, negated when it did not reach
-            // the target (runtimes are at least 1, so the sign is never ambiguous).
-            let signed: Vec<f64> = hits
-                .iter()
+        .map(|hits| {
+            hits.iter()
                 .zip(&lengths)
                 .map(|(h, &len)| match h {
                     Some(q) => f64::from(*q),
                     None => -f64::from(len),
                 })
-                .collect();
-            let ert_of = |s: &[f64]| {
-                let hits: Vec<Option<u32>> =
-                    s.iter().map(|&v| (v > 0.0).then_some(v as u32)).collect();
-                let lengths: Vec<u32> = s.iter().map(|v| v.abs() as u32).collect();
-                ert(&hits, &lengths)
-            };
-            let ci = (curves.len() >= 2 && reached > 0).then(|| {
-                bootstrap_ci(
-                    &[&signed],
-                    |s| ert_of(&s[0]),
-                    0.95,
-                    &mut bootstrap_rng(&format!("{label}/ert/{k}")),
-                )
-            });
+                .collect()
+        })
+        .collect();
+    // Every target's ERT on the same resamples of the runs: the queries summed over the
+    // successes (the sum `ert` takes, in the same order).
+    let cis = (curves.len() >= 2).then(|| {
+        bootstrap_cis_of_runs(
+            (curves.len(), targets.len()),
+            |runs, erts| {
+                for (ert, signed) in erts.iter_mut().zip(&signed) {
+                    let spent: f64 = runs.iter().map(|&r| signed[r].abs()).sum();
+                    *ert = match runs.iter().filter(|&&r| signed[r] > 0.0).count() {
+                        0 => f64::INFINITY,
+                        successes => spent / successes as f64,
+                    };
+                }
+            },
+            0.95,
+            &mut bootstrap_rng(&format!("{label}/ert")),
+        )
+    });
+    let per_target = hits
+        .iter()
+        .enumerate()
+        .map(|(k, hits)| {
+            let reached = hits.iter().flatten().count();
+            let ci = cis.as_ref().filter(|_| reached > 0).map(|c| c[k]);
             TargetRuntime {
                 reached,
                 runs: curves.len(),
