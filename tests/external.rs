@@ -181,7 +181,9 @@ fn a_misbehaving_program_fails_only_its_trial() {
         ("nan", "sent NaN or Infinity, which JSON cannot carry"),
         (
             "hang",
-            "sent no reply within timeout_s = 1; nash stopped it",
+            "sent no reply within timeout_s = 1: it printed nothing at all since its last \
+             message (a program that does not flush its output after every line, e.g. Python's \
+             print without flush=True on a pipe, looks like this); nash stopped it",
         ),
         (
             "error",
@@ -242,6 +244,52 @@ fn a_misbehaving_program_fails_only_its_trial() {
     assert!(report.contains("⚠️ 12 trials failed"), "{report}");
     assert!(
         report.contains("`crash`: 1 of 3 trials failed and have no final value (replicate 1"),
+        "{report}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Between trials, on one thread: a line printed out of turn fails the next trial, saying
+/// what nash expected and what came; a program that exits is started anew, which fails
+/// nothing and is counted in the manifest and the report.
+#[test]
+fn a_line_out_of_turn_fails_a_trial_and_a_restart_is_counted() {
+    let dir = scratch("external-between-trials");
+    let methods = format!(
+        "  - external: {{ id: late, command: {} }}\n\
+         \x20 - external: {{ id: die-idle, command: {} }}\n",
+        faulty("search", "late", 1),
+        faulty("search", "die-idle", 1)
+    );
+    let protocol = write(&dir, "p.yaml", &search_protocol("between", 10, 3, &methods));
+    let out_dir = dir.join("run");
+    let o = out_dir.to_str().unwrap();
+    let out = nash(&["run", &protocol, "--out", o, "--threads", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let groups = read_groups(&out_dir, true).unwrap();
+    let late = groups.iter().find(|g| g.method == "late").unwrap();
+    assert_eq!(late.failed.len(), 1);
+    assert_eq!(late.failed[0].replicate, 2);
+    let expected = "sent 'trial_ended' where nash expected 'started'";
+    assert!(
+        late.failed[0].error.contains(expected),
+        "{:?}",
+        late.failed[0]
+    );
+    assert!(
+        late.failed[0]
+            .error
+            .contains("it had served an earlier trial"),
+        "{:?}",
+        late.failed[0]
+    );
+    let idle = groups.iter().find(|g| g.method == "die-idle").unwrap();
+    assert_eq!((idle.trials.len(), idle.failed.len()), (3, 0));
+    let manifest = std::fs::read_to_string(out_dir.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"external_restarts\": 1"), "{manifest}");
+    let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(
+        report.contains("1 external programs exited between two trials and were started anew"),
         "{report}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

@@ -42,6 +42,9 @@ pub const DIR: &str = ".nash-checkpoint";
 
 pub(crate) const KEY: &str = "key.json";
 
+/// The command line that wrote the checkpoint (see `Command`).
+const COMMAND: &str = "command.json";
+
 const SNAPSHOTS: &str = "snapshots";
 
 /// Everything a run's results depend on, as named values: a checkpoint is resumed only by a
@@ -64,6 +67,9 @@ pub struct ChunkDone {
     /// Rows of each output, checked when the chunk is read back.
     #[serde(default)]
     pub rows: Vec<usize>,
+    /// External programs restarted while the chunk ran (they had exited between trials).
+    #[serde(default)]
+    pub restarts: u64,
 }
 
 /// A run directory's checkpoint, open for the run whose key it holds.
@@ -96,15 +102,15 @@ impl Checkpoint {
             let found: Option<RunKey> = serde_json::from_str(&text).ok();
             match found {
                 Some(found) if found == *key => {
-                    let checkpoint = Checkpoint::writing_to(dir);
-                    let done = checkpoint.chunks_done();
+                    record_command(&dir)?;
+                    let done = chunks_done(run_dir);
                     if done > 0 {
                         eprintln!(
                             "resuming an interrupted run: {done} chunks were done by an earlier \
                              attempt"
                         );
                     }
-                    return Ok(checkpoint);
+                    return Ok(Checkpoint::writing_to(dir));
                 }
                 Some(found) if !force => bail!(
                     "{}: holds an interrupted run that differs from this one ({}); run the \
@@ -127,6 +133,7 @@ impl Checkpoint {
             .with_context(|| format!("{}: cannot create", dir.display()))?;
         let json = serde_json::to_string_pretty(key).expect("the key serializes");
         write_whole(&key_path, json.as_bytes(), true)?;
+        record_command(&dir)?;
         Ok(Checkpoint::writing_to(dir))
     }
 
@@ -211,16 +218,6 @@ impl Checkpoint {
         self.dir.join(SNAPSHOTS)
     }
 
-    /// How many chunks are finished, over all stages.
-    pub fn chunks_done(&self) -> usize {
-        std::fs::read_dir(&self.dir).map_or(0, |entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".done"))
-                .count()
-        })
-    }
-
     /// Persists chunk `chunk` of `stage` (its output batches, then its marker) on the writer
     /// thread; an error of an earlier write surfaces here.
     pub fn save(
@@ -300,6 +297,67 @@ impl Paths<'_> {
     }
 }
 
+/// How many chunks of the run in `run_dir` are finished, over all stages.
+pub fn chunks_done(run_dir: &Path) -> usize {
+    std::fs::read_dir(run_dir.join(DIR)).map_or(0, |entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".done"))
+            .count()
+    })
+}
+
+/// The command line that wrote a checkpoint (`nash run …`, `nash merge …`), kept for
+/// `nash status`'s advice: the same command resumes it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Command {
+    pub cwd: PathBuf,
+    pub argv: Vec<String>,
+}
+
+impl Command {
+    /// The command as a line for a POSIX shell, run from `cwd` when that is not `here`.
+    pub fn shell_line(&self, here: &Path) -> String {
+        let argv: Vec<String> = self.argv.iter().map(|a| shell_quote(a)).collect();
+        match self.cwd == here {
+            true => argv.join(" "),
+            false => format!(
+                "cd {} && {}",
+                shell_quote(&self.cwd.display().to_string()),
+                argv.join(" ")
+            ),
+        }
+    }
+}
+
+/// `text` as one word of a POSIX shell: as it is when it is plain, else single-quoted.
+pub fn shell_quote(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+    match plain {
+        true => text.to_string(),
+        false => format!("'{}'", text.replace('\'', r"'\''")),
+    }
+}
+
+/// Records this process's command line in the checkpoint directory `dir`.
+fn record_command(dir: &Path) -> Result<()> {
+    let command = Command {
+        cwd: std::env::current_dir().unwrap_or_default(),
+        argv: std::env::args().collect(),
+    };
+    let json = serde_json::to_string_pretty(&command).expect("the command serializes");
+    write_whole(&dir.join(COMMAND), json.as_bytes(), false)
+}
+
+/// The command line that last wrote the checkpoint of `run_dir`, if it recorded one.
+pub fn recorded_command(run_dir: &Path) -> Option<Command> {
+    let text = std::fs::read(run_dir.join(DIR).join(COMMAND)).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
 /// How many of `chunks` of `stage` have no marker in the run directory `run_dir`.
 pub(crate) fn missing(run_dir: &Path, stage: &str, chunks: &[usize]) -> usize {
     let dir = run_dir.join(DIR);
@@ -311,23 +369,32 @@ pub(crate) fn missing(run_dir: &Path, stage: &str, chunks: &[usize]) -> usize {
 }
 
 /// Makes `out`'s checkpoint the union of `shards`' (each shard's files linked, or copied
-/// where links cannot be made), under `key`.
+/// where links cannot be made), under `key`. A checkpoint of the same run already there (a
+/// merge interrupted) is completed; one of another run is refused unless `force`.
 pub(crate) fn join(shards: &[PathBuf], out: &Path, key: &RunKey, force: bool) -> Result<()> {
     let target = out.join(DIR);
-    if target.exists() {
-        if !force {
-            bail!(
-                "{}: holds a checkpoint already; choose another --out, or pass --force to                  replace it",
-                out.display()
-            );
+    let found = std::fs::read(target.join(KEY))
+        .ok()
+        .and_then(|text| serde_json::from_slice::<RunKey>(&text).ok());
+    match found {
+        Some(found) if found == *key => {}
+        Some(found) if !force => bail!(
+            "{}: holds the checkpoint of another run ({}); choose another --out, or pass \
+             --force to replace it",
+            out.display(),
+            differences(&found, key, ("there", "in the shards"))
+        ),
+        _ => {
+            if target.exists() {
+                std::fs::remove_dir_all(&target)
+                    .with_context(|| format!("{}: cannot remove", target.display()))?;
+            }
+            std::fs::create_dir_all(&target)
+                .with_context(|| format!("{}: cannot create", target.display()))?;
+            let json = serde_json::to_string_pretty(key).expect("the key serializes");
+            write_whole(&target.join(KEY), json.as_bytes(), true)?;
         }
-        std::fs::remove_dir_all(&target)
-            .with_context(|| format!("{}: cannot remove", target.display()))?;
     }
-    std::fs::create_dir_all(&target)
-        .with_context(|| format!("{}: cannot create", target.display()))?;
-    let json = serde_json::to_string_pretty(key).expect("the key serializes");
-    write_whole(&target.join(KEY), json.as_bytes(), true)?;
     for shard in shards {
         let source = shard.join(DIR);
         let entries = std::fs::read_dir(&source)
@@ -336,18 +403,28 @@ pub(crate) fn join(shards: &[PathBuf], out: &Path, key: &RunKey, force: bool) ->
             let entry = entry.with_context(|| format!("{}: cannot read", source.display()))?;
             let name = entry.file_name();
             let text = name.to_string_lossy();
-            // A finished shard's snapshots are not needed: its chunks are complete.
-            if text == KEY || text == SNAPSHOTS || text.ends_with(".partial") {
+            // A finished shard's snapshots are not needed: its chunks are complete. Files an
+            // interrupted merge has joined already stay.
+            let to = target.join(&name);
+            let skip = [KEY, COMMAND, SNAPSHOTS].contains(&text.as_ref());
+            if skip || text.ends_with(".partial") || to.exists() {
                 continue;
             }
-            let to = target.join(&name);
-            if std::fs::hard_link(entry.path(), &to).is_err() {
-                std::fs::copy(entry.path(), &to)
-                    .with_context(|| format!("{}: cannot copy", entry.path().display()))?;
-            }
+            link_or_copy(&entry.path(), &to)?;
         }
     }
     Ok(())
+}
+
+/// Links `from` at `to`, or copies it where a link cannot be made (through a temporary file,
+/// so that a killed merge leaves it whole or absent).
+fn link_or_copy(from: &Path, to: &Path) -> Result<()> {
+    if std::fs::hard_link(from, to).is_ok() {
+        return Ok(());
+    }
+    let tmp = to.with_extension("partial");
+    std::fs::copy(from, &tmp).with_context(|| format!("{}: cannot copy", from.display()))?;
+    std::fs::rename(&tmp, to).with_context(|| format!("{}: cannot write", to.display()))
 }
 
 /// The values that differ between a checkpoint's key and this run's.

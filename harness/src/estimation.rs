@@ -24,11 +24,11 @@ use methods::proxy;
 use methods::registry::Capabilities;
 use methods::{EstimatorSpec, Fallbacks, MethodContext, TrialInfo};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
-use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Resumed, Run};
+use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Run};
 
 use crate::checkpoint::Checkpoint;
+use crate::claim::claim;
 use crate::protocol::{EstimationProtocol, Evaluation};
-use crate::run_dir::RunDir;
 use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::shard;
@@ -164,7 +164,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             }
         }
     }
-    let dir = RunDir::create(&opts.out, opts.force)?;
+    let dir = claim(&opts.out, opts.force, opts.shard)?;
     let tables = tasks.iter().map(|t| &t.loaded).chain(&train_loaded);
     let mut key = runner::run_key(common, replicates, &trials, tables, opts);
     key.values
@@ -305,10 +305,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
                 ..e.capabilities()
             })
             .collect(),
-        resumed: Resumed {
-            chunks_reused: networks.chunks_reused + scored.chunks_reused,
-            chunks: networks.chunks + scored.chunks,
-        },
+        progress: networks.and(scored),
     };
     let finished = runner::finish(
         dir,
@@ -414,13 +411,10 @@ fn score_proxies(
     opts: &RunOptions,
     checkpoint: &Checkpoint,
     only: Option<&[bool]>,
-) -> Result<Resumed> {
+) -> Result<runner::Progress> {
     let proxies = protocol.proxies();
     if proxies.is_empty() {
-        return Ok(Resumed {
-            chunks_reused: 0,
-            chunks: 0,
-        });
+        return Ok(runner::Progress::default());
     }
     let common = &protocol.common;
     let jobs: Vec<(usize, usize, ArchId)> = tasks
@@ -441,7 +435,7 @@ fn score_proxies(
         outputs: 1,
         only,
     };
-    let resumed = runner::drive(
+    let progress = runner::drive(
         &jobs,
         opts,
         stage,
@@ -508,7 +502,7 @@ fn score_proxies(
             }
         }
     }
-    Ok(resumed)
+    Ok(progress)
 }
 
 /// The proxy scores of a chunk of networks as a checkpoint keeps them: one column per proxy

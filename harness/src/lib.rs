@@ -1,6 +1,7 @@
 //! The nash harness: protocols, seeding, the runners, the run directory and the CLI commands.
 
 pub mod checkpoint;
+pub mod claim;
 pub mod estimation;
 pub mod faults;
 pub mod merge;

@@ -2,7 +2,8 @@
 //! the output directory. It refuses shards that are missing, repeated, incomplete or of another
 //! run (protocol, data, nash version, replicates, images), naming what differs; then it resumes
 //! the run from the joined checkpoint, computing what the shards did not (an estimation
-//! protocol's trials after its proxies), so the result files equal the unsharded run's.
+//! protocol's trials after its proxies), so the result files equal the unsharded run's. A
+//! merge killed at any moment is resumed by the same command.
 
 use std::path::{Path, PathBuf};
 
@@ -78,7 +79,10 @@ pub fn merge(
     if let (Some(slot), Some(images)) = (protocol.images_mut(), &first.images) {
         *slot = datasets::images::ImageSource::parse(images).map_err(anyhow::Error::msg)?;
     }
+    // The checkpoints are joined under the output directory's lock, released for the run.
+    let locked = crate::claim::claim(out, opts.force, None)?;
     checkpoint::join(shards, out, &first.key, opts.force)?;
+    drop(locked);
     let opts = RunOptions {
         out: out.to_path_buf(),
         replicates: first.replicates,

@@ -40,23 +40,15 @@ pub struct RunDir {
 }
 
 impl RunDir {
-    /// Creates `out` if needed and locks it. Refuses a directory that holds results unless
-    /// `force` (they are then replaced only once the new run has finished).
-    pub fn create(out: &Path, force: bool) -> Result<RunDir> {
+    /// Creates `out` if needed and locks it (`claim.rs` decides whether a run may write
+    /// into what it holds).
+    pub fn create(out: &Path) -> Result<RunDir> {
         if out.exists() && !out.is_dir() {
             bail!("{}: --out is a file, not a directory", out.display());
         }
         std::fs::create_dir_all(out)
             .with_context(|| format!("{}: cannot create the output directory", out.display()))?;
-        let dir = RunDir::lock(out)?;
-        if !force && let Some(existing) = RESULT_FILES.iter().find(|f| out.join(f).exists()) {
-            bail!(
-                "{}: already holds results ({existing}); choose another --out, or pass --force \
-                 to replace them once the new run has finished",
-                out.display()
-            );
-        }
-        Ok(dir)
+        RunDir::lock(out)
     }
 
     /// Locks an existing run directory (to rewrite its report).
@@ -138,6 +130,11 @@ impl RunDir {
     }
 }
 
+/// The first result file of a run that `dir` holds, if any.
+pub fn existing_result(dir: &Path) -> Option<&'static str> {
+    RESULT_FILES.into_iter().find(|f| dir.join(f).exists())
+}
+
 /// The pid of the process writing into `dir`, if one holds its lock.
 pub fn holder(dir: &Path) -> Option<String> {
     let mut file = File::open(dir.join(LOCK)).ok()?;
@@ -171,25 +168,24 @@ mod tests {
     #[test]
     fn one_writer_at_a_time() {
         let dir = scratch("lock");
-        let first = RunDir::create(&dir, false).unwrap();
-        let e = RunDir::create(&dir, false).err().unwrap().to_string();
+        let first = RunDir::create(&dir).unwrap();
+        let e = RunDir::create(&dir).err().unwrap().to_string();
         assert!(e.contains("another nash process"), "{e}");
         assert!(e.contains(&std::process::id().to_string()), "{e}");
         drop(first);
-        RunDir::create(&dir, false).unwrap();
+        RunDir::create(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
-    fn results_are_refused_unless_forced_and_out_must_be_a_directory() {
+    fn results_are_found_and_out_must_be_a_directory() {
         let dir = scratch("refuse");
         std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(existing_result(&dir), None);
         std::fs::write(dir.join("trials.parquet"), b"x").unwrap();
-        let e = RunDir::create(&dir, false).err().unwrap().to_string();
-        assert!(e.contains("already holds results (trials.parquet)"), "{e}");
-        RunDir::create(&dir, true).unwrap();
+        assert_eq!(existing_result(&dir), Some("trials.parquet"));
         let file = dir.join("trials.parquet");
-        let e = RunDir::create(&file, false).err().unwrap().to_string();
+        let e = RunDir::create(&file).err().unwrap().to_string();
         assert!(e.contains("is a file, not a directory"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -208,15 +208,15 @@ pub(crate) fn drive<T: Sync, R: Send>(
     trial: impl Fn(&T) -> R + Sync,
     encode: impl Fn(&[T], Vec<R>) -> Encoded + Sync,
     mut absorb: impl FnMut(&[T], &[RecordBatch], &ChunkDone) -> Result<()>,
-) -> Result<Resumed> {
+) -> Result<Progress> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
         .build()
         .context("cannot start the worker threads")?;
     let bar = progress_bar(trials.len() as u64, opts.progress);
-    let mut resumed = Resumed {
-        chunks_reused: 0,
+    let mut progress = Progress {
         chunks: trials.len().div_ceil(CHUNK) as u64,
+        ..Progress::default()
     };
     for (index, chunk) in trials.chunks(CHUNK).enumerate() {
         if stage.only.is_some_and(|only| !only[index]) {
@@ -224,12 +224,14 @@ pub(crate) fn drive<T: Sync, R: Send>(
             continue;
         }
         if let Some((batches, done)) = stage.checkpoint.load(stage.name, index, stage.outputs) {
-            resumed.chunks_reused += 1;
+            progress.chunks_reused += 1;
+            progress.restarts += done.restarts;
             bar.inc(chunk.len() as u64);
             absorb(chunk, &batches, &done)?;
             continue;
         }
         let started = Instant::now();
+        let restarts = methods::external::restarts();
         let results: Vec<R> = pool.install(|| {
             chunk
                 .par_iter()
@@ -247,7 +249,9 @@ pub(crate) fn drive<T: Sync, R: Send>(
             failed: encoded.failed,
             seconds: started.elapsed().as_secs_f64(),
             rows: encoded.batches.iter().map(RecordBatch::num_rows).collect(),
+            restarts: methods::external::restarts() - restarts,
         };
+        progress.restarts += done.restarts;
         stage
             .checkpoint
             .save(stage.name, index, &encoded.batches, &done)?;
@@ -256,7 +260,36 @@ pub(crate) fn drive<T: Sync, R: Send>(
     // External programs end with the run, not whenever the pool's threads exit.
     pool.broadcast(|_| methods::external::stop_idle());
     bar.finish_and_clear();
-    Ok(resumed)
+    Ok(progress)
+}
+
+/// How a run's chunks went over all its attempts.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Progress {
+    pub chunks: u64,
+    /// Chunks read back from a checkpoint.
+    pub chunks_reused: u64,
+    /// External programs restarted because they had exited between trials.
+    pub restarts: u64,
+}
+
+impl Progress {
+    /// Both stages' progress.
+    pub fn and(self, other: Progress) -> Progress {
+        Progress {
+            chunks: self.chunks + other.chunks,
+            chunks_reused: self.chunks_reused + other.chunks_reused,
+            restarts: self.restarts + other.restarts,
+        }
+    }
+
+    /// What the manifest says of a resumed run.
+    fn resumed(self) -> Option<Resumed> {
+        (self.chunks_reused > 0).then_some(Resumed {
+            chunks_reused: self.chunks_reused,
+            chunks: self.chunks,
+        })
+    }
 }
 
 /// A trial's expected cost, for balancing shards: training burn networks or running an
@@ -471,8 +504,8 @@ pub(crate) struct Results {
     pub failed_trials: u64,
     /// The run's methods' or estimators' capabilities (for its reproducibility).
     pub capabilities: Vec<Capabilities>,
-    /// Chunks read back from a checkpoint, over all stages.
-    pub resumed: Resumed,
+    /// Chunks read back from a checkpoint and programs restarted, over all stages.
+    pub progress: Progress,
 }
 
 /// What a kind's run ended with: the whole run, or one shard of it.
@@ -512,7 +545,8 @@ pub(crate) fn finish(
         trials: results.trials,
         failed_trials: results.failed_trials,
         reproducibility: reproducibility(&results.capabilities),
-        resumed: (results.resumed.chunks_reused > 0).then_some(results.resumed),
+        resumed: results.progress.resumed(),
+        external_restarts: results.progress.restarts,
         files: Vec::new(),
     };
     dir.commit(results.files, &mut manifest, &common.text)?;

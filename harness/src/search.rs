@@ -17,9 +17,9 @@ use methods::Fallbacks;
 use reports::records::{self, ParquetWriter};
 
 use crate::checkpoint::Checkpoint;
+use crate::claim::claim;
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
-use crate::run_dir::RunDir;
 use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::workers::{self, Finished, Started, Transcript};
@@ -151,7 +151,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         opts,
         (tasks.len() * protocol.methods.len()) as u64 * u64::from(replicates),
     )?;
-    let dir = RunDir::create(&opts.out, opts.force)?;
+    let dir = claim(&opts.out, opts.force, opts.shard)?;
 
     let worker_counts = protocol.workers.len();
     let trials: Vec<SearchTrial> = (0..tasks.len())
@@ -275,7 +275,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         outputs,
         only: None,
     };
-    let resumed = runner::drive(&trials, opts, stage, trial, encode, |_, batches, done| {
+    let progress = runner::drive(&trials, opts, stage, trial, encode, |_, batches, done| {
         failed += done.failed;
         writer.write(&batches[0])?;
         if let Some(i) = cross_output {
@@ -315,7 +315,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             .iter()
             .map(MethodSpec::capabilities)
             .collect(),
-        resumed,
+        progress,
     };
     let finished = runner::finish(
         dir,

@@ -136,11 +136,31 @@ pub fn submit(
         });
     }
     let array = sbatch(&[], &scripts[0])?;
-    let merge = sbatch(&[format!("--dependency=afterok:{array}")], &scripts[1])?;
+    let merge = sbatch(&merge_after(&array), &scripts[1])?;
     Ok(Submitted {
         scripts,
         jobs: Some((array, merge)),
     })
+}
+
+/// sbatch's options that hold the merge until the shards of array job `array` have
+/// succeeded, and have Slurm cancel it once one has failed (its dependency can no longer be
+/// met), rather than leave it pending for ever.
+pub fn merge_after(array: &str) -> [String; 2] {
+    [
+        format!("--dependency=afterok:{array}"),
+        "--kill-on-invalid-dep=yes".to_string(),
+    ]
+}
+
+/// How many array tasks — shards — the shards script `script` submits.
+pub fn array_size(script: &Path) -> Result<usize> {
+    let text = std::fs::read_to_string(script)
+        .with_context(|| format!("{}: cannot read", script.display()))?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("#SBATCH --array=0-")?.trim().parse().ok())
+        .map(|last: usize| last + 1)
+        .with_context(|| format!("{}: no '#SBATCH --array=0-N' line", script.display()))
 }
 
 /// Submits `script` and returns its job id.
@@ -172,7 +192,7 @@ fn sbatch(args: &[String], script: &Path) -> Result<String> {
     Ok(id)
 }
 
-/// `path` single-quoted for bash.
+/// `path` as one word for bash.
 fn quote(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+    crate::checkpoint::shell_quote(&path.display().to_string())
 }

@@ -3,7 +3,7 @@
 //! process holds the directory, the time left), a shard's record, or a `nash slurm`
 //! directory's shards before their merge.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
@@ -17,28 +17,8 @@ pub fn status(run_dir: &Path) -> Result<String> {
     let manifest_path = run_dir.join(reports::records::manifest::FILE);
     let key_path = run_dir.join(checkpoint::DIR).join(checkpoint::KEY);
     if !key_path.exists() {
-        let shards = run_dir.join(crate::slurm::SHARDS);
-        if !manifest_path.exists() && shards.is_dir() {
-            // A `nash slurm` run directory, before its merge: each shard's progress.
-            let mut dirs: Vec<PathBuf> = std::fs::read_dir(&shards)
-                .with_context(|| format!("{}: cannot read", shards.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            dirs.sort_by_key(|d| {
-                d.file_name()
-                    .and_then(|n| n.to_str()?.parse::<usize>().ok())
-            });
-            let lines: Vec<String> = dirs
-                .iter()
-                .map(|d| match status(d) {
-                    Ok(text) => format!("{}:\n  {}", d.display(), text.replace('\n', "\n  ")),
-                    Err(e) => format!("{}: {e:#}", d.display()),
-                })
-                .collect();
-            if lines.is_empty() {
-                return Ok("not merged yet; no shard has started".into());
-            }
-            return Ok(format!("not merged yet\n{}", lines.join("\n")));
+        if !manifest_path.exists() && run_dir.join(crate::slurm::SHARDS).is_dir() {
+            return slurm_status(run_dir);
         }
         if !manifest_path.exists() {
             bail!("{}: no run has started here", run_dir.display());
@@ -62,7 +42,7 @@ pub fn status(run_dir: &Path) -> Result<String> {
         let state = match (record.finished, run_dir::holder(run_dir)) {
             (true, _) => "finished".to_string(),
             (false, Some(pid)) => format!("running (pid {pid})"),
-            (false, None) => "interrupted: run the same command to resume".to_string(),
+            (false, None) => interrupted(run_dir),
         };
         return Ok(format!(
             "shard {}/{}: {done} of its {} chunks of {} done; {state}",
@@ -99,7 +79,7 @@ pub fn status(run_dir: &Path) -> Result<String> {
     }
     lines.push(match run_dir::holder(run_dir) {
         Some(pid) => format!("running (pid {pid})"),
-        None => "interrupted: run the same `nash run` command to resume".to_string(),
+        None => interrupted(run_dir),
     });
     lines.push(match chunks {
         0 => "time left: unknown until a chunk finishes".to_string(),
@@ -108,6 +88,68 @@ pub fn status(run_dir: &Path) -> Result<String> {
             left as f64 * spent / chunks as f64,
             key.chunk,
             spent / chunks as f64
+        ),
+    });
+    Ok(lines.join("\n"))
+}
+
+/// What to do about an interrupted run, shard or merge: the command that wrote its
+/// checkpoint, which resumes it.
+fn interrupted(run_dir: &Path) -> String {
+    let here = std::env::current_dir().unwrap_or_default();
+    match checkpoint::recorded_command(run_dir) {
+        Some(command) => format!(
+            "interrupted: resume it with the same command: {}",
+            command.shell_line(&here)
+        ),
+        None => "interrupted: run the same `nash run` command to resume".to_string(),
+    }
+}
+
+/// A `nash slurm` run directory before its merge: each shard's progress, and the commands
+/// that resubmit the shards that did not finish, then the merge.
+fn slurm_status(run_dir: &Path) -> Result<String> {
+    let script = run_dir.join("slurm").join("shards.sbatch");
+    let count = crate::slurm::array_size(&script)?;
+    let mut lines = vec!["not merged yet".to_string()];
+    let mut unfinished = Vec::new();
+    for index in 0..count {
+        let dir = run_dir.join(crate::slurm::SHARDS).join(index.to_string());
+        let text = match status(&dir) {
+            Ok(text) => text,
+            Err(_) if !dir.join(checkpoint::DIR).exists() => format!(
+                "not started (its array task is pending, or ended before it began: see {})",
+                run_dir
+                    .join("slurm")
+                    .join(format!("shard-{index}.log"))
+                    .display()
+            ),
+            Err(e) => format!("{e:#}"),
+        };
+        let finished = shard::read_record(&dir).is_ok_and(|r| r.finished);
+        if !finished && run_dir::holder(&dir).is_none() {
+            unfinished.push(index.to_string());
+        }
+        lines.push(format!(
+            "{}:\n  {}",
+            dir.display(),
+            text.replace('\n', "\n  ")
+        ));
+    }
+    let slurm = run_dir.join("slurm");
+    let merge = checkpoint::shell_quote(&slurm.join("merge.sbatch").display().to_string());
+    lines.push(match unfinished.is_empty() {
+        true => format!(
+            "every shard has finished or is running; if the merge job is no longer queued \
+             (squeue), merge with: sbatch {merge}"
+        ),
+        false => format!(
+            "if these shards' jobs are no longer queued (squeue), resubmit them, then the merge \
+             (Slurm cancelled the first when a shard failed):\n  jid=$(sbatch --parsable \
+             --array={} {}) && sbatch {} {merge}",
+            unfinished.join(","),
+            checkpoint::shell_quote(&slurm.join("shards.sbatch").display().to_string()),
+            crate::slurm::merge_after("$jid").join(" ")
         ),
     });
     Ok(lines.join("\n"))

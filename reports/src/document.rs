@@ -102,6 +102,13 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
             r.chunks_reused, r.chunks
         )));
     }
+    if manifest.external_restarts > 0 {
+        blocks.push(Block::Text(format!(
+            "⚠️ {} external programs exited between two trials and were started anew (no trial \
+             failed; a program that exits after each trial pays its start-up every time).",
+            manifest.external_restarts
+        )));
+    }
     if let Some(d) = data {
         blocks.push(Block::Text(format!(
             "Data: {} {} (wheel sha256 `{}`).",

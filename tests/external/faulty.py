@@ -15,6 +15,8 @@ FAULT; on other trials it is a plain random search or a constant-free scorer:
   closein   closes its input (nash's next write finds no reader: EPIPE, not SIGPIPE)
   extra     prints one line more than asked for at the end of the trial
   die-idle  exits after the trial ends, while idle (the next trial starts a new program)
+  late      ends the trial twice: a second trial_ended, printed out of turn when the next
+            trial starts, before its reply to start_trial
 """
 
 import json
@@ -53,7 +55,10 @@ class Faulty(SearchMethod):
         self.rng = trial.rng()
         self.size = trial.space.size
         self.armed = trial.replicate == at
-        self.replicate_at_end = self.armed and fault in ("extra", "die-idle")
+        if getattr(self, "ended_late", False):
+            self.ended_late = False
+            print('{"type": "trial_ended"}', file=sys.__stdout__, flush=True)
+        self.replicate_at_end = self.armed and fault in ("extra", "die-idle", "late")
         if self.armed and fault == "closein":
             os.close(0)
 
@@ -79,6 +84,7 @@ class Faulty(SearchMethod):
             # The reply first, then exit: nash finds the program gone at the next trial.
             print('{"type": "trial_ended"}', file=sys.__stdout__, flush=True)
             os._exit(0)
+        self.ended_late = self.at_end == "late"
         return 0
 
     @property

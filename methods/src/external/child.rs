@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -26,6 +27,15 @@ const MAX_LINE: usize = 256 << 20;
 /// How long a child that was told to stop (its stdin closed) may take before it is killed.
 const GRACE: Duration = Duration::from_secs(2);
 
+/// How many programs that had exited between trials were started anew, in this process.
+static RESTARTS: AtomicU64 = AtomicU64::new(0);
+
+/// How many external programs this process has restarted because they had exited between
+/// two trials (the one case in which a program is replaced without a failed trial).
+pub fn restarts() -> u64 {
+    RESTARTS.load(Ordering::Relaxed)
+}
+
 /// A running child, after a successful handshake.
 pub struct Child {
     process: std::process::Child,
@@ -40,6 +50,17 @@ pub struct Child {
     stderr_done: Receiver<()>,
     /// The architecture encodings the child asked for in its hello.
     pub encodings: Vec<Encoding>,
+    /// Whether its output ended or its input closed: the child has exited, or is exiting.
+    gone: bool,
+}
+
+/// What an idle child did since its last trial ended.
+enum Idle {
+    Quiet,
+    /// Its output ended: it exited between trials.
+    Gone,
+    /// It printed this, out of turn.
+    Printed(String),
 }
 
 impl Child {
@@ -86,10 +107,12 @@ impl Child {
                 start: 0,
                 scanned: 0,
                 chunk: vec![0; 1 << 16],
+                ended: false,
             },
             stderr: tail,
             stderr_done,
             encodings: Vec::new(),
+            gone: false,
         };
         let hello = child
             .send(&serde_json::json!({
@@ -135,8 +158,11 @@ impl Child {
                 "stopped reading its input for timeout_s = {seconds}"
             ));
         }
-        let line = self.lines.next(deadline)?;
-        let line = line.ok_or_else(|| format!("sent no reply within timeout_s = {seconds}"))?;
+        let line = self
+            .lines
+            .next(deadline)
+            .inspect_err(|_| self.gone = self.lines.ended)?;
+        let line = line.ok_or_else(|| self.lines.no_reply(seconds))?;
         match serde_json::from_str::<Reply>(&line) {
             Ok(Reply::Error { message }) => Err(format!("reported an error: {message}")),
             Ok(reply) => Ok(reply),
@@ -164,11 +190,33 @@ impl Child {
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(format!("stopped reading its input ({e})")),
+                Err(e) => {
+                    self.gone = e.kind() == ErrorKind::BrokenPipe;
+                    return Err(format!("stopped reading its input ({e})"));
+                }
             }
         }
         self.pending.clear();
         Ok(true)
+    }
+
+    /// What the child printed since nash last read from it (zero wait).
+    fn idle(&mut self) -> Result<Idle, String> {
+        let lines = &mut self.lines;
+        if lines.start == lines.buffer.len() {
+            if !ready(lines.stdout.as_raw_fd(), libc::POLLIN, Instant::now())? {
+                return Ok(Idle::Quiet);
+            }
+            match lines.stdout.read(&mut lines.chunk) {
+                Ok(0) | Err(_) => return Ok(Idle::Gone),
+                Ok(n) => lines.buffer.extend_from_slice(&lines.chunk[..n]),
+            }
+        }
+        let unread = &lines.buffer[lines.start..];
+        let line = unread.split(|&b| b == b'\n').next().unwrap_or_default();
+        Ok(Idle::Printed(snippet(
+            String::from_utf8_lossy(line).trim_end(),
+        )))
     }
 
     /// `error`, with how the child ended (it is killed first) and its last stderr lines.
@@ -230,6 +278,8 @@ struct Lines {
     scanned: usize,
     /// What one read fills (allocated once).
     chunk: Vec<u8>,
+    /// Whether the output has ended.
+    ended: bool,
 }
 
 impl Lines {
@@ -256,12 +306,35 @@ impl Lines {
             self.buffer.drain(..self.start);
             self.start = 0;
             match self.stdout.read(&mut self.chunk) {
-                Ok(0) => return Err("exited early (end of its output)".into()),
+                Ok(0) => {
+                    self.ended = true;
+                    return Err("exited early (end of its output)".into());
+                }
                 Ok(n) => self.buffer.extend_from_slice(&self.chunk[..n]),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => return Err(format!("cannot be read: {e}")),
             }
         }
+    }
+}
+
+impl Lines {
+    /// Why no reply came within `seconds`: half a line without its end, or nothing at all,
+    /// which is most often output that a program buffers and never flushes.
+    fn no_reply(&self, seconds: f64) -> String {
+        let unread = &self.buffer[self.start..];
+        if unread.is_empty() {
+            return format!(
+                "sent no reply within timeout_s = {seconds}: it printed nothing at all since its \
+                 last message (a program that does not flush its output after every line, e.g. \
+                 Python's print without flush=True on a pipe, looks like this)"
+            );
+        }
+        format!(
+            "sent no complete reply within timeout_s = {seconds}: it printed '{}' without a \
+             line end",
+            snippet(&String::from_utf8_lossy(unread))
+        )
     }
 }
 
@@ -357,6 +430,8 @@ pub struct Lease {
     child: Option<Child>,
     reused: bool,
     finished: bool,
+    /// Whether the child, when it failed, had exited.
+    gone: bool,
 }
 
 impl Lease {
@@ -369,41 +444,65 @@ impl Lease {
             let at = idle.iter().position(|(k, _)| *k == key)?;
             Some(idle.swap_remove(at).1)
         });
-        // A child that died while idle is replaced (no trial was running).
-        let alive = idle.and_then(|mut c| matches!(c.process.try_wait(), Ok(None)).then_some(c));
-        let (child, reused) = match alive {
-            Some(child) => {
+        let mut lease = Lease {
+            key,
+            child: None,
+            reused: false,
+            finished: false,
+            gone: false,
+        };
+        let Some(mut child) = idle else {
+            lease.child = Some(Child::start(command, role, timeout)?);
+            return Ok(lease);
+        };
+        match child.idle()? {
+            Idle::Quiet => {
                 child
                     .stderr
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .clear();
-                (child, true)
+                lease.child = Some(child);
+                lease.reused = true;
             }
-            None => (Child::start(command, role, timeout)?, false),
-        };
-        Ok(Lease {
-            key,
-            child: Some(child),
-            reused,
-            finished: false,
-        })
+            // It exited between trials (no trial was running): a new one takes its place.
+            Idle::Gone => {
+                drop(child);
+                lease.restart(command, role, timeout)?;
+            }
+            Idle::Printed(line) => {
+                return Err(child.failure(&format!(
+                    "printed a line out of turn after its previous trial had ended, where nash \
+                     expected nothing before this trial's start_trial: {line}"
+                )));
+            }
+        }
+        Ok(lease)
     }
 
-    /// A new child for `command`, never a reused one.
-    pub fn fresh(command: &[String], role: Role, timeout: Duration) -> Result<Lease, String> {
-        block_sigpipe();
-        Ok(Lease {
-            key: (command.to_vec(), role),
-            child: Some(Child::start(command, role, timeout)?),
-            reused: false,
-            finished: false,
-        })
+    /// Replaces a reused child that has exited (between trials) by a new one, and counts it.
+    pub fn restart(
+        &mut self,
+        command: &[String],
+        role: Role,
+        timeout: Duration,
+    ) -> Result<(), String> {
+        RESTARTS.fetch_add(1, Ordering::Relaxed);
+        self.child = Some(Child::start(command, role, timeout)?);
+        self.reused = false;
+        self.gone = false;
+        Ok(())
     }
 
     /// Whether the child served an earlier trial.
     pub fn reused(&self) -> bool {
         self.reused
+    }
+
+    /// Whether the child failed because it had exited (its output ended, or its input
+    /// closed), rather than by what it said.
+    pub fn gone(&self) -> bool {
+        self.gone
     }
 
     pub fn child(&mut self) -> &mut Child {
@@ -437,7 +536,10 @@ impl Lease {
     /// Stops the child and says how: `error` with its exit status and last stderr lines.
     pub fn fail(&mut self, error: &str) -> String {
         match self.child.take() {
-            Some(child) => child.failure(error),
+            Some(child) => {
+                self.gone = child.gone;
+                child.failure(error)
+            }
             None => error.to_string(),
         }
     }
@@ -450,5 +552,82 @@ impl Drop for Lease {
         {
             IDLE.with(|idle| idle.borrow_mut().push((self.key.clone(), child)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A program in sh: its hello, then `script` (one line read per `read l`).
+    fn program(script: &str) -> Vec<String> {
+        let hello = r#"read l; echo '{"type":"hello","protocol":"nash-external/1"}'; "#;
+        vec!["sh".into(), "-c".into(), format!("{hello}{script}")]
+    }
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    /// One exchange of a trial that ends in step: `ping` answered by `started`.
+    fn serve_one_trial(command: &[String]) {
+        let mut lease = Lease::take(command, Role::Search, SECOND).unwrap();
+        lease
+            .child()
+            .send(&serde_json::json!({"type": "ping"}))
+            .unwrap();
+        let reply = lease.child().receive(SECOND).unwrap();
+        assert_eq!(reply.kind(), "started");
+        lease.finished().unwrap();
+    }
+
+    #[test]
+    fn a_line_printed_between_trials_fails_the_next_one() {
+        let command = program(
+            r#"read l; echo '{"type":"started"}'; sleep 0.2; echo '{"type":"archs","archs":[]}'; sleep 5"#,
+        );
+        serve_one_trial(&command);
+        std::thread::sleep(Duration::from_millis(600));
+        let e = Lease::take(&command, Role::Search, SECOND).err().unwrap();
+        assert!(
+            e.starts_with(
+                "printed a line out of turn after its previous trial had ended, where nash \
+                 expected nothing before this trial's start_trial: {\"type\":\"archs\""
+            ),
+            "{e}"
+        );
+        stop_idle();
+    }
+
+    #[test]
+    fn a_program_that_exits_between_trials_is_restarted_and_counted() {
+        let command = program(r#"read l; echo '{"type":"started"}'; exit 0"#);
+        serve_one_trial(&command);
+        std::thread::sleep(Duration::from_millis(300));
+        let before = restarts();
+        let lease = Lease::take(&command, Role::Search, SECOND).unwrap();
+        assert!(!lease.reused());
+        // Other tests of this process may restart programs too.
+        assert!(restarts() > before);
+        drop(lease);
+        stop_idle();
+    }
+
+    #[test]
+    fn a_silent_program_is_told_to_flush_and_half_a_line_is_named() {
+        let silent = program("sleep 5");
+        let mut lease = Lease::take(&silent, Role::Search, SECOND).unwrap();
+        let timeout = Duration::from_millis(100);
+        let e = lease.child().receive(timeout).err().unwrap();
+        assert!(
+            e.contains("it printed nothing at all since its last message"),
+            "{e}"
+        );
+        assert!(e.contains("print without flush=True"), "{e}");
+        let half = program(r#"printf '{"type":"sta'; sleep 5"#);
+        let mut lease = Lease::take(&half, Role::Search, SECOND).unwrap();
+        let e = lease.child().receive(timeout).err().unwrap();
+        assert!(
+            e.contains(r#"it printed '{"type":"sta' without a line end"#),
+            "{e}"
+        );
     }
 }

@@ -13,7 +13,7 @@
 
 mod child;
 
-pub use child::stop_idle;
+pub use child::{restarts, stop_idle};
 
 use std::path::Path;
 use std::time::Duration;
@@ -208,8 +208,9 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    /// Leases a child and tells it the trial. A reused child that cannot start the trial
-    /// (it may have ended while idle) is replaced once by a new one.
+    /// Leases a child and tells it the trial. A reused child that has exited between trials
+    /// is replaced once by a new one (and counted, for the report); one that answers out of
+    /// turn fails the trial.
     pub fn start(
         ctx: &'a MethodContext<'a>,
         role: Role,
@@ -225,8 +226,8 @@ impl<'a> Session<'a> {
         };
         match session.start_trial(role, params) {
             Ok(()) => Ok(session),
-            Err(_) if session.lease.reused() => {
-                session.lease = Lease::fresh(command, role, timeout)?;
+            Err(_) if session.lease.reused() && session.lease.gone() => {
+                session.lease.restart(command, role, timeout)?;
                 session.start_trial(role, params).map(|()| session)
             }
             Err(e) => Err(e),
@@ -344,10 +345,20 @@ impl<'a> Session<'a> {
     pub fn expect(&mut self, expected: &str) -> Result<Reply, String> {
         match self.receive()? {
             reply if reply.kind() == expected => Ok(reply),
-            other => Err(self.fail(&format!(
-                "sent '{}' where nash expected '{expected}'",
-                other.kind()
-            ))),
+            other => {
+                // A reused program's first reply may be a line its previous trial left.
+                let hint = match expected == "started" && self.lease.reused() {
+                    true => {
+                        " (it had served an earlier trial: a line printed after that trial \
+                             ended is read as this trial's reply)"
+                    }
+                    false => "",
+                };
+                Err(self.fail(&format!(
+                    "sent '{}' where nash expected '{expected}'{hint}",
+                    other.kind()
+                )))
+            }
         }
     }
 

@@ -37,6 +37,10 @@ pub struct Manifest {
     /// resumed one (the times then cover the last attempt only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed: Option<Resumed>,
+    /// External programs that exited between two trials and were started anew (no trial
+    /// failed; the report says how many).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub external_restarts: u64,
     /// The run's result files, each with its size and sha256 (written last, so a directory
     /// whose files do not match was left half-replaced).
     #[serde(default)]
@@ -94,6 +98,10 @@ impl FileEntry {
             sha256,
         })
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// How much of a resumed run an earlier attempt had done.
