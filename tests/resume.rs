@@ -1,7 +1,10 @@
-//! Long runs: a run killed with SIGKILL at many moments, resumed each time by the same
-//! command, ends with result files byte-identical to an uninterrupted run's; a changed
-//! protocol is refused with what differs; a damaged chunk is run again; shards merged give
-//! the unsharded run's files, and bad sets of shards are refused.
+//! Long runs: the fault matrix. A search run (on simulated workers), an estimation run, an
+//! estimation run with zero-cost proxies, a run with external programs, a shard and a merge,
+//! each killed with SIGKILL at many moments (before its first chunk, at a chunk's marker,
+//! while parts are written, and at spread moments) and resumed by the same command — the one
+//! `nash status` prints — end with result files byte-identical to an uninterrupted run's. A
+//! changed protocol is refused with what differs; a damaged chunk is run again; shards merged
+//! give the unsharded run's files, and bad sets of shards are refused.
 
 mod common;
 
@@ -61,37 +64,107 @@ fn sha256(path: &Path) -> String {
     datasets::files::sha256_file(path).unwrap().1
 }
 
-/// Kills `nash run protocol --out out --force` at `kills` moments spread over the time an
-/// uninterrupted run takes, then lets it finish; returns how many attempts were killed
-/// before they finished.
-fn kill_and_resume(protocol: &str, out: &Path, kills: usize, duration: Duration) -> usize {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut killed = 0;
-    for _ in 0..kills {
-        // xorshift: a fixed, spread set of moments in [0, duration).
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let at = duration.mul_f64((state % 1000) as f64 / 1000.0);
-        let mut child = Command::new(NASH)
-            .args(["run", protocol, "--out", out.to_str().unwrap(), "--force"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(at);
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            killed += 1;
-        }
-        child.wait().unwrap();
+/// Starts `nash args` and kills it (SIGKILL) once `now()` holds, unless it finished first;
+/// whether it was killed.
+fn kill_when(args: &[&str], now: impl Fn() -> bool) -> bool {
+    let mut child = Command::new(NASH)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    while !now() && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_micros(200));
     }
-    let out = nash(&["run", protocol, "--out", out.to_str().unwrap(), "--force"]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let killed = child.try_wait().unwrap().is_none();
+    if killed {
+        child.kill().unwrap();
+    }
+    child.wait().unwrap();
     killed
 }
 
-fn check_resumes_identically(name: &str, text: &str, files: &[&str]) {
+/// Kills `nash args` at `kills` moments, the same command every time, each after a fixed
+/// spread fraction of `within`. Stops once the run in `out` has finished; returns how many
+/// attempts were killed.
+fn kill_at_spread_moments(args: &[&str], out: &Path, kills: usize, within: Duration) -> usize {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut killed = 0;
+    for _ in 0..kills {
+        if finished(out) {
+            break;
+        }
+        // xorshift: a fixed, spread set of fractions in [0, 1).
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let fraction = (state % 1000) as f64 / 1000.0;
+        let at = Instant::now() + within.mul_f64(fraction);
+        killed += usize::from(kill_when(args, || Instant::now() >= at));
+    }
+    killed
+}
+
+/// Whether the run in `out` has finished: its manifest written, its checkpoint gone.
+fn finished(out: &Path) -> bool {
+    out.join("manifest.json").exists() && !out.join(nash::checkpoint::DIR).exists()
+}
+
+/// Kills `nash args` writing into `out` at the moments that matter to a checkpoint: before
+/// anything is written, at the first chunk's marker, and while a part is being written
+/// (when the process is seen at it); returns how many were killed.
+fn kill_at_checkpoint_moments(args: &[&str], out: &Path) -> usize {
+    let checkpoint = out.join(nash::checkpoint::DIR);
+    let entries = || -> Vec<String> {
+        std::fs::read_dir(&checkpoint).map_or(Vec::new(), |d| {
+            d.filter_map(|e| Some(e.ok()?.file_name().to_string_lossy().into_owned()))
+                .collect()
+        })
+    };
+    let marker = || entries().iter().any(|n| n.ends_with(".done"));
+    let writing = || entries().iter().any(|n| n.ends_with(".partial"));
+    usize::from(kill_when(args, || true))
+        + usize::from(kill_when(args, marker))
+        + usize::from(kill_when(args, writing))
+}
+
+/// The command `nash status DIR` says resumes the interrupted run in `dir`, run by a shell;
+/// it must succeed.
+fn resume_as_status_says(dir: &Path) -> std::process::Output {
+    assert!(!finished(dir), "{}: finished already", dir.display());
+    let status = nash(&["status", dir.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&status.stdout).into_owned();
+    let said = "interrupted: resume it with the same command: ";
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix(said))
+        .unwrap_or_else(|| {
+            panic!(
+                "no resume command in nash status:\n{text}{}",
+                stderr(&status)
+            )
+        });
+    let out = Command::new("sh").args(["-c", line]).output().unwrap();
+    assert!(out.status.success(), "{line}: {}", stderr(&out));
+    out
+}
+
+/// Kills `nash args` (writing into `out`) at the checkpoint's moments and at `kills` spread
+/// moments, then resumes it as `nash status` says, unless an attempt finished it; returns how
+/// many attempts were killed. An attempt is killed within 1.5 `duration` / `kills` (the
+/// time an uninterrupted run takes), so that the attempts together do about three quarters
+/// of the run.
+fn kill_and_resume(args: &[&str], out: &Path, kills: usize, duration: Duration) -> usize {
+    let within = duration.mul_f64(1.5 / kills as f64);
+    let killed =
+        kill_at_checkpoint_moments(args, out) + kill_at_spread_moments(args, out, kills, within);
+    if !finished(out) {
+        resume_as_status_says(out);
+    }
+    killed
+}
+
+fn check_resumes_identically(name: &str, text: &str, kills: usize, files: &[&str]) {
     let dir = scratch(name);
     let protocol = write(&dir, "p.yaml", text);
     let reference = dir.join("reference");
@@ -100,10 +173,12 @@ fn check_resumes_identically(name: &str, text: &str, files: &[&str]) {
     assert!(out.status.success(), "{}", stderr(&out));
     let duration = started.elapsed();
     let resumed = dir.join("resumed");
-    let killed = kill_and_resume(&protocol, &resumed, 20, duration);
+    let args = ["run", &protocol, "--out", resumed.to_str().unwrap()];
+    let killed = kill_and_resume(&args, &resumed, kills, duration);
     assert!(
-        killed >= 10,
-        "only {killed} of 20 attempts were killed before finishing"
+        killed >= kills / 2,
+        "only {killed} of {} attempts were killed before finishing",
+        kills + 3
     );
     for file in files {
         assert_eq!(
@@ -112,7 +187,7 @@ fn check_resumes_identically(name: &str, text: &str, files: &[&str]) {
             "{name}: {file} differs after {killed} kills"
         );
     }
-    eprintln!("{name}: {killed} of 20 attempts killed before finishing; files identical");
+    eprintln!("{name}: {killed} attempts killed before finishing; files identical");
     assert!(!resumed.join(nash::checkpoint::DIR).exists());
     let status = nash(&["status", resumed.to_str().unwrap()]);
     assert!(
@@ -129,6 +204,7 @@ fn a_search_run_killed_20_times_resumes_to_identical_files() {
     check_resumes_identically(
         "resume-search",
         SEARCH,
+        20,
         &["trials.parquet", "workers.parquet"],
     );
 }
@@ -136,7 +212,43 @@ fn a_search_run_killed_20_times_resumes_to_identical_files() {
 #[test]
 fn an_estimation_run_killed_20_times_resumes_to_identical_files() {
     // estimates_summary.parquet holds fit and score times, which differ between any two runs.
-    check_resumes_identically("resume-estimation", ESTIMATION, &["estimates.parquet"]);
+    check_resumes_identically("resume-estimation", ESTIMATION, 20, &["estimates.parquet"]);
+}
+
+/// An estimation run whose first stage scores 1,000 real NB201 networks with a zero-cost
+/// proxy (4 chunks of networks), then fits its estimators.
+const PROXIES: &str = "\
+name: kill-proxies
+kind: estimation
+benchmark: nb201
+tasks: [cifar10]
+seed_policy: mean
+evaluation: 1000
+train_sizes: [20]
+top_k: [1]
+replicates: 1
+images: noise
+proxy_batch: 2
+estimators:
+  - params: {}
+  - l2_norm: {}
+  - ridge: {}
+";
+
+#[test]
+fn an_estimation_run_with_proxies_killed_12_times_resumes_to_identical_files() {
+    check_resumes_identically("resume-proxies", PROXIES, 12, &["estimates.parquet"]);
+}
+
+#[test]
+fn a_run_with_external_programs_killed_12_times_resumes_to_identical_files() {
+    let program = common::repo("examples/external/random_search.py");
+    let text = format!(
+        "name: kill-external\nkind: search\nbenchmark: nb201\ntasks: [cifar10]\n\
+         budget: {{ queries: 100 }}\nreplicates: 300\nmethods:\n  - random_search: {{}}\n\
+         \x20 - external: {{ id: py-random, command: [python3, {program}] }}\n"
+    );
+    check_resumes_identically("resume-external", &text, 12, &["trials.parquet"]);
 }
 
 /// Runs `protocol` into `out`, killed as soon as a weight-sharing trial has saved its first
@@ -241,7 +353,9 @@ fn an_interrupted_run_reports_its_progress_and_refuses_a_changed_protocol() {
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(text.contains(" of 2700 trials done, 0 failed"), "{text}");
     assert!(
-        text.contains("interrupted: run the same `nash run` command"),
+        text.contains(&format!(
+            "interrupted: resume it with the same command: {NASH} run {protocol} --out {o}"
+        )),
         "{text}"
     );
     assert!(text.contains("time left: about"), "{text}");
@@ -342,6 +456,100 @@ fn merged_shards_equal_the_unsharded_run() {
                 );
             }
         }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Shard 1 of 3 killed at the checkpoint's moments and at spread moments, resumed by the
+/// command `nash status` prints (its own `nash run … --shard 1/3`), then `nash merge` killed
+/// the same way and resumed by its own command: the merged files equal the unsharded run's.
+/// Another shard's command into that directory is refused, naming both.
+#[test]
+fn an_interrupted_shard_and_an_interrupted_merge_resume_by_their_own_commands() {
+    let dir = scratch("resume-shard");
+    let protocol = write(&dir, "p.yaml", SEARCH);
+    let reference = dir.join("reference");
+    let started = Instant::now();
+    let out = nash(&["run", &protocol, "--out", reference.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let duration = started.elapsed();
+
+    let shard = dir.join("s1");
+    let args = [
+        "run",
+        &protocol,
+        "--shard",
+        "1/3",
+        "--out",
+        shard.to_str().unwrap(),
+    ];
+    let killed = kill_at_checkpoint_moments(&args, &shard)
+        + kill_at_spread_moments(&args, &shard, 8, duration / 12);
+    let status = nash(&["status", shard.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(text.starts_with("shard 1/3: "), "{text}");
+    let other = nash(&[
+        "run",
+        &protocol,
+        "--shard",
+        "0/3",
+        "--out",
+        shard.to_str().unwrap(),
+    ]);
+    assert_eq!(other.status.code(), Some(2));
+    assert!(
+        stderr(&other).contains("holds shard 1/3 of a run, not shard 0/3"),
+        "{}",
+        stderr(&other)
+    );
+    let unsharded = nash(&["run", &protocol, "--out", shard.to_str().unwrap()]);
+    assert!(
+        stderr(&unsharded).contains("holds shard 1/3 of a run; resume it with --shard 1/3"),
+        "{}",
+        stderr(&unsharded)
+    );
+    let resumed = resume_as_status_says(&shard);
+    assert!(
+        stderr(&resumed).contains("shard 1/3: "),
+        "{}",
+        stderr(&resumed)
+    );
+    eprintln!("shard 1/3: {killed} attempts killed, then resumed");
+    // Run again, a finished shard is kept as it is.
+    let again = nash(&args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let mut shards = run_shards(&protocol, &dir, "s", 3);
+    shards[1] = shard.display().to_string();
+
+    // A merge keeps nothing of its own but the joined checkpoint: every attempt redoes the
+    // rest, so each is killed within the time a whole merge takes, and at its files' moments.
+    let started = Instant::now();
+    let out = merge(&shards, &dir.join("merged-whole"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let whole = started.elapsed();
+    let merged = dir.join("merged");
+    let mut merge_args = vec!["merge"];
+    merge_args.extend(shards.iter().map(String::as_str));
+    merge_args.extend(["--out", merged.to_str().unwrap()]);
+    let at = |file: &str| {
+        let path = merged.join(file);
+        move || path.exists()
+    };
+    let killed = kill_at_checkpoint_moments(&merge_args, &merged)
+        + usize::from(kill_when(&merge_args, at("trials.parquet.partial")))
+        + usize::from(kill_when(&merge_args, at("manifest.json")))
+        + kill_at_spread_moments(&merge_args, &merged, 6, whole / 2);
+    resume_as_status_says(&merged);
+    eprintln!(
+        "nash merge ({:.2} s whole): {killed} attempts killed, then resumed",
+        whole.as_secs_f64()
+    );
+    for file in ["trials.parquet", "workers.parquet"] {
+        assert_eq!(
+            sha256(&reference.join(file)),
+            sha256(&merged.join(file)),
+            "{file} differs from the unsharded run's"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -21,7 +21,7 @@ use datasets::Cache;
 use reports::records::manifest::Manifest;
 
 use crate::protocol::Protocol;
-use crate::runner::{Ran, RunOptions};
+use crate::runner::{Finished, Ran, RunOptions};
 use crate::shard::ShardDone;
 
 /// How a `nash run` ended: a finished run with its manifest (its report written), or one
@@ -46,7 +46,13 @@ pub fn run(protocol: &Protocol, cache: &Cache, opts: &RunOptions) -> Result<Outc
                 .build()
                 .context("cannot start the report's threads")?
                 .install(|| reports::report(finished.dir.path()))?;
-            Ok(Outcome::Finished(Box::new(finished.manifest)))
+            let Finished {
+                manifest,
+                checkpoint,
+                ..
+            } = *finished;
+            checkpoint.remove()?;
+            Ok(Outcome::Finished(Box::new(manifest)))
         }
         Ran::Shard(done) => Ok(Outcome::Shard(done)),
     }

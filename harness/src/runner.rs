@@ -514,10 +514,12 @@ pub enum Ran {
     Shard(ShardDone),
 }
 
-/// A run whose files are in place, its directory still locked.
+/// A run whose files are in place, its directory still locked. Its checkpoint stays until
+/// the report is written, so that a run killed before then is resumed, not refused.
 pub struct Finished {
     pub manifest: Manifest,
     pub dir: RunDir,
+    pub checkpoint: Checkpoint,
 }
 
 /// The manifest of a finished run of kind `run`; commits the run's files into `dir`, the
@@ -550,8 +552,11 @@ pub(crate) fn finish(
         files: Vec::new(),
     };
     dir.commit(results.files, &mut manifest, &common.text)?;
-    checkpoint.remove()?;
-    Ok(Finished { manifest, dir })
+    Ok(Finished {
+        manifest,
+        dir,
+        checkpoint,
+    })
 }
 
 /// What a run's results depend on, for its checkpoint: nash's version, the protocol text,

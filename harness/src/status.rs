@@ -45,7 +45,7 @@ pub fn status(run_dir: &Path) -> Result<String> {
             (false, None) => interrupted(run_dir),
         };
         return Ok(format!(
-            "shard {}/{}: {done} of its {} chunks of {} done; {state}",
+            "shard {}/{}: {done} of its {} chunks of {} done\n{state}",
             record.shard.index,
             record.shard.count,
             record.chunks.len(),
