@@ -67,12 +67,59 @@ fn queued(id: &str) -> bool {
         .any(|s| ["PENDING", "RUNNING", "CONFIGURING"].contains(&s.trim()))
 }
 
-/// The README's "On Slurm" recovery, run as written: shard 1 of 2 is killed (`kill -9` of its
-/// `nash run`, found by the pid in its lock file) after its first chunk; Slurm cancels the
-/// merge job, whose dependency can no longer be met; `nash status` lists the shard as
-/// interrupted and prints the resubmission; the README's `sbatch --array=1
-/// DIR/slurm/shards.sbatch` resumes the shard from its checkpoint, and `sbatch
-/// DIR/slurm/merge.sbatch` merges: trials.parquet equals the unsharded run's.
+/// Chunks done in the shard directory `shard`.
+fn chunks_done(shard: &Path) -> usize {
+    std::fs::read_dir(shard.join(nash::checkpoint::DIR)).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "done"))
+            .count()
+    })
+}
+
+/// `kill -9` of the `nash run` writing into `shard` (its pid is in the lock file) once it
+/// has more than `after` chunks done; returns the chunks done then.
+fn kill_shard_after(shard: &Path, out: &Path, after: usize) -> usize {
+    let started = Instant::now();
+    while chunks_done(shard) <= after {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "shard {} did not pass chunk {after}:\n{}",
+            shard.display(),
+            diagnostics(out)
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let pid = std::fs::read_to_string(shard.join(".nash.lock")).unwrap();
+    let killed = Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill -9 {pid}");
+    chunks_done(shard)
+}
+
+fn finished_shard(shard: &Path) -> bool {
+    std::fs::read_to_string(shard.join("shard.json"))
+        .is_ok_and(|t| t.contains("\"finished\": true"))
+}
+
+/// The id of the merge job that `sbatch` or `nash slurm` said it submitted.
+fn job_id(said: &str, after: &str) -> String {
+    said.split(after)
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no job id after '{after}' in: {said}"))
+        .to_string()
+}
+
+/// The README's "On Slurm" recovery, run as written. Shard 1 of 2 is killed inside its job
+/// (`kill -9` of its `nash run`, by the pid in its lock file) after its first chunk: Slurm
+/// cancels the merge job, whose dependency can no longer be met, and `nash status` lists the
+/// shard as interrupted with the line that resubmits it and then the merge, which is run.
+/// Killed again in that resubmitted job, the shard is resubmitted as the README's other
+/// sentence says (`sbatch --array=1 DIR/slurm/shards.sbatch`, which resumes it from its
+/// checkpoint), then `sbatch DIR/slurm/merge.sbatch`: trials.parquet equals the unsharded
+/// run's.
 #[test]
 fn a_shard_killed_in_its_job_resumes_when_resubmitted_as_the_readme_says() {
     check_slurm_answers();
@@ -86,34 +133,13 @@ fn a_shard_killed_in_its_job_resumes_when_resubmitted_as_the_readme_says() {
     let o = out.to_str().unwrap();
     let submitted = nash(&["slurm", &protocol, "--shards", "2", "--out", o]);
     assert!(submitted.status.success(), "{}", stderr(&submitted));
-    let said = stderr(&submitted);
-    let merge_job = said
-        .split("the merge as job ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no merge job id in: {said}"))
-        .to_string();
+    let merge_job = job_id(&stderr(&submitted), "the merge as job ");
     let shard = out.join("shards/1");
-    let checkpoint = shard.join(nash::checkpoint::DIR);
-    let first_chunk = || {
-        std::fs::read_dir(&checkpoint).is_ok_and(|d| {
-            d.flatten()
-                .any(|e| e.path().extension().is_some_and(|x| x == "done"))
-        })
-    };
-    wait_for("first chunk of shard 1", &out, first_chunk);
-    let pid = std::fs::read_to_string(shard.join(".nash.lock")).unwrap();
-    let killed = Command::new("kill")
-        .args(["-9", pid.trim()])
-        .status()
-        .unwrap();
-    assert!(killed.success(), "kill -9 {pid}");
+    let done = kill_shard_after(&shard, &out, 0);
     // Shard 0 finishes; the merge job is cancelled, not left pending for ever.
-    let shard0_finished = || {
-        std::fs::read_to_string(out.join("shards/0/shard.json"))
-            .is_ok_and(|t| t.contains("\"finished\": true"))
-    };
-    wait_for("finished shard 0", &out, shard0_finished);
+    wait_for("finished shard 0", &out, || {
+        finished_shard(&out.join("shards/0"))
+    });
     wait_for("cancelled merge job", &out, || !queued(&merge_job));
     assert!(!out.join("manifest.json").exists(), "{}", diagnostics(&out));
 
@@ -135,20 +161,27 @@ fn a_shard_killed_in_its_job_resumes_when_resubmitted_as_the_readme_says() {
         slurm.join("merge.sbatch").display()
     );
     assert!(text.contains(&resubmit), "{text}");
+    let again = Command::new("bash")
+        .args(["-c", &resubmit])
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{resubmit}: {}", stderr(&again));
+    let merge_job = job_id(
+        &String::from_utf8_lossy(&again.stdout),
+        "Submitted batch job ",
+    );
 
-    // The README: `sbatch --array=I DIR/slurm/shards.sbatch`, then `sbatch
-    // DIR/slurm/merge.sbatch` once all shards are done.
+    // Killed again, in the resubmitted job: that merge is cancelled too.
+    kill_shard_after(&shard, &out, done);
+    wait_for("cancelled second merge job", &out, || !queued(&merge_job));
+    assert!(!out.join("manifest.json").exists(), "{}", diagnostics(&out));
     let script = slurm.join("shards.sbatch");
     let again = Command::new("sbatch")
         .args(["--array=1", script.to_str().unwrap()])
         .output()
         .unwrap();
     assert!(again.status.success(), "{}", stderr(&again));
-    let shard1_finished = || {
-        std::fs::read_to_string(shard.join("shard.json"))
-            .is_ok_and(|t| t.contains("\"finished\": true"))
-    };
-    wait_for("resubmitted shard 1", &out, shard1_finished);
+    wait_for("resubmitted shard 1", &out, || finished_shard(&shard));
     let log = std::fs::read_to_string(slurm.join("shard-1.log")).unwrap();
     assert!(log.contains("resuming an interrupted run: "), "{log}");
     let merge = Command::new("sbatch")
