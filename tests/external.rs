@@ -289,7 +289,7 @@ fn a_line_out_of_turn_fails_a_trial_and_a_restart_is_counted() {
     assert!(manifest.contains("\"external_restarts\": 1"), "{manifest}");
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(
-        report.contains("1 external programs exited between two trials and were started anew"),
+        report.contains("1 times an external program exited after its trial had ended"),
         "{report}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

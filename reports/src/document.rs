@@ -104,8 +104,8 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
     }
     if manifest.external_restarts > 0 {
         blocks.push(Block::Text(format!(
-            "⚠️ {} external programs exited between two trials and were started anew (no trial \
-             failed; a program that exits after each trial pays its start-up every time).",
+            "⚠️ {} times an external program exited after its trial had ended (no trial failed; \
+             its thread's next trial, if any, started it anew, paying its start-up again).",
             manifest.external_restarts
         )));
     }

@@ -557,7 +557,9 @@ impl Lease {
             // More output, or its end: a program may exit once it has replied.
             match lines.stdout.read(&mut lines.chunk) {
                 Ok(0) => {
-                    // Gone, or going: not kept for the next trial, which starts a new one.
+                    // Gone, or going: not kept; the next trial starts a new one, counted as
+                    // the restart of a program that exited between trials.
+                    RESTARTS.fetch_add(1, Ordering::Relaxed);
                     self.child = None;
                     return Ok(());
                 }
