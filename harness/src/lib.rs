@@ -1,5 +1,6 @@
 //! The nash harness: protocols, seeding, the runners, the run directory and the CLI commands.
 
+pub mod catalogue;
 pub mod checkpoint;
 pub mod claim;
 pub mod estimation;

@@ -7,8 +7,6 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Parser, Subcommand};
 use datasets::Cache;
-use datasets::catalog::BENCHMARKS;
-use methods::registry::Card;
 use nash::Outcome;
 use nash::faults::Faults;
 use nash::protocol::Protocol;
@@ -194,8 +192,12 @@ enum Command {
         #[command(subcommand)]
         command: DataCommand,
     },
-    /// List benchmarks, their tasks and metrics, and the search methods
-    List,
+    /// List benchmarks, their tasks and metrics, and the search methods and estimators
+    List {
+        /// As the Markdown page docs/catalogue.md
+        #[arg(long)]
+        markdown: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -509,7 +511,10 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             });
         }
-        Command::List => list(),
+        Command::List { markdown } => match markdown {
+            true => print!("{}", nash::catalogue::markdown()),
+            false => print!("{}", nash::catalogue::text()),
+        },
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -564,38 +569,4 @@ fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn list() {
-    for b in BENCHMARKS {
-        println!("{} — {}", b.name, b.description);
-        println!("  from {} {}", b.package.name, b.package.version);
-        println!("  tasks: {}", b.task_names().join(", "));
-        for m in b.metrics {
-            let role = if m.name == b.objective {
-                " (default objective)"
-            } else if Some(m.name) == b.test_metric {
-                " (test)"
-            } else {
-                ""
-            };
-            println!("    {:<24} {:?}{role}: {}", m.name, m.direction, m.help);
-        }
-        println!();
-    }
-    print_cards("search methods", methods::search::METHODS);
-    print_cards("estimators", &methods::estimate::estimators());
-}
-
-/// One registry's cards: name, summary, and capabilities beyond the plain.
-fn print_cards(title: &str, cards: &[Card]) {
-    println!("{title}:");
-    for c in cards {
-        println!("  {:<22} {}", c.name, c.summary);
-        let capabilities = c.capabilities.to_string();
-        if !capabilities.is_empty() {
-            println!("  {:<22} [{capabilities}]", "");
-        }
-    }
-    println!();
 }
