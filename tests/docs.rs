@@ -2,7 +2,8 @@
 //! executed by bash, the blocks of one page in order in one scratch directory (holding links
 //! to the repository's protocols/, examples/ and python/), with the `nash` just built first on
 //! `PATH`. A block preceded by `<!-- not run: REASON -->` is skipped; the reason is required.
-//! The method catalogue (docs/catalogue.md) must equal `nash list --markdown`.
+//! The method catalogue (docs/catalogue.md) must equal `nash list --markdown`, and the key
+//! tables of docs/protocols.md must list exactly the keys the protocol parser accepts.
 
 mod common;
 
@@ -158,5 +159,74 @@ fn the_catalogue_page_is_what_nash_list_prints() {
         page == printed,
         "docs/catalogue.md differs from `nash list --markdown`; write it again with \
          `cargo run -- list --markdown > docs/catalogue.md`"
+    );
+}
+
+/// The keys the parser accepts in a protocol of `kind`, as its refusal of an unknown key
+/// lists them.
+fn parser_keys(kind: &str, body: &str) -> Vec<String> {
+    let dir = scratch(&format!("docs-keys-{kind}"));
+    let text = format!(
+        "name: k\nkind: {kind}\nbenchmark: nb201\ntasks: [cifar10]\n{body}no_such_key: 1\n"
+    );
+    let protocol = dir.join("p.yaml");
+    std::fs::write(&protocol, text).unwrap();
+    let out = nash(&[
+        "run",
+        protocol.to_str().unwrap(),
+        "--out",
+        dir.join("run").to_str().unwrap(),
+    ]);
+    let err = stderr(&out);
+    let listed = err
+        .split("expected one of ")
+        .nth(1)
+        .and_then(|rest| rest.split(" (at ").next())
+        .unwrap_or_else(|| panic!("no key list in: {err}"));
+    let mut keys: Vec<String> = listed.split(", ").map(|k| k.trim().to_string()).collect();
+    keys.sort();
+    std::fs::remove_dir_all(&dir).unwrap();
+    keys
+}
+
+/// The keys of the `n`th key table (| `key` | … |) of docs/protocols.md.
+fn documented_keys(n: usize) -> Vec<String> {
+    let page = std::fs::read_to_string(repo("docs/protocols.md")).unwrap();
+    let section = page
+        .split("## Every key")
+        .nth(1)
+        .expect("an 'Every key' section");
+    let tables: Vec<Vec<String>> = section
+        .split("| key |")
+        .skip(1)
+        .map(|table| {
+            table
+                .lines()
+                .skip(2)
+                .map_while(|l| l.strip_prefix("| `")?.split('`').next().map(str::to_string))
+                .collect()
+        })
+        .collect();
+    let mut keys = tables[n].clone();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn the_protocol_page_lists_every_key_the_parser_accepts() {
+    let search = parser_keys(
+        "search",
+        "budget: { queries: 5 }\nreplicates: 1\nmethods:\n  - random_search: {}\n",
+    );
+    assert_eq!(
+        documented_keys(0),
+        search,
+        "search keys: docs/protocols.md against the parser"
+    );
+    let estimation = parser_keys("estimation", "evaluation: 5\nestimators:\n  - params: {}\n");
+    assert_eq!(
+        documented_keys(1),
+        estimation,
+        "estimation keys: docs/protocols.md against the parser"
     );
 }
