@@ -450,6 +450,10 @@ fn merged_shards_equal_the_unsharded_run() {
             let merged = dir.join(format!("{name}-merged-{n}"));
             let out = merge(&shards, &merged);
             assert!(out.status.success(), "{name} {n}: {}", stderr(&out));
+            // A merge speaks of merging, not of resuming an interrupted run.
+            let said = stderr(&out);
+            assert!(said.contains(&format!("merging {n} shards: ")), "{said}");
+            assert!(!said.contains("resuming an interrupted run"), "{said}");
             for file in files {
                 assert_eq!(
                     sha256(&reference.join(file)),

@@ -103,13 +103,6 @@ impl Checkpoint {
             match found {
                 Some(found) if found == *key => {
                     record_command(&dir)?;
-                    let done = chunks_done(run_dir);
-                    if done > 0 {
-                        eprintln!(
-                            "resuming an interrupted run: {done} chunks were done by an earlier \
-                             attempt"
-                        );
-                    }
                     return Ok(Checkpoint::writing_to(dir));
                 }
                 Some(found) if !force => bail!(

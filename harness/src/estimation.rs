@@ -176,7 +176,7 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             .sum();
         key.stages.insert(0, ("proxies".to_string(), networks));
     }
-    let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
+    let checkpoint = runner::open_checkpoint(&dir, &key, opts)?;
     let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref());
     let has_proxies = !protocol.proxies().is_empty();
     // A shard runs its part of the first stage: the proxy networks when there are any (nearly

@@ -376,6 +376,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 progress: std::io::stderr().is_terminal(),
                 faults: Faults::from_env()?,
                 shard,
+                merging: None,
             };
             return Ok(said(nash::run(&protocol, &cache, &opts)?, &out));
         }
@@ -394,6 +395,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
                 progress: std::io::stderr().is_terminal(),
                 faults: Faults::default(),
                 shard: None,
+                merging: None,
             };
             return Ok(said(nash::merge::merge(&shards, &out, &cache, opts)?, &out));
         }

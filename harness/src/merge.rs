@@ -88,6 +88,7 @@ pub fn merge(
         replicates: first.replicates,
         faults: Faults::from_env()?,
         shard: None,
+        merging: Some(count),
         ..opts
     };
     crate::run(&protocol, cache, &opts)

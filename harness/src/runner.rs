@@ -43,6 +43,25 @@ pub struct RunOptions {
     pub faults: Faults,
     /// Run only this shard's chunks, into a shard directory for `nash merge`.
     pub shard: Option<Shard>,
+    /// The run finishes a merge of this many shards (its checkpoint joins theirs).
+    pub merging: Option<usize>,
+}
+
+/// Opens the run's checkpoint (`Checkpoint::open`) and says what it holds already: the
+/// chunks of an interrupted attempt, or of the shards being merged.
+pub(crate) fn open_checkpoint(dir: &RunDir, key: &RunKey, opts: &RunOptions) -> Result<Checkpoint> {
+    let checkpoint = Checkpoint::open(dir.path(), key, opts.force)?;
+    let done = crate::checkpoint::chunks_done(dir.path());
+    match opts.merging {
+        Some(shards) => {
+            eprintln!("merging {shards} shards: {done} chunks joined from their checkpoints")
+        }
+        None if done > 0 => {
+            eprintln!("resuming an interrupted run: {done} chunks were done by an earlier attempt")
+        }
+        None => {}
+    }
+    Ok(checkpoint)
 }
 
 /// How a trial ended: every trial has a status in the result files, and a failed one the

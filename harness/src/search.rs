@@ -16,7 +16,6 @@ use reports::records::manifest::{
 use methods::Fallbacks;
 use reports::records::{self, ParquetWriter};
 
-use crate::checkpoint::Checkpoint;
 use crate::claim::claim;
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
@@ -192,7 +191,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         key.values
             .push(("images".to_string(), protocol.images.to_string()));
     }
-    let checkpoint = Checkpoint::open(dir.path(), &key, opts.force)?;
+    let checkpoint = runner::open_checkpoint(&dir, &key, opts)?;
     let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref());
     let env = TrialEnv {
         faults: &opts.faults,
