@@ -35,7 +35,7 @@ pub enum DataError {
     Fetch(String),
     #[error("{path}: {message}")]
     Table { path: PathBuf, message: String },
-    #[error("unknown {kind} '{name}'; valid: {valid}")]
+    #[error("unknown {kind} '{}'; valid: {valid}", shown(name))]
     Unknown {
         kind: &'static str,
         name: String,
@@ -57,5 +57,32 @@ impl DataError {
             key: key.into(),
             message: message.into(),
         }
+    }
+}
+
+/// The most characters of a user's input an error message echoes.
+const SHOWN: usize = 60;
+
+/// A user's input as an error message echoes it: whole when short, else its first
+/// characters and its length, so that a pasted blob does not fill the terminal.
+pub fn shown(input: &str) -> String {
+    match input.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}… ({} characters)", &input[..cut], input.chars().count()),
+        None => input.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn long_inputs_are_cut_with_their_length() {
+        assert_eq!(shown("cifar10"), "cifar10");
+        let long = "é".repeat(500);
+        assert_eq!(
+            shown(&long),
+            format!("{}… (500 characters)", "é".repeat(60))
+        );
     }
 }

@@ -12,6 +12,7 @@ pub use datasets::Budget;
 pub use estimation::{EstimationProtocol, Evaluation};
 pub use search::SearchProtocol;
 
+use datasets::error::shown;
 use std::fmt;
 use std::path::Path;
 
@@ -224,11 +225,10 @@ impl RawCommon<'_> {
 fn check_name(name: &str) -> Result<(), String> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
     if name.is_empty() || name.len() > 100 || name.starts_with('.') || !name.chars().all(allowed) {
-        let shown: String = name.chars().take(40).collect();
         return Err(format!(
             "name must be 1 to 100 letters, digits, '.', '_' or '-', not starting with '.' \
-             (it names the run directory runs/<name>), got '{shown}{}'",
-            if name.chars().count() > 40 { "…" } else { "" }
+             (it names the run directory runs/<name>), got '{}'",
+            shown(name)
         ));
     }
     Ok(())
@@ -256,7 +256,10 @@ fn parse_seed_policy(text: &str, benchmark: &BenchmarkDef) -> Result<SeedPolicy,
                 .strip_prefix("fixed:")
                 .and_then(|k| k.trim().parse::<u8>().ok())
                 .ok_or_else(|| {
-                    format!("seed_policy must be mean, sample or fixed:K, got '{other}'")
+                    format!(
+                        "seed_policy must be mean, sample or fixed:K, got '{}'",
+                        shown(other)
+                    )
                 })?;
             if k as usize >= benchmark.max_seeds {
                 return Err(format!(
@@ -305,7 +308,7 @@ impl Protocol {
             "estimation" => EstimationProtocol::parse(file, text).map(Protocol::Estimation),
             other => Err(Source { file }.fail(
                 &head.kind.referenced,
-                format!("unknown kind '{other}'; valid: search, estimation"),
+                format!("unknown kind '{}'; valid: search, estimation", shown(other)),
             )),
         }
     }

@@ -260,7 +260,7 @@ impl SearchProtocol {
                     &b.referenced,
                     format!(
                         "baseline '{}' is not a method id of this protocol (it has: {})",
-                        b.value,
+                        datasets::error::shown(&b.value),
                         ids.join(", ")
                     ),
                 ));

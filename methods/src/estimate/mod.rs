@@ -304,7 +304,8 @@ impl<'de> Deserialize<'de> for EstimatorSpec {
                 } else {
                     let names: Vec<&str> = estimators().iter().map(|c| c.name).collect();
                     return Err(de::Error::custom(format!(
-                        "unknown variant `{name}`, expected one of {}",
+                        "unknown variant `{}`, expected one of {}",
+                        datasets::error::shown(&name),
                         names.join(", ")
                     )));
                 };

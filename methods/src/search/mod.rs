@@ -127,7 +127,8 @@ macro_rules! search_methods {
                 })*
                 let names: Vec<&str> = METHODS.iter().map(|c| c.name).collect();
                 Err(de::Error::custom(format!(
-                    "unknown variant `{name}`, expected one of {}",
+                    "unknown variant `{}`, expected one of {}",
+                    datasets::error::shown(&name),
                     names.join(", ")
                 )))
             }
