@@ -14,11 +14,14 @@ use reports::records::manifest::{
 };
 
 use methods::Fallbacks;
-use reports::records::{self, ParquetWriter};
+use methods::supernet::SupernetImages;
+use reports::records::{self, ParquetWriter, PartialFile};
 
+use crate::checkpoint::RunKey;
 use crate::claim::claim;
 use crate::faults::Faults;
 use crate::protocol::{Budget, SearchProtocol};
+use crate::run_dir::RunDir;
 use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::workers::{self, Finished, Started, Transcript};
@@ -89,18 +92,154 @@ impl SearchTask {
     }
 }
 
+/// What a search run reads before it touches its output directory: every input is checked
+/// here, so a bad protocol or missing data never leaves a directory behind.
+struct SearchInputs {
+    tasks: Vec<SearchTask>,
+    /// The tasks each final incumbent is looked up on (`evaluate_on`).
+    evaluated: Vec<LoadedTask>,
+    /// The benchmark's test metric column, if it has one.
+    test: Option<usize>,
+    images: Option<SupernetImages>,
+    replicates: u32,
+}
+
+/// The expanded protocol: its trials in order, and the id and parameter hash each method is
+/// recorded under (an id per worker count).
+struct Expanded {
+    trials: Vec<SearchTrial>,
+    ids: Vec<Vec<String>>,
+    hashes: Vec<String>,
+}
+
+/// Which outputs each chunk has: trials first, then `cross_task` (with `evaluate_on`), then
+/// `workers` (with simulated workers).
+#[derive(Debug, Clone, Copy)]
+struct Outputs {
+    cross: Option<usize>,
+    workers: Option<usize>,
+}
+
+impl Outputs {
+    fn of(protocol: &SearchProtocol) -> Outputs {
+        let cross = !protocol.evaluate_on.is_empty();
+        Outputs {
+            cross: cross.then_some(1),
+            workers: protocol.simulates_workers.then_some(1 + usize::from(cross)),
+        }
+    }
+
+    fn count(self) -> usize {
+        1 + usize::from(self.cross.is_some()) + usize::from(self.workers.is_some())
+    }
+}
+
+/// Runs a search protocol: reads and checks its inputs, claims the output directory, runs
+/// the trials chunk by chunk through the checkpoint (or one shard's chunks), writes the
+/// result files and the manifest.
 pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Result<Ran> {
     let clock = runner::Clock::start();
+    let inputs = load_inputs(protocol, cache, opts)?;
+    let dir = claim(&opts.out, opts.force, opts.shard)?;
+    let expanded = expand(protocol, inputs.tasks.len(), inputs.replicates);
+    let key = checkpoint_key(protocol, &inputs, &expanded.trials, opts);
+    let checkpoint = runner::open_checkpoint(&dir, &key, opts)?;
+    let snapshots = runner::snapshot_dir(&checkpoint, inputs.images.as_ref());
+    let env = TrialEnv {
+        faults: &opts.faults,
+        images: inputs.images.as_ref(),
+        snapshots: snapshots.as_deref(),
+    };
+    let trial = |t: &SearchTrial| {
+        let method = &protocol.methods[t.method];
+        let setting = (t.replicate, protocol.workers[t.workers]);
+        run_trial(protocol, &inputs.tasks[t.task], method, setting, env)
+    };
+    let outputs = Outputs::of(protocol);
+    let encoder = Encoder {
+        protocol,
+        inputs: &inputs,
+        expanded: &expanded,
+        outputs,
+    };
+    let encode = |chunk: &[SearchTrial], outcomes| encoder.encode(chunk, outcomes);
+    if let Some(shard) = opts.shard {
+        // A trial's cost is its method's: a network-training method far above a table walk.
+        let cost =
+            |t: &SearchTrial| runner::expected_cost(protocol.methods[t.method].capabilities());
+        let run = ShardRun {
+            shard,
+            dir,
+            checkpoint,
+            key,
+            images: inputs.images.is_some().then(|| protocol.images.spec()),
+            protocol_text: &protocol.common.text,
+        };
+        let trials = &expanded.trials;
+        return runner::run_trials_shard(trials, cost, outputs.count(), run, opts, trial, encode);
+    }
+    let stage = Stage {
+        checkpoint: &checkpoint,
+        name: "trials",
+        outputs: outputs.count(),
+        only: None,
+    };
+    let written = write_results(
+        &dir,
+        &expanded.trials,
+        (outputs, stage),
+        opts,
+        trial,
+        encode,
+    )?;
+    let results = runner::Results {
+        files: written.files,
+        replicates: inputs.replicates,
+        rows: written.rows,
+        trials: expanded.trials.len() as u64,
+        failed_trials: written.failed,
+        capabilities: protocol
+            .methods
+            .iter()
+            .map(MethodSpec::capabilities)
+            .collect(),
+        progress: written.progress,
+    };
+    let search = search_info(protocol, &inputs, &expanded.ids);
+    let run = Run::Search { search };
+    let finished = runner::finish(dir, checkpoint, &protocol.common, clock, results, opts, run)?;
+    Ok(Ran::Finished(Box::new(finished)))
+}
+
+/// What the run's results depend on (`runner::run_key`), and the supernet images' source
+/// when it trains supernets.
+fn checkpoint_key(
+    protocol: &SearchProtocol,
+    inputs: &SearchInputs,
+    trials: &[SearchTrial],
+    opts: &RunOptions,
+) -> RunKey {
+    let tables = inputs.tasks.iter().map(|t| &t.loaded);
+    let mut key = runner::run_key(&protocol.common, inputs.replicates, trials, tables, opts);
+    if inputs.images.is_some() {
+        key.values
+            .push(("images".to_string(), protocol.images.to_string()));
+    }
+    key
+}
+
+/// Loads every table the run reads (and the supernet images, if any) and checks what can be
+/// checked only against them: the time budget and the trial count.
+fn load_inputs(
+    protocol: &SearchProtocol,
+    cache: &Cache,
+    opts: &RunOptions,
+) -> Result<SearchInputs> {
     let common = &protocol.common;
     let replicates = runner::replicates(common, opts)?;
-    // Everything that can fail on input is checked before the output directory is touched.
     let def = common.benchmark;
-    let test = def
-        .test_metric
-        .map(|m| def.metric(m).expect("catalog metric").0);
-    let cost = def
-        .cost_metric
-        .map(|m| def.metric(m).expect("catalog metric").0);
+    let column = |metric: Option<&str>| metric.map(|m| def.metric(m).expect("catalog metric").0);
+    let (test, cost) = (column(def.test_metric), column(def.cost_metric));
     // Every task of the benchmark, loaded once, when a transfer method reads the others.
     let bank: Vec<LoadedTask> = if protocol.methods.iter().any(MethodSpec::needs_sources) {
         def.task_names()
@@ -110,21 +249,20 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
     } else {
         Vec::new()
     };
+    let reads_properties = protocol.second_objective.is_some()
+        || protocol
+            .methods
+            .iter()
+            .any(|m| !m.required_properties().is_empty());
     let tasks = common
         .tasks
         .iter()
         .map(|t| {
             let loaded = runner::load_task(common, cache, t)?;
-            let reads_properties = protocol.second_objective.is_some()
-                || protocol
-                    .methods
-                    .iter()
-                    .any(|m| !m.required_properties().is_empty());
             Ok(SearchTask {
-                properties: if reads_properties {
-                    loaded.properties()
-                } else {
-                    Vec::new()
+                properties: match reads_properties {
+                    true => loaded.properties(),
+                    false => Vec::new(),
                 },
                 sources: sources(common, &bank, &loaded),
                 loaded,
@@ -145,17 +283,24 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         (&protocol.images, protocol.supernet_images),
         cache,
     )?;
-    runner::check_trial_count(
-        common,
-        opts,
-        (tasks.len() * protocol.methods.len()) as u64 * u64::from(replicates),
-    )?;
-    let dir = claim(&opts.out, opts.force, opts.shard)?;
+    let trials = (tasks.len() * protocol.methods.len()) as u64 * u64::from(replicates);
+    runner::check_trial_count(common, opts, trials)?;
+    Ok(SearchInputs {
+        tasks,
+        evaluated,
+        test,
+        images,
+        replicates,
+    })
+}
 
-    let worker_counts = protocol.workers.len();
-    let trials: Vec<SearchTrial> = (0..tasks.len())
+/// Every trial in order — task, method, worker count, replicate — and the ids and parameter
+/// hashes they are recorded under.
+fn expand(protocol: &SearchProtocol, tasks: usize, replicates: u32) -> Expanded {
+    let (methods, worker_counts) = (protocol.methods.len(), protocol.workers.len());
+    let trials = (0..tasks)
         .flat_map(|task| {
-            (0..protocol.methods.len()).flat_map(move |method| {
+            (0..methods).flat_map(move |method| {
                 (0..worker_counts).flat_map(move |workers| {
                     (0..replicates).map(move |replicate| SearchTrial {
                         task,
@@ -167,127 +312,112 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
             })
         })
         .collect();
-    let hashes: Vec<String> = protocol.methods.iter().map(runner::params_hash).collect();
-    // The id each (method, worker count) is recorded under.
-    let ids: Vec<Vec<String>> = protocol
+    let ids = protocol
         .methods
         .iter()
         .map(|m| {
-            protocol
-                .workers
-                .iter()
-                .map(|&k| protocol.trial_method_id(m, k))
-                .collect()
+            let id = |&k: &u32| protocol.trial_method_id(m, k);
+            protocol.workers.iter().map(id).collect()
         })
         .collect();
-    let mut key = runner::run_key(
-        common,
-        replicates,
-        &trials,
-        tasks.iter().map(|t| &t.loaded),
-        opts,
-    );
-    if images.is_some() {
-        key.values
-            .push(("images".to_string(), protocol.images.to_string()));
+    let hashes = protocol.methods.iter().map(runner::params_hash).collect();
+    Expanded {
+        trials,
+        ids,
+        hashes,
     }
-    let checkpoint = runner::open_checkpoint(&dir, &key, opts)?;
-    let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref());
-    let env = TrialEnv {
-        faults: &opts.faults,
-        images: images.as_ref(),
-        snapshots: snapshots.as_deref(),
-    };
-    let cross = !evaluated.is_empty();
-    // trials.parquet, then cross_task.parquet and workers.parquet when the protocol has them.
-    let cross_output = cross.then_some(1);
-    let workers_output = protocol.simulates_workers.then_some(1 + usize::from(cross));
-    let outputs = 1 + usize::from(cross) + usize::from(protocol.simulates_workers);
-    let trial = |t: &SearchTrial| {
-        run_trial(
-            protocol,
-            &tasks[t.task],
-            &protocol.methods[t.method],
-            (t.replicate, protocol.workers[t.workers]),
-            env,
-        )
-    };
-    let encode = |chunk: &[SearchTrial], outcomes: Vec<SearchOutcome>| {
+}
+
+/// Encodes a chunk's outcomes as its outputs' record batches.
+struct Encoder<'a> {
+    protocol: &'a SearchProtocol,
+    inputs: &'a SearchInputs,
+    expanded: &'a Expanded,
+    outputs: Outputs,
+}
+
+impl Encoder<'_> {
+    fn encode(&self, chunk: &[SearchTrial], outcomes: Vec<SearchOutcome>) -> Encoded {
+        let (protocol, tasks, expanded) = (self.protocol, &self.inputs.tasks, self.expanded);
         let rows: Vec<records::trials::Row> = chunk
             .iter()
             .zip(&outcomes)
             .flat_map(|(trial, outcome)| {
-                let id = &ids[trial.method][trial.workers];
-                let (hash, task) = (&hashes[trial.method], &tasks[trial.task]);
+                let id = &expanded.ids[trial.method][trial.workers];
+                let (hash, task) = (&expanded.hashes[trial.method], &tasks[trial.task]);
                 trial_rows(protocol, task, (id, hash), trial, outcome)
             })
             .collect();
         let mut batches = vec![records::trials::batch(&rows)];
-        if cross {
+        if self.outputs.cross.is_some() {
             let finals: Vec<Option<ArchId>> = outcomes
                 .iter()
                 .map(SearchOutcome::final_incumbent)
                 .collect();
             let found = CrossTask {
                 protocol,
-                test,
-                tasks: &tasks,
-                evaluated: &evaluated,
-                ids: &ids,
+                test: self.inputs.test,
+                tasks,
+                evaluated: &self.inputs.evaluated,
+                ids: &expanded.ids,
             };
             batches.push(found.batch(chunk, &finals));
         }
-        if protocol.simulates_workers {
-            batches.push(workers_batch(protocol, &tasks, &ids, chunk, &outcomes));
+        if self.outputs.workers.is_some() {
+            batches.push(workers_batch(
+                protocol,
+                tasks,
+                &expanded.ids,
+                chunk,
+                &outcomes,
+            ));
         }
+        let failed = outcomes.iter().filter(|o| o.status != TrialStatus::Ok);
         Encoded {
             batches,
-            failed: outcomes
-                .iter()
-                .filter(|o| o.status != TrialStatus::Ok)
-                .count() as u64,
+            failed: failed.count() as u64,
         }
-    };
-    if let Some(shard) = opts.shard {
-        // A trial's cost is its method's: a network-training method far above a table walk.
-        let cost =
-            |t: &SearchTrial| runner::expected_cost(protocol.methods[t.method].capabilities());
-        let run = ShardRun {
-            shard,
-            dir,
-            checkpoint,
-            key,
-            images: images.is_some().then(|| protocol.images.spec()),
-            protocol_text: &common.text,
-        };
-        return runner::run_trials_shard(&trials, cost, outputs, run, opts, trial, encode);
     }
+}
+
+/// The result files of an unsharded run, and how its chunks went.
+struct Written {
+    files: Vec<PartialFile>,
+    rows: u64,
+    failed: u64,
+    progress: runner::Progress,
+}
+
+/// Runs the trials through `runner::drive` and writes trials.parquet as the chunks come,
+/// then cross_task.parquet and workers.parquet when the protocol has them.
+fn write_results(
+    dir: &RunDir,
+    trials: &[SearchTrial],
+    (outputs, stage): (Outputs, Stage),
+    opts: &RunOptions,
+    trial: impl Fn(&SearchTrial) -> SearchOutcome + Sync,
+    encode: impl Fn(&[SearchTrial], Vec<SearchOutcome>) -> Encoded + Sync,
+) -> Result<Written> {
+    let schema = records::trials::schema();
     let mut writer =
-        ParquetWriter::create(dir.path(), records::trials::FILE, records::trials::schema())?
-            .in_background()?;
+        ParquetWriter::create(dir.path(), records::trials::FILE, schema)?.in_background()?;
     let mut cross_batches: Vec<RecordBatch> = Vec::new();
     let mut workers_batches: Vec<RecordBatch> = Vec::new();
     let mut failed = 0;
-    let stage = Stage {
-        checkpoint: &checkpoint,
-        name: "trials",
-        outputs,
-        only: None,
-    };
-    let progress = runner::drive(&trials, opts, stage, trial, encode, |_, batches, done| {
+    let progress = runner::drive(trials, opts, stage, trial, encode, |_, batches, done| {
         failed += done.failed;
         writer.write(&batches[0])?;
-        if let Some(i) = cross_output {
+        if let Some(i) = outputs.cross {
             cross_batches.push(batches[i].clone());
         }
-        if let Some(i) = workers_output {
+        if let Some(i) = outputs.workers {
             workers_batches.push(batches[i].clone());
         }
         Ok(())
     })?;
     let (rows, trials_file) = writer.finish()?;
     let mut files = vec![trials_file];
-    if cross {
+    if outputs.cross.is_some() {
         // One batch, as the file was written before runs were chunked and resumable.
         let schema = records::cross_task::schema();
         let all = arrow_select::concat::concat_batches(&schema, &cross_batches)?;
@@ -295,7 +425,7 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         writer.write(&all)?;
         files.push(writer.finish()?.1);
     }
-    if protocol.simulates_workers {
+    if outputs.workers.is_some() {
         let schema = records::workers::schema();
         let mut writer = ParquetWriter::create(dir.path(), records::workers::FILE, schema)?;
         for batch in &workers_batches {
@@ -303,84 +433,79 @@ pub fn run(protocol: &SearchProtocol, cache: &Cache, opts: &RunOptions) -> Resul
         }
         files.push(writer.finish()?.1);
     }
-    let results = runner::Results {
+    Ok(Written {
         files,
-        replicates,
         rows,
-        trials: trials.len() as u64,
-        failed_trials: failed,
-        capabilities: protocol
+        failed,
+        progress,
+    })
+}
+
+/// What the manifest says of a search run: its budget, methods, tasks and the tasks its
+/// incumbents were looked up on.
+fn search_info(
+    protocol: &SearchProtocol,
+    inputs: &SearchInputs,
+    ids: &[Vec<String>],
+) -> SearchInfo {
+    let common = &protocol.common;
+    let def = common.benchmark;
+    SearchInfo {
+        test_metric: def.test_metric.map(str::to_string),
+        budget_kind: match protocol.budget {
+            Budget::Queries(_) => "queries",
+            Budget::SimulatedSeconds(_) => "simulated_seconds",
+        }
+        .to_string(),
+        budget: match protocol.budget {
+            Budget::Queries(n) => n as f64,
+            Budget::SimulatedSeconds(t) => t,
+        },
+        cost_scale: protocol.cost_scale,
+        supernet_images: inputs
+            .images
+            .as_ref()
+            .map(|i| format!("{}, {} images", protocol.images, i.images.len())),
+        random_baseline: protocol.random_baseline,
+        // With several worker counts, the baseline's first one (the report pairs each
+        // method's trials with the baseline's of the same count).
+        baseline: protocol.baseline.as_ref().map(|b| {
+            let at = protocol.methods.iter().position(|m| m.id() == b);
+            ids[at.expect("checked")][0].clone()
+        }),
+        methods: protocol
             .methods
             .iter()
-            .map(MethodSpec::capabilities)
+            .zip(ids)
+            .flat_map(|(s, ids)| {
+                ids.iter()
+                    .zip(&protocol.workers)
+                    .map(|(id, &k)| MethodInfo {
+                        workers: protocol.simulates_workers.then_some(k),
+                        ..runner::method_info(id, s.name(), s)
+                    })
+            })
             .collect(),
-        progress,
-    };
-    let finished = runner::finish(
-        dir,
-        checkpoint,
-        common,
-        clock,
-        results,
-        opts,
-        Run::Search {
-            search: SearchInfo {
-                test_metric: def.test_metric.map(str::to_string),
-                budget_kind: match protocol.budget {
-                    Budget::Queries(_) => "queries",
-                    Budget::SimulatedSeconds(_) => "simulated_seconds",
+        tasks: inputs
+            .tasks
+            .iter()
+            .map(|t| task_info(protocol, t))
+            .collect(),
+        evaluated_on: inputs
+            .evaluated
+            .iter()
+            .map(|loaded| {
+                let (space_mean, best) = reference(common, loaded);
+                EvaluatedTask {
+                    task: loaded.task.clone(),
+                    space_best: loaded.table.mean(common.objective.column, best),
+                    space_best_arch: loaded.space.describe(best as ArchId),
+                    space_mean,
+                    data: runner::data_source(loaded),
                 }
-                .to_string(),
-                budget: match protocol.budget {
-                    Budget::Queries(n) => n as f64,
-                    Budget::SimulatedSeconds(t) => t,
-                },
-                cost_scale: protocol.cost_scale,
-                supernet_images: images
-                    .as_ref()
-                    .map(|i| format!("{}, {} images", protocol.images, i.images.len())),
-                random_baseline: protocol.random_baseline,
-                // With several worker counts, the baseline's first one (the report pairs each
-                // method's trials with the baseline's of the same count).
-                baseline: protocol.baseline.as_ref().map(|b| {
-                    ids[protocol
-                        .methods
-                        .iter()
-                        .position(|m| m.id() == b)
-                        .expect("checked")][0]
-                        .clone()
-                }),
-                methods: protocol
-                    .methods
-                    .iter()
-                    .zip(&ids)
-                    .flat_map(|(s, ids)| {
-                        ids.iter()
-                            .zip(&protocol.workers)
-                            .map(|(id, &k)| MethodInfo {
-                                workers: protocol.simulates_workers.then_some(k),
-                                ..runner::method_info(id, s.name(), s)
-                            })
-                    })
-                    .collect(),
-                tasks: tasks.iter().map(|t| task_info(protocol, t)).collect(),
-                evaluated_on: evaluated
-                    .iter()
-                    .map(|loaded| {
-                        let (space_mean, best) = reference(common, loaded);
-                        EvaluatedTask {
-                            task: loaded.task.clone(),
-                            space_best: loaded.table.mean(common.objective.column, best),
-                            space_best_arch: loaded.space.describe(best as ArchId),
-                            space_mean,
-                            data: runner::data_source(loaded),
-                        }
-                    })
-                    .collect(),
-            },
-        },
-    )?;
-    Ok(Ran::Finished(Box::new(finished)))
+            })
+            .collect(),
+    }
 }
 
 /// A simulated-seconds budget may not allow more than ten evaluations per architecture of the
@@ -435,33 +560,7 @@ fn run_trial(
         replicate as u64,
     );
     let snapshot = env.snapshot_file(&key);
-    let ctx = MethodContext {
-        space: task.loaded.space.as_ref(),
-        properties: task
-            .properties
-            .iter()
-            .map(|(n, v)| (*n, v.as_slice()))
-            .collect(),
-        sources: task
-            .sources
-            .iter()
-            .map(|(name, fitness)| SourceTask {
-                task: name,
-                fitness,
-            })
-            .collect(),
-        trial: Some(TrialInfo {
-            task: &task.loaded.task,
-            replicate,
-            seed: seed_of(&key),
-            objective: common.objective.metric.name,
-            direction: common.objective.metric.direction,
-            budget: Some(protocol.budget),
-            train_size: None,
-            snapshot: snapshot.as_deref(),
-        }),
-        images: env.images,
-    };
+    let ctx = method_context(protocol, task, (replicate, &key), snapshot.as_deref(), env);
     let mut outcome = SearchOutcome {
         evaluations: Vec::with_capacity(match protocol.budget {
             Budget::Queries(n) => n as usize,
@@ -503,6 +602,45 @@ fn run_trial(
         }
     }
     outcome
+}
+
+/// What a trial's method is told: the space, the task's properties and other tasks, the
+/// trial (its seed from `key`), and the supernet images.
+fn method_context<'a>(
+    protocol: &'a SearchProtocol,
+    task: &'a SearchTask,
+    (replicate, key): (u32, &[u8; 32]),
+    snapshot: Option<&'a std::path::Path>,
+    env: TrialEnv<'a>,
+) -> MethodContext<'a> {
+    let common = &protocol.common;
+    MethodContext {
+        space: task.loaded.space.as_ref(),
+        properties: task
+            .properties
+            .iter()
+            .map(|(n, v)| (*n, v.as_slice()))
+            .collect(),
+        sources: task
+            .sources
+            .iter()
+            .map(|(name, fitness)| SourceTask {
+                task: name,
+                fitness,
+            })
+            .collect(),
+        trial: Some(TrialInfo {
+            task: &task.loaded.task,
+            replicate,
+            seed: seed_of(key),
+            objective: common.objective.metric.name,
+            direction: common.objective.metric.direction,
+            budget: Some(protocol.budget),
+            train_size: None,
+            snapshot,
+        }),
+        images: env.images,
+    }
 }
 
 /// One trial on its simulated workers (`workers.rs`): a free worker asks the method and the
