@@ -44,7 +44,7 @@ test-deps:
 bench: data
     cargo bench --manifest-path harness/bench/Cargo.toml --target-dir target
 
-# README's "At scale" figures: nb201-search at 50,000 replicates (67.5 M rows, 2 minutes), then its report, with time and peak memory
+# docs/scaling-out.md's "At scale" figures: nb201-search at 50,000 replicates (67.5 M rows, 2 minutes), then its report, with time and peak memory
 scale: data
     cargo build
     /usr/bin/time -f "nash run: %e s wall, %M KB peak" cargo run -q -- run protocols/nb201-search.yaml --replicates 50000 --out runs/scale --force

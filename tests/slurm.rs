@@ -1,7 +1,7 @@
 //! `nash slurm` on a real Slurm: Debian's slurm-wlm with slurmctld and slurmd on this host
 //! (`.ci/start-slurm`, run by `just test`). nb201-search is submitted as an array of 4 shards
 //! and a merge job held by `--dependency=afterok`; the merged files equal a local run's. And a
-//! shard killed inside its job is resubmitted as the README says (the merge job cancelled by
+//! shard killed inside its job is resubmitted as docs/scaling-out.md says (the merge job cancelled by
 //! Slurm, then submitted again): the merged files equal a local run's too.
 
 mod common;
@@ -112,11 +112,11 @@ fn job_id(said: &str, after: &str) -> String {
         .to_string()
 }
 
-/// The README's "On Slurm" recovery, run as written. Shard 1 of 2 is killed inside its job
+/// The guide's "On Slurm" recovery (docs/scaling-out.md), run as written. Shard 1 of 2 is killed inside its job
 /// (`kill -9` of its `nash run`, by the pid in its lock file) after its first chunk: Slurm
 /// cancels the merge job, whose dependency can no longer be met, and `nash status` lists the
 /// shard as interrupted with the line that resubmits it and then the merge, which is run.
-/// Killed again in that resubmitted job, the shard is resubmitted as the README's other
+/// Killed again in that resubmitted job, the shard is resubmitted as the page's other
 /// sentence says (`sbatch --array=1 DIR/slurm/shards.sbatch`, which resumes it from its
 /// checkpoint), then `sbatch DIR/slurm/merge.sbatch`: trials.parquet equals the unsharded
 /// run's.

@@ -518,145 +518,207 @@ impl Machine<'_> {
             let Ok(op) = self.u8() else {
                 return self.err("truncated: the stream ends before STOP");
             };
-            match op {
-                0x80 => {
-                    // PROTO
-                    let version = self.u8()?;
-                    if !(2..=4).contains(&version) {
-                        return self.err(format!(
-                            "pickle protocol {version}: only protocols 2 to 4 are supported"
-                        ));
-                    }
-                }
-                0x95 => {
-                    // FRAME: a length prefix only; the opcodes inside are read as usual.
-                    self.u64()?;
-                }
-                b'.' => return self.pop(),
-                b'(' => self.stack.push(Slot::Mark),
-                b'}' => self.push(Node::Dict(Vec::new())),
-                b']' => self.push(Node::List(Vec::new())),
-                b')' => self.push(Node::Tuple(Vec::new())),
-                b'N' => self.push(Node::None),
-                0x88 => self.push(Node::Bool(true)),
-                0x89 => self.push(Node::Bool(false)),
-                b'K' => {
-                    let v = self.u8()?;
-                    self.push(Node::Int(v.into()))
-                }
-                b'M' => {
-                    let v = self.u16()?;
-                    self.push(Node::Int(v.into()))
-                }
-                b'J' => {
-                    let v = self.u32()? as i32;
-                    self.push(Node::Int(v.into()))
-                }
-                b'G' => {
-                    let b = self.take(8)?;
-                    let v = f64::from_be_bytes(b.try_into().expect("8 bytes"));
-                    self.push(Node::Float(v))
-                }
-                0x8c => {
-                    let n = self.u8()? as usize;
-                    let s = self.utf8(n)?;
-                    self.push(s)
-                }
-                b'X' => {
-                    let n = self.u32()? as usize;
-                    let s = self.utf8(n)?;
-                    self.push(s)
-                }
-                0x8d => {
-                    let n = self.u64()?;
-                    let n = usize::try_from(n).unwrap_or(usize::MAX);
-                    let s = self.utf8(n)?;
-                    self.push(s)
-                }
-                b'C' => {
-                    let n = self.u8()? as usize;
-                    let b = self.take(n)?.to_vec();
-                    self.push(Node::Bytes(b))
-                }
-                b'B' => {
-                    let n = self.u32()? as usize;
-                    let b = self.take(n)?.to_vec();
-                    self.push(Node::Bytes(b))
-                }
-                0x94 => {
-                    let key = self.memo.len() as u32;
-                    self.memo_put(key)?
-                }
-                b'q' => {
-                    let key = self.u8()?.into();
-                    self.memo_put(key)?
-                }
-                b'r' => {
-                    let key = self.u32()?;
-                    self.memo_put(key)?
-                }
-                b'h' => {
-                    let key = self.u8()?.into();
-                    self.memo_get(key)?
-                }
-                b'j' => {
-                    let key = self.u32()?;
-                    self.memo_get(key)?
-                }
-                b'a' => {
-                    let item = self.pop()?;
-                    let list = self.top()?;
-                    self.extend_list(list, vec![item])?
-                }
-                b'e' => {
-                    let items = self.pop_mark()?;
-                    let list = self.top()?;
-                    self.extend_list(list, items)?
-                }
-                b's' => {
-                    let value = self.pop()?;
-                    let key = self.pop()?;
-                    let dict = self.top()?;
-                    self.extend_dict(dict, vec![key, value])?
-                }
-                b'u' => {
-                    let items = self.pop_mark()?;
-                    let dict = self.top()?;
-                    self.extend_dict(dict, items)?
-                }
-                b't' => {
-                    let items = self.pop_mark()?;
-                    self.push(Node::Tuple(items))
-                }
-                0x85 => self.tuple(1)?,
-                0x86 => self.tuple(2)?,
-                0x87 => self.tuple(3)?,
-                b'c' => {
-                    let module = self.line()?;
-                    let name = self.line()?;
-                    self.global(module, name)?
-                }
-                0x93 => {
-                    let name = self.pop()?;
-                    let module = self.pop()?;
-                    let (Node::Str(module), Node::Str(name)) = (
-                        self.nodes[module as usize].clone(),
-                        self.nodes[name as usize].clone(),
-                    ) else {
-                        return self.err("STACK_GLOBAL needs two strings");
-                    };
-                    self.global(module, name)?
-                }
-                b'R' => self.reduce()?,
-                b'b' => self.build()?,
-                0x81 => self.newobj()?,
-                other => {
+            if op == b'.' {
+                return self.pop();
+            }
+            self.op(op)?;
+        }
+    }
+
+    /// Runs one opcode other than STOP.
+    fn op(&mut self, op: u8) -> Result<(), PickleError> {
+        match op {
+            0x80 => {
+                // PROTO
+                let version = self.u8()?;
+                if !(2..=4).contains(&version) {
                     return self.err(format!(
-                        "opcode 0x{other:02x} is not supported (nash reads only plain data pickles)"
+                        "pickle protocol {version}: only protocols 2 to 4 are supported"
                     ));
                 }
+                Ok(())
             }
+            0x95 => {
+                // FRAME: a length prefix only; the opcodes inside are read as usual.
+                self.u64()?;
+                Ok(())
+            }
+            b'(' | b'}' | b']' | b')' | b'N' | 0x88 | 0x89 => self.scalar_op(op),
+            b'K' | b'M' | b'J' | b'G' => self.number_op(op),
+            0x8c | b'X' | 0x8d | b'C' | b'B' => self.text_op(op),
+            0x94 | b'q' | b'r' | b'h' | b'j' => self.memo_op(op),
+            b'a' | b'e' | b's' | b'u' | b't' | 0x85 | 0x86 | 0x87 => self.container_op(op),
+            b'c' | 0x93 | b'R' | b'b' | 0x81 => self.object_op(op),
+            other => self.err(format!(
+                "opcode 0x{other:02x} is not supported (nash reads only plain data pickles)"
+            )),
         }
+    }
+
+    /// Marks, empty containers, None and booleans.
+    fn scalar_op(&mut self, op: u8) -> Result<(), PickleError> {
+        match op {
+            b'(' => self.stack.push(Slot::Mark),
+            b'}' => self.push(Node::Dict(Vec::new())),
+            b']' => self.push(Node::List(Vec::new())),
+            b')' => self.push(Node::Tuple(Vec::new())),
+            b'N' => self.push(Node::None),
+            0x88 => self.push(Node::Bool(true)),
+            0x89 => self.push(Node::Bool(false)),
+            _ => unreachable!("dispatched by `op`"),
+        }
+        Ok(())
+    }
+
+    /// Integers and floats.
+    fn number_op(&mut self, op: u8) -> Result<(), PickleError> {
+        match op {
+            b'K' => {
+                let v = self.u8()?;
+                self.push(Node::Int(v.into()))
+            }
+            b'M' => {
+                let v = self.u16()?;
+                self.push(Node::Int(v.into()))
+            }
+            b'J' => {
+                let v = self.u32()? as i32;
+                self.push(Node::Int(v.into()))
+            }
+            b'G' => {
+                let b = self.take(8)?;
+                let v = f64::from_be_bytes(b.try_into().expect("8 bytes"));
+                self.push(Node::Float(v))
+            }
+            _ => unreachable!("dispatched by `op`"),
+        }
+        Ok(())
+    }
+
+    /// Strings and bytes.
+    fn text_op(&mut self, op: u8) -> Result<(), PickleError> {
+        match op {
+            0x8c => {
+                let n = self.u8()? as usize;
+                let s = self.utf8(n)?;
+                self.push(s)
+            }
+            b'X' => {
+                let n = self.u32()? as usize;
+                let s = self.utf8(n)?;
+                self.push(s)
+            }
+            0x8d => {
+                let n = self.u64()?;
+                let n = usize::try_from(n).unwrap_or(usize::MAX);
+                let s = self.utf8(n)?;
+                self.push(s)
+            }
+            b'C' => {
+                let n = self.u8()? as usize;
+                let b = self.take(n)?.to_vec();
+                self.push(Node::Bytes(b))
+            }
+            b'B' => {
+                let n = self.u32()? as usize;
+                let b = self.take(n)?.to_vec();
+                self.push(Node::Bytes(b))
+            }
+            _ => unreachable!("dispatched by `op`"),
+        }
+        Ok(())
+    }
+
+    /// Memo puts and gets.
+    fn memo_op(&mut self, op: u8) -> Result<(), PickleError> {
+        match op {
+            0x94 => {
+                let key = self.memo.len() as u32;
+                self.memo_put(key)?
+            }
+            b'q' => {
+                let key = self.u8()?.into();
+                self.memo_put(key)?
+            }
+            b'r' => {
+                let key = self.u32()?;
+                self.memo_put(key)?
+            }
+            b'h' => {
+                let key = self.u8()?.into();
+                self.memo_get(key)?
+            }
+            b'j' => {
+                let key = self.u32()?;
+                self.memo_get(key)?
+            }
+            _ => unreachable!("dispatched by `op`"),
+        }
+        Ok(())
+    }
+
+    /// Filling lists and dicts, building tuples.
+    fn container_op(&mut self, op: u8) -> Result<(), PickleError> {
+        match op {
+            b'a' => {
+                let item = self.pop()?;
+                let list = self.top()?;
+                self.extend_list(list, vec![item])?
+            }
+            b'e' => {
+                let items = self.pop_mark()?;
+                let list = self.top()?;
+                self.extend_list(list, items)?
+            }
+            b's' => {
+                let value = self.pop()?;
+                let key = self.pop()?;
+                let dict = self.top()?;
+                self.extend_dict(dict, vec![key, value])?
+            }
+            b'u' => {
+                let items = self.pop_mark()?;
+                let dict = self.top()?;
+                self.extend_dict(dict, items)?
+            }
+            b't' => {
+                let items = self.pop_mark()?;
+                self.push(Node::Tuple(items))
+            }
+            0x85 => self.tuple(1)?,
+            0x86 => self.tuple(2)?,
+            0x87 => self.tuple(3)?,
+            _ => unreachable!("dispatched by `op`"),
+        }
+        Ok(())
+    }
+
+    /// Globals and the objects built from them.
+    fn object_op(&mut self, op: u8) -> Result<(), PickleError> {
+        match op {
+            b'c' => {
+                let module = self.line()?;
+                let name = self.line()?;
+                self.global(module, name)?
+            }
+            0x93 => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let (Node::Str(module), Node::Str(name)) = (
+                    self.nodes[module as usize].clone(),
+                    self.nodes[name as usize].clone(),
+                ) else {
+                    return self.err("STACK_GLOBAL needs two strings");
+                };
+                self.global(module, name)?
+            }
+            b'R' => self.reduce()?,
+            b'b' => self.build()?,
+            0x81 => self.newobj()?,
+
+            _ => unreachable!("dispatched by `op`"),
+        }
+        Ok(())
     }
 }
 

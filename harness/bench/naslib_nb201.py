@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """NASLib's BANANAS and NPENAS on NB201 CIFAR-10, 150 queries, against the same table nash
-searches: the side-by-side of the README ("Side by side with NASLib"). Run it through
+searches: the side-by-side of docs/performance.md ("Side by side with NASLib"). Run it through
 naslib_side_by_side.sh, which builds NASLib's environment; this file is the part inside it.
 
     naslib_nb201.py NASLIB_CHECKOUT SEEDS THREADS

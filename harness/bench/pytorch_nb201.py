@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The NB201 network's forward+backward (batch 64, 3x32x32, cross-entropy) in PyTorch, for
-the comparison with nash's burn network in the README. The network is written here from the
+the comparison with nash's burn network in docs/performance.md. The network is written here from the
 NB201 paper's definition (the same one nash builds), not taken from NB201's code.
 
     python3 -m venv venv && venv/bin/pip install torch && venv/bin/python pytorch_nb201.py

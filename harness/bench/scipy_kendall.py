@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""scipy's kendalltau on the same input as the `kendall` criterion bench, for the ratio in the
-README: n = 15,625 NB201 architectures, parameter count vs CIFAR-10 validation accuracy.
+"""scipy's kendalltau on the same input as the `kendall` criterion bench, for the ratio in
+docs/performance.md: n = 15,625 NB201 architectures, parameter count vs CIFAR-10 validation accuracy.
 
     pip install scipy && python3 scipy_kendall.py
 It reads nash's cached table (tables/nb201/cifar10.parquet needs pyarrow), or, without

@@ -22,18 +22,20 @@ use datasets::images::{self, Images};
 use datasets::{ArchId, Cache, LoadedTask, Oracle, rng};
 use methods::proxy;
 use methods::registry::Capabilities;
+use methods::supernet::SupernetImages;
 use methods::{EstimatorSpec, Fallbacks, MethodContext, TrialInfo};
 use reports::rank::{Correlation, TopK, kendall_tau_b, pearson, spearman, top_k};
 use reports::records::manifest::{EstimationInfo, EstimationTaskInfo, Run};
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, RunKey};
 use crate::claim::claim;
 use crate::protocol::{EstimationProtocol, Evaluation};
+use crate::run_dir::RunDir;
 use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, TrialStatus};
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::shard;
 use reports::records::estimates::Identity;
-use reports::records::{self, ParquetWriter};
+use reports::records::{self, ParquetWriter, PartialFile};
 
 /// One trial of the expanded protocol; `train_size` is 0 for estimators that do not learn.
 #[derive(Debug, Clone, Copy)]
@@ -83,43 +85,142 @@ pub(crate) struct Outcome {
 /// The most architectures all splits of a run may hold (400 MB of ids).
 const MAX_SPLIT_ENTRIES: u64 = 100_000_000;
 
+/// What an estimation run reads before it touches its output directory.
+struct EstimationInputs {
+    tasks: Vec<EstimationTask>,
+    /// The task whose labels the estimators fit on (`train_task`), if not each task's own.
+    train_loaded: Option<LoadedTask>,
+    /// The zero-cost proxies' image batch of each (task, replicate).
+    batches: Vec<Vec<Images>>,
+    images: Option<SupernetImages>,
+    replicates: u32,
+}
+
+impl EstimationInputs {
+    /// How many proxy networks the run scores: one per evaluated architecture and replicate.
+    fn networks(&self) -> u64 {
+        let task = |t: &EstimationTask| t.splits.iter().map(|s| s.eval.len() as u64).sum::<u64>();
+        self.tasks.iter().map(task).sum()
+    }
+}
+
+/// Runs an estimation protocol: reads and checks its inputs, claims the output directory,
+/// scores the proxy networks (the first stage, when there are proxies), runs the trials
+/// chunk by chunk through the checkpoint (or one shard's part of the first stage), writes
+/// the result files and the manifest.
 pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> Result<Ran> {
     let clock = runner::Clock::start();
+    let mut inputs = load_inputs(protocol, cache, opts)?;
+    let trials = expand(protocol, inputs.tasks.len(), inputs.replicates);
+    let dir = claim(&opts.out, opts.force, opts.shard)?;
+    let key = checkpoint_key(protocol, &inputs, &trials, opts);
+    let checkpoint = runner::open_checkpoint(&dir, &key, opts)?;
+    let snapshots = runner::snapshot_dir(&checkpoint, inputs.images.as_ref());
+    // A shard runs its part of the first stage: the proxy networks when there are any, else
+    // the trials.
+    if let Some(shard) = opts.shard
+        && !protocol.proxies().is_empty()
+    {
+        return score_proxies_shard(protocol, &mut inputs, shard, (dir, checkpoint, key), opts);
+    }
+    let (tasks, batches) = (&mut inputs.tasks, &inputs.batches);
+    let networks = score_proxies(protocol, tasks, batches, opts, &checkpoint, None)?;
+    let env = TrialEnv {
+        faults: &opts.faults,
+        images: inputs.images.as_ref(),
+        snapshots: snapshots.as_deref(),
+    };
+    let trial = |t: &EstimationTrial| run_trial(protocol, &inputs.tasks[t.task], t, env);
+    let encoder = Encoder {
+        protocol,
+        tasks: &inputs.tasks,
+        hashes: protocol
+            .estimators
+            .iter()
+            .map(runner::params_hash)
+            .collect(),
+    };
+    let encode = |chunk: &[EstimationTrial], outcomes| encoder.encode(chunk, outcomes);
+    if let Some(shard) = opts.shard {
+        let cost = |t: &EstimationTrial| {
+            runner::expected_cost(protocol.estimators[t.estimator].capabilities())
+        };
+        let run = ShardRun {
+            shard,
+            dir,
+            checkpoint,
+            key,
+            images: Some(protocol.images.spec()),
+            protocol_text: &protocol.common.text,
+        };
+        return runner::run_trials_shard(&trials, cost, 2, run, opts, trial, encode);
+    }
+    let stage = Stage {
+        checkpoint: &checkpoint,
+        name: "trials",
+        outputs: 2,
+        only: None,
+    };
+    let written = write_results(protocol, &dir, &trials, (opts, stage), trial, encode)?;
+    let results = runner::Results {
+        files: written.files,
+        replicates: inputs.replicates,
+        rows: written.rows,
+        trials: trials.len() as u64,
+        failed_trials: written.failed,
+        capabilities: recorded_capabilities(protocol),
+        progress: networks.and(written.progress),
+    };
+    let estimation = estimation_info(protocol, &inputs);
+    let run = Run::Estimation { estimation };
+    let finished = runner::finish(dir, checkpoint, &protocol.common, clock, results, opts, run)?;
+    Ok(Ran::Finished(Box::new(finished)))
+}
+
+/// A shard of a run with proxies scores its part of the proxy networks (nearly all of such
+/// a run's time); `nash merge` then runs the trials.
+fn score_proxies_shard(
+    protocol: &EstimationProtocol,
+    inputs: &mut EstimationInputs,
+    shard: crate::shard::Shard,
+    (dir, checkpoint, key): (RunDir, Checkpoint, RunKey),
+    opts: &RunOptions,
+) -> Result<Ran> {
+    let chunks = (inputs.networks() as usize).div_ceil(runner::CHUNK);
+    let only = shard.chunks(&vec![1.0; chunks]);
+    let images = Some(protocol.images.spec());
+    let mut record = runner::shard_record(shard, "proxies", &only, key, opts, images);
+    shard::begin(&dir, &record, &protocol.common.text)?;
+    let (tasks, batches) = (&mut inputs.tasks, &inputs.batches);
+    score_proxies(protocol, tasks, batches, opts, &checkpoint, Some(&only))?;
+    Ok(Ran::Shard(shard::finish(dir, checkpoint, &mut record)?))
+}
+
+/// The capabilities the manifest records: an estimator's result is its scores, never a
+/// cost, so a supernet's scores are as reproducible as any burn network's.
+fn recorded_capabilities(protocol: &EstimationProtocol) -> Vec<Capabilities> {
+    let recorded = |e: &EstimatorSpec| Capabilities {
+        weight_sharing: false,
+        ..e.capabilities()
+    };
+    protocol.estimators.iter().map(recorded).collect()
+}
+
+/// Checks the run's size, loads every table it reads, draws each replicate's split and
+/// loads the images its proxies and supernets see.
+fn load_inputs(
+    protocol: &EstimationProtocol,
+    cache: &Cache,
+    opts: &RunOptions,
+) -> Result<EstimationInputs> {
     let common = &protocol.common;
     let replicates = runner::replicates(common, opts)?;
-    let sizes_per_task: u64 = protocol
-        .estimators
-        .iter()
-        .map(|e| {
-            if e.learns() {
-                protocol.train_sizes.len() as u64
-            } else {
-                1
-            }
-        })
-        .sum();
-    runner::check_trial_count(
-        common,
-        opts,
-        common.tasks.len() as u64 * sizes_per_task * u64::from(replicates),
-    )?;
-    // Every replicate's split stays in memory for the whole run.
-    let held = common.tasks.len() as u64 * u64::from(replicates) * protocol.split_size() as u64;
-    if held > MAX_SPLIT_ENTRIES {
-        return Err(runner::replicates_error(
-            common,
-            opts,
-            format!(
-                "the splits of {replicates} replicates hold {held} architectures, more than \
-                 {MAX_SPLIT_ENTRIES}; lower the replicates or the evaluated architectures"
-            ),
-        ));
-    }
+    check_size(protocol, opts, replicates)?;
     let train_loaded = match &protocol.train_task {
         Some(t) => Some(runner::load_task(common, cache, t)?),
         None => None,
     };
-    let mut tasks = common
+    let tasks = common
         .tasks
         .iter()
         .map(|t| {
@@ -144,83 +245,101 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
         (&protocol.images, protocol.supernet_images),
         cache,
     )?;
+    Ok(EstimationInputs {
+        tasks,
+        train_loaded,
+        batches,
+        images,
+        replicates,
+    })
+}
+
+/// Refuses a run whose trials, or whose splits held in memory, exceed their bounds.
+fn check_size(protocol: &EstimationProtocol, opts: &RunOptions, replicates: u32) -> Result<()> {
+    let common = &protocol.common;
+    let sizes = |e: &EstimatorSpec| match e.learns() {
+        true => protocol.train_sizes.len() as u64,
+        false => 1,
+    };
+    let sizes_per_task: u64 = protocol.estimators.iter().map(sizes).sum();
+    let trials = common.tasks.len() as u64 * sizes_per_task * u64::from(replicates);
+    runner::check_trial_count(common, opts, trials)?;
+    // Every replicate's split stays in memory for the whole run.
+    let held = common.tasks.len() as u64 * u64::from(replicates) * protocol.split_size() as u64;
+    if held > MAX_SPLIT_ENTRIES {
+        return Err(runner::replicates_error(
+            common,
+            opts,
+            format!(
+                "the splits of {replicates} replicates hold {held} architectures, more than \
+                 {MAX_SPLIT_ENTRIES}; lower the replicates or the evaluated architectures"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Every trial in order: task, estimator, training size (one for those that learn
+/// nothing), replicate.
+fn expand(protocol: &EstimationProtocol, tasks: usize, replicates: u32) -> Vec<EstimationTrial> {
     let mut trials = Vec::new();
-    for task in 0..tasks.len() {
+    for task in 0..tasks {
         for (estimator, spec) in protocol.estimators.iter().enumerate() {
-            let sizes: &[usize] = if spec.learns() {
-                &protocol.train_sizes
-            } else {
-                &[0]
+            let sizes: &[usize] = match spec.learns() {
+                true => &protocol.train_sizes,
+                false => &[0],
             };
             for &train_size in sizes {
-                for replicate in 0..replicates {
-                    trials.push(EstimationTrial {
-                        task,
-                        estimator,
-                        train_size,
-                        replicate,
-                    });
-                }
+                trials.extend((0..replicates).map(|replicate| EstimationTrial {
+                    task,
+                    estimator,
+                    train_size,
+                    replicate,
+                }));
             }
         }
     }
-    let dir = claim(&opts.out, opts.force, opts.shard)?;
-    let tables = tasks.iter().map(|t| &t.loaded).chain(&train_loaded);
-    let mut key = runner::run_key(common, replicates, &trials, tables, opts);
+    trials
+}
+
+/// What the run's results depend on (`runner::run_key`, with the train task's table), the
+/// image source, and the proxy networks as a first stage when there are proxies.
+fn checkpoint_key(
+    protocol: &EstimationProtocol,
+    inputs: &EstimationInputs,
+    trials: &[EstimationTrial],
+    opts: &RunOptions,
+) -> RunKey {
+    let tables = inputs
+        .tasks
+        .iter()
+        .map(|t| &t.loaded)
+        .chain(&inputs.train_loaded);
+    let mut key = runner::run_key(&protocol.common, inputs.replicates, trials, tables, opts);
     key.values
         .push(("images".to_string(), protocol.images.to_string()));
     if !protocol.proxies().is_empty() {
-        let networks = tasks
-            .iter()
-            .map(|t| t.splits.iter().map(|s| s.eval.len() as u64).sum::<u64>())
-            .sum();
-        key.stages.insert(0, ("proxies".to_string(), networks));
+        key.stages
+            .insert(0, ("proxies".to_string(), inputs.networks()));
     }
-    let checkpoint = runner::open_checkpoint(&dir, &key, opts)?;
-    let snapshots = runner::snapshot_dir(&checkpoint, images.as_ref());
-    let has_proxies = !protocol.proxies().is_empty();
-    // A shard runs its part of the first stage: the proxy networks when there are any (nearly
-    // all of such a run's time; `nash merge` then runs the trials), else the trials.
-    if let Some(shard) = opts.shard
-        && has_proxies
-    {
-        let networks: u64 = tasks
-            .iter()
-            .map(|t| t.splits.iter().map(|s| s.eval.len() as u64).sum::<u64>())
-            .sum();
-        let only = shard.chunks(&vec![1.0; (networks as usize).div_ceil(runner::CHUNK)]);
-        let images = Some(protocol.images.spec());
-        let mut record = runner::shard_record(shard, "proxies", &only, key, opts, images);
-        shard::begin(&dir, &record, &common.text)?;
-        score_proxies(
-            protocol,
-            &mut tasks,
-            &batches,
-            opts,
-            &checkpoint,
-            Some(&only),
-        )?;
-        return Ok(Ran::Shard(shard::finish(dir, checkpoint, &mut record)?));
-    }
-    let networks = score_proxies(protocol, &mut tasks, &batches, opts, &checkpoint, None)?;
+    key
+}
 
-    let hashes: Vec<String> = protocol
-        .estimators
-        .iter()
-        .map(runner::params_hash)
-        .collect();
-    let env = TrialEnv {
-        faults: &opts.faults,
-        images: images.as_ref(),
-        snapshots: snapshots.as_deref(),
-    };
-    let trial = |t: &EstimationTrial| run_trial(protocol, &tasks[t.task], t, env);
-    let encode = |chunk: &[EstimationTrial], outcomes: Vec<Outcome>| {
+/// Encodes a chunk's outcomes as its two outputs: estimates, then summaries.
+struct Encoder<'a> {
+    protocol: &'a EstimationProtocol,
+    tasks: &'a [EstimationTask],
+    /// Each estimator's parameter hash.
+    hashes: Vec<String>,
+}
+
+impl Encoder<'_> {
+    fn encode(&self, chunk: &[EstimationTrial], outcomes: Vec<Outcome>) -> Encoded {
         let mut scored = Vec::new();
         let mut summaries = Vec::with_capacity(chunk.len());
         for (trial, outcome) in chunk.iter().zip(&outcomes) {
-            let task = &tasks[trial.task];
-            let identity = identity(protocol, task, &hashes, trial);
+            let task = &self.tasks[trial.task];
+            let identity = identity(self.protocol, task, &self.hashes, trial);
             let split = &task.splits[trial.replicate as usize];
             scored.extend(
                 split
@@ -238,127 +357,103 @@ pub fn run(protocol: &EstimationProtocol, cache: &Cache, opts: &RunOptions) -> R
             );
             summaries.push(summary_row(identity, split.eval.len(), outcome));
         }
+        let failed = outcomes.iter().filter(|o| o.status != TrialStatus::Ok);
         Encoded {
             batches: vec![
                 records::estimates::batch(&scored),
-                records::summary::batch(&protocol.top_k, &summaries),
+                records::summary::batch(&self.protocol.top_k, &summaries),
             ],
-            failed: outcomes
-                .iter()
-                .filter(|o| o.status != TrialStatus::Ok)
-                .count() as u64,
+            failed: failed.count() as u64,
         }
-    };
-    if let Some(shard) = opts.shard {
-        let cost = |t: &EstimationTrial| {
-            runner::expected_cost(protocol.estimators[t.estimator].capabilities())
-        };
-        let run = ShardRun {
-            shard,
-            dir,
-            checkpoint,
-            key,
-            images: Some(protocol.images.spec()),
-            protocol_text: &common.text,
-        };
-        return runner::run_trials_shard(&trials, cost, 2, run, opts, trial, encode);
     }
+}
+
+/// The result files of an unsharded run, and how its chunks went.
+struct Written {
+    files: Vec<PartialFile>,
+    rows: u64,
+    failed: u64,
+    progress: runner::Progress,
+}
+
+/// Runs the trials through `runner::drive`, writing estimates.parquet and
+/// estimates_summary.parquet as the chunks come.
+fn write_results(
+    protocol: &EstimationProtocol,
+    dir: &RunDir,
+    trials: &[EstimationTrial],
+    (opts, stage): (&RunOptions, Stage),
+    trial: impl Fn(&EstimationTrial) -> Outcome + Sync,
+    encode: impl Fn(&[EstimationTrial], Vec<Outcome>) -> Encoded + Sync,
+) -> Result<Written> {
+    let (estimates, summary) = (records::estimates::FILE, records::summary::FILE);
+    let mut estimates_writer =
+        ParquetWriter::create(dir.path(), estimates, records::estimates::schema())?;
+    let summary_schema = records::summary::schema(&protocol.top_k);
+    let mut summary_writer = ParquetWriter::create(dir.path(), summary, summary_schema)?;
     let mut failed = 0;
-    let mut estimates_writer = ParquetWriter::create(
-        dir.path(),
-        records::estimates::FILE,
-        records::estimates::schema(),
-    )?;
-    let mut summary_writer = ParquetWriter::create(
-        dir.path(),
-        records::summary::FILE,
-        records::summary::schema(&protocol.top_k),
-    )?;
-    let stage = Stage {
-        checkpoint: &checkpoint,
-        name: "trials",
-        outputs: 2,
-        only: None,
-    };
-    let scored = runner::drive(&trials, opts, stage, trial, encode, |_, batches, done| {
+    let progress = runner::drive(trials, opts, stage, trial, encode, |_, batches, done| {
         failed += done.failed;
         estimates_writer.write(&batches[0])?;
         Ok(summary_writer.write(&batches[1])?)
     })?;
     let (rows, estimates_file) = estimates_writer.finish()?;
     let (_, summary_file) = summary_writer.finish()?;
-
-    let has_proxies = !protocol.proxies().is_empty();
-    let results = runner::Results {
+    Ok(Written {
         files: vec![estimates_file, summary_file],
-        replicates,
         rows,
-        trials: trials.len() as u64,
-        failed_trials: failed,
-        // An estimator's result is its scores, never a cost: a supernet's scores are as
-        // reproducible as any burn network's.
-        capabilities: protocol
+        failed,
+        progress,
+    })
+}
+
+/// What the manifest says of an estimation run: its evaluation, estimators, tasks and the
+/// inputs of its proxies and supernets.
+fn estimation_info(protocol: &EstimationProtocol, inputs: &EstimationInputs) -> EstimationInfo {
+    let has_proxies = !protocol.proxies().is_empty();
+    EstimationInfo {
+        train_task: protocol.train_task.clone(),
+        evaluation: match protocol.evaluation {
+            Evaluation::All => "all".into(),
+            Evaluation::Sample(n) => n.to_string(),
+        },
+        train_sizes: protocol.train_sizes.clone(),
+        top_k: protocol.top_k.clone(),
+        estimators: protocol
             .estimators
             .iter()
-            .map(|e| Capabilities {
-                weight_sharing: false,
-                ..e.capabilities()
+            .map(|s| runner::method_info(s.id(), s.name(), s))
+            .collect(),
+        tasks: inputs
+            .tasks
+            .iter()
+            .map(|t| EstimationTaskInfo {
+                task: t.loaded.task.clone(),
+                space_size: t.loaded.space.size() as u64,
+                n_eval: t.splits[0].eval.len() as u64,
+                data: runner::data_source(&t.loaded),
             })
             .collect(),
-        progress: networks.and(scored),
-    };
-    let finished = runner::finish(
-        dir,
-        checkpoint,
-        common,
-        clock,
-        results,
-        opts,
-        Run::Estimation {
-            estimation: EstimationInfo {
-                train_task: protocol.train_task.clone(),
-                evaluation: match protocol.evaluation {
-                    Evaluation::All => "all".into(),
-                    Evaluation::Sample(n) => n.to_string(),
-                },
-                train_sizes: protocol.train_sizes.clone(),
-                top_k: protocol.top_k.clone(),
-                estimators: protocol
-                    .estimators
-                    .iter()
-                    .map(|s| runner::method_info(s.id(), s.name(), s))
-                    .collect(),
-                tasks: tasks
-                    .iter()
-                    .map(|t| EstimationTaskInfo {
-                        task: t.loaded.task.clone(),
-                        space_size: t.loaded.space.size() as u64,
-                        n_eval: t.splits[0].eval.len() as u64,
-                        data: runner::data_source(&t.loaded),
-                    })
-                    .collect(),
-                proxy_images: has_proxies.then(|| protocol.images.to_string()),
-                supernet_images: images
-                    .as_ref()
-                    .map(|i| format!("{}, {} images", protocol.images, i.images.len())),
-                proxy_batch: has_proxies.then_some(protocol.proxy_batch),
-                proxy_inputs: protocol
-                    .estimators
-                    .iter()
-                    .filter_map(|e| {
-                        let input = match e.proxy()?.input() {
-                            "the protocol's images" => {
-                                format!("{} (batch {})", protocol.images, protocol.proxy_batch)
-                            }
-                            other => other.to_string(),
-                        };
-                        Some((e.id().to_string(), input))
-                    })
-                    .collect(),
-            },
-        },
-    )?;
-    Ok(Ran::Finished(Box::new(finished)))
+        proxy_images: has_proxies.then(|| protocol.images.to_string()),
+        supernet_images: inputs
+            .images
+            .as_ref()
+            .map(|i| format!("{}, {} images", protocol.images, i.images.len())),
+        proxy_batch: has_proxies.then_some(protocol.proxy_batch),
+        proxy_inputs: protocol
+            .estimators
+            .iter()
+            .filter_map(|e| {
+                let input = match e.proxy()?.input() {
+                    "the protocol's images" => {
+                        format!("{} (batch {})", protocol.images, protocol.proxy_batch)
+                    }
+                    other => other.to_string(),
+                };
+                Some((e.id().to_string(), input))
+            })
+            .collect(),
+    }
 }
 
 /// The image batch of each (task, replicate) for the zero-cost proxies, if any are asked for.
@@ -416,17 +511,7 @@ fn score_proxies(
     if proxies.is_empty() {
         return Ok(runner::Progress::default());
     }
-    let common = &protocol.common;
-    let jobs: Vec<(usize, usize, ArchId)> = tasks
-        .iter()
-        .enumerate()
-        .flat_map(|(t, task)| {
-            task.splits
-                .iter()
-                .enumerate()
-                .flat_map(move |(r, split)| split.eval.iter().map(move |&a| (t, r, a)))
-        })
-        .collect();
+    let jobs = proxy_networks(tasks);
     let mut scores: Vec<Result<Vec<f64>, String>> = Vec::with_capacity(jobs.len());
     let shared: &[EstimationTask] = tasks;
     let stage = Stage {
@@ -440,27 +525,8 @@ fn score_proxies(
         opts,
         stage,
         |&(t, r, arch)| {
-            let task = &shared[t];
-            let label = format!("proxy-network/{arch}");
-            let key = trial_key(
-                common.base_seed,
-                &common.name,
-                &task.loaded.task,
-                &label,
-                r as u64,
-            );
-            // A failure inside one network must not lose the others' scores: its
-            // architecture's scores stay undefined and each trial counts the fallback.
-            runner::catch_panic(|| {
-                opts.faults.check_network(arch);
-                proxy::score(
-                    arch,
-                    task.loaded.nb201_network(),
-                    &proxies,
-                    &batches[t][r],
-                    &mut trial_rngs(key).0,
-                )
-            })
+            let images = &batches[t][r];
+            score_network(protocol, &shared[t], (r, arch), &proxies, images, opts)
         },
         |_, results| {
             let failed = results.iter().filter(|r| r.is_err()).count() as u64;
@@ -475,34 +541,92 @@ fn score_proxies(
         },
     )?;
     for (t, task) in tasks.iter_mut().enumerate() {
-        let n = task.loaded.space.size();
-        let replicates = task.splits.len();
-        task.proxy_scores = (0..replicates)
-            .map(|_| {
-                proxies
-                    .iter()
-                    .map(|p| (p.name(), vec![f64::NAN; n]))
-                    .collect()
-            })
-            .collect();
-        task.network_failures = vec![HashMap::new(); replicates];
-        for ((jt, r, arch), values) in jobs.iter().zip(&scores) {
-            if *jt != t {
-                continue;
+        let scored = jobs.iter().zip(&scores).filter(|((jt, _, _), _)| *jt == t);
+        keep_scores(
+            task,
+            &proxies,
+            scored.map(|(&(_, r, arch), s)| ((r, arch), s)),
+        );
+    }
+    Ok(progress)
+}
+
+/// Every (task, replicate, architecture) whose proxy network is scored, in order.
+fn proxy_networks(tasks: &[EstimationTask]) -> Vec<(usize, usize, ArchId)> {
+    tasks
+        .iter()
+        .enumerate()
+        .flat_map(|(t, task)| {
+            task.splits
+                .iter()
+                .enumerate()
+                .flat_map(move |(r, split)| split.eval.iter().map(move |&a| (t, r, a)))
+        })
+        .collect()
+}
+
+/// Scores one architecture's network of replicate `r` with every proxy, seeded by the
+/// network; a failure inside it is its error, not a lost run.
+fn score_network(
+    protocol: &EstimationProtocol,
+    task: &EstimationTask,
+    (r, arch): (usize, ArchId),
+    proxies: &[proxy::Proxy],
+    images: &Images,
+    opts: &RunOptions,
+) -> Result<Vec<f64>, String> {
+    let common = &protocol.common;
+    let label = format!("proxy-network/{arch}");
+    let key = trial_key(
+        common.base_seed,
+        &common.name,
+        &task.loaded.task,
+        &label,
+        r as u64,
+    );
+    // A failure inside one network must not lose the others' scores: its architecture's
+    // scores stay undefined and each trial counts the fallback.
+    runner::catch_panic(|| {
+        opts.faults.check_network(arch);
+        proxy::score(
+            arch,
+            task.loaded.nb201_network(),
+            proxies,
+            images,
+            &mut trial_rngs(key).0,
+        )
+    })
+}
+
+/// Keeps a task's proxy scores per replicate as property columns (undefined where not
+/// scored) and each failed network's error.
+fn keep_scores<'a>(
+    task: &mut EstimationTask,
+    proxies: &[proxy::Proxy],
+    scored: impl Iterator<Item = ((usize, ArchId), &'a Result<Vec<f64>, String>)>,
+) {
+    let n = task.loaded.space.size();
+    let replicates = task.splits.len();
+    let columns = || {
+        proxies
+            .iter()
+            .map(|p| (p.name(), vec![f64::NAN; n]))
+            .collect()
+    };
+    task.proxy_scores = (0..replicates).map(|_| columns()).collect();
+    task.network_failures = vec![HashMap::new(); replicates];
+    for ((r, arch), values) in scored {
+        match values {
+            Ok(values) => {
+                for ((_, column), v) in task.proxy_scores[r].iter_mut().zip(values) {
+                    column[arch as usize] = *v;
+                }
             }
-            match values {
-                Ok(values) => {
-                    for ((_, column), v) in task.proxy_scores[*r].iter_mut().zip(values) {
-                        column[*arch as usize] = *v;
-                    }
-                }
-                Err(error) => {
-                    task.network_failures[*r].insert(*arch, runner::first_line(error));
-                }
+            Err(error) => {
+                task.network_failures[r].insert(arch, runner::first_line(error));
             }
         }
     }
-    Ok(progress)
 }
 
 /// The proxy scores of a chunk of networks as a checkpoint keeps them: one column per proxy
@@ -702,34 +826,8 @@ fn trial_outcome(
         trial.replicate as u64,
     );
     let (mut rng, _) = trial_rngs(key);
-    let properties = task
-        .properties
-        .iter()
-        .chain(
-            task.proxy_scores
-                .get(trial.replicate as usize)
-                .into_iter()
-                .flatten(),
-        )
-        .map(|(name, values)| (*name, values.as_slice()))
-        .collect();
     let snapshot = env.snapshot_file(&key);
-    let ctx = MethodContext {
-        space: task.loaded.space.as_ref(),
-        properties,
-        sources: Vec::new(),
-        trial: Some(TrialInfo {
-            task: &task.loaded.task,
-            replicate: trial.replicate,
-            seed: seed_of(&key),
-            objective: common.objective.metric.name,
-            direction: common.objective.metric.direction,
-            budget: None,
-            train_size: Some(trial.train_size),
-            snapshot: snapshot.as_deref(),
-        }),
-        images: env.images,
-    };
+    let ctx = trial_context(protocol, task, trial, env, (&key, snapshot.as_deref()));
     let mut estimator = spec.build(&ctx);
     let n = trial.train_size;
     let fit_start = Instant::now();
@@ -766,24 +864,71 @@ fn trial_outcome(
     }
     let direction = common.objective.metric.direction;
     let truth: Vec<f64> = split.truth.iter().map(|&v| direction.fitness(v)).collect();
-    let kendall = kendall_tau_b(&scores, &truth);
+    Outcome {
+        fit_seconds,
+        score_seconds,
+        fallbacks,
+        ..agreement(scores, &truth, &protocol.top_k)
+    }
+}
+
+/// What an estimator's trial knows: the space, the tabulated properties and this
+/// replicate's proxy scores, the trial's description (`key` seeds it, `snapshot` is where
+/// it saves its state) and the images.
+fn trial_context<'a>(
+    protocol: &'a EstimationProtocol,
+    task: &'a EstimationTask,
+    trial: &EstimationTrial,
+    env: TrialEnv<'a>,
+    (key, snapshot): (&[u8; 32], Option<&'a std::path::Path>),
+) -> MethodContext<'a> {
+    let common = &protocol.common;
+    let proxy_scores = task.proxy_scores.get(trial.replicate as usize);
+    let properties = task
+        .properties
+        .iter()
+        .chain(proxy_scores.into_iter().flatten())
+        .map(|(name, values)| (*name, values.as_slice()))
+        .collect();
+    MethodContext {
+        space: task.loaded.space.as_ref(),
+        properties,
+        sources: Vec::new(),
+        trial: Some(TrialInfo {
+            task: &task.loaded.task,
+            replicate: trial.replicate,
+            seed: seed_of(key),
+            objective: common.objective.metric.name,
+            direction: common.objective.metric.direction,
+            budget: None,
+            train_size: Some(trial.train_size),
+            snapshot,
+        }),
+        images: env.images,
+    }
+}
+
+/// How well `scores` rank the architectures by `truth` (higher is better): Kendall tau-b,
+/// Spearman, Pearson and, where tau is defined, top-k agreement.
+fn agreement(scores: Vec<f64>, truth: &[f64], k: &[usize]) -> Outcome {
+    let kendall = kendall_tau_b(&scores, truth);
     let warning = kendall.warning.clone();
     let top = if warning.is_none() {
-        top_k(&scores, &truth, &protocol.top_k)
+        top_k(&scores, truth, k)
     } else {
         Vec::new()
     };
     Outcome {
-        spearman: spearman(&scores, &truth),
-        pearson: pearson(&scores, &truth),
+        spearman: spearman(&scores, truth),
+        pearson: pearson(&scores, truth),
         kendall,
         top_k: top,
         scores,
-        fit_seconds,
-        score_seconds,
+        fit_seconds: f64::NAN,
+        score_seconds: f64::NAN,
         warning,
         status: TrialStatus::Ok,
-        fallbacks,
+        fallbacks: Fallbacks::default(),
     }
 }
 

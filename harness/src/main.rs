@@ -55,78 +55,13 @@ enum ExportFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Run a protocol and write trials.parquet, manifest.json, protocol.yaml and report.md
-    Run {
-        /// Protocol YAML [default: the built-in nb201-search protocol]
-        protocol: Option<PathBuf>,
-        /// Output directory [default: runs/<protocol name>]
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Worker threads (results are identical for any value)
-        #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
-        threads: usize,
-        /// Override the protocol's number of replicates
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        replicates: Option<u32>,
-        /// Replace results already in the output directory (only once the new run finished)
-        #[arg(long)]
-        force: bool,
-        /// Images for the zero-cost proxies of an estimation protocol: noise, mnist,
-        /// fashion-mnist or cifar10:PATH (a CIFAR-10 binary batch file or directory)
-        #[arg(long, value_name = "SOURCE")]
-        images: Option<String>,
-        /// Run only shard I of N (0 <= I < N) of the run's chunks, for `nash merge`
-        #[arg(long, value_name = "I/N")]
-        shard: Option<String>,
-    },
+    Run(RunArgs),
     /// Join the directories of all N shards of a run (`nash run --shard I/N`) and finish the
     /// run: its result files are those of the unsharded run
-    Merge {
-        /// The shard directories
-        #[arg(required = true)]
-        shards: Vec<PathBuf>,
-        /// Output directory
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Worker threads (for what the shards left: an estimation protocol's trials)
-        #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
-        threads: usize,
-        /// Replace results or a checkpoint already in the output directory
-        #[arg(long)]
-        force: bool,
-    },
+    Merge(MergeArgs),
     /// Run a protocol on Slurm: an array job of N shards and a merge job that waits for them
     /// (the run directory and the data cache must be on a filesystem all nodes share)
-    Slurm {
-        /// Protocol YAML
-        protocol: PathBuf,
-        /// Number of shards (array tasks)
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        shards: usize,
-        /// Run directory; shards go to DIR/shards/I, scripts and logs to DIR/slurm
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// Slurm partition
-        #[arg(long)]
-        partition: Option<String>,
-        /// Time limit per job, as sbatch reads it (e.g. 4:00:00)
-        #[arg(long)]
-        time: Option<String>,
-        /// Memory per job, as sbatch reads it (e.g. 8G)
-        #[arg(long)]
-        mem: Option<String>,
-        /// CPUs per job (nash's threads)
-        #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
-        cpus_per_task: usize,
-        /// Override the protocol's number of replicates
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
-        replicates: Option<u32>,
-        /// Write the scripts without submitting them
-        #[arg(long)]
-        no_submit: bool,
-        /// Replace results already in the run directory
-        #[arg(long)]
-        force: bool,
-    },
+    Slurm(SlurmArgs),
     /// Progress of a run directory: done, total and failed trials, whether it is running,
     /// and the time left
     Status {
@@ -141,16 +76,7 @@ enum Command {
     /// Write a search run's data in another tool's format: `ioh` writes IOHprofiler's
     /// (IOHexperimenter >= 0.3.3: a JSON file and a .dat file per task and method), which
     /// IOHanalyzer reads
-    Export {
-        /// The format: ioh
-        #[arg(long)]
-        format: ExportFormat,
-        /// A search run directory
-        dir: PathBuf,
-        /// Output directory [default: DIR/ioh]
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Export(ExportArgs),
     /// How many replicates a search run's comparisons against its baseline need to detect a
     /// difference of --effect (objective units, e.g. 0.1 accuracy points) with 80% power at
     /// α = 0.05, from the spreads the run measured
@@ -164,29 +90,7 @@ enum Command {
     /// Compare a candidate run with a baseline run of the same protocol (exit 1 on a
     /// regression: significant at --alpha after Holm's correction and beyond the noise
     /// threshold)
-    Compare {
-        baseline: PathBuf,
-        candidate: PathBuf,
-        /// Significance level, after Holm's correction across all comparisons
-        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
-        alpha: f64,
-        /// Smallest change that counts: relative to the baseline mean for search runs (0.01 =
-        /// 1%), absolute Kendall tau for estimation runs
-        #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
-        noise_threshold: f64,
-        /// Compare runs whose protocol, data or nash major version differ
-        #[arg(long)]
-        allow_different_protocol: bool,
-        /// Also write the Markdown report here (it always goes to stdout)
-        #[arg(long, value_name = "PATH")]
-        markdown: Option<PathBuf>,
-        /// Write JUnit XML (one test case per task × method) here
-        #[arg(long, value_name = "PATH")]
-        junit: Option<PathBuf>,
-        /// Write the comparison as JSON here
-        #[arg(long, value_name = "PATH")]
-        json: Option<PathBuf>,
-    },
+    Compare(CompareArgs),
     /// Fetch, import, list and verify the benchmark data
     Data {
         #[command(subcommand)]
@@ -198,6 +102,117 @@ enum Command {
         #[arg(long)]
         markdown: bool,
     },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Protocol YAML [default: the built-in nb201-search protocol]
+    protocol: Option<PathBuf>,
+    /// Output directory [default: runs/<protocol name>]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads (results are identical for any value)
+    #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
+    threads: usize,
+    /// Override the protocol's number of replicates
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    replicates: Option<u32>,
+    /// Replace results already in the output directory (only once the new run finished)
+    #[arg(long)]
+    force: bool,
+    /// Images for the zero-cost proxies of an estimation protocol: noise, mnist,
+    /// fashion-mnist or cifar10:PATH (a CIFAR-10 binary batch file or directory)
+    #[arg(long, value_name = "SOURCE")]
+    images: Option<String>,
+    /// Run only shard I of N (0 <= I < N) of the run's chunks, for `nash merge`
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The shard directories
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Output directory
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Worker threads (for what the shards left: an estimation protocol's trials)
+    #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
+    threads: usize,
+    /// Replace results or a checkpoint already in the output directory
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
+struct SlurmArgs {
+    /// Protocol YAML
+    protocol: PathBuf,
+    /// Number of shards (array tasks)
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    shards: usize,
+    /// Run directory; shards go to DIR/shards/I, scripts and logs to DIR/slurm
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Slurm partition
+    #[arg(long)]
+    partition: Option<String>,
+    /// Time limit per job, as sbatch reads it (e.g. 4:00:00)
+    #[arg(long)]
+    time: Option<String>,
+    /// Memory per job, as sbatch reads it (e.g. 8G)
+    #[arg(long)]
+    mem: Option<String>,
+    /// CPUs per job (nash's threads)
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    cpus_per_task: usize,
+    /// Override the protocol's number of replicates
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    replicates: Option<u32>,
+    /// Write the scripts without submitting them
+    #[arg(long)]
+    no_submit: bool,
+    /// Replace results already in the run directory
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// The format: ioh
+    #[arg(long)]
+    format: ExportFormat,
+    /// A search run directory
+    dir: PathBuf,
+    /// Output directory [default: DIR/ioh]
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct CompareArgs {
+    baseline: PathBuf,
+    candidate: PathBuf,
+    /// Significance level, after Holm's correction across all comparisons
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    alpha: f64,
+    /// Smallest change that counts: relative to the baseline mean for search runs (0.01 =
+    /// 1%), absolute Kendall tau for estimation runs
+    #[arg(long, default_value_t = 0.01, allow_negative_numbers = true)]
+    noise_threshold: f64,
+    /// Compare runs whose protocol, data or nash major version differ
+    #[arg(long)]
+    allow_different_protocol: bool,
+    /// Also write the Markdown report here (it always goes to stdout)
+    #[arg(long, value_name = "PATH")]
+    markdown: Option<PathBuf>,
+    /// Write JUnit XML (one test case per task × method) here
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write the comparison as JSON here
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -339,135 +354,16 @@ fn one_line(e: &anyhow::Error) -> String {
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     let cache = Cache::new(cli.data_dir.unwrap_or_else(datasets::cache::default_dir));
     match cli.command {
-        Command::Run {
-            protocol,
-            out,
-            threads,
-            replicates,
-            force,
-            images,
-            shard,
-        } => {
-            let mut protocol = match protocol {
-                Some(path) => Protocol::from_file(&path)?,
-                None => Protocol::parse(DEFAULT_PROTOCOL.0, DEFAULT_PROTOCOL.1)?,
-            };
-            if let Some(images) = images {
-                let name = protocol.common().name.clone();
-                let Some(slot) = protocol.images_mut() else {
-                    bail!(
-                        "--images: {name} has no zero-cost proxy or weight-sharing method to see images"
-                    );
-                };
-                *slot = datasets::images::ImageSource::parse(&images)
-                    .map_err(|m| anyhow::anyhow!("--images: {m}"))?;
-            }
-            check_threads(threads)?;
-            let shard = match shard {
-                Some(text) => Some(Shard::parse(&text).map_err(anyhow::Error::msg)?),
-                None => None,
-            };
-            let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&protocol.common().name));
-            let opts = RunOptions {
-                out: out.clone(),
-                threads,
-                replicates,
-                force,
-                progress: std::io::stderr().is_terminal(),
-                faults: Faults::from_env()?,
-                shard,
-                merging: None,
-            };
-            return Ok(said(nash::run(&protocol, &cache, &opts)?, &out));
-        }
-        Command::Merge {
-            shards,
-            out,
-            threads,
-            force,
-        } => {
-            check_threads(threads)?;
-            let opts = RunOptions {
-                out: out.clone(),
-                threads,
-                replicates: None,
-                force,
-                progress: std::io::stderr().is_terminal(),
-                faults: Faults::default(),
-                shard: None,
-                merging: None,
-            };
-            return Ok(said(nash::merge::merge(&shards, &out, &cache, opts)?, &out));
-        }
-        Command::Slurm {
-            protocol,
-            shards,
-            out,
-            partition,
-            time,
-            mem,
-            cpus_per_task,
-            replicates,
-            no_submit,
-            force,
-        } => {
-            // Errors in the protocol show now, not in a job's log.
-            Protocol::from_file(&protocol)?;
-            if !force && out.join("manifest.json").exists() {
-                bail!(
-                    "{}: already holds results; choose another --out, or pass --force",
-                    out.display()
-                );
-            }
-            let options = SlurmOptions {
-                shards,
-                partition,
-                time,
-                mem,
-                cpus_per_task,
-                submit: !no_submit,
-                force,
-            };
-            let done = nash::slurm::submit(&protocol, &out, cache.dir(), replicates, &options)?;
-            for script in &done.scripts {
-                eprintln!("wrote {}", script.display());
-            }
-            if let Some((array, merge)) = done.jobs {
-                eprintln!(
-                    "submitted shards as array job {array} and the merge as job {merge} \
-                     (after all shards succeed); follow with `nash status {}`",
-                    out.display()
-                );
-            }
-        }
+        Command::Run(args) => return run(&cache, args),
+        Command::Merge(args) => return merge(&cache, args),
+        Command::Slurm(args) => slurm(&cache, args)?,
         Command::Status { dir } => println!("{}", nash::status::status(&dir)?),
         Command::Report { dir } => {
             let locked = RunDir::open(&dir)?;
             let report = reports::report(locked.path())?;
             eprintln!("wrote {}", report.display());
         }
-        Command::Export { format, dir, out } => match format {
-            ExportFormat::Ioh => {
-                let manifest = reports::records::manifest::Manifest::read(&dir)?;
-                let def = datasets::catalog::benchmark(&manifest.protocol.benchmark)?;
-                let choices = |task: &str, arch: u32| def.space(task).choices(arch);
-                let out = out.unwrap_or_else(|| dir.join("ioh"));
-                let written = reports::export::ioh::write(&dir, &out, &choices)?;
-                eprintln!(
-                    "wrote {} IOHprofiler files (JSON and .dat) to {}",
-                    written.files.len(),
-                    out.display()
-                );
-                if written.without_evaluations > 0 {
-                    eprintln!(
-                        "warning: {} trials failed before their first evaluation and are not \
-                         in the export (IOHprofiler has no run without one); trials.parquet \
-                         and the report list them",
-                        written.without_evaluations
-                    );
-                }
-            }
-        },
+        Command::Export(args) => export_run(args)?,
         Command::Plan { dir, effect } => {
             if !(effect.is_finite() && effect > 0.0) {
                 bail!("--effect must be a positive number (objective units), not {effect}");
@@ -476,49 +372,153 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             print!("{}", Exporter::render(&Markdown, &plan));
         }
         Command::Data { command } => return data(&cache, command),
-        Command::Compare {
-            baseline,
-            candidate,
-            alpha,
-            noise_threshold,
-            allow_different_protocol,
-            markdown,
-            junit,
-            json,
-        } => {
-            let valid = alpha > 0.0 && alpha < 1.0 && noise_threshold >= 0.0;
-            if !valid {
-                bail!("--alpha must be in (0, 1) and --noise-threshold at least 0");
-            }
-            let options = reports::compare::Options {
-                alpha,
-                noise_threshold,
-                allow_different_protocol,
-            };
-            let result = reports::compare::compare(&baseline, &candidate, options)?;
-            let md = Exporter::render(&Markdown, &reports::document::comparison(&result));
-            print!("{md}");
-            if let Some(path) = markdown {
-                run_dir::write_file(&path, md.as_bytes())?;
-            }
-            if let Some(path) = junit {
-                run_dir::write_file(&path, export::junit::render(&result).as_bytes())?;
-            }
-            if let Some(path) = json {
-                run_dir::write_file(&path, export::json::comparison(&result).as_bytes())?;
-            }
-            return Ok(if result.regressions() > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            });
-        }
+        Command::Compare(args) => return compare(args),
         Command::List { markdown } => match markdown {
             true => print!("{}", nash::catalogue::markdown()),
             false => print!("{}", nash::catalogue::text()),
         },
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `nash run`.
+fn run(cache: &Cache, args: RunArgs) -> Result<ExitCode> {
+    let mut protocol = match &args.protocol {
+        Some(path) => Protocol::from_file(path)?,
+        None => Protocol::parse(DEFAULT_PROTOCOL.0, DEFAULT_PROTOCOL.1)?,
+    };
+    if let Some(images) = &args.images {
+        let name = protocol.common().name.clone();
+        let Some(slot) = protocol.images_mut() else {
+            bail!("--images: {name} has no zero-cost proxy or weight-sharing method to see images");
+        };
+        *slot = datasets::images::ImageSource::parse(images)
+            .map_err(|m| anyhow::anyhow!("--images: {m}"))?;
+    }
+    check_threads(args.threads)?;
+    let shard = match &args.shard {
+        Some(text) => Some(Shard::parse(text).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(&protocol.common().name));
+    let opts = RunOptions {
+        out: out.clone(),
+        threads: args.threads,
+        replicates: args.replicates,
+        force: args.force,
+        progress: std::io::stderr().is_terminal(),
+        faults: Faults::from_env()?,
+        shard,
+        merging: None,
+    };
+    Ok(said(nash::run(&protocol, cache, &opts)?, &out))
+}
+
+/// `nash merge`.
+fn merge(cache: &Cache, args: MergeArgs) -> Result<ExitCode> {
+    check_threads(args.threads)?;
+    let opts = RunOptions {
+        out: args.out.clone(),
+        threads: args.threads,
+        replicates: None,
+        force: args.force,
+        progress: std::io::stderr().is_terminal(),
+        faults: Faults::default(),
+        shard: None,
+        merging: None,
+    };
+    let outcome = nash::merge::merge(&args.shards, &args.out, cache, opts)?;
+    Ok(said(outcome, &args.out))
+}
+
+/// `nash slurm`.
+fn slurm(cache: &Cache, args: SlurmArgs) -> Result<()> {
+    // Errors in the protocol show now, not in a job's log.
+    Protocol::from_file(&args.protocol)?;
+    let out = &args.out;
+    if !args.force && out.join("manifest.json").exists() {
+        bail!(
+            "{}: already holds results; choose another --out, or pass --force",
+            out.display()
+        );
+    }
+    let options = SlurmOptions {
+        shards: args.shards,
+        partition: args.partition,
+        time: args.time,
+        mem: args.mem,
+        cpus_per_task: args.cpus_per_task,
+        submit: !args.no_submit,
+        force: args.force,
+    };
+    let done = nash::slurm::submit(&args.protocol, out, cache.dir(), args.replicates, &options)?;
+    for script in &done.scripts {
+        eprintln!("wrote {}", script.display());
+    }
+    if let Some((array, merge)) = done.jobs {
+        eprintln!(
+            "submitted shards as array job {array} and the merge as job {merge} (after all \
+             shards succeed); follow with `nash status {}`",
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `nash export`.
+fn export_run(args: ExportArgs) -> Result<()> {
+    let ExportFormat::Ioh = args.format;
+    let dir = &args.dir;
+    let manifest = reports::records::manifest::Manifest::read(dir)?;
+    let def = datasets::catalog::benchmark(&manifest.protocol.benchmark)?;
+    let choices = |task: &str, arch: u32| def.space(task).choices(arch);
+    let out = args.out.unwrap_or_else(|| dir.join("ioh"));
+    let written = reports::export::ioh::write(dir, &out, &choices)?;
+    eprintln!(
+        "wrote {} IOHprofiler files (JSON and .dat) to {}",
+        written.files.len(),
+        out.display()
+    );
+    if written.without_evaluations > 0 {
+        eprintln!(
+            "warning: {} trials failed before their first evaluation and are not in the export \
+             (IOHprofiler has no run without one); trials.parquet and the report list them",
+            written.without_evaluations
+        );
+    }
+    Ok(())
+}
+
+/// `nash compare`: exit 1 on a regression.
+fn compare(args: CompareArgs) -> Result<ExitCode> {
+    let valid = args.alpha > 0.0 && args.alpha < 1.0 && args.noise_threshold >= 0.0;
+    if !valid {
+        bail!("--alpha must be in (0, 1) and --noise-threshold at least 0");
+    }
+    let options = reports::compare::Options {
+        alpha: args.alpha,
+        noise_threshold: args.noise_threshold,
+        allow_different_protocol: args.allow_different_protocol,
+    };
+    let result = reports::compare::compare(&args.baseline, &args.candidate, options)?;
+    let md = Exporter::render(&Markdown, &reports::document::comparison(&result));
+    print!("{md}");
+    if let Some(path) = args.markdown {
+        run_dir::write_file(&path, md.as_bytes())?;
+    }
+    if let Some(path) = args.junit {
+        run_dir::write_file(&path, export::junit::render(&result).as_bytes())?;
+    }
+    if let Some(path) = args.json {
+        run_dir::write_file(&path, export::json::comparison(&result).as_bytes())?;
+    }
+    Ok(if result.regressions() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {

@@ -43,89 +43,21 @@ pub fn submit(
     replicates: Option<u32>,
     options: &SlurmOptions,
 ) -> Result<Submitted> {
-    let most = crate::shard::MAX_SHARDS;
-    if !(1..=most).contains(&options.shards) {
-        bail!(
-            "--shards must be between 1 and {most}, got {}",
-            options.shards
-        );
-    }
-    if !(1..=1024).contains(&options.cpus_per_task) {
-        bail!(
-            "--cpus-per-task must be between 1 and 1024, got {}",
-            options.cpus_per_task
-        );
-    }
-    for (flag, value) in [
-        ("--partition", &options.partition),
-        ("--time", &options.time),
-        ("--mem", &options.mem),
-    ] {
-        if let Some(v) = value
-            && (v.is_empty()
-                || !v
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_-:.,+".contains(c)))
-        {
-            bail!("{flag} '{v}': letters, digits and _-:.,+ only");
-        }
-    }
+    check_options(options)?;
     std::fs::create_dir_all(out.join("slurm"))
         .with_context(|| format!("{}: cannot create", out.join("slurm").display()))?;
     let absolute = |p: &Path| {
         std::fs::canonicalize(p).with_context(|| format!("{}: cannot resolve", p.display()))
     };
-    let (out, protocol, data_dir) = (absolute(out)?, absolute(protocol)?, absolute(data_dir)?);
-    let nash = std::env::current_exe().context("cannot find the nash binary")?;
-    let n = options.shards;
-    let name = protocol
-        .file_stem()
-        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
-    let mut head = vec![format!("#SBATCH --cpus-per-task={}", options.cpus_per_task)];
-    for (flag, value) in [
-        ("partition", &options.partition),
-        ("time", &options.time),
-        ("mem", &options.mem),
-    ] {
-        if let Some(v) = value {
-            head.push(format!("#SBATCH --{flag}={v}"));
-        }
-    }
-    let replicates = replicates.map_or(String::new(), |r| format!(" --replicates {r}"));
-    let common = format!(
-        "--threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --data-dir {}",
-        quote(&data_dir)
-    );
-    let shards_script = format!(
-        "#!/bin/bash\n#SBATCH --job-name=nash-{name}\n#SBATCH --array=0-{last}\n\
-         #SBATCH --output={logs}/shard-%a.log\n{head}\nset -euo pipefail\n\
-         exec {nash} run {protocol} --shard \"$SLURM_ARRAY_TASK_ID/{n}\" \
-         --out {shards}/\"$SLURM_ARRAY_TASK_ID\" {common}{replicates}\n",
-        last = n - 1,
-        logs = quote(&out.join("slurm")),
-        head = head.join("\n"),
-        nash = quote(&nash),
-        protocol = quote(&protocol),
-        shards = quote(&out.join(SHARDS)),
-    );
-    let shard_dirs: Vec<String> = (0..n)
-        .map(|i| quote(&out.join(SHARDS).join(i.to_string())))
-        .collect();
-    let merge_script = format!(
-        "#!/bin/bash\n#SBATCH --job-name=nash-{name}-merge\n\
-         #SBATCH --output={log}\n{head}\nset -euo pipefail\n\
-         exec {nash} merge {dirs} --out {out} {common}{force}\n",
-        log = quote(&out.join("slurm").join("merge.log")),
-        head = head.join("\n"),
-        nash = quote(&nash),
-        dirs = shard_dirs.join(" "),
-        out = quote(&out),
-        force = if options.force { " --force" } else { "" },
-    );
-    let scripts = [
-        out.join("slurm").join("shards.sbatch"),
-        out.join("slurm").join("merge.sbatch"),
-    ];
+    let paths = Paths {
+        out: absolute(out)?,
+        protocol: absolute(protocol)?,
+        data_dir: absolute(data_dir)?,
+        nash: std::env::current_exe().context("cannot find the nash binary")?,
+    };
+    let (shards_script, merge_script) = scripts(&paths, replicates, options);
+    let slurm = paths.out.join("slurm");
+    let scripts = [slurm.join("shards.sbatch"), slurm.join("merge.sbatch")];
     for (path, text) in scripts.iter().zip([&shards_script, &merge_script]) {
         crate::run_dir::write_file(path, text.as_bytes())?;
     }
@@ -141,6 +73,100 @@ pub fn submit(
         scripts,
         jobs: Some((array, merge)),
     })
+}
+
+/// Refuses shard and CPU counts out of range and sbatch values a script could not quote.
+fn check_options(options: &SlurmOptions) -> Result<()> {
+    let most = crate::shard::MAX_SHARDS;
+    if !(1..=most).contains(&options.shards) {
+        bail!(
+            "--shards must be between 1 and {most}, got {}",
+            options.shards
+        );
+    }
+    if !(1..=1024).contains(&options.cpus_per_task) {
+        bail!(
+            "--cpus-per-task must be between 1 and 1024, got {}",
+            options.cpus_per_task
+        );
+    }
+    let plain = |v: &str| {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "_-:.,+".contains(c);
+        !v.is_empty() && v.chars().all(allowed)
+    };
+    for (flag, value) in sbatch_values(options) {
+        if let Some(v) = value
+            && !plain(v)
+        {
+            bail!("--{flag} '{v}': letters, digits and _-:.,+ only");
+        }
+    }
+    Ok(())
+}
+
+/// The sbatch options given on the command line, by name.
+fn sbatch_values(options: &SlurmOptions) -> [(&'static str, &Option<String>); 3] {
+    [
+        ("partition", &options.partition),
+        ("time", &options.time),
+        ("mem", &options.mem),
+    ]
+}
+
+/// The absolute paths the scripts name.
+struct Paths {
+    out: PathBuf,
+    protocol: PathBuf,
+    data_dir: PathBuf,
+    nash: PathBuf,
+}
+
+/// The text of the array job's script and of the merge job's.
+fn scripts(paths: &Paths, replicates: Option<u32>, options: &SlurmOptions) -> (String, String) {
+    let n = options.shards;
+    let name = paths
+        .protocol
+        .file_stem()
+        .map_or("run".into(), |s| s.to_string_lossy().into_owned());
+    let mut head = vec![format!("#SBATCH --cpus-per-task={}", options.cpus_per_task)];
+    for (flag, value) in sbatch_values(options) {
+        if let Some(v) = value {
+            head.push(format!("#SBATCH --{flag}={v}"));
+        }
+    }
+    let replicates = replicates.map_or(String::new(), |r| format!(" --replicates {r}"));
+    let common = format!(
+        "--threads \"${{SLURM_CPUS_PER_TASK:-1}}\" --data-dir {}",
+        quote(&paths.data_dir)
+    );
+    let out = &paths.out;
+    let shards_script = format!(
+        "#!/bin/bash\n#SBATCH --job-name=nash-{name}\n#SBATCH --array=0-{last}\n\
+         #SBATCH --output={logs}/shard-%a.log\n{head}\nset -euo pipefail\n\
+         exec {nash} run {protocol} --shard \"$SLURM_ARRAY_TASK_ID/{n}\" \
+         --out {shards}/\"$SLURM_ARRAY_TASK_ID\" {common}{replicates}\n",
+        last = n - 1,
+        logs = quote(&out.join("slurm")),
+        head = head.join("\n"),
+        nash = quote(&paths.nash),
+        protocol = quote(&paths.protocol),
+        shards = quote(&out.join(SHARDS)),
+    );
+    let shard_dirs: Vec<String> = (0..n)
+        .map(|i| quote(&out.join(SHARDS).join(i.to_string())))
+        .collect();
+    let merge_script = format!(
+        "#!/bin/bash\n#SBATCH --job-name=nash-{name}-merge\n\
+         #SBATCH --output={log}\n{head}\nset -euo pipefail\n\
+         exec {nash} merge {dirs} --out {out} {common}{force}\n",
+        log = quote(&out.join("slurm").join("merge.log")),
+        head = head.join("\n"),
+        nash = quote(&paths.nash),
+        dirs = shard_dirs.join(" "),
+        out = quote(out),
+        force = if options.force { " --force" } else { "" },
+    );
+    (shards_script, merge_script)
 }
 
 /// sbatch's options that hold the merge until the shards of array job `array` have

@@ -77,36 +77,77 @@ pub fn simulate<T: Trial>(
     trial: &mut T,
     transcribe: bool,
 ) -> Transcript {
-    struct Running<I> {
-        end: f64,
-        seq: u64,
-        worker: usize,
-        start: f64,
-        arch: u32,
-        item: I,
+    let mut sim = Simulation {
+        events: transcribe.then(Sha256::new),
+        free: vec![true; workers.max(1)],
+        running: Vec::new(),
+        now: 0.0,
+        seq: 0,
+        stopped: false,
+        evaluations: 0,
+        makespan: 0.0,
+        busy: 0.0,
+    };
+    loop {
+        sim.ask(trial, mode);
+        if !sim.tell(trial) {
+            break;
+        }
     }
-    let mut events = transcribe.then(Sha256::new);
-    let mut event = |line: &dyn Fn() -> String| {
-        if let Some(events) = events.as_mut() {
+    Transcript {
+        sha256: sim.events.map(|e| datasets::files::hex(&e.finalize())),
+        evaluations: sim.evaluations,
+        makespan: sim.makespan,
+        busy: sim.busy,
+    }
+}
+
+/// An evaluation a worker runs.
+struct Running<I> {
+    end: f64,
+    seq: u64,
+    worker: usize,
+    start: f64,
+    arch: u32,
+    item: I,
+}
+
+/// The state of one trial's simulation.
+struct Simulation<I> {
+    /// The transcript's hash so far, when transcribed.
+    events: Option<Sha256>,
+    free: Vec<bool>,
+    running: Vec<Running<I>>,
+    now: f64,
+    /// The next evaluation's ask number.
+    seq: u64,
+    /// Whether the method has stopped asking.
+    stopped: bool,
+    evaluations: u64,
+    makespan: f64,
+    busy: f64,
+}
+
+impl<I> Simulation<I> {
+    fn event(&mut self, line: impl FnOnce() -> String) {
+        if let Some(events) = self.events.as_mut() {
             let line = line();
             #[cfg(test)]
             TEXT.with_borrow_mut(|t| t.push_str(&line));
             events.update(line.as_bytes());
         }
-    };
-    let (mut evaluations, mut makespan, mut busy) = (0u64, 0.0f64, 0.0f64);
-    let mut free: Vec<bool> = vec![true; workers.max(1)];
-    let mut running: Vec<Running<T::Item>> = Vec::new();
-    let (mut now, mut seq, mut stopped) = (0.0f64, 0u64, false);
-    loop {
-        // Ask: free workers in index order; a sequential method only when nothing runs.
-        while !stopped && (mode == Parallelism::Asynchronous || running.is_empty()) {
-            let Some(worker) = free.iter().position(|f| *f) else {
+    }
+
+    /// Asks for evaluations on free workers in index order; a sequential method only when
+    /// nothing runs.
+    fn ask<T: Trial<Item = I>>(&mut self, trial: &mut T, mode: Parallelism) {
+        while !self.stopped && (mode == Parallelism::Asynchronous || self.running.is_empty()) {
+            let Some(worker) = self.free.iter().position(|f| *f) else {
                 break;
             };
-            let evaluated = evaluations > 0 || !running.is_empty();
-            let Some(s) = trial.start(now, evaluated) else {
-                stopped = true;
+            let evaluated = self.evaluations > 0 || !self.running.is_empty();
+            let Some(s) = trial.start(self.now, evaluated) else {
+                self.stopped = true;
                 break;
             };
             assert!(
@@ -114,9 +155,10 @@ pub fn simulate<T: Trial>(
                 "an evaluation's simulated cost must be a finite number of seconds, got {}",
                 s.cost
             );
-            event(&|| format!("ask {seq} w{worker} t={now:?} arch={}\n", s.arch));
-            free[worker] = false;
-            running.push(Running {
+            let (seq, now) = (self.seq, self.now);
+            self.event(|| format!("ask {seq} w{worker} t={now:?} arch={}\n", s.arch));
+            self.free[worker] = false;
+            self.running.push(Running {
                 end: now + s.cost,
                 seq,
                 worker,
@@ -124,40 +166,39 @@ pub fn simulate<T: Trial>(
                 arch: s.arch,
                 item: s.item,
             });
-            seq += 1;
+            self.seq += 1;
         }
-        // Tell: everything that finishes at the next event time, in ask order.
-        let Some(next) = running.iter().map(|r| r.end).min_by(f64::total_cmp) else {
-            break;
+    }
+
+    /// Tells everything that finishes at the next event time, in ask order; false when
+    /// nothing runs.
+    fn tell<T: Trial<Item = I>>(&mut self, trial: &mut T) -> bool {
+        let Some(next) = self.running.iter().map(|r| r.end).min_by(f64::total_cmp) else {
+            return false;
         };
-        now = next;
-        let mut done: Vec<Running<T::Item>> = Vec::new();
+        self.now = next;
+        let mut done: Vec<Running<I>> = Vec::new();
         let mut i = 0;
-        while i < running.len() {
-            if running[i].end == now {
-                done.push(running.swap_remove(i));
+        while i < self.running.len() {
+            if self.running[i].end == next {
+                done.push(self.running.swap_remove(i));
             } else {
                 i += 1;
             }
         }
         done.sort_by_key(|r| r.seq);
         for r in done {
-            event(&|| format!("tell {} w{} t={now:?} arch={}\n", r.seq, r.worker, r.arch));
-            free[r.worker] = true;
-            evaluations += 1;
-            busy += r.end - r.start;
-            makespan = now;
+            self.event(|| format!("tell {} w{} t={next:?} arch={}\n", r.seq, r.worker, r.arch));
+            self.free[r.worker] = true;
+            self.evaluations += 1;
+            self.busy += r.end - r.start;
+            self.makespan = next;
             trial.finish(Finished {
                 end: r.end,
                 item: r.item,
             });
         }
-    }
-    Transcript {
-        sha256: events.map(|e| datasets::files::hex(&e.finalize())),
-        evaluations,
-        makespan,
-        busy,
+        true
     }
 }
 

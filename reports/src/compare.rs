@@ -312,18 +312,15 @@ struct Setup {
     label: String,
 }
 
-/// Compares one cell of the baseline with the candidate's (if it has it); `ri_baseline` is
-/// the exact random baseline of a search cell's task. The p-value is adjusted and the verdict
-/// set afterwards, across cells, unless the cell has a problem.
-fn compare_cell(
-    setup: &Setup,
+/// A comparison the cell's problem keeps from being tested.
+fn untested(
     name: &str,
     measure: &str,
     base_cell: &Cell,
-    cand_cell: Option<&Cell>,
-    ri_baseline: Option<f64>,
+    problem: String,
+    verdict: Verdict,
 ) -> Comparison {
-    let untested = |problem: String, verdict: Verdict| Comparison {
+    Comparison {
         name: name.to_string(),
         problem: Some(problem),
         measure: measure.to_string(),
@@ -341,31 +338,36 @@ fn compare_cell(
         p_value: f64::NAN,
         p_holm: f64::NAN,
         verdict,
-    };
+    }
+}
+
+/// The candidate's cell, or why it counts as a regression before any test: missing, a
+/// failed trial, or more NaN values than the baseline's.
+fn tested_candidate<'a>(base_cell: &Cell, cand_cell: Option<&'a Cell>) -> Result<&'a Cell, String> {
     let Some(cand_cell) = cand_cell else {
-        return untested("missing in the candidate".into(), Verdict::Regression);
+        return Err("missing in the candidate".into());
     };
     let runs = cand_cell.values.len() + cand_cell.failed.len();
     if let Some((replicate, error)) = cand_cell.failed.first() {
-        return untested(
-            format!(
-                "{} of {runs} candidate trials failed (replicate {replicate}: {error})",
-                cand_cell.failed.len()
-            ),
-            Verdict::Regression,
-        );
+        return Err(format!(
+            "{} of {runs} candidate trials failed (replicate {replicate}: {error})",
+            cand_cell.failed.len()
+        ));
     }
     let (nan_base, nan_cand) = (base_cell.undefined(), cand_cell.undefined());
     if nan_cand > nan_base {
-        return untested(
-            format!("{nan_cand} of {runs} candidate values are NaN (baseline: {nan_base})"),
-            Verdict::Regression,
-        );
+        return Err(format!(
+            "{nan_cand} of {runs} candidate values are NaN (baseline: {nan_base})"
+        ));
     }
-    // Paired by replicate when both ran the same ones; a replicate failed or undefined on
-    // either side leaves both.
+    Ok(cand_cell)
+}
+
+/// The values compared: paired by replicate when both ran the same ones (a replicate failed
+/// or undefined on either side leaves both), else each side's defined values.
+fn samples(base_cell: &Cell, cand_cell: &Cell) -> (bool, Vec<f64>, Vec<f64>) {
     let paired = base_cell.replicates() == cand_cell.replicates();
-    let (bv, cv): (Vec<f64>, Vec<f64>) = if paired {
+    let (bv, cv) = if paired {
         base_cell
             .values
             .iter()
@@ -378,17 +380,66 @@ fn compare_cell(
             stats::defined(cand_cell.values.values().copied()),
         )
     };
+    (paired, bv, cv)
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    stats::quantile_sorted(&s, 0.5)
+}
+
+/// The label that seeds a cell's bootstrap.
+fn bootstrap_label(setup: &Setup, name: &str, measure: &str, base_cell: &Cell) -> String {
+    // Kendall tau and the final value keep the label they always had, so their CIs do not
+    // move; every other measure resamples on its own.
+    let suffix = if measure == summary::col::SPEARMAN_RHO {
+        "/rho".to_string()
+    } else if base_cell.lower_is_better {
+        format!("/{measure}")
+    } else {
+        String::new()
+    };
+    format!("{}/{name}{suffix}", setup.label)
+}
+
+/// The 95% bootstrap CI of the mean difference, candidate minus baseline.
+fn difference_ci(paired: bool, cv: &[f64], bv: &[f64], label: &str) -> Interval {
+    let mut rng = bootstrap_rng(label);
+    if paired {
+        let d: Vec<f64> = cv.iter().zip(bv).map(|(c, b)| c - b).collect();
+        bootstrap_ci(&[&d], |s| stats::mean(&s[0]), 0.95, &mut rng)
+    } else {
+        let mean_difference = |s: &[Vec<f64>]| stats::mean(&s[0]) - stats::mean(&s[1]);
+        bootstrap_ci(&[cv, bv], mean_difference, 0.95, &mut rng)
+    }
+}
+
+/// Compares one cell of the baseline with the candidate's (if it has it); `ri_baseline` is
+/// the exact random baseline of a search cell's task. The p-value is adjusted and the verdict
+/// set afterwards, across cells, unless the cell has a problem.
+fn compare_cell(
+    setup: &Setup,
+    name: &str,
+    measure: &str,
+    base_cell: &Cell,
+    cand_cell: Option<&Cell>,
+    ri_baseline: Option<f64>,
+) -> Comparison {
+    let cand_cell = match tested_candidate(base_cell, cand_cell) {
+        Ok(cell) => cell,
+        Err(problem) => return untested(name, measure, base_cell, problem, Verdict::Regression),
+    };
+    let (paired, bv, cv) = samples(base_cell, cand_cell);
     if bv.len() < 2 || cv.len() < 2 {
+        let problem = format!(
+            "not tested: {} baseline and {} candidate values (2 needed on each side)",
+            bv.len(),
+            cv.len()
+        );
         return Comparison {
             n_candidate: cv.len(),
-            ..untested(
-                format!(
-                    "not tested: {} baseline and {} candidate values (2 needed on each side)",
-                    bv.len(),
-                    cv.len()
-                ),
-                Verdict::NoChange,
-            )
+            ..untested(name, measure, base_cell, problem, Verdict::NoChange)
         };
     }
     let test: Test = if paired {
@@ -396,45 +447,13 @@ fn compare_cell(
     } else {
         mann_whitney(&cv, &bv)
     };
-    let median = |v: &[f64]| {
-        let mut s = v.to_vec();
-        s.sort_by(f64::total_cmp);
-        stats::quantile_sorted(&s, 0.5)
-    };
     let median_difference = if paired {
         median(&cv.iter().zip(&bv).map(|(c, b)| c - b).collect::<Vec<_>>())
     } else {
         median(&cv) - median(&bv)
     };
-    let label = format!(
-        "{}/{name}{}",
-        setup.label,
-        // Kendall tau and the final value keep the label they always had, so their CIs do
-        // not move; every other measure resamples on its own.
-        if measure == summary::col::SPEARMAN_RHO {
-            "/rho".to_string()
-        } else if base_cell.lower_is_better {
-            format!("/{measure}")
-        } else {
-            String::new()
-        }
-    );
-    let ci: Interval = if paired {
-        let d: Vec<f64> = cv.iter().zip(&bv).map(|(c, b)| c - b).collect();
-        bootstrap_ci(
-            &[&d],
-            |s| stats::mean(&s[0]),
-            0.95,
-            &mut bootstrap_rng(&label),
-        )
-    } else {
-        bootstrap_ci(
-            &[&cv, &bv],
-            |s| stats::mean(&s[0]) - stats::mean(&s[1]),
-            0.95,
-            &mut bootstrap_rng(&label),
-        )
-    };
+    let label = bootstrap_label(setup, name, measure, base_cell);
+    let ci = difference_ci(paired, &cv, &bv, &label);
     let (bm, cm) = (stats::mean(&bv), stats::mean(&cv));
     let raw_change = if setup.estimation {
         cm - bm
@@ -467,6 +486,34 @@ fn compare_cell(
         p_value: test.p_value,
         p_holm: f64::NAN,
         verdict: Verdict::NoChange,
+    }
+}
+
+/// Adjusts the tested cells' p-values by Holm within each measure (adding Spearman rho to an
+/// estimation comparison leaves the Kendall tau family, and its adjusted p-values, as they
+/// were) and gives each its verdict.
+fn judge(comparisons: &mut [Comparison], opts: &Options) {
+    let mut measures: Vec<String> = comparisons.iter().map(|c| c.measure.clone()).collect();
+    measures.sort();
+    measures.dedup();
+    for measure in &measures {
+        let family: Vec<usize> = (0..comparisons.len())
+            .filter(|&i| &comparisons[i].measure == measure && comparisons[i].problem.is_none())
+            .collect();
+        let p: Vec<f64> = family.iter().map(|&i| comparisons[i].p_value).collect();
+        for (&i, adjusted) in family.iter().zip(holm(&p)) {
+            comparisons[i].p_holm = adjusted;
+        }
+    }
+    for c in comparisons.iter_mut().filter(|c| c.problem.is_none()) {
+        let p = c.p_holm;
+        c.verdict = if p < opts.alpha && c.change < -opts.noise_threshold {
+            Verdict::Regression
+        } else if p < opts.alpha && c.change > opts.noise_threshold {
+            Verdict::Improvement
+        } else {
+            Verdict::NoChange
+        };
     }
 }
 
@@ -531,30 +578,7 @@ pub fn compare(
             ri_baseline,
         ));
     }
-    // Holm within each measure: adding Spearman rho to an estimation comparison leaves the
-    // Kendall tau family, and its adjusted p-values, as they were.
-    let mut measures: Vec<String> = comparisons.iter().map(|c| c.measure.clone()).collect();
-    measures.sort();
-    measures.dedup();
-    for measure in &measures {
-        let family: Vec<usize> = (0..comparisons.len())
-            .filter(|&i| &comparisons[i].measure == measure && comparisons[i].problem.is_none())
-            .collect();
-        let p: Vec<f64> = family.iter().map(|&i| comparisons[i].p_value).collect();
-        for (&i, adjusted) in family.iter().zip(holm(&p)) {
-            comparisons[i].p_holm = adjusted;
-        }
-    }
-    for c in comparisons.iter_mut().filter(|c| c.problem.is_none()) {
-        let p = c.p_holm;
-        c.verdict = if p < opts.alpha && c.change < -opts.noise_threshold {
-            Verdict::Regression
-        } else if p < opts.alpha && c.change > opts.noise_threshold {
-            Verdict::Improvement
-        } else {
-            Verdict::NoChange
-        };
-    }
+    judge(&mut comparisons, &opts);
     Ok(CompareResult {
         kind: base.kind().to_string(),
         protocol: base.protocol.name.clone(),

@@ -12,8 +12,10 @@ use crate::incidents::Incidents;
 use crate::parallel::WorkersResult;
 use crate::power;
 use crate::published;
-use crate::records::manifest::{DataSource, Manifest, MethodInfo, ParetoInfo};
-use crate::search::{MethodResult, OverallRanks, Ranks, SearchAnalysis, SearchTaskResult};
+use crate::records::manifest::{DataSource, EvaluatedTask, Manifest, MethodInfo, ParetoInfo};
+use crate::search::{
+    MethodResult, OverallRanks, Ranks, SearchAnalysis, SearchTaskResult, VersusBaseline,
+};
 use crate::stats::{Interval, Summary};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -235,7 +237,6 @@ fn search_task(
     let info = &task.info;
     let d = decimals_for(info.space_best);
     let objective = &manifest.protocol.objective;
-    let maximize = manifest.maximize();
     blocks.push(Block::Heading(info.task.clone()));
     let unique = info
         .unique_cells
@@ -251,106 +252,7 @@ fn search_task(
         task.random_mean,
         task.random_ci.as_ref().map(|ci| format!(" {}", interval(ci, d))).unwrap_or_default(),
     )));
-    let has_test = task.methods.iter().any(|m| m.test.is_some());
-    let mut columns: Vec<String> = [
-        "method".to_string(),
-        "runs".into(),
-        format!("final {objective} mean ± std"),
-        "95% CI".into(),
-        "median [IQR]".into(),
-        "regret".into(),
-        "RI exact % [95% CI]".into(),
-        "RI sampled % [95% CI]".into(),
-    ]
-    .into();
-    let has_prior = task.methods.iter().any(|m| m.ri_prior.is_some());
-    if has_prior {
-        columns.push("RI over prior_order % [95% CI]".into());
-    }
-    columns.push(format!("observed {objective}"));
-    columns.push("distinct archs (cells)".into());
-    if has_test {
-        let test = manifest
-            .search()
-            .and_then(|s| s.test_metric.as_deref())
-            .unwrap_or("test value");
-        columns.push(format!("final {test}"));
-    }
-    let mean_of = |m: &MethodResult| m.summary.as_ref().map_or(m.finals[0], |s| s.mean);
-    let best = task
-        .methods
-        .iter()
-        .map(mean_of)
-        .fold(None, |b: Option<f64>, v| {
-            Some(b.map_or(v, |b| if maximize { b.max(v) } else { b.min(v) }))
-        });
-    let rows = task
-        .methods
-        .iter()
-        .zip(&task.versus_baseline)
-        .map(|(m, versus)| {
-            let ri = |(v, ci): &(f64, Option<Interval>)| match ci {
-                Some(ci) => format!("{v:+.2} {}", interval(ci, 2)),
-                None => format!("{v:+.2}"),
-            };
-            let sign = match versus.as_ref().and_then(|v| v.significantly_better) {
-                Some(true) => " †",
-                Some(false) => " ‡",
-                None => "",
-            };
-            let failed = task
-                .incidents
-                .iter()
-                .find(|(method, _)| *method == m.method)
-                .map_or(0, |(_, i)| i.failed.len());
-            let runs = match failed {
-                0 => m.finals.len().to_string(),
-                f => format!("{} ({f} failed)", m.finals.len()),
-            };
-            let mut row: Vec<Cell> = vec![m.method.as_str().into(), runs.into()];
-            match &m.summary {
-                Some(s) => {
-                    row.push(Cell {
-                        text: format!("{}{sign}", mean_std(s, d)),
-                        bold: Some(s.mean) == best,
-                    });
-                    row.push(interval(&s.ci, d).into());
-                    row.push(format!("{:.d$} [{:.d$}, {:.d$}]", s.median, s.q1, s.q3).into());
-                }
-                None => {
-                    row.push(Cell {
-                        text: format!("{:.d$}", m.finals[0]),
-                        bold: Some(m.finals[0]) == best,
-                    });
-                    row.push("–".into());
-                    row.push("–".into());
-                }
-            }
-            row.push(format!("{:.d$}", m.regret).into());
-            row.push(ri(&m.ri_exact).into());
-            row.push(ri(&m.ri_sampled).into());
-            if has_prior {
-                row.push(m.ri_prior.as_ref().map_or_else(|| "–".into(), ri).into());
-            }
-            row.push(
-                m.observed
-                    .as_ref()
-                    .map_or_else(|| "–".into(), |s| mean_std(s, d))
-                    .into(),
-            );
-            row.push(format!("{:.1} ({:.1})", m.unique_archs, m.unique_cells).into());
-            if has_test {
-                row.push(
-                    m.test
-                        .as_ref()
-                        .map_or_else(|| "–".into(), |s| mean_std(s, d))
-                        .into(),
-                );
-            }
-            row
-        })
-        .collect();
-    blocks.push(Block::Table(Table { columns, rows }));
+    blocks.push(Block::Table(finals_table(manifest, task, d)));
     let bullets = task
         .incidents
         .iter()
@@ -374,6 +276,121 @@ fn search_task(
         pareto_table(blocks, objective, task, pareto);
     }
     blocks.extend(figures.into_iter().map(Block::Figure));
+}
+
+/// Which optional columns a task's table of final values has.
+struct FinalsColumns {
+    prior: bool,
+    test: bool,
+}
+
+/// A search task's table: per method its final values, regret, RI and what it evaluated;
+/// `d` decimals.
+fn finals_table(manifest: &Manifest, task: &SearchTaskResult, d: usize) -> Table {
+    let objective = &manifest.protocol.objective;
+    let has = FinalsColumns {
+        prior: task.methods.iter().any(|m| m.ri_prior.is_some()),
+        test: task.methods.iter().any(|m| m.test.is_some()),
+    };
+    let mut columns: Vec<String> = [
+        "method".to_string(),
+        "runs".into(),
+        format!("final {objective} mean ± std"),
+        "95% CI".into(),
+        "median [IQR]".into(),
+        "regret".into(),
+        "RI exact % [95% CI]".into(),
+        "RI sampled % [95% CI]".into(),
+    ]
+    .into();
+    if has.prior {
+        columns.push("RI over prior_order % [95% CI]".into());
+    }
+    columns.push(format!("observed {objective}"));
+    columns.push("distinct archs (cells)".into());
+    if has.test {
+        let test = manifest
+            .search()
+            .and_then(|s| s.test_metric.as_deref())
+            .unwrap_or("test value");
+        columns.push(format!("final {test}"));
+    }
+    let mean_of = |m: &MethodResult| m.summary.as_ref().map_or(m.finals[0], |s| s.mean);
+    let maximize = manifest.maximize();
+    let best = task
+        .methods
+        .iter()
+        .map(mean_of)
+        .fold(None, |b: Option<f64>, v| {
+            Some(b.map_or(v, |b| if maximize { b.max(v) } else { b.min(v) }))
+        });
+    let rows = task
+        .methods
+        .iter()
+        .zip(&task.versus_baseline)
+        .map(|(m, versus)| finals_row(task, m, versus.as_ref(), (best, d), &has))
+        .collect();
+    Table { columns, rows }
+}
+
+/// One method's row of `finals_table`; `best` is the task's best mean, bold.
+fn finals_row(
+    task: &SearchTaskResult,
+    m: &MethodResult,
+    versus: Option<&VersusBaseline>,
+    (best, d): (Option<f64>, usize),
+    has: &FinalsColumns,
+) -> Vec<Cell> {
+    let ri = |(v, ci): &(f64, Option<Interval>)| match ci {
+        Some(ci) => format!("{v:+.2} {}", interval(ci, 2)),
+        None => format!("{v:+.2}"),
+    };
+    let sign = match versus.and_then(|v| v.significantly_better) {
+        Some(true) => " †",
+        Some(false) => " ‡",
+        None => "",
+    };
+    let failed = task
+        .incidents
+        .iter()
+        .find(|(method, _)| *method == m.method)
+        .map_or(0, |(_, i)| i.failed.len());
+    let runs = match failed {
+        0 => m.finals.len().to_string(),
+        f => format!("{} ({f} failed)", m.finals.len()),
+    };
+    let mut row: Vec<Cell> = vec![m.method.as_str().into(), runs.into()];
+    match &m.summary {
+        Some(s) => {
+            row.push(Cell {
+                text: format!("{}{sign}", mean_std(s, d)),
+                bold: Some(s.mean) == best,
+            });
+            row.push(interval(&s.ci, d).into());
+            row.push(format!("{:.d$} [{:.d$}, {:.d$}]", s.median, s.q1, s.q3).into());
+        }
+        None => {
+            row.push(Cell {
+                text: format!("{:.d$}", m.finals[0]),
+                bold: Some(m.finals[0]) == best,
+            });
+            row.push("–".into());
+            row.push("–".into());
+        }
+    }
+    row.push(format!("{:.d$}", m.regret).into());
+    row.push(ri(&m.ri_exact).into());
+    row.push(ri(&m.ri_sampled).into());
+    let or_dash = |s: Option<String>| -> Cell { s.unwrap_or_else(|| "–".into()).into() };
+    if has.prior {
+        row.push(or_dash(m.ri_prior.as_ref().map(ri)));
+    }
+    row.push(or_dash(m.observed.as_ref().map(|s| mean_std(s, d))));
+    row.push(format!("{:.1} ({:.1})", m.unique_archs, m.unique_cells).into());
+    if has.test {
+        row.push(or_dash(m.test.as_ref().map(|s| mean_std(s, d))));
+    }
+    row
 }
 
 /// The simulated-workers section (`parallel.rs`).
@@ -781,12 +798,7 @@ fn cross_task(
     tasks: &[SearchTaskResult],
     cross: &[CrossGroup],
 ) {
-    let search = manifest.search().expect("a search run");
     let objective = &manifest.protocol.objective;
-    let maximize = manifest.maximize();
-    let evaluated = &search.evaluated_on;
-    let published_for =
-        |task: &str, id: &str, eval: &str| published::nb201_search(manifest, task, id, eval);
     blocks.push(Block::Heading(
         "Searched architectures on other tasks".into(),
     ));
@@ -796,87 +808,9 @@ fn cross_task(
     for task in tasks {
         let name = &task.info.task;
         let groups: Vec<&CrossGroup> = cross.iter().filter(|g| &g.task == name).collect();
-        let methods: Vec<&str> = task.methods.iter().map(|m| m.method.as_str()).collect();
-        let cell = |m: &str, e: &str| groups.iter().find(|g| g.method == m && g.eval_task == e);
-        let has_published = |e: &str| methods.iter().any(|m| published_for(name, m, e).is_some());
-        let has_test = groups.iter().any(|g| !g.tests.is_empty());
-        let mut columns = vec!["method".to_string()];
-        for e in evaluated {
-            columns.push(format!("{} {objective}", e.task));
-            if has_published(&e.task) {
-                columns.push(format!("{} published", e.task));
-            }
-            if has_test {
-                let test = search.test_metric.as_deref().unwrap_or("test");
-                columns.push(format!("{} {test}", e.task));
-            }
-        }
-        let best: Vec<Option<f64>> = evaluated
-            .iter()
-            .map(|e| {
-                methods
-                    .iter()
-                    .filter_map(|m| cell(m, &e.task).filter(|g| !g.values.is_empty()))
-                    .map(|g| crate::stats::mean(&g.values))
-                    .reduce(|a, b| if (a > b) == maximize { a } else { b })
-            })
-            .collect();
-        let mut rows: Vec<Vec<Cell>> = methods
-            .iter()
-            .map(|m| {
-                let mut row: Vec<Cell> = vec![(*m).into()];
-                for (e, best) in evaluated.iter().zip(&best) {
-                    let g = cell(m, &e.task);
-                    let d = decimals_for(e.space_best);
-                    let mean = g
-                        .filter(|g| !g.values.is_empty())
-                        .map(|g| crate::stats::mean(&g.values));
-                    row.push(Cell {
-                        text: g.map_or("–".into(), |g| spread(&g.values, g.missing, d)),
-                        bold: mean.is_some() && mean == *best,
-                    });
-                    if has_published(&e.task) {
-                        row.push(Cell::from(
-                            published_for(name, m, &e.task).map_or("–".into(), |(mean, std)| {
-                                format!("{mean:.2} ± {std:.2}")
-                            }),
-                        ));
-                    }
-                    if has_test {
-                        row.push(g.map_or("–".into(), |g| spread(&g.tests, 0, d)).into());
-                    }
-                }
-                row
-            })
-            .collect();
-        let mut optimal: Vec<Cell> = vec!["best in the table".into()];
-        for e in evaluated {
-            optimal.push(format!("{:.*}", decimals_for(e.space_best), e.space_best).into());
-            if has_published(&e.task) {
-                optimal.push(
-                    published::nb201_optimal(manifest, &e.task)
-                        .map_or("–".into(), |v| format!("{v:.2}"))
-                        .into(),
-                );
-            }
-            if has_test {
-                optimal.push("–".into());
-            }
-        }
-        rows.push(optimal);
-        let mut mean: Vec<Cell> = vec!["mean of the table (random baseline)".into()];
-        for e in evaluated {
-            mean.push(format!("{:.*}", decimals_for(e.space_best), e.space_mean).into());
-            if has_published(&e.task) {
-                mean.push("–".into());
-            }
-            if has_test {
-                mean.push("–".into());
-            }
-        }
-        rows.push(mean);
+        let table = CrossTable::new(manifest, task, groups);
         blocks.push(Block::Text(format!("Searched on `{name}`:")));
-        blocks.push(Block::Table(Table { columns, rows }));
+        blocks.push(Block::Table(table.table()));
         let failed: Vec<String> = task
             .incidents
             .iter()
@@ -892,6 +826,153 @@ fn cross_task(
     }
     if let Some(note) = published::nb201_search_note(manifest) {
         blocks.push(Block::Text(note));
+    }
+}
+
+/// One searched task's architectures looked up on every `evaluate_on` task: per evaluated
+/// task the objective, the published figure (where one exists) and the test metric (where
+/// the benchmark has one).
+struct CrossTable<'a> {
+    manifest: &'a Manifest,
+    searched: &'a str,
+    methods: Vec<&'a str>,
+    groups: Vec<&'a CrossGroup>,
+    evaluated: &'a [EvaluatedTask],
+    /// Per evaluated task, whether it has a published column.
+    published: Vec<bool>,
+    /// The test metric's name, when a group has test values.
+    test: Option<&'a str>,
+}
+
+impl<'a> CrossTable<'a> {
+    fn new(
+        manifest: &'a Manifest,
+        task: &'a SearchTaskResult,
+        groups: Vec<&'a CrossGroup>,
+    ) -> Self {
+        let search = manifest.search().expect("a search run");
+        let searched = task.info.task.as_str();
+        let methods: Vec<&str> = task.methods.iter().map(|m| m.method.as_str()).collect();
+        let published = search
+            .evaluated_on
+            .iter()
+            .map(|e| {
+                methods
+                    .iter()
+                    .any(|m| published::nb201_search(manifest, searched, m, &e.task).is_some())
+            })
+            .collect();
+        let test = groups
+            .iter()
+            .any(|g| !g.tests.is_empty())
+            .then(|| search.test_metric.as_deref().unwrap_or("test"));
+        CrossTable {
+            manifest,
+            searched,
+            methods,
+            groups,
+            evaluated: &search.evaluated_on,
+            published,
+            test,
+        }
+    }
+
+    fn group(&self, method: &str, eval_task: &str) -> Option<&'a CrossGroup> {
+        let found = self
+            .groups
+            .iter()
+            .find(|g| g.method == method && g.eval_task == eval_task);
+        found.copied()
+    }
+
+    /// The mean objective of a method's runs on an evaluated task, if it has any.
+    fn mean(&self, method: &str, eval_task: &str) -> Option<f64> {
+        let g = self
+            .group(method, eval_task)
+            .filter(|g| !g.values.is_empty())?;
+        Some(crate::stats::mean(&g.values))
+    }
+
+    fn table(&self) -> Table {
+        let objective = &self.manifest.protocol.objective;
+        let mut columns = vec!["method".to_string()];
+        for (e, &published) in self.evaluated.iter().zip(&self.published) {
+            columns.push(format!("{} {objective}", e.task));
+            if published {
+                columns.push(format!("{} published", e.task));
+            }
+            if let Some(test) = self.test {
+                columns.push(format!("{} {test}", e.task));
+            }
+        }
+        let maximize = self.manifest.maximize();
+        let best: Vec<Option<f64>> = self
+            .evaluated
+            .iter()
+            .map(|e| {
+                let means = self.methods.iter().filter_map(|m| self.mean(m, &e.task));
+                means.reduce(|a, b| if (a > b) == maximize { a } else { b })
+            })
+            .collect();
+        let mut rows: Vec<Vec<Cell>> = self.methods.iter().map(|m| self.row(m, &best)).collect();
+        rows.push(self.reference_row("best in the table", |e| {
+            let published = published::nb201_optimal(self.manifest, &e.task);
+            (
+                e.space_best,
+                published.map_or("–".into(), |v| format!("{v:.2}")),
+            )
+        }));
+        rows.push(
+            self.reference_row("mean of the table (random baseline)", |e| {
+                (e.space_mean, "–".into())
+            }),
+        );
+        Table { columns, rows }
+    }
+
+    /// A method's row; `best` holds each evaluated task's best mean, bold.
+    fn row(&self, method: &str, best: &[Option<f64>]) -> Vec<Cell> {
+        let mut row: Vec<Cell> = vec![method.into()];
+        for ((e, best), &published) in self.evaluated.iter().zip(best).zip(&self.published) {
+            let g = self.group(method, &e.task);
+            let d = decimals_for(e.space_best);
+            let mean = self.mean(method, &e.task);
+            row.push(Cell {
+                text: g.map_or("–".into(), |g| spread(&g.values, g.missing, d)),
+                bold: mean.is_some() && mean == *best,
+            });
+            if published {
+                let figure = published::nb201_search(self.manifest, self.searched, method, &e.task);
+                let text =
+                    figure.map_or("–".into(), |(mean, std)| format!("{mean:.2} ± {std:.2}"));
+                row.push(text.into());
+            }
+            if self.test.is_some() {
+                row.push(g.map_or("–".into(), |g| spread(&g.tests, 0, d)).into());
+            }
+        }
+        row
+    }
+
+    /// A row of the tables' own figures: `value` gives each evaluated task's value and its
+    /// published counterpart.
+    fn reference_row(
+        &self,
+        label: &str,
+        value: impl Fn(&EvaluatedTask) -> (f64, String),
+    ) -> Vec<Cell> {
+        let mut row: Vec<Cell> = vec![label.into()];
+        for (e, &published) in self.evaluated.iter().zip(&self.published) {
+            let (v, figure) = value(e);
+            row.push(format!("{:.*}", decimals_for(e.space_best), v).into());
+            if published {
+                row.push(figure.into());
+            }
+            if self.test.is_some() {
+                row.push("–".into());
+            }
+        }
+        row
     }
 }
 
@@ -958,81 +1039,8 @@ pub fn estimation(
     }
     blocks.extend(provenance(manifest, info.tasks.first().map(|t| &t.data)));
     blocks.extend(failed_trials(manifest));
-    let sizes = &info.train_sizes;
     for task in tasks {
-        blocks.push(Block::Heading(task.task.clone()));
-        for (title, pick) in [
-            (
-                "Kendall tau-b",
-                (|c: &estimation::Cell| &c.kendall) as fn(&estimation::Cell) -> &Measure,
-            ),
-            ("Spearman rho", |c| &c.spearman),
-        ] {
-            blocks.push(Block::Text(format!(
-                "{title}, mean [95% CI] over replicates, by training-set size:"
-            )));
-            let mut columns = vec!["estimator".to_string(), "no training".into()];
-            columns.extend(sizes.iter().map(|s| s.to_string()));
-            let rows = task
-                .estimators
-                .iter()
-                .map(|e| {
-                    let mut row: Vec<Cell> = vec![e.estimator.as_str().into()];
-                    let zero = e.cells.iter().find(|c| c.train_size == 0);
-                    row.push(zero.map_or(String::new(), |c| measure_cell(pick(c))).into());
-                    for &s in sizes {
-                        let c = e.cells.iter().find(|c| c.train_size as usize == s);
-                        row.push(c.map_or(String::new(), |c| measure_cell(pick(c))).into());
-                    }
-                    row
-                })
-                .collect();
-            blocks.push(Block::Table(Table { columns, rows }));
-        }
-        blocks.push(Block::Text(
-            "Top-k agreement at the largest training size (precision@k = share of the true top k in the predicted top k; NDCG@k with min-max scaled truth as gain), and mean fit and score time per trial:".into(),
-        ));
-        let mut columns = vec!["estimator".to_string(), "train size".into()];
-        for k in &info.top_k {
-            columns.push(format!("precision@{k}"));
-            columns.push(format!("NDCG@{k}"));
-        }
-        columns.extend(["fit s".into(), "score s".into()]);
-        let rows = task
-            .estimators
-            .iter()
-            .filter_map(|e| {
-                let c = e.cells.last()?;
-                let mut row: Vec<Cell> =
-                    vec![e.estimator.as_str().into(), c.train_size.to_string().into()];
-                for (_, precision, ndcg) in &c.top_k {
-                    row.push(measure_cell(precision).into());
-                    row.push(measure_cell(ndcg).into());
-                }
-                row.push(format!("{:.4}", c.fit_seconds).into());
-                row.push(format!("{:.4}", c.score_seconds).into());
-                Some(row)
-            })
-            .collect();
-        blocks.push(Block::Table(Table { columns, rows }));
-        training_free(&mut blocks, manifest, task);
-        let warnings: Vec<String> = task
-            .estimators
-            .iter()
-            .flat_map(|e| {
-                e.cells.iter().flat_map(move |c| {
-                    c.warnings
-                        .iter()
-                        .map(move |w| format!("{} ({}): {w}", e.estimator, c.train_size))
-                })
-            })
-            .collect();
-        if !warnings.is_empty() {
-            blocks.push(Block::Text("Warnings:".into()));
-            blocks.push(Block::Bullets(warnings));
-        }
-        estimation_incidents(&mut blocks, task);
-        blocks.extend(figures(&task.task).into_iter().map(Block::Figure));
+        estimation_task(&mut blocks, manifest, task, figures(&task.task));
     }
     blocks.push(Block::Heading("Definitions".into()));
     blocks.push(Block::Bullets(vec![
@@ -1044,6 +1052,102 @@ pub fn estimation(
         title: format!("nash report: {}", p.name),
         blocks,
     }
+}
+
+/// One task's section of the estimation report.
+fn estimation_task(
+    blocks: &mut Vec<Block>,
+    manifest: &Manifest,
+    task: &estimation::EstimationTaskResult,
+    figures: Vec<Figure>,
+) {
+    let info = manifest.estimation().expect("estimation run");
+    blocks.push(Block::Heading(task.task.clone()));
+    for (title, pick) in [
+        (
+            "Kendall tau-b",
+            (|c: &estimation::Cell| &c.kendall) as fn(&estimation::Cell) -> &Measure,
+        ),
+        ("Spearman rho", |c| &c.spearman),
+    ] {
+        blocks.push(Block::Text(format!(
+            "{title}, mean [95% CI] over replicates, by training-set size:"
+        )));
+        blocks.push(Block::Table(by_train_size(task, &info.train_sizes, pick)));
+    }
+    blocks.push(Block::Text(
+        "Top-k agreement at the largest training size (precision@k = share of the true top k in the predicted top k; NDCG@k with min-max scaled truth as gain), and mean fit and score time per trial:".into(),
+    ));
+    blocks.push(Block::Table(top_k_table(task, &info.top_k)));
+    training_free(blocks, manifest, task);
+    let warnings: Vec<String> = task
+        .estimators
+        .iter()
+        .flat_map(|e| {
+            e.cells.iter().flat_map(move |c| {
+                c.warnings
+                    .iter()
+                    .map(move |w| format!("{} ({}): {w}", e.estimator, c.train_size))
+            })
+        })
+        .collect();
+    if !warnings.is_empty() {
+        blocks.push(Block::Text("Warnings:".into()));
+        blocks.push(Block::Bullets(warnings));
+    }
+    estimation_incidents(blocks, task);
+    blocks.extend(figures.into_iter().map(Block::Figure));
+}
+
+/// A measure (`pick`) per estimator and training-set size.
+fn by_train_size(
+    task: &estimation::EstimationTaskResult,
+    sizes: &[usize],
+    pick: fn(&estimation::Cell) -> &Measure,
+) -> Table {
+    let mut columns = vec!["estimator".to_string(), "no training".into()];
+    columns.extend(sizes.iter().map(|s| s.to_string()));
+    let rows = task
+        .estimators
+        .iter()
+        .map(|e| {
+            let at = |size: usize| {
+                let c = e.cells.iter().find(|c| c.train_size as usize == size);
+                Cell::from(c.map_or(String::new(), |c| measure_cell(pick(c))))
+            };
+            let mut row: Vec<Cell> = vec![e.estimator.as_str().into(), at(0)];
+            row.extend(sizes.iter().map(|&s| at(s)));
+            row
+        })
+        .collect();
+    Table { columns, rows }
+}
+
+/// Precision@k and NDCG@k at each estimator's largest training size, with its times.
+fn top_k_table(task: &estimation::EstimationTaskResult, top_k: &[usize]) -> Table {
+    let mut columns = vec!["estimator".to_string(), "train size".into()];
+    for k in top_k {
+        columns.push(format!("precision@{k}"));
+        columns.push(format!("NDCG@{k}"));
+    }
+    columns.extend(["fit s".into(), "score s".into()]);
+    let rows = task
+        .estimators
+        .iter()
+        .filter_map(|e| {
+            let c = e.cells.last()?;
+            let mut row: Vec<Cell> =
+                vec![e.estimator.as_str().into(), c.train_size.to_string().into()];
+            for (_, precision, ndcg) in &c.top_k {
+                row.push(measure_cell(precision).into());
+                row.push(measure_cell(ndcg).into());
+            }
+            row.push(format!("{:.4}", c.fit_seconds).into());
+            row.push(format!("{:.4}", c.score_seconds).into());
+            Some(row)
+        })
+        .collect();
+    Table { columns, rows }
 }
 
 /// Failed trials and fallbacks of each (estimator, training size) that had any.
@@ -1096,46 +1200,7 @@ fn training_free(
         .map_or(0, |t| t.n_eval);
     let rows = listed
         .iter()
-        .filter_map(|e| {
-            let rho = &e.cells.first()?.spearman;
-            let input = info
-                .proxy_inputs
-                .iter()
-                .find(|(id, _)| *id == e.estimator)
-                .map_or("table (no input)", |(_, i)| i.as_str());
-            let published = published::proxy_spearman(&p.benchmark, &task.task, &e.estimator);
-            let nash = match rho.ci {
-                Some(ci) if rho.mean < 0.0 => format!(
-                    "{:.3} {}",
-                    -rho.mean,
-                    interval(
-                        &Interval {
-                            low: -ci.high,
-                            high: -ci.low
-                        },
-                        3
-                    )
-                ),
-                Some(ci) => format!("{:.3} {}", rho.mean, interval(&ci, 3)),
-                None => format!("{:.3}", rho.mean.abs()),
-            };
-            let differences = published::proxy_setting_differences(manifest, evaluated, input);
-            let (difference, setting) = match published {
-                None => ("–".to_string(), "–".to_string()),
-                Some(v) if differences.is_empty() => {
-                    (format!("{:+.3}", rho.mean.abs() - v), "the paper's".into())
-                }
-                Some(_) => ("not comparable".into(), differences.join("; ")),
-            };
-            Some(vec![
-                e.estimator.as_str().into(),
-                input.into(),
-                nash.into(),
-                published.map_or("–".into(), |v| format!("{v:.3}")).into(),
-                difference.into(),
-                setting.into(),
-            ])
-        })
+        .filter_map(|e| training_free_row(manifest, &task.task, evaluated, e))
         .collect();
     blocks.push(Block::Table(Table {
         columns: [
@@ -1150,6 +1215,55 @@ fn training_free(
         .into(),
         rows,
     }));
+}
+
+/// One training-free estimator's |Spearman| beside the published figure, if it has a
+/// defined one; `evaluated` architectures per trial.
+fn training_free_row(
+    manifest: &Manifest,
+    task: &str,
+    evaluated: u64,
+    e: &estimation::EstimatorResult,
+) -> Option<Vec<Cell>> {
+    let info = manifest.estimation().expect("estimation run");
+    let rho = &e.cells.first()?.spearman;
+    let input = info
+        .proxy_inputs
+        .iter()
+        .find(|(id, _)| *id == e.estimator)
+        .map_or("table (no input)", |(_, i)| i.as_str());
+    let published = published::proxy_spearman(&manifest.protocol.benchmark, task, &e.estimator);
+    let differences = published::proxy_setting_differences(manifest, evaluated, input);
+    let (difference, setting) = match published {
+        None => ("–".to_string(), "–".to_string()),
+        Some(v) if differences.is_empty() => {
+            (format!("{:+.3}", rho.mean.abs() - v), "the paper's".into())
+        }
+        Some(_) => ("not comparable".into(), differences.join("; ")),
+    };
+    Some(vec![
+        e.estimator.as_str().into(),
+        input.into(),
+        absolute(rho).into(),
+        published.map_or("–".into(), |v| format!("{v:.3}")).into(),
+        difference.into(),
+        setting.into(),
+    ])
+}
+
+/// A correlation's absolute value with its CI (flipped when the mean is negative).
+fn absolute(rho: &Measure) -> String {
+    match rho.ci {
+        Some(ci) if rho.mean < 0.0 => {
+            let flipped = Interval {
+                low: -ci.high,
+                high: -ci.low,
+            };
+            format!("{:.3} {}", -rho.mean, interval(&flipped, 3))
+        }
+        Some(ci) => format!("{:.3} {}", rho.mean, interval(&ci, 3)),
+        None => format!("{:.3}", rho.mean.abs()),
+    }
 }
 
 /// Three significant digits, in scientific notation below 0.001.

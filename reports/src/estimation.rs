@@ -79,14 +79,16 @@ fn measure(values: &[f64], label: &str) -> Measure {
     }
 }
 
-/// Aggregates the trials of `estimates_summary.parquet`, in the order they were written.
-pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<EstimationTaskResult> {
-    // The trials of one (task, estimator, train size), in first-seen order.
-    struct Group<'a> {
-        key: (&'a str, &'a str, u32),
-        rows: Vec<&'a summary::Row<'a>>,
-        incidents: Incidents,
-    }
+/// The trials of one (task, estimator, train size), in first-seen order.
+struct Group<'a> {
+    key: (&'a str, &'a str, u32),
+    rows: Vec<&'a summary::Row<'a>>,
+    incidents: Incidents,
+}
+
+/// Groups consecutive rows of the same (task, estimator, train size), counting failures and
+/// fallbacks.
+fn groups<'a>(rows: &'a [summary::Row<'a>]) -> Vec<Group<'a>> {
     let mut groups: Vec<Group> = Vec::new();
     for row in rows {
         let id = &row.identity;
@@ -108,47 +110,51 @@ pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<EstimationTask
         g.incidents
             .add(failure, row.end.fallbacks, row.end.fallback_reason);
     }
+    groups
+}
+
+/// A group's measures over its replicates; `protocol_sha256` starts their bootstrap labels.
+fn cell(g: Group, protocol_sha256: &str) -> Cell {
+    let (task, estimator, size) = g.key;
+    let of = |f: &dyn Fn(&summary::Row) -> f64| g.rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
+    let label = |what: &str| format!("{protocol_sha256}/{task}/{estimator}/{size}/{what}");
+    let k_of =
+        |i: usize, f: fn(&TopK) -> f64| of(&|r: &summary::Row| r.top_k.get(i).map_or(f64::NAN, f));
+    let top_k = g.rows[0]
+        .top_k
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let k = t.k;
+            let p = measure(&k_of(i, |t| t.precision), &label(&format!("p@{k}")));
+            let n = measure(&k_of(i, |t| t.ndcg), &label(&format!("ndcg@{k}")));
+            (k, p, n)
+        })
+        .collect();
+    let mut warnings: Vec<String> = g
+        .rows
+        .iter()
+        .filter_map(|r| r.warning.map(str::to_string))
+        .collect();
+    warnings.dedup();
+    Cell {
+        train_size: size,
+        kendall: measure(&of(&|r| r.kendall_tau), &label("tau")),
+        spearman: measure(&of(&|r| r.spearman_rho), &label("rho")),
+        top_k,
+        fit_seconds: mean_defined(&of(&|r| r.fit_seconds)),
+        score_seconds: mean_defined(&of(&|r| r.score_seconds)),
+        warnings,
+        incidents: g.incidents,
+    }
+}
+
+/// Aggregates the trials of `estimates_summary.parquet`, in the order they were written.
+pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<EstimationTaskResult> {
     let mut tasks: Vec<EstimationTaskResult> = Vec::new();
-    for g in groups {
-        let (task, estimator, size) = g.key;
-        let of =
-            |f: &dyn Fn(&summary::Row) -> f64| g.rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
-        let label = |what: &str| {
-            format!(
-                "{}/{task}/{estimator}/{size}/{what}",
-                manifest.protocol.sha256
-            )
-        };
-        let k_of = |i: usize, f: fn(&TopK) -> f64| {
-            of(&|r: &summary::Row| r.top_k.get(i).map_or(f64::NAN, f))
-        };
-        let top_k = g.rows[0]
-            .top_k
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let k = t.k;
-                let p = measure(&k_of(i, |t| t.precision), &label(&format!("p@{k}")));
-                let n = measure(&k_of(i, |t| t.ndcg), &label(&format!("ndcg@{k}")));
-                (k, p, n)
-            })
-            .collect();
-        let mut warnings: Vec<String> = g
-            .rows
-            .iter()
-            .filter_map(|r| r.warning.map(str::to_string))
-            .collect();
-        warnings.dedup();
-        let cell = Cell {
-            train_size: size,
-            kendall: measure(&of(&|r| r.kendall_tau), &label("tau")),
-            spearman: measure(&of(&|r| r.spearman_rho), &label("rho")),
-            top_k,
-            fit_seconds: mean_defined(&of(&|r| r.fit_seconds)),
-            score_seconds: mean_defined(&of(&|r| r.score_seconds)),
-            warnings,
-            incidents: g.incidents,
-        };
+    for g in groups(rows) {
+        let (task, estimator, _) = g.key;
+        let cell = cell(g, &manifest.protocol.sha256);
         if tasks.last().is_none_or(|t| t.task != task) {
             tasks.push(EstimationTaskResult {
                 task: task.to_string(),
@@ -162,11 +168,8 @@ pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<EstimationTask
                 cells: Vec::new(),
             });
         }
-        t.estimators
-            .last_mut()
-            .expect("pushed above")
-            .cells
-            .push(cell);
+        let e = t.estimators.last_mut().expect("pushed above");
+        e.cells.push(cell);
     }
     tasks
 }

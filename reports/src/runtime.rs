@@ -174,69 +174,35 @@ pub fn analyse(
     label: &str,
 ) -> MethodRuntime {
     let lengths: Vec<u32> = curves.iter().map(|c| c.len).collect();
-    let hits: Vec<Vec<Option<u32>>> = targets
+    // Per target, per run: the first hit, if any.
+    let hits: Vec<Vec<Option<Hit>>> = targets
         .iter()
         .map(|t| {
             curves
                 .iter()
-                .map(|c| first_hit(c, t.value, maximize).map(|h| h.queries))
+                .map(|c| first_hit(c, t.value, maximize))
                 .collect()
         })
+        .collect();
+    let queries: Vec<Vec<Option<u32>>> = hits
+        .iter()
+        .map(|h| h.iter().map(|h| h.as_ref().map(|h| h.queries)).collect())
         .collect();
     let seconds: Option<Vec<Vec<Option<f64>>>> = ends.map(|_| {
-        targets
-            .iter()
-            .map(|t| {
-                curves
-                    .iter()
-                    .map(|c| first_hit(c, t.value, maximize).map(|h| h.seconds))
-                    .collect()
-            })
-            .collect()
+        let seconds = |h: &[Option<Hit>]| h.iter().map(|h| h.as_ref().map(|h| h.seconds)).collect();
+        hits.iter().map(|h| seconds(h)).collect()
     });
-    // One value per run and target for the bootstrap: its runtime, negated when it did not
-    // reach the target (runtimes are at least 1, so the sign is never ambiguous).
-    let signed: Vec<Vec<f64>> = hits
-        .iter()
-        .map(|hits| {
-            hits.iter()
-                .zip(&lengths)
-                .map(|(h, &len)| match h {
-                    Some(q) => f64::from(*q),
-                    None => -f64::from(len),
-                })
-                .collect()
-        })
-        .collect();
-    // Every target's ERT on the same resamples of the runs: the queries summed over the
-    // successes (the sum `ert` takes, in the same order).
-    let cis = (curves.len() >= 2).then(|| {
-        bootstrap_cis_of_runs(
-            (curves.len(), targets.len()),
-            |runs, erts| {
-                for (ert, signed) in erts.iter_mut().zip(&signed) {
-                    let spent: f64 = runs.iter().map(|&r| signed[r].abs()).sum();
-                    *ert = match runs.iter().filter(|&&r| signed[r] > 0.0).count() {
-                        0 => f64::INFINITY,
-                        successes => spent / successes as f64,
-                    };
-                }
-            },
-            0.95,
-            &mut bootstrap_rng(&format!("{label}/ert")),
-        )
-    });
-    let per_target = hits
+    let cis = (curves.len() >= 2).then(|| ert_cis(&queries, &lengths, label));
+    let per_target = queries
         .iter()
         .enumerate()
         .map(|(k, hits)| {
             let reached = hits.iter().flatten().count();
-            let ci = cis.as_ref().filter(|_| reached > 0).map(|c| c[k]);
             TargetRuntime {
                 reached,
                 runs: curves.len(),
                 ert: ert(hits, &lengths),
-                ert_ci: ci,
+                ert_ci: cis.as_ref().filter(|_| reached > 0).map(|c| c[k]),
                 ert_seconds: seconds
                     .as_ref()
                     .zip(ends)
@@ -245,24 +211,6 @@ pub fn analyse(
         })
         .collect();
     let pairs = (curves.len() * targets.len()).max(1) as f64;
-    let ecdf = budgets(lengths.iter().copied().max().unwrap_or(1))
-        .into_iter()
-        .map(|b| {
-            let reached = hits.iter().flatten().flatten().filter(|&&q| q <= b).count();
-            (f64::from(b), reached as f64 / pairs)
-        })
-        .collect();
-    let ecdf_seconds = seconds.as_ref().zip(ends).map(|(s, ends)| {
-        let longest = ends.iter().copied().fold(0.0, f64::max);
-        (0..=48)
-            .map(|i| {
-                // From a thousandth of the longest run to its end, on a log scale.
-                let b = longest * 10f64.powf(3.0 * (f64::from(i) / 48.0 - 1.0));
-                let reached = s.iter().flatten().flatten().filter(|&&t| t <= b).count();
-                (b, reached as f64 / pairs)
-            })
-            .collect()
-    });
     let auc: Vec<f64> = curves
         .iter()
         .map(|c| mean_regret(c, best, maximize))
@@ -273,11 +221,72 @@ pub fn analyse(
     MethodRuntime {
         method: method.to_string(),
         targets: per_target,
-        ecdf,
-        ecdf_seconds,
+        ecdf: ecdf_queries(&queries, &lengths, pairs),
+        ecdf_seconds: seconds
+            .as_ref()
+            .zip(ends)
+            .map(|(s, e)| ecdf_seconds(s, e, pairs)),
         auc,
         auc_summary,
     }
+}
+
+/// Every target's ERT CI on the same bootstrap resamples of the runs (`hits`: per target,
+/// per run, the queries of its first hit).
+fn ert_cis(hits: &[Vec<Option<u32>>], lengths: &[u32], label: &str) -> Vec<Interval> {
+    // One value per run and target: its runtime, negated when it did not reach the target
+    // (runtimes are at least 1, so the sign is never ambiguous).
+    let signed: Vec<Vec<f64>> = hits
+        .iter()
+        .map(|hits| {
+            hits.iter()
+                .zip(lengths)
+                .map(|(h, &len)| match h {
+                    Some(q) => f64::from(*q),
+                    None => -f64::from(len),
+                })
+                .collect()
+        })
+        .collect();
+    // The queries summed over the successes (the sum `ert` takes, in the same order).
+    bootstrap_cis_of_runs(
+        (lengths.len(), hits.len()),
+        |runs, erts| {
+            for (ert, signed) in erts.iter_mut().zip(&signed) {
+                let spent: f64 = runs.iter().map(|&r| signed[r].abs()).sum();
+                *ert = match runs.iter().filter(|&&r| signed[r] > 0.0).count() {
+                    0 => f64::INFINITY,
+                    successes => spent / successes as f64,
+                };
+            }
+        },
+        0.95,
+        &mut bootstrap_rng(&format!("{label}/ert")),
+    )
+}
+
+/// The fraction of the (run, target) `pairs` reached within each query budget.
+fn ecdf_queries(hits: &[Vec<Option<u32>>], lengths: &[u32], pairs: f64) -> Vec<(f64, f64)> {
+    budgets(lengths.iter().copied().max().unwrap_or(1))
+        .into_iter()
+        .map(|b| {
+            let reached = hits.iter().flatten().flatten().filter(|&&q| q <= b).count();
+            (f64::from(b), reached as f64 / pairs)
+        })
+        .collect()
+}
+
+/// The fraction of the (run, target) `pairs` reached within simulated time, from a
+/// thousandth of the longest run to its end on a log scale.
+fn ecdf_seconds(hits: &[Vec<Option<f64>>], ends: &[f64], pairs: f64) -> Vec<(f64, f64)> {
+    let longest = ends.iter().copied().fold(0.0, f64::max);
+    (0..=48)
+        .map(|i| {
+            let b = longest * 10f64.powf(3.0 * (f64::from(i) / 48.0 - 1.0));
+            let reached = hits.iter().flatten().flatten().filter(|&&t| t <= b).count();
+            (b, reached as f64 / pairs)
+        })
+        .collect()
 }
 
 /// The mean of a method's AUCs (its point estimate where there is no summary).

@@ -489,14 +489,7 @@ fn analyse_group(
             high: a.max(b),
         }
     });
-    let ri_sampled_ci = (finals.len() >= 2 && !random.is_empty()).then(|| {
-        bootstrap_ci(
-            &[&finals, random],
-            |s| ri(stats::mean(&s[0]), stats::mean(&s[1]), maximize),
-            0.95,
-            &mut bootstrap_rng(&label("ri-sampled")),
-        )
-    });
+    let ri_sampled_ci = ri_sampled_ci(&finals, random, maximize, &label("ri-sampled"));
     let regret = if maximize {
         info.space_best - mean
     } else {
@@ -519,20 +512,8 @@ fn analyse_group(
             &label("runtime"),
         ),
         over_queries: curve_over_queries(&incumbents),
-        unique_archs: stats::mean(
-            &group
-                .trials
-                .iter()
-                .map(|t| t.unique_archs as f64)
-                .collect::<Vec<_>>(),
-        ),
-        unique_cells: stats::mean(
-            &group
-                .trials
-                .iter()
-                .map(|t| t.unique_cells as f64)
-                .collect::<Vec<_>>(),
-        ),
+        unique_archs: mean_of(&group.trials, |t| t.unique_archs),
+        unique_cells: mean_of(&group.trials, |t| t.unique_cells),
         over_time: time_end
             .filter(|_| group.trials.iter().all(|t| t.final_cost.is_some()))
             .map(|end| curve_over_time(&incumbents, end)),
@@ -543,6 +524,24 @@ fn analyse_group(
         finals,
         replicates: group.trials.iter().map(|t| t.replicate).collect(),
     }
+}
+
+/// The mean of a count over the trials.
+fn mean_of(trials: &[TrialCurve], count: impl Fn(&TrialCurve) -> usize) -> f64 {
+    stats::mean(&trials.iter().map(|t| count(t) as f64).collect::<Vec<_>>())
+}
+
+/// The CI of RI over the sampled random baseline: finals and the k random architectures
+/// resampled jointly; none with fewer than two finals.
+fn ri_sampled_ci(finals: &[f64], random: &[f64], maximize: bool, label: &str) -> Option<Interval> {
+    (finals.len() >= 2 && !random.is_empty()).then(|| {
+        bootstrap_ci(
+            &[finals, random],
+            |s| ri(stats::mean(&s[0]), stats::mean(&s[1]), maximize),
+            0.95,
+            &mut bootstrap_rng(label),
+        )
+    })
 }
 
 /// Each run's hypervolume ratio after every query (the front of all evaluations so far,

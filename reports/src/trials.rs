@@ -10,7 +10,10 @@ use std::path::Path;
 use crate::ReportError;
 use crate::incidents::Failure;
 use crate::pareto::Front;
-use crate::records::{self, Status, trials::Row};
+use crate::records::{
+    self, Status,
+    trials::{Evaluation, Incumbent, Row},
+};
 
 /// Where a trial's curve took a new value.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -198,37 +201,7 @@ impl Reading {
         let out_of_order = || format!("row {i}: {t}/{m} replicate {r} step {s} is out of order");
         if s == 1 {
             self.close(groups);
-            let same_group = groups.last().is_some_and(|g| g.task == t && g.method == m);
-            if !same_group {
-                groups.push(Group {
-                    task: t.to_string(),
-                    method: m.to_string(),
-                    trials: Vec::new(),
-                    failed: Vec::new(),
-                });
-            }
-            let group = groups.last_mut().expect("pushed above");
-            if failed {
-                group.failed.push(Failure {
-                    replicate: r,
-                    error: row.end.error.unwrap_or("").to_string(),
-                    evaluations: Some(0),
-                });
-            } else {
-                let evaluation = row.evaluation.as_ref();
-                group.trials.push(TrialCurve {
-                    replicate: r,
-                    incumbent_mean: StepCurve::default(),
-                    final_value: f64::NAN,
-                    final_test: row.incumbent.and_then(|i| i.test_value),
-                    final_cost: evaluation.and_then(|e| e.cumulative_cost),
-                    unique_archs: 0,
-                    unique_cells: 0,
-                    front_entries: evaluation.and_then(|e| e.second_value).map(|_| Vec::new()),
-                    fallbacks: row.end.fallbacks,
-                    fallback_reason: row.end.fallback_reason.map(str::to_string),
-                });
-            }
+            start_trial(row, groups);
         }
         let group = groups.last_mut().ok_or_else(out_of_order)?;
         if failed {
@@ -253,6 +226,17 @@ impl Reading {
                 "row {i}: an evaluation of a trial that did not fail has nulls"
             ));
         };
+        self.evaluated(trial, evaluation, incumbent);
+        Ok(())
+    }
+
+    /// Follows a trial that did not fail through one evaluation and its incumbent.
+    fn evaluated(
+        &mut self,
+        trial: &mut TrialCurve,
+        evaluation: &Evaluation<'_>,
+        incumbent: Incumbent,
+    ) {
         self.archs.push(evaluation.arch_id);
         self.cells.push(evaluation.canonical_arch_id);
         let seconds = match trial.final_cost {
@@ -279,6 +263,42 @@ impl Reading {
                 entries.push(FrontEntry { at, point, seconds });
             }
         }
-        Ok(())
     }
+}
+
+/// The first row of a trial starts its record in its (task, method) group, a new group
+/// when the previous row was another's.
+fn start_trial(row: &Row, groups: &mut Vec<Group>) {
+    let (t, m, r) = (row.task, row.method, row.replicate);
+    let same_group = groups.last().is_some_and(|g| g.task == t && g.method == m);
+    if !same_group {
+        groups.push(Group {
+            task: t.to_string(),
+            method: m.to_string(),
+            trials: Vec::new(),
+            failed: Vec::new(),
+        });
+    }
+    let group = groups.last_mut().expect("pushed above");
+    if row.end.status == Status::Failed {
+        group.failed.push(Failure {
+            replicate: r,
+            error: row.end.error.unwrap_or("").to_string(),
+            evaluations: Some(0),
+        });
+        return;
+    }
+    let evaluation = row.evaluation.as_ref();
+    group.trials.push(TrialCurve {
+        replicate: r,
+        incumbent_mean: StepCurve::default(),
+        final_value: f64::NAN,
+        final_test: row.incumbent.and_then(|i| i.test_value),
+        final_cost: evaluation.and_then(|e| e.cumulative_cost),
+        unique_archs: 0,
+        unique_cells: 0,
+        front_entries: evaluation.and_then(|e| e.second_value).map(|_| Vec::new()),
+        fallbacks: row.end.fallbacks,
+        fallback_reason: row.end.fallback_reason.map(str::to_string),
+    });
 }

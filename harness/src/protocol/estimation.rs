@@ -88,195 +88,25 @@ impl EstimationProtocol {
             base_seed: raw.base_seed,
         }
         .validate(&src, text)?;
-        let benchmark = common.benchmark;
-        let space = benchmark.space(&common.tasks[0]);
-        let space_size = space.size();
-
-        let train_task = match &raw.train_task {
-            None => None,
-            Some(t) => {
-                check_task(&src, benchmark, t)?;
-                for task in &common.tasks {
-                    if benchmark.space(task).size() != benchmark.space(&t.value).size() {
-                        return Err(src.fail(
-                            &t.referenced,
-                            format!(
-                                "train_task {} and task {task} have different search spaces",
-                                t.value
-                            ),
-                        ));
-                    }
-                }
-                Some(t.value.clone())
-            }
-        };
-        let mut train_sizes = Vec::new();
-        for s in &raw.train_sizes {
-            let n = src.count(s, "train_sizes", u32::MAX)? as usize;
-            if train_sizes.contains(&n) {
-                return Err(src.fail(&s.referenced, format!("train size {n} is listed twice")));
-            }
-            train_sizes.push(n);
-        }
-        train_sizes.sort_unstable();
-
-        if raw.estimators.value.len() > super::MAX_METHODS || raw.train_sizes.len() > 100 {
-            return Err(src.fail(
-                &raw.estimators.referenced,
-                format!(
-                    "at most {} estimators and 100 train_sizes, got {} and {}",
-                    super::MAX_METHODS,
-                    raw.estimators.value.len(),
-                    raw.train_sizes.len()
-                ),
-            ));
-        }
-        if raw.estimators.value.is_empty() {
-            return Err(src.fail(
-                &raw.estimators.referenced,
-                format!(
-                    "estimators must list at least one estimator; valid: {}",
-                    estimators()
-                        .iter()
-                        .map(|c| c.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        let properties = benchmark.property_names();
-        let mut estimators: Vec<EstimatorSpec> = Vec::new();
-        for e in &raw.estimators.value {
-            if let Err(message) = e.value.validate(space.as_ref(), &properties) {
-                return Err(src.fail(&e.referenced, format!("{}: {message}", e.value.name())));
-            }
-            if estimators.iter().any(|x| x.id() == e.value.id()) {
-                return Err(src.fail(
-                    &e.referenced,
-                    format!(
-                        "estimator id '{}' is used twice; give one of them an `id:`",
-                        e.value.id()
-                    ),
-                ));
-            }
-            if let Some(k) = e.value.neighbours()
-                && let Some(&smallest) = train_sizes.first()
-                && k > smallest
-            {
-                return Err(src.fail(
-                    &e.referenced,
-                    format!(
-                        "{}: k = {k} neighbours, but the smallest training set has {smallest} \
-                         architectures",
-                        e.value.id()
-                    ),
-                ));
-            }
-            if e.value.learns() && train_sizes.is_empty() {
-                return Err(src.fail(
-                    &e.referenced,
-                    format!(
-                        "{} learns from labelled architectures: list train_sizes",
-                        e.value.id()
-                    ),
-                ));
-            }
-            estimators.push(e.value.clone());
-        }
-
-        // The smallest space among the tasks bounds the split.
-        let smallest = common
-            .tasks
-            .iter()
-            .map(|t| benchmark.space(t).size())
-            .min()
-            .unwrap_or(space_size);
-        let largest_train = train_sizes.last().copied().unwrap_or(0);
-        let evaluation = match raw.evaluation.value.trim() {
-            "all" => Evaluation::All,
-            n => {
-                match n.parse::<usize>() {
-                    Ok(n) if n >= 2 => Evaluation::Sample(n),
-                    _ => {
-                        return Err(src.fail(
-                        &raw.evaluation.referenced,
-                        format!("evaluation must be `all` or a number of architectures ≥ 2, got '{n}'"),
-                    ));
-                    }
-                }
-            }
-        };
-        let n_eval = match evaluation {
-            Evaluation::All => smallest.saturating_sub(largest_train),
-            Evaluation::Sample(n) => n,
-        };
-        if largest_train.saturating_add(n_eval) > smallest {
-            let at = raw
-                .train_sizes
-                .last()
-                .map_or(&raw.evaluation.referenced, |s| &s.referenced);
-            return Err(src.fail(
-                at,
-                format!(
-                    "training size {largest_train} plus {n_eval} evaluated architectures exceed the \
-                     space ({smallest} architectures); training and evaluation sets are disjoint"
-                ),
-            ));
-        }
-        if n_eval < 2 {
-            return Err(src.fail(
-                &raw.evaluation.referenced,
-                "fewer than 2 architectures left to evaluate",
-            ));
-        }
-
-        let mut top_k = Vec::new();
-        let defaults = [10, 50, 100].map(|k| (k, None));
-        let given: Vec<(i64, Option<&Spanned<i64>>)> = match &raw.top_k {
-            Some(list) => list.iter().map(|k| (k.value, Some(k))).collect(),
-            None => defaults.iter().map(|&(k, s)| (k, s)).collect(),
-        };
-        for (k, spanned) in given {
-            let at = spanned.map_or(&raw.evaluation.referenced, |s| &s.referenced);
-            let k = usize::try_from(k).ok().filter(|&k| k > 0).ok_or_else(|| {
-                src.fail(
-                    at,
-                    format!("top_k values must be positive integers, got {k}"),
-                )
-            })?;
-            if k > n_eval {
-                if spanned.is_none() {
-                    continue; // defaults larger than the evaluation set are dropped
-                }
-                return Err(src.fail(
-                    at,
-                    format!("k = {k} is larger than the {n_eval} evaluated architectures"),
-                ));
-            }
-            if !top_k.contains(&k) {
-                top_k.push(k);
-            }
-        }
-
-        let images = match &raw.images {
-            None => ImageSource::Noise,
-            Some(i) => ImageSource::parse(&i.value).map_err(|m| src.fail(&i.referenced, m))?,
-        };
+        let train_task = parse_train_task(&src, &common, &raw.train_task)?;
+        let train_sizes = parse_train_sizes(&src, &raw.train_sizes)?;
+        let estimators = parse_estimators(&src, &common, &raw.estimators, &train_sizes)?;
+        let evaluation = parse_evaluation(&raw.evaluation, &src)?;
+        let n_eval = evaluated(&src, &raw, &common, evaluation, &train_sizes)?;
         let proxy_batch = match &raw.proxy_batch {
             None => 64,
             Some(b) => src.count(b, "proxy_batch", 1_024)? as usize,
         };
-        let supernet_images = super::supernet_images(&src, &raw.supernet_images)?;
         Ok(EstimationProtocol {
-            common,
             train_task,
             evaluation,
+            top_k: parse_top_k(&src, &raw, n_eval)?,
             train_sizes,
-            top_k,
             estimators,
-            images,
+            images: super::images(&src, &raw.images)?,
             proxy_batch,
-            supernet_images,
+            supernet_images: super::supernet_images(&src, &raw.supernet_images)?,
+            common,
         })
     }
 
@@ -313,6 +143,202 @@ impl EstimationProtocol {
             Evaluation::All => space_size - self.train_sizes.last().copied().unwrap_or(0),
         }
     }
+}
+
+/// `train_task:`, a task whose space is every task's.
+fn parse_train_task(
+    src: &Source,
+    common: &Common,
+    raw: &Option<Spanned<String>>,
+) -> Result<Option<String>, ProtocolError> {
+    let Some(t) = raw else { return Ok(None) };
+    let benchmark = common.benchmark;
+    check_task(src, benchmark, t)?;
+    for task in &common.tasks {
+        if benchmark.space(task).size() != benchmark.space(&t.value).size() {
+            return Err(src.fail(
+                &t.referenced,
+                format!(
+                    "train_task {} and task {task} have different search spaces",
+                    t.value
+                ),
+            ));
+        }
+    }
+    Ok(Some(t.value.clone()))
+}
+
+/// `train_sizes:`, distinct, ascending.
+fn parse_train_sizes(src: &Source, raw: &[Spanned<i64>]) -> Result<Vec<usize>, ProtocolError> {
+    let mut train_sizes = Vec::new();
+    for s in raw {
+        let n = src.count(s, "train_sizes", u32::MAX)? as usize;
+        if train_sizes.contains(&n) {
+            return Err(src.fail(&s.referenced, format!("train size {n} is listed twice")));
+        }
+        train_sizes.push(n);
+    }
+    train_sizes.sort_unstable();
+    Ok(train_sizes)
+}
+
+/// `estimators:`, each valid on the space, with distinct ids.
+fn parse_estimators(
+    src: &Source,
+    common: &Common,
+    raw: &Spanned<Vec<Spanned<EstimatorSpec>>>,
+    train_sizes: &[usize],
+) -> Result<Vec<EstimatorSpec>, ProtocolError> {
+    if raw.value.len() > super::MAX_METHODS || train_sizes.len() > 100 {
+        return Err(src.fail(
+            &raw.referenced,
+            format!(
+                "at most {} estimators and 100 train_sizes, got {} and {}",
+                super::MAX_METHODS,
+                raw.value.len(),
+                train_sizes.len()
+            ),
+        ));
+    }
+    if raw.value.is_empty() {
+        let cards = estimators();
+        let valid = cards.iter().map(|c| c.name);
+        return Err(super::empty_list(src, &raw.referenced, "estimator", valid));
+    }
+    let mut chosen: Vec<EstimatorSpec> = Vec::new();
+    for e in &raw.value {
+        let fail = |message: String| src.fail(&e.referenced, message);
+        check_estimator(&e.value, common, train_sizes).map_err(fail)?;
+        if chosen.iter().any(|x| x.id() == e.value.id()) {
+            return Err(fail(format!(
+                "estimator id '{}' is used twice; give one of them an `id:`",
+                e.value.id()
+            )));
+        }
+        chosen.push(e.value.clone());
+    }
+    Ok(chosen)
+}
+
+/// Whether an estimator's parameters are valid on the space and its training sets.
+fn check_estimator(
+    estimator: &EstimatorSpec,
+    common: &Common,
+    train_sizes: &[usize],
+) -> Result<(), String> {
+    let benchmark = common.benchmark;
+    let space = benchmark.space(&common.tasks[0]);
+    estimator
+        .validate(space.as_ref(), &benchmark.property_names())
+        .map_err(|message| format!("{}: {message}", estimator.name()))?;
+    if let Some(k) = estimator.neighbours()
+        && let Some(&smallest) = train_sizes.first()
+        && k > smallest
+    {
+        return Err(format!(
+            "{}: k = {k} neighbours, but the smallest training set has {smallest} architectures",
+            estimator.id()
+        ));
+    }
+    if estimator.learns() && train_sizes.is_empty() {
+        return Err(format!(
+            "{} learns from labelled architectures: list train_sizes",
+            estimator.id()
+        ));
+    }
+    Ok(())
+}
+
+/// `evaluation:`, `all` or a number of architectures.
+fn parse_evaluation(raw: &Spanned<String>, src: &Source) -> Result<Evaluation, ProtocolError> {
+    match raw.value.trim() {
+        "all" => Ok(Evaluation::All),
+        n => match n.parse::<usize>() {
+            Ok(n) if n >= 2 => Ok(Evaluation::Sample(n)),
+            _ => Err(src.fail(
+                &raw.referenced,
+                format!("evaluation must be `all` or a number of architectures ≥ 2, got '{n}'"),
+            )),
+        },
+    }
+}
+
+/// How many architectures each trial evaluates: they and the largest training set must fit
+/// disjointly in the smallest task's space.
+fn evaluated(
+    src: &Source,
+    raw: &EstimationFile,
+    common: &Common,
+    evaluation: Evaluation,
+    train_sizes: &[usize],
+) -> Result<usize, ProtocolError> {
+    let smallest = common
+        .tasks
+        .iter()
+        .map(|t| common.benchmark.space(t).size())
+        .min()
+        .unwrap_or(0);
+    let largest_train = train_sizes.last().copied().unwrap_or(0);
+    let n_eval = match evaluation {
+        Evaluation::All => smallest.saturating_sub(largest_train),
+        Evaluation::Sample(n) => n,
+    };
+    if largest_train.saturating_add(n_eval) > smallest {
+        let at = raw
+            .train_sizes
+            .last()
+            .map_or(&raw.evaluation.referenced, |s| &s.referenced);
+        return Err(src.fail(
+            at,
+            format!(
+                "training size {largest_train} plus {n_eval} evaluated architectures exceed the \
+                 space ({smallest} architectures); training and evaluation sets are disjoint"
+            ),
+        ));
+    }
+    if n_eval < 2 {
+        return Err(src.fail(
+            &raw.evaluation.referenced,
+            "fewer than 2 architectures left to evaluate",
+        ));
+    }
+    Ok(n_eval)
+}
+
+/// `top_k:` (default 10, 50, 100, those above `n_eval` dropped), distinct.
+fn parse_top_k(
+    src: &Source,
+    raw: &EstimationFile,
+    n_eval: usize,
+) -> Result<Vec<usize>, ProtocolError> {
+    let mut top_k = Vec::new();
+    let defaults = [10, 50, 100].map(|k| (k, None));
+    let given: Vec<(i64, Option<&Spanned<i64>>)> = match &raw.top_k {
+        Some(list) => list.iter().map(|k| (k.value, Some(k))).collect(),
+        None => defaults.to_vec(),
+    };
+    for (k, spanned) in given {
+        let at = spanned.map_or(&raw.evaluation.referenced, |s| &s.referenced);
+        let k = usize::try_from(k).ok().filter(|&k| k > 0).ok_or_else(|| {
+            src.fail(
+                at,
+                format!("top_k values must be positive integers, got {k}"),
+            )
+        })?;
+        if k > n_eval {
+            if spanned.is_none() {
+                continue; // defaults larger than the evaluation set are dropped
+            }
+            return Err(src.fail(
+                at,
+                format!("k = {k} is larger than the {n_eval} evaluated architectures"),
+            ));
+        }
+        if !top_k.contains(&k) {
+            top_k.push(k);
+        }
+    }
+    Ok(top_k)
 }
 
 #[cfg(test)]

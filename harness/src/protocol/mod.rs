@@ -18,6 +18,7 @@ use std::path::Path;
 
 use datasets::SeedPolicy;
 use datasets::catalog::{self, BenchmarkDef, MetricDef};
+use datasets::images::ImageSource;
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
 
@@ -114,6 +115,31 @@ fn supernet_images(src: &Source, raw: &Option<Spanned<i64>>) -> Result<usize, Pr
         )),
         Some(n) => Ok(src.count(n, "supernet_images", 60_000)? as usize),
     }
+}
+
+/// `images:` (default noise): what the proxies and supernets see.
+fn images(src: &Source, raw: &Option<Spanned<String>>) -> Result<ImageSource, ProtocolError> {
+    match raw {
+        None => Ok(ImageSource::Noise),
+        Some(i) => ImageSource::parse(&i.value).map_err(|m| src.fail(&i.referenced, m)),
+    }
+}
+
+/// The error for an empty `methods:` or `estimators:` list (`what`: method or estimator).
+fn empty_list<'a>(
+    src: &Source,
+    loc: &Location,
+    what: &str,
+    valid: impl Iterator<Item = &'a str>,
+) -> ProtocolError {
+    let valid: Vec<&str> = valid.collect();
+    src.fail(
+        loc,
+        format!(
+            "{what}s must list at least one {what}; valid: {}",
+            valid.join(", ")
+        ),
+    )
 }
 
 /// The most replicates a protocol (or `--replicates`) may ask for.

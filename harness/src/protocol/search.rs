@@ -130,240 +130,264 @@ impl SearchProtocol {
             base_seed: raw.base_seed,
         }
         .validate(&src, text)?;
+        let benchmark = common.benchmark;
         // Queries beyond the smallest task's space would only repeat architectures.
         let smallest = common
             .tasks
             .iter()
-            .map(|t| common.benchmark.space(t).size())
+            .map(|t| benchmark.space(t).size())
             .min()
             .unwrap_or(0);
-        let (budget, cost_scale) = parse_budget(&raw.budget, common.benchmark, smallest, &src)?;
+        let (budget, cost_scale) = parse_budget(&raw.budget, benchmark, smallest, &src)?;
         let random_baseline = match &raw.random_baseline {
             None => 8,
             Some(k) => src.count(k, "random_baseline", 100_000)?,
         };
-        let properties = common.benchmark.property_names();
-        let second_objective = match &raw.second_objective {
-            None => None,
-            Some(name) => Some(*properties.iter().find(|p| **p == name.value).ok_or_else(
-                || {
-                    src.fail(
-                        &name.referenced,
-                        format!(
-                            "second_objective `{}` is not a property of benchmark `{}` \
-                                 (it has: {})",
-                            name.value,
-                            common.benchmark.name,
-                            if properties.is_empty() {
-                                "none".to_string()
-                            } else {
-                                properties.join(", ")
-                            }
-                        ),
-                    )
-                },
-            )?),
-        };
-        let mut evaluate_on: Vec<String> = Vec::new();
-        for task in &raw.evaluate_on {
-            check_task(&src, common.benchmark, task)?;
-            if evaluate_on.contains(&task.value) {
-                return Err(src.fail(
-                    &task.referenced,
-                    format!("evaluate_on lists task '{}' twice", task.value),
-                ));
-            }
-            evaluate_on.push(task.value.clone());
-        }
-        if raw.methods.value.len() > super::MAX_METHODS {
-            return Err(src.fail(
-                &raw.methods.referenced,
-                format!(
-                    "methods lists {} methods, more than {}",
-                    raw.methods.value.len(),
-                    super::MAX_METHODS
-                ),
-            ));
-        }
-        if raw.methods.value.is_empty() {
-            return Err(src.fail(
-                &raw.methods.referenced,
-                format!(
-                    "methods must list at least one method; valid: {}",
-                    METHODS
-                        .iter()
-                        .map(|c| c.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            ));
-        }
-        let mut methods: Vec<MethodSpec> = Vec::new();
-        for m in &raw.methods.value {
-            if let Err(message) = m.value.validate() {
-                return Err(src.fail(&m.referenced, format!("{}: {message}", m.value.name())));
-            }
-            let has = |needed: &&str| properties.contains(needed);
-            if let Some(needed) = m.value.required_properties().into_iter().find(|n| !has(n)) {
-                return Err(src.fail(
-                    &m.referenced,
-                    format!(
-                        "{} needs the `{needed}` property, which benchmark `{}` does not have \
-                         (it has: {})",
-                        m.value.name(),
-                        common.benchmark.name,
-                        common.benchmark.property_names().join(", ")
-                    ),
-                ));
-            }
-            let benchmark = common.benchmark;
-            if let Some(seeds) = m.value.most_seeds_wanted()
-                && seeds > benchmark.max_seeds
-            {
-                return Err(src.fail(
-                    &m.referenced,
-                    format!(
-                        "{}: max_seeds {seeds} exceeds the {} training seeds of {}'s tables",
-                        m.value.name(),
-                        benchmark.max_seeds,
-                        benchmark.name
-                    ),
-                ));
-            }
-            if m.value.needs_sources() && benchmark.task_names().len() < 2 {
-                return Err(src.fail(
-                    &m.referenced,
-                    format!(
-                        "{} transfers from the benchmark's other tasks, and {} has only one",
-                        m.value.name(),
-                        benchmark.name
-                    ),
-                ));
-            }
-            if methods.iter().any(|x| x.id() == m.value.id()) {
-                return Err(src.fail(
-                    &m.referenced,
-                    format!(
-                        "method id '{}' is used twice; give one of them an `id:`",
-                        m.value.id()
-                    ),
-                ));
-            }
-            methods.push(m.value.clone());
-        }
-        let baseline = match &raw.baseline {
-            None => None,
-            Some(b) if methods.iter().any(|m| m.id() == b.value) => Some(b.value.clone()),
-            Some(b) => {
-                let ids: Vec<&str> = methods.iter().map(MethodSpec::id).collect();
-                return Err(src.fail(
-                    &b.referenced,
-                    format!(
-                        "baseline '{}' is not a method id of this protocol (it has: {})",
-                        datasets::error::shown(&b.value),
-                        ids.join(", ")
-                    ),
-                ));
-            }
-        };
-        let weight_sharing: Vec<&Spanned<MethodSpec>> = raw
+        let methods = parse_methods(&src, benchmark, &raw.methods)?;
+        let weight_sharing = raw
             .methods
             .value
             .iter()
-            .filter(|m| m.value.capabilities().weight_sharing)
-            .collect();
-        if let Some(m) = weight_sharing.first() {
-            if common.benchmark.name != "nb201" {
-                return Err(src.fail(
-                    &m.referenced,
-                    format!(
-                        "{} trains an NB201 supernet; benchmark `{}` is not NB201",
-                        m.value.name(),
-                        common.benchmark.name
-                    ),
-                ));
-            }
-            if budget != Budget::Queries(1) {
-                return Err(src.fail(
-                    &raw.budget.referenced,
-                    format!(
-                        "{} derives one architecture from its supernet; a protocol with \
-                         weight-sharing methods needs `budget: {{queries: 1}}`",
-                        m.value.name()
-                    ),
-                ));
-            }
-        } else if let Some(key) = raw
-            .images
-            .as_ref()
-            .map(|i| &i.referenced)
-            .or(raw.supernet_images.as_ref().map(|i| &i.referenced))
-        {
-            return Err(src.fail(
-                key,
-                "images and supernet_images are read only by weight-sharing methods (`nash \
-                 list` marks them), and this protocol has none",
-            ));
-        }
-        let images = match &raw.images {
-            None => ImageSource::Noise,
-            Some(i) => ImageSource::parse(&i.value).map_err(|m| src.fail(&i.referenced, m))?,
-        };
-        let supernet_images = super::supernet_images(&src, &raw.supernet_images)?;
+            .find(|m| m.value.capabilities().weight_sharing);
+        check_weight_sharing(&src, &raw, benchmark, weight_sharing, budget)?;
         let workers = match &raw.workers {
             None => vec![1],
-            Some(w) => {
-                let values = match &w.value {
-                    WorkersFile::One(k) => vec![*k],
-                    WorkersFile::Several(ks) => ks.clone(),
-                };
-                let bad = |message: String| src.fail(&w.referenced, message);
-                if values.is_empty() {
-                    return Err(bad("workers lists no value".into()));
-                }
-                if let Some(k) = values.iter().find(|k| !(1..=MAX_WORKERS).contains(*k)) {
-                    return Err(bad(format!(
-                        "workers must be whole numbers from 1 to {MAX_WORKERS}, got {k}"
-                    )));
-                }
-                if (1..values.len()).any(|i| values[..i].contains(&values[i])) {
-                    return Err(bad("workers lists a value twice".into()));
-                }
-                if values.iter().any(|&k| k > 1) {
-                    if common.benchmark.cost_metric.is_none() {
-                        return Err(bad(format!(
-                            "workers above 1 need the evaluations' simulated costs, and benchmark {} \
-                             has no training-time column",
-                            common.benchmark.name
-                        )));
-                    }
-                    if let Some(m) = weight_sharing.first() {
-                        return Err(bad(format!(
-                            "{} derives one architecture from one supernet search; it has no \
-                             parallel evaluations to simulate",
-                            m.value.name()
-                        )));
-                    }
-                }
-                values.into_iter().map(|k| k as u32).collect()
-            }
+            Some(w) => parse_workers(&src, w, benchmark, weight_sharing)?,
         };
         Ok(SearchProtocol {
             simulates_workers: raw.workers.is_some(),
             workers,
-            images,
-            supernet_images,
-            baseline,
-            common,
+            images: super::images(&src, &raw.images)?,
+            supernet_images: super::supernet_images(&src, &raw.supernet_images)?,
+            baseline: parse_baseline(&src, &methods, &raw.baseline)?,
             budget,
             budget_at: src.at(&raw.budget.referenced),
             cost_scale,
             random_baseline,
-            second_objective,
-            evaluate_on,
+            second_objective: second_objective(&src, benchmark, &raw.second_objective)?,
+            evaluate_on: evaluate_on(&src, benchmark, &raw.evaluate_on)?,
             methods,
+            common,
         })
     }
+}
+
+/// `second_objective:`, one of the benchmark's tabulated properties.
+fn second_objective(
+    src: &Source,
+    benchmark: &BenchmarkDef,
+    raw: &Option<Spanned<String>>,
+) -> Result<Option<&'static str>, ProtocolError> {
+    let Some(name) = raw else { return Ok(None) };
+    let properties = benchmark.property_names();
+    match properties.iter().find(|p| **p == name.value) {
+        Some(p) => Ok(Some(*p)),
+        None => Err(src.fail(
+            &name.referenced,
+            format!(
+                "second_objective `{}` is not a property of benchmark `{}` (it has: {})",
+                name.value,
+                benchmark.name,
+                if properties.is_empty() {
+                    "none".to_string()
+                } else {
+                    properties.join(", ")
+                }
+            ),
+        )),
+    }
+}
+
+/// `evaluate_on:`, tasks of the benchmark, each once.
+fn evaluate_on(
+    src: &Source,
+    benchmark: &BenchmarkDef,
+    raw: &[Spanned<String>],
+) -> Result<Vec<String>, ProtocolError> {
+    let mut tasks: Vec<String> = Vec::new();
+    for task in raw {
+        check_task(src, benchmark, task)?;
+        if tasks.contains(&task.value) {
+            return Err(src.fail(
+                &task.referenced,
+                format!("evaluate_on lists task '{}' twice", task.value),
+            ));
+        }
+        tasks.push(task.value.clone());
+    }
+    Ok(tasks)
+}
+
+/// `methods:`, each valid on the benchmark, with distinct ids.
+fn parse_methods(
+    src: &Source,
+    benchmark: &BenchmarkDef,
+    raw: &Spanned<Vec<Spanned<MethodSpec>>>,
+) -> Result<Vec<MethodSpec>, ProtocolError> {
+    if raw.value.len() > super::MAX_METHODS {
+        return Err(src.fail(
+            &raw.referenced,
+            format!(
+                "methods lists {} methods, more than {}",
+                raw.value.len(),
+                super::MAX_METHODS
+            ),
+        ));
+    }
+    if raw.value.is_empty() {
+        let valid = METHODS.iter().map(|c| c.name);
+        return Err(super::empty_list(src, &raw.referenced, "method", valid));
+    }
+    let mut methods: Vec<MethodSpec> = Vec::new();
+    for m in &raw.value {
+        let fail = |message: String| src.fail(&m.referenced, message);
+        check_method(&m.value, benchmark).map_err(fail)?;
+        if methods.iter().any(|x| x.id() == m.value.id()) {
+            return Err(fail(format!(
+                "method id '{}' is used twice; give one of them an `id:`",
+                m.value.id()
+            )));
+        }
+        methods.push(m.value.clone());
+    }
+    Ok(methods)
+}
+
+/// Whether a method's parameters are valid and the benchmark has what it needs.
+fn check_method(method: &MethodSpec, benchmark: &BenchmarkDef) -> Result<(), String> {
+    let name = method.name();
+    method
+        .validate()
+        .map_err(|message| format!("{name}: {message}"))?;
+    let properties = benchmark.property_names();
+    let has = |needed: &&str| properties.contains(needed);
+    if let Some(needed) = method.required_properties().into_iter().find(|n| !has(n)) {
+        return Err(format!(
+            "{name} needs the `{needed}` property, which benchmark `{}` does not have (it has: {})",
+            benchmark.name,
+            properties.join(", ")
+        ));
+    }
+    if let Some(seeds) = method.most_seeds_wanted()
+        && seeds > benchmark.max_seeds
+    {
+        return Err(format!(
+            "{name}: max_seeds {seeds} exceeds the {} training seeds of {}'s tables",
+            benchmark.max_seeds, benchmark.name
+        ));
+    }
+    if method.needs_sources() && benchmark.task_names().len() < 2 {
+        return Err(format!(
+            "{name} transfers from the benchmark's other tasks, and {} has only one",
+            benchmark.name
+        ));
+    }
+    Ok(())
+}
+
+/// `baseline:`, a method id of the protocol.
+fn parse_baseline(
+    src: &Source,
+    methods: &[MethodSpec],
+    raw: &Option<Spanned<String>>,
+) -> Result<Option<String>, ProtocolError> {
+    let Some(b) = raw else { return Ok(None) };
+    if methods.iter().any(|m| m.id() == b.value) {
+        return Ok(Some(b.value.clone()));
+    }
+    let ids: Vec<&str> = methods.iter().map(MethodSpec::id).collect();
+    Err(src.fail(
+        &b.referenced,
+        format!(
+            "baseline '{}' is not a method id of this protocol (it has: {})",
+            datasets::error::shown(&b.value),
+            ids.join(", ")
+        ),
+    ))
+}
+
+/// A weight-sharing method needs NB201 and a budget of one query; the image keys need one.
+fn check_weight_sharing(
+    src: &Source,
+    raw: &SearchFile,
+    benchmark: &BenchmarkDef,
+    weight_sharing: Option<&Spanned<MethodSpec>>,
+    budget: Budget,
+) -> Result<(), ProtocolError> {
+    let Some(m) = weight_sharing else {
+        let image_key = raw.images.as_ref().map(|i| &i.referenced);
+        return match image_key.or(raw.supernet_images.as_ref().map(|i| &i.referenced)) {
+            None => Ok(()),
+            Some(key) => Err(src.fail(
+                key,
+                "images and supernet_images are read only by weight-sharing methods (`nash \
+                 list` marks them), and this protocol has none",
+            )),
+        };
+    };
+    if benchmark.name != "nb201" {
+        return Err(src.fail(
+            &m.referenced,
+            format!(
+                "{} trains an NB201 supernet; benchmark `{}` is not NB201",
+                m.value.name(),
+                benchmark.name
+            ),
+        ));
+    }
+    if budget != Budget::Queries(1) {
+        return Err(src.fail(
+            &raw.budget.referenced,
+            format!(
+                "{} derives one architecture from its supernet; a protocol with \
+                 weight-sharing methods needs `budget: {{queries: 1}}`",
+                m.value.name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `workers:`, distinct counts of simulated workers; above 1 they need simulated costs.
+fn parse_workers(
+    src: &Source,
+    raw: &Spanned<WorkersFile>,
+    benchmark: &BenchmarkDef,
+    weight_sharing: Option<&Spanned<MethodSpec>>,
+) -> Result<Vec<u32>, ProtocolError> {
+    let values = match &raw.value {
+        WorkersFile::One(k) => vec![*k],
+        WorkersFile::Several(ks) => ks.clone(),
+    };
+    let bad = |message: String| src.fail(&raw.referenced, message);
+    if values.is_empty() {
+        return Err(bad("workers lists no value".into()));
+    }
+    if let Some(k) = values.iter().find(|k| !(1..=MAX_WORKERS).contains(*k)) {
+        return Err(bad(format!(
+            "workers must be whole numbers from 1 to {MAX_WORKERS}, got {k}"
+        )));
+    }
+    if (1..values.len()).any(|i| values[..i].contains(&values[i])) {
+        return Err(bad("workers lists a value twice".into()));
+    }
+    if values.iter().any(|&k| k > 1) {
+        if benchmark.cost_metric.is_none() {
+            return Err(bad(format!(
+                "workers above 1 need the evaluations' simulated costs, and benchmark {} has no \
+                 training-time column",
+                benchmark.name
+            )));
+        }
+        if let Some(m) = weight_sharing {
+            return Err(bad(format!(
+                "{} derives one architecture from one supernet search; it has no parallel \
+                 evaluations to simulate",
+                m.value.name()
+            )));
+        }
+    }
+    Ok(values.into_iter().map(|k| k as u32).collect())
 }
 
 /// Reads the budget; `space` is the number of architectures of the smallest task.

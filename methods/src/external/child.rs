@@ -396,7 +396,7 @@ fn snippet(line: &str) -> String {
 /// it. A search thread and its program take turns — each waits while the other works — so
 /// sharing costs no parallelism, and every reply is handed over on one CPU instead of waking
 /// an idle one: on the 2-vCPU VM nash is measured on, that made a one-thread run of
-/// external-python.yaml 3.2× faster (README, Performance). Estimators, which exchange a few
+/// external-python.yaml 3.2× faster (docs/performance.md). Estimators, which exchange a few
 /// messages and may compute for long on many cores, are left where the system puts them.
 fn share_a_cpu() {
     static NEXT: AtomicU64 = AtomicU64::new(0);

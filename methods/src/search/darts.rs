@@ -190,7 +190,7 @@ mod tests {
         // softmax weight on `none`, `skip_connect` and `avg_pool_3x3`, averaged over the
         // edges, grows from its uniform 3/5: for seeds 4-7 to 0.606-0.646 (mean 0.618); over
         // seeds 4-11, 7 of 8 runs end above 3/5 (the eighth at 0.573). With one cell per
-        // stage, or half the steps, it does not reliably (README).
+        // stage, or half the steps, it does not reliably (docs/weight-sharing.md).
         use crate::supernet::{SearchData, softmax_policy};
         use datasets::images::{ImageSource, load};
         let fixture = concat!(

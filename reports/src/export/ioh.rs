@@ -71,29 +71,7 @@ pub fn write(run: &Path, out: &Path, choices: Choices) -> Result<Written, Report
     let search = manifest
         .search()
         .ok_or_else(|| bad("IOHprofiler export reads search runs".into()))?;
-    // (task, method) → the trials, in replicate order.
-    let mut cells: BTreeMap<(String, String), Vec<IohRun>> = BTreeMap::new();
-    for batch in records::trials::read_columns(&path, records::trials::REPORT_COLUMNS)? {
-        let batch = batch?;
-        for i in 0..batch.len() {
-            let row = batch.row(i).map_err(&bad)?;
-            let runs = cells
-                .entry((row.task.to_string(), row.method.to_string()))
-                .or_default();
-            if runs.last().is_none_or(|r| r.replicate != row.replicate) {
-                runs.push(IohRun {
-                    replicate: row.replicate,
-                    values: Vec::new(),
-                    failed: false,
-                });
-            }
-            let current = runs.last_mut().expect("pushed above");
-            if let Some(e) = row.evaluation {
-                current.values.push((e.arch_id, e.value));
-            }
-            current.failed |= row.end.status == Status::Failed;
-        }
-    }
+    let cells = read_runs(&path)?;
     let maximize = manifest.maximize();
     let mut written = Written {
         files: Vec::new(),
@@ -122,28 +100,7 @@ pub fn write(run: &Path, out: &Path, choices: Choices) -> Result<Written, Report
         let dir = out.join(file_safe(method));
         let data_dir = format!("data_f{function}_{}", file_safe(task));
         let dat_name = format!("IOHprofiler_f{function}_DIM{dimension}.dat");
-        let mut dat = String::new();
-        let mut json_runs = Vec::new();
-        for r in runs.iter().filter(|r| !r.values.is_empty()) {
-            dat.push_str("evaluations raw_y\n");
-            let mut best: Option<(usize, u32, f64)> = None;
-            for (k, &(arch, v)) in r.values.iter().enumerate() {
-                let _ = writeln!(dat, "{} {v}", k + 1);
-                let better = |b: f64| if maximize { v > b } else { v < b };
-                if !v.is_nan() && best.is_none_or(|(_, _, b)| better(b)) {
-                    best = Some((k + 1, arch, v));
-                }
-            }
-            let last = r.values.last().map_or(0, |&(arch, _)| arch);
-            let (best_evals, best_arch, best_y) = best.unwrap_or((r.values.len(), last, f64::NAN));
-            json_runs.push(json!({
-                "instance": 1,
-                "evals": r.values.len(),
-                "best": { "evals": best_evals, "y": best_y, "x": choices(task, best_arch) },
-                "replicate": r.replicate,
-                "status": if r.failed { "failed" } else { "ok" },
-            }));
-        }
+        let (dat, json_runs) = runs_data(runs, &|arch| choices(task, arch), maximize);
         let index = json!({
             "version": VERSION,
             "suite": format!("nash-{}", manifest.protocol.benchmark),
@@ -164,20 +121,94 @@ pub fn write(run: &Path, out: &Path, choices: Choices) -> Result<Written, Report
                 "runs": json_runs,
             }],
         });
-        let io = |path: &Path, e: std::io::Error| ReportError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        };
+        let json_name = format!("IOHprofiler_f{function}_{}.json", file_safe(task));
+        let json_path = dir.join(json_name);
         let data_path = dir.join(&data_dir);
-        std::fs::create_dir_all(&data_path).map_err(|e| io(&data_path, e))?;
-        let dat_path = data_path.join(&dat_name);
-        std::fs::write(&dat_path, dat).map_err(|e| io(&dat_path, e))?;
-        let json_path = dir.join(format!("IOHprofiler_f{function}_{}.json", file_safe(task)));
-        let text = serde_json::to_string_pretty(&index).expect("JSON values serialize");
-        std::fs::write(&json_path, text).map_err(|e| io(&json_path, e))?;
+        write_files(&data_path.join(&dat_name), &dat, &json_path, &index)?;
         written.files.push(json_path);
     }
     Ok(written)
+}
+
+/// Each (task, method)'s trials in replicate order, from `trials.parquet` at `path`.
+fn read_runs(path: &Path) -> Result<BTreeMap<(String, String), Vec<IohRun>>, ReportError> {
+    let bad = |message: String| ReportError::Format {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut cells: BTreeMap<(String, String), Vec<IohRun>> = BTreeMap::new();
+    for batch in records::trials::read_columns(path, records::trials::REPORT_COLUMNS)? {
+        let batch = batch?;
+        for i in 0..batch.len() {
+            let row = batch.row(i).map_err(&bad)?;
+            let runs = cells
+                .entry((row.task.to_string(), row.method.to_string()))
+                .or_default();
+            if runs.last().is_none_or(|r| r.replicate != row.replicate) {
+                runs.push(IohRun {
+                    replicate: row.replicate,
+                    values: Vec::new(),
+                    failed: false,
+                });
+            }
+            let current = runs.last_mut().expect("pushed above");
+            if let Some(e) = row.evaluation {
+                current.values.push((e.arch_id, e.value));
+            }
+            current.failed |= row.end.status == Status::Failed;
+        }
+    }
+    Ok(cells)
+}
+
+/// The .dat text of the runs with evaluations, and each one's entry of the JSON index;
+/// `choices` gives an architecture's decisions.
+fn runs_data(
+    runs: &[IohRun],
+    choices: &dyn Fn(u32) -> Vec<usize>,
+    maximize: bool,
+) -> (String, Vec<serde_json::Value>) {
+    let mut dat = String::new();
+    let mut json_runs = Vec::new();
+    for r in runs.iter().filter(|r| !r.values.is_empty()) {
+        dat.push_str("evaluations raw_y\n");
+        let mut best: Option<(usize, u32, f64)> = None;
+        for (k, &(arch, v)) in r.values.iter().enumerate() {
+            let _ = writeln!(dat, "{} {v}", k + 1);
+            let better = |b: f64| if maximize { v > b } else { v < b };
+            if !v.is_nan() && best.is_none_or(|(_, _, b)| better(b)) {
+                best = Some((k + 1, arch, v));
+            }
+        }
+        let last = r.values.last().map_or(0, |&(arch, _)| arch);
+        let (best_evals, best_arch, best_y) = best.unwrap_or((r.values.len(), last, f64::NAN));
+        json_runs.push(json!({
+            "instance": 1,
+            "evals": r.values.len(),
+            "best": { "evals": best_evals, "y": best_y, "x": choices(best_arch) },
+            "replicate": r.replicate,
+            "status": if r.failed { "failed" } else { "ok" },
+        }));
+    }
+    (dat, json_runs)
+}
+
+/// Writes one (task, method)'s .dat file (creating its directory) and JSON index.
+fn write_files(
+    dat_path: &Path,
+    dat: &str,
+    json_path: &Path,
+    index: &serde_json::Value,
+) -> Result<(), ReportError> {
+    let io = |path: &Path, e: std::io::Error| ReportError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    };
+    let data_dir = dat_path.parent().expect("a file in a directory");
+    std::fs::create_dir_all(data_dir).map_err(|e| io(data_dir, e))?;
+    std::fs::write(dat_path, dat).map_err(|e| io(dat_path, e))?;
+    let text = serde_json::to_string_pretty(index).expect("JSON values serialize");
+    std::fs::write(json_path, text).map_err(|e| io(json_path, e))
 }
 
 /// A name as a file name: characters other than letters, digits, `-`, `_` and `.` become `_`.
