@@ -35,7 +35,7 @@ use crate::runner::{self, Encoded, Ran, RunOptions, ShardRun, Stage, TrialEnv, T
 use crate::seeding::{seed_of, trial_key, trial_rngs};
 use crate::shard;
 use reports::records::estimates::Identity;
-use reports::records::{self, ParquetWriter, PartialFile};
+use reports::records::{self, ParquetWriter};
 
 /// One trial of the expanded protocol; `train_size` is 0 for estimators that do not learn.
 #[derive(Debug, Clone, Copy)]
@@ -368,14 +368,6 @@ impl Encoder<'_> {
     }
 }
 
-/// The result files of an unsharded run, and how its chunks went.
-struct Written {
-    files: Vec<PartialFile>,
-    rows: u64,
-    failed: u64,
-    progress: runner::Progress,
-}
-
 /// Runs the trials through `runner::drive`, writing estimates.parquet and
 /// estimates_summary.parquet as the chunks come.
 fn write_results(
@@ -385,7 +377,7 @@ fn write_results(
     (opts, stage): (&RunOptions, Stage),
     trial: impl Fn(&EstimationTrial) -> Outcome + Sync,
     encode: impl Fn(&[EstimationTrial], Vec<Outcome>) -> Encoded + Sync,
-) -> Result<Written> {
+) -> Result<runner::Written> {
     let (estimates, summary) = (records::estimates::FILE, records::summary::FILE);
     let mut estimates_writer =
         ParquetWriter::create(dir.path(), estimates, records::estimates::schema())?;
@@ -399,7 +391,7 @@ fn write_results(
     })?;
     let (rows, estimates_file) = estimates_writer.finish()?;
     let (_, summary_file) = summary_writer.finish()?;
-    Ok(Written {
+    Ok(runner::Written {
         files: vec![estimates_file, summary_file],
         rows,
         failed,

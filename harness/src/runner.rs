@@ -513,6 +513,14 @@ impl Clock {
     }
 }
 
+/// The result files a kind's unsharded run wrote, and how its chunks went.
+pub(crate) struct Written {
+    pub files: Vec<PartialFile>,
+    pub rows: u64,
+    pub failed: u64,
+    pub progress: Progress,
+}
+
 /// What a finished run wrote, for its manifest.
 pub(crate) struct Results {
     /// The result files, still under their temporary names.

@@ -15,7 +15,7 @@ use reports::records::manifest::{
 
 use methods::Fallbacks;
 use methods::supernet::SupernetImages;
-use reports::records::{self, ParquetWriter, PartialFile};
+use reports::records::{self, ParquetWriter};
 
 use crate::checkpoint::RunKey;
 use crate::claim::claim;
@@ -380,14 +380,6 @@ impl Encoder<'_> {
     }
 }
 
-/// The result files of an unsharded run, and how its chunks went.
-struct Written {
-    files: Vec<PartialFile>,
-    rows: u64,
-    failed: u64,
-    progress: runner::Progress,
-}
-
 /// Runs the trials through `runner::drive` and writes trials.parquet as the chunks come,
 /// then cross_task.parquet and workers.parquet when the protocol has them.
 fn write_results(
@@ -397,7 +389,7 @@ fn write_results(
     opts: &RunOptions,
     trial: impl Fn(&SearchTrial) -> SearchOutcome + Sync,
     encode: impl Fn(&[SearchTrial], Vec<SearchOutcome>) -> Encoded + Sync,
-) -> Result<Written> {
+) -> Result<runner::Written> {
     let schema = records::trials::schema();
     let mut writer =
         ParquetWriter::create(dir.path(), records::trials::FILE, schema)?.in_background()?;
@@ -433,7 +425,7 @@ fn write_results(
         }
         files.push(writer.finish()?.1);
     }
-    Ok(Written {
+    Ok(runner::Written {
         files,
         rows,
         failed,

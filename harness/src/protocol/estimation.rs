@@ -205,19 +205,8 @@ fn parse_estimators(
         let valid = cards.iter().map(|c| c.name);
         return Err(super::empty_list(src, &raw.referenced, "estimator", valid));
     }
-    let mut chosen: Vec<EstimatorSpec> = Vec::new();
-    for e in &raw.value {
-        let fail = |message: String| src.fail(&e.referenced, message);
-        check_estimator(&e.value, common, train_sizes).map_err(fail)?;
-        if chosen.iter().any(|x| x.id() == e.value.id()) {
-            return Err(fail(format!(
-                "estimator id '{}' is used twice; give one of them an `id:`",
-                e.value.id()
-            )));
-        }
-        chosen.push(e.value.clone());
-    }
-    Ok(chosen)
+    let check = |e: &EstimatorSpec| check_estimator(e, common, train_sizes);
+    super::distinct_ids(src, &raw.value, "estimator", check, EstimatorSpec::id)
 }
 
 /// Whether an estimator's parameters are valid on the space and its training sets.

@@ -142,6 +142,47 @@ fn empty_list<'a>(
     )
 }
 
+/// Tasks of the benchmark, each once; `twice` words the error for one listed twice.
+fn distinct_tasks(
+    src: &Source,
+    benchmark: &BenchmarkDef,
+    raw: &[Spanned<String>],
+    twice: impl Fn(&str) -> String,
+) -> Result<Vec<String>, ProtocolError> {
+    let mut tasks: Vec<String> = Vec::new();
+    for task in raw {
+        check_task(src, benchmark, task)?;
+        if tasks.contains(&task.value) {
+            return Err(src.fail(&task.referenced, twice(&task.value)));
+        }
+        tasks.push(task.value.clone());
+    }
+    Ok(tasks)
+}
+
+/// Methods or estimators (`what`), each passing `check` and with an id of its own.
+fn distinct_ids<T: Clone>(
+    src: &Source,
+    raw: &[Spanned<T>],
+    what: &str,
+    check: impl Fn(&T) -> Result<(), String>,
+    id: impl Fn(&T) -> &str,
+) -> Result<Vec<T>, ProtocolError> {
+    let mut chosen: Vec<T> = Vec::new();
+    for item in raw {
+        let fail = |message: String| src.fail(&item.referenced, message);
+        check(&item.value).map_err(fail)?;
+        let item_id = id(&item.value);
+        if chosen.iter().any(|x| id(x) == item_id) {
+            return Err(fail(format!(
+                "{what} id '{item_id}' is used twice; give one of them an `id:`"
+            )));
+        }
+        chosen.push(item.value.clone());
+    }
+    Ok(chosen)
+}
+
 /// The most replicates a protocol (or `--replicates`) may ask for.
 pub const MAX_REPLICATES: u32 = 100_000;
 
@@ -202,17 +243,8 @@ impl RawCommon<'_> {
                 "tasks must list at least one task",
             ));
         }
-        let mut tasks: Vec<String> = Vec::new();
-        for task in self.tasks {
-            check_task(src, benchmark, task)?;
-            if tasks.contains(&task.value) {
-                return Err(src.fail(
-                    &task.referenced,
-                    format!("task '{}' is listed twice", task.value),
-                ));
-            }
-            tasks.push(task.value.clone());
-        }
+        let twice = |task: &str| format!("task '{task}' is listed twice");
+        let tasks = distinct_tasks(src, benchmark, self.tasks, twice)?;
         let (column, metric) = match self.objective {
             None => benchmark
                 .metric(benchmark.objective)

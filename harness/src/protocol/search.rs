@@ -8,7 +8,7 @@ use methods::search::METHODS;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::{Common, Place, ProtocolError, RawCommon, Source, check_task, yaml_error};
+use super::{Common, Place, ProtocolError, RawCommon, Source, yaml_error};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -204,18 +204,8 @@ fn evaluate_on(
     benchmark: &BenchmarkDef,
     raw: &[Spanned<String>],
 ) -> Result<Vec<String>, ProtocolError> {
-    let mut tasks: Vec<String> = Vec::new();
-    for task in raw {
-        check_task(src, benchmark, task)?;
-        if tasks.contains(&task.value) {
-            return Err(src.fail(
-                &task.referenced,
-                format!("evaluate_on lists task '{}' twice", task.value),
-            ));
-        }
-        tasks.push(task.value.clone());
-    }
-    Ok(tasks)
+    let twice = |task: &str| format!("evaluate_on lists task '{task}' twice");
+    super::distinct_tasks(src, benchmark, raw, twice)
 }
 
 /// `methods:`, each valid on the benchmark, with distinct ids.
@@ -238,19 +228,8 @@ fn parse_methods(
         let valid = METHODS.iter().map(|c| c.name);
         return Err(super::empty_list(src, &raw.referenced, "method", valid));
     }
-    let mut methods: Vec<MethodSpec> = Vec::new();
-    for m in &raw.value {
-        let fail = |message: String| src.fail(&m.referenced, message);
-        check_method(&m.value, benchmark).map_err(fail)?;
-        if methods.iter().any(|x| x.id() == m.value.id()) {
-            return Err(fail(format!(
-                "method id '{}' is used twice; give one of them an `id:`",
-                m.value.id()
-            )));
-        }
-        methods.push(m.value.clone());
-    }
-    Ok(methods)
+    let check = |m: &MethodSpec| check_method(m, benchmark);
+    super::distinct_ids(src, &raw.value, "method", check, MethodSpec::id)
 }
 
 /// Whether a method's parameters are valid and the benchmark has what it needs.
