@@ -6,10 +6,12 @@
 //! human-readable description (the NB201 arch string, for instance).
 
 mod grid;
+mod nb101;
 mod nb201;
 mod nbgraph;
 
 pub use grid::{GridParam, GridSpace};
+pub use nb101::{NB101_CELLS, NB101_OPS, Nb101Cell, Nb101Space};
 pub use nb201::{NB201_EDGES, NB201_OPS, Nb201Macro, Nb201Space};
 pub use nbgraph::{NBGRAPH_LINKS, NBGRAPH_OPS, NbGraphSpace};
 
