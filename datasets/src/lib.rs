@@ -8,10 +8,12 @@ pub mod error;
 pub mod files;
 pub mod images;
 pub mod import;
+pub mod nasbench101;
 pub mod pickle;
 pub mod rng;
 pub mod space;
 pub mod table;
+pub mod tfrecord;
 pub mod wheel;
 
 pub use benchmark::{Budget, Observation, Oracle, SeedPolicy};
