@@ -384,3 +384,60 @@ fn cifar10_binary_fixture() {
         "{e}"
     );
 }
+
+/// The published files in `../shared/data/` (PROVENANCE.md there), which a user's clone does
+/// not have: `None`, with the reason printed, when absent.
+fn shared_data(file: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data")
+        .join(file);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} is absent (published data is not in a clone)",
+            path.display()
+        );
+        None
+    }
+}
+
+/// NAS-Bench-Suite-Zero's 500 NB101 cells (NASLib's tuples, unpruned 7 × 7 matrices) are all
+/// in the space; they are 292 distinct cells, the file's first with module hash 4a0ab8bb…
+/// (nasbench's ModelSpec and hash_spec run on the file here).
+#[test]
+fn suite_zero_nb101_cells_are_all_in_the_space() {
+    use datasets::space::{Nb101Cell, Nb101Space};
+    let Some(path) = shared_data("nas-bench-suite-zero/zc_nasbench101.json") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cells = json["nasbench101"]["cifar10"].as_object().unwrap();
+    let space = Nb101Space::shared();
+    let first = "(0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, \
+                 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 4, 4, 4, 1)";
+    let mut ids = Vec::new();
+    let mut first_id: Option<ArchId> = None;
+    for key in cells.keys() {
+        let tuple: Vec<u8> = key
+            .trim_matches(|c| c == '(' || c == ')')
+            .split(", ")
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let cell = Nb101Cell::from_naslib_tuple(&tuple).unwrap();
+        let id = space.id_of_cell(&cell);
+        ids.push(id.unwrap_or_else(|| panic!("{key}: not in the space")));
+        if key == first {
+            first_id = id;
+        }
+    }
+    assert_eq!(ids.len(), 500);
+    assert_eq!(
+        space.key(first_id.unwrap()),
+        "4a0ab8bbe2441a002e07b0f445ec2d63"
+    );
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 292);
+}

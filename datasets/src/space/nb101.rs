@@ -88,6 +88,35 @@ impl Nb101Cell {
         Ok(cell)
     }
 
+    /// A cell from NASLib's tuple form (`nasbench101/conversions.py`, the keys of
+    /// NAS-Bench-Suite-Zero's samples): the n × n adjacency row by row, then each vertex's
+    /// index in NASLib's `[input, output, maxpool3x3, conv1x1-bn-relu, conv3x3-bn-relu]`.
+    pub fn from_naslib_tuple(tuple: &[u8]) -> Result<Nb101Cell, String> {
+        const NASLIB_OPS: [&str; 5] = [
+            "input",
+            "output",
+            "maxpool3x3",
+            "conv1x1-bn-relu",
+            "conv3x3-bn-relu",
+        ];
+        let n = (2..=MAX_VERTICES)
+            .find(|n| n * n + n == tuple.len())
+            .ok_or_else(|| {
+                format!(
+                    "{} values are not an n × n adjacency and n ops",
+                    tuple.len()
+                )
+            })?;
+        let (adjacency, op_codes) = tuple.split_at(n * n);
+        let matrix: Vec<Vec<u8>> = adjacency.chunks(n).map(<[u8]>::to_vec).collect();
+        let ops = op_codes
+            .iter()
+            .map(|&c| NASLIB_OPS.get(c as usize).copied())
+            .collect::<Option<Vec<&str>>>()
+            .ok_or_else(|| format!("op codes {op_codes:?} are not all below 5"))?;
+        Nb101Cell::from_matrix(&matrix, &ops)
+    }
+
     fn edge(&self, v: usize, w: usize) -> bool {
         self.rows[v] >> w & 1 == 1
     }
