@@ -299,6 +299,29 @@ fn mix(h: u64, x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// BANANAS' path encoding of a cell (White, Neiswanger & Savani, AAAI 2021, the NB101
+/// variant): index `3⁰ + … + 3^(k−1)` plus the base-3 number of a path's k interior ops, for
+/// every input-to-output path (at most 5 interior vertices: 1 + 3 + … + 243 = 364 entries).
+fn path_encoding(cell: &Nb101Cell) -> Vec<f64> {
+    let mut out = vec![0.0; (0..MAX_VERTICES - 1).map(|k| 3usize.pow(k as u32)).sum()];
+    // Depth-first from the input: (vertex, ops so far as a base-3 number, their count).
+    let mut stack = vec![(0usize, 0usize, 0u32)];
+    while let Some((v, code, len)) = stack.pop() {
+        for w in v + 1..cell.n {
+            if !cell.edge(v, w) {
+                continue;
+            }
+            if w == cell.n - 1 {
+                let offset: usize = (0..len).map(|k| 3usize.pow(k)).sum();
+                out[offset + code] = 1.0;
+            } else {
+                stack.push((w, code * 3 + usize::from(cell.ops[w]), len + 1));
+            }
+        }
+    }
+    out
+}
+
 /// Whether edge `v → w` is set in nasbench's bit string layout (`gen_is_edge_fn`: column by
 /// column, least significant bit first).
 fn bit_index(v: usize, w: usize) -> usize {
@@ -524,7 +547,8 @@ impl SearchSpace for Nb101Space {
     }
 
     /// `Onehot`: the 21 adjacency bits of the padded cell and a one-hot of each interior op
-    /// (36 values, NASLib's adjacency encoding of NB101).
+    /// (36 values, NASLib's adjacency encoding of NB101). `Path`: BANANAS' path encoding, one
+    /// indicator per sequence of interior ops along an input-to-output path (364 values).
     fn encode(&self, arch: ArchId, encoding: Encoding) -> Option<Vec<f64>> {
         match encoding {
             Encoding::Onehot => {
@@ -536,7 +560,7 @@ impl SearchSpace for Nb101Space {
                 }
                 Some(x)
             }
-            Encoding::Path => None,
+            Encoding::Path => Some(path_encoding(self.cell(arch))),
         }
     }
 
@@ -637,6 +661,16 @@ mod tests {
     }
 
     #[test]
+    fn the_path_encoding_marks_each_input_to_output_path() {
+        // inception(): input→{1: conv1x1, 2: conv3x3, 3→4: conv3x3, conv3x3, 5: maxpool}→output.
+        let x = path_encoding(&inception());
+        let ones: Vec<usize> = (0..x.len()).filter(|&i| x[i] == 1.0).collect();
+        // Length 1 (offset 1): conv3x3 = 0, conv1x1 = 1, maxpool = 2; length 2 (offset 4):
+        // conv3x3 then conv3x3 = 0.
+        assert_eq!(ones, [1, 2, 3, 4]);
+    }
+
+    #[test]
     fn pruning_removes_what_is_off_every_path() {
         // Vertex 2 feeds nothing, vertex 3 is fed by nothing: both go.
         let c = cell(
@@ -680,6 +714,7 @@ mod tests {
             assert_eq!(space.arch_of_choices(&space.choices(arch)), Some(arch));
             assert_eq!(space.id_of_cell(space.cell(arch)), Some(arch));
             assert_eq!(space.encode(arch, Encoding::Onehot).unwrap().len(), 36);
+            assert_eq!(space.encode(arch, Encoding::Path).unwrap().len(), 364);
             space.neighbours(arch, &mut near);
             assert!(!near.contains(&arch), "{arch}");
             // The input wired straight to the output is one flip from nothing else.
