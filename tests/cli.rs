@@ -562,7 +562,7 @@ fn bad_estimation_protocols() {
         (
             "enc.yaml",
             ESTIMATION.replace("encoding: path", "encoding: bits"),
-            "unknown variant `bits`",
+            "unknown name `bits`; valid: onehot, path",
         ),
         (
             "est.yaml",
@@ -1031,7 +1031,7 @@ fn bad_input_corpus() {
                 "0",
             ],
             vec![],
-            "--replicates must be between 1",
+            "invalid value '0' for '--replicates <N>': 0 is not in 1..=100000",
         ),
         (
             vec![
@@ -1044,7 +1044,7 @@ fn bad_input_corpus() {
                 "200000",
             ],
             vec![],
-            "--replicates must be between 1",
+            "200000 is not in 1..=100000",
         ),
         (
             vec!["run", &smoke, "--out", &kept, "--replicates", "-1"],
@@ -1115,12 +1115,12 @@ fn bad_input_corpus() {
         (
             vec!["compare", &kept, &kept, "--noise-threshold", "-1"],
             vec![],
-            "--noise-threshold",
+            "--noise-threshold must be at least 0, got -1",
         ),
         (
             vec!["compare", &kept, &missing],
             vec![],
-            "missing/manifest.json",
+            "missing: no such run directory",
         ),
         (
             vec!["compare", &kept, &kept, "--junit", "/proc/nash/c.xml"],

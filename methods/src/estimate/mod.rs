@@ -230,6 +230,12 @@ impl EstimatorSpec {
         }
         match self {
             EstimatorSpec::Tabulated { .. } => {
+                if properties.is_empty() {
+                    return Err(format!(
+                        "this benchmark tabulates no architecture properties, so no '{}'",
+                        self.name()
+                    ));
+                }
                 if !properties.contains(&self.name()) {
                     return Err(format!(
                         "this benchmark has no '{}' for its architectures; available: {}",

@@ -338,9 +338,25 @@ impl Manifest {
     /// one the run wrote.
     pub fn read(dir: &Path) -> Result<Manifest, ReportError> {
         let path = dir.join(FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| ReportError::Io {
-            path: path.clone(),
-            source: e,
+        let not_a_run = |why: String| ReportError::Format {
+            path: dir.to_path_buf(),
+            message: why,
+        };
+        if dir.is_file() {
+            return Err(not_a_run("a file, not a run directory".into()));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound if !dir.exists() => {
+                not_a_run("no such run directory".into())
+            }
+            std::io::ErrorKind::NotFound => not_a_run(format!(
+                "not a finished run (no {FILE}; `nash status {}` says what is there)",
+                dir.display()
+            )),
+            _ => ReportError::Io {
+                path: path.clone(),
+                source: e,
+            },
         })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| ReportError::Format {
             path,
