@@ -13,7 +13,7 @@
 //! `generate_graphs.py` first meets them (vertices 2 to 7; each adjacency bit string in
 //! ascending order, nasbench's `gen_is_edge_fn` layout; each labelling in
 //! `itertools.product` order); a class is represented by the cell met first. The space is
-//! enumerated once per process (about a second) with a 64-bit hash that refines exactly as
+//! enumerated once per process (about 3 s here) with a 64-bit hash that refines exactly as
 //! `hash_module` does; MD5 keys are computed per cell when asked for.
 
 use std::collections::{HashMap, HashSet};
@@ -329,8 +329,8 @@ fn bit_index(v: usize, w: usize) -> usize {
 }
 
 /// Every class of cells up to `max_vertices` vertices, represented by the first cell
-/// `generate_graphs.py` meets, in that order.
-pub fn enumerate(max_vertices: usize) -> Vec<Nb101Cell> {
+/// `generate_graphs.py` meets, in that order, each with its fingerprint.
+fn classes(max_vertices: usize) -> Vec<(u64, Nb101Cell)> {
     let mut seen: HashSet<u64> = HashSet::new();
     let mut cells = Vec::new();
     for n in 2..=max_vertices {
@@ -361,8 +361,9 @@ pub fn enumerate(max_vertices: usize) -> Vec<Nb101Cell> {
                     cell.ops[v] = (rest % 3) as u8;
                     rest /= 3;
                 }
-                if seen.insert(cell.fingerprint()) {
-                    cells.push(cell);
+                let fingerprint = cell.fingerprint();
+                if seen.insert(fingerprint) {
+                    cells.push((fingerprint, cell));
                 }
             }
         }
@@ -381,20 +382,19 @@ impl Nb101Space {
     /// The space, enumerated once per process.
     pub fn shared() -> &'static Nb101Space {
         static SPACE: OnceLock<Nb101Space> = OnceLock::new();
-        SPACE.get_or_init(|| Nb101Space::of(enumerate(MAX_VERTICES)))
-    }
-
-    fn of(cells: Vec<Nb101Cell>) -> Nb101Space {
-        let by_fingerprint = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.fingerprint(), i as ArchId))
-            .collect();
-        Nb101Space {
-            cells,
-            by_fingerprint,
-            by_hash: OnceLock::new(),
-        }
+        SPACE.get_or_init(|| {
+            let classes = classes(MAX_VERTICES);
+            let by_fingerprint = classes
+                .iter()
+                .enumerate()
+                .map(|(i, (f, _))| (*f, i as ArchId))
+                .collect();
+            Nb101Space {
+                cells: classes.into_iter().map(|(_, c)| c).collect(),
+                by_fingerprint,
+                by_hash: OnceLock::new(),
+            }
+        })
     }
 
     /// The representative cell of `arch`.
@@ -699,7 +699,7 @@ mod tests {
     #[test]
     fn small_spaces_have_nasbenchs_counts() {
         // generate_graphs.py's unique hashes with max_vertices 2 to 5 (run here).
-        let counts: Vec<usize> = (2..=5).map(|v| enumerate(v).len()).collect();
+        let counts: Vec<usize> = (2..=5).map(|v| classes(v).len()).collect();
         assert_eq!(counts, [1, 7, 91, 2532]);
     }
 
