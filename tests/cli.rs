@@ -340,6 +340,65 @@ fn missing_data_names_the_fetch_command() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// NAS-Bench-Suite-Zero's published samples, imported from `../shared/data/` by the command a
+/// user runs, carry the zc protocols: NASLib's recorded scores ranked against the labels, the
+/// one missing synflow ranked last as a fallback. Skips where the folder is absent (a
+/// user's clone).
+#[test]
+fn published_samples_import_and_their_protocols_run() {
+    let files = ["zc_nasbench101.json", "zc_nasbench201.json"]
+        .map(|f| Path::new(&repo("../shared/data/nas-bench-suite-zero")).join(f));
+    if let Some(absent) = files.iter().find(|f| !f.exists()) {
+        eprintln!(
+            "skipped: {} is absent (published data is not in a clone)",
+            absent.display()
+        );
+        return;
+    }
+    let dir = scratch("published");
+    let data = dir.join("data");
+    let env = [("NASH_DATA", data.to_str().unwrap())];
+    let before = fails(&["run", &repo("protocols/zc-nb101.yaml")], &env);
+    assert!(
+        before.contains("run `nash data import zc_nasbench101.json`"),
+        "{before}"
+    );
+    let mut import = vec!["data", "import"];
+    import.extend(files.iter().map(|f| f.to_str().unwrap()));
+    let out = nash_with(&import, &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = String::from_utf8_lossy(&nash_with(&["data", "list"], &env).stdout).into_owned();
+    assert!(list.contains("zc-nb101       present"), "{list}");
+    assert!(list.contains("nb201          missing"), "{list}");
+    for name in ["zc-nb101", "zc-nb201"] {
+        let out_dir = dir.join(name);
+        let protocol = repo(&format!("protocols/{name}.yaml"));
+        let out = nash_with(
+            &["run", &protocol, "--out", out_dir.to_str().unwrap()],
+            &env,
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+        assert!(report.contains("| naslib_synflow |"), "{report}");
+        assert!(report.contains("zc_nasbench"), "the data source is named");
+    }
+    let report = std::fs::read_to_string(dir.join("zc-nb201/report.md")).unwrap();
+    assert!(
+        report.contains("naslib_synflow is NaN; ranked last"),
+        "{report}"
+    );
+    let search = dir.join("search.yaml");
+    let text = std::fs::read_to_string(repo("protocols/smoke.yaml")).unwrap();
+    std::fs::write(
+        &search,
+        text.replace("benchmark: nb201", "benchmark: zc-nb101"),
+    )
+    .unwrap();
+    let err = fails(&["run", search.to_str().unwrap()], &env);
+    assert!(err.contains("a published sample for estimation"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn a_wheel_that_is_not_the_pinned_one_is_refused() {
     let dir = scratch("wheel");

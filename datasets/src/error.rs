@@ -29,8 +29,21 @@ pub enum DataError {
         expected: String,
         actual: String,
     },
-    #[error("{what} is not in the data cache ({dir}); run `nash data fetch` first")]
-    Missing { what: String, dir: PathBuf },
+    #[error("{what} is not in the data cache ({dir}); {hint}")]
+    Missing {
+        what: String,
+        dir: PathBuf,
+        /// What to run (or get) to bring it in.
+        hint: String,
+    },
+    #[error(
+        "{path}: not a published file nash knows (sha256 {sha256}); expected one of: {expected}"
+    )]
+    Unrecognised {
+        path: PathBuf,
+        sha256: String,
+        expected: String,
+    },
     #[error("{0}")]
     Fetch(String),
     #[error("{path}: {message}")]

@@ -3,7 +3,7 @@
 //! Each importer checks that the file covers exactly the task's search space, and names the
 //! file and key of anything it cannot read.
 
-use crate::catalog::{BenchmarkDef, Layout};
+use crate::catalog::{BenchmarkDef, Layout, Source};
 use crate::error::DataError;
 use crate::pickle::{NodeId, Pickle};
 use crate::space::SearchSpace;
@@ -23,7 +23,10 @@ pub fn import_table(
     file: &str,
     bytes: &[u8],
 ) -> Result<Table, DataError> {
-    let allowed: &[(&str, &str)] = match def.layout {
+    let Source::Wheel(_, layout) = def.source else {
+        return Err(DataError::shape(file, "<root>", "is not from a wheel"));
+    };
+    let allowed: &[(&str, &str)] = match layout {
         Layout::AnalogObjects => ANALOG_CLASSES,
         _ => &[],
     };
@@ -38,7 +41,7 @@ pub fn import_table(
     let mut table = Table::new(space.size(), def.max_seeds, def.metrics.len());
     let mut seen = vec![false; space.size()];
     for &(key, value) in entries {
-        let (key_text, arch) = match def.layout {
+        let (key_text, arch) = match layout {
             Layout::SeedLists => {
                 let text = pickle
                     .str(key)
@@ -68,7 +71,7 @@ pub fn import_table(
         if std::mem::replace(&mut seen[arch as usize], true) {
             return Err(DataError::shape(file, key_text, "appears twice"));
         }
-        let fill = match def.layout {
+        let fill = match layout {
             Layout::SeedLists => fill_seed_lists(&pickle, def, &mut table, arch, value),
             Layout::GraphBench => fill_graph(&pickle, def, &mut table, arch, value),
             Layout::AnalogObjects => fill_analog(&pickle, def, &mut table, arch, value),

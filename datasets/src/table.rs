@@ -10,6 +10,8 @@ pub struct Table {
     seed_counts: Vec<u8>,
     values: Vec<Vec<f64>>,
     means: Vec<Vec<f64>>,
+    /// Metrics whose values may be NaN (undefined for that architecture).
+    undefined_allowed: Vec<bool>,
 }
 
 impl Table {
@@ -22,7 +24,14 @@ impl Table {
             seed_counts: vec![0; n_archs],
             values: vec![vec![f64::NAN; n_archs * n_seeds]; n_metrics],
             means: Vec::new(),
+            undefined_allowed: vec![false; n_metrics],
         }
+    }
+
+    /// Lets `metric` hold NaN where an architecture has no value (a recorded score its
+    /// publisher left out); its mean is then NaN too.
+    pub fn allow_undefined(&mut self, metric: usize) {
+        self.undefined_allowed[metric] = true;
     }
 
     /// Stores one metric's per-seed values for one architecture. Returns an error message if
@@ -35,7 +44,12 @@ impl Table {
                 self.n_seeds
             ));
         }
-        if let Some(bad) = seeds.iter().find(|v| !v.is_finite()) {
+        let allowed = |v: &&f64| self.undefined_allowed[metric] && v.is_nan();
+        if let Some(bad) = seeds
+            .iter()
+            .filter(|v| !allowed(v))
+            .find(|v| !v.is_finite())
+        {
             return Err(format!("holds the non-finite value {bad}"));
         }
         match self.seed_counts[arch] as usize {
@@ -60,7 +74,9 @@ impl Table {
             let n = self.seed_counts[arch] as usize;
             for (m, col) in self.values.iter().enumerate() {
                 let start = arch * self.n_seeds;
-                if n == 0 || col[start..start + n].iter().any(|v| v.is_nan()) {
+                let undefined =
+                    !self.undefined_allowed[m] && col[start..start + n].iter().any(|v| v.is_nan());
+                if n == 0 || undefined {
                     return Err((arch, m));
                 }
             }
@@ -153,5 +169,27 @@ mod tests {
                 .contains("non-finite")
         );
         assert_eq!(t.finish(), Err((0, 1)));
+    }
+
+    #[test]
+    fn a_metric_may_be_allowed_undefined_values() {
+        let mut t = Table::new(2, 1, 2);
+        t.allow_undefined(1);
+        for a in 0..2 {
+            t.set_seeds(a, 0, &[a as f64]).unwrap();
+        }
+        t.set_seeds(0, 1, &[f64::NAN]).unwrap();
+        t.set_seeds(1, 1, &[3.0]).unwrap();
+        assert!(
+            t.set_seeds(1, 0, &[f64::NAN]).is_err(),
+            "metric 0 is not allowed"
+        );
+        assert!(
+            t.set_seeds(1, 1, &[f64::INFINITY]).is_err(),
+            "infinite is not undefined"
+        );
+        t.finish().unwrap();
+        assert!(t.mean(1, 0).is_nan());
+        assert_eq!(t.mean(1, 1), 3.0);
     }
 }

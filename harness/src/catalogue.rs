@@ -12,7 +12,7 @@ pub fn text() -> String {
     let mut out = String::new();
     for b in BENCHMARKS {
         let _ = writeln!(out, "{} — {}", b.name, b.description);
-        let _ = writeln!(out, "  from {} {}", b.package.name, b.package.version);
+        let _ = writeln!(out, "  from {}", b.origin());
         let _ = writeln!(out, "  tasks: {}", b.task_names().join(", "));
         for m in b.metrics {
             let role = role(b, m.name).map_or(String::new(), |r| format!(" ({r})"));
@@ -48,11 +48,10 @@ pub fn markdown() -> String {
     for b in BENCHMARKS {
         let _ = write!(
             out,
-            "\n### `{}`\n\n{} — from {} {}; tasks: {}.\n\n| metric | direction | role | meaning |\n|---|---|---|---|\n",
+            "\n### `{}`\n\n{} — from {}; tasks: {}.\n\n| metric | direction | role | meaning |\n|---|---|---|---|\n",
             b.name,
             cell(b.description),
-            b.package.name,
-            b.package.version,
+            cell(&b.origin()),
             b.task_names().join(", ")
         );
         for m in b.metrics {

@@ -680,13 +680,13 @@ impl ProxyScores {
 }
 
 /// A proxy can be undefined for an architecture (jacob_cov of a network whose output ignores
-/// its input is NaN in the reference implementation too), or its network can fail. Such
-/// architectures are ranked last, each counted as a fallback with its reason: their score
+/// its input is NaN in the reference implementation too), or its network can fail, and a
+/// recorded score can be missing (NAS-Bench-Suite-Zero's). Such architectures are ranked last, each counted as a fallback with its reason: their score
 /// becomes the float just below the lowest defined score.
 fn rank_undefined_last(
     scores: &mut [f64],
     archs: &[ArchId],
-    proxy: &str,
+    estimator: &str,
     network_failures: &HashMap<ArchId, String>,
     fallbacks: &mut Fallbacks,
 ) {
@@ -704,9 +704,10 @@ fn rank_undefined_last(
     for (score, arch) in scores.iter_mut().zip(archs) {
         if !score.is_finite() {
             fallbacks.record(|| {
-                let why = network_failures
-                    .get(arch)
-                    .map_or_else(|| format!("{proxy} is {score}"), |e| format!("network {e}"));
+                let why = network_failures.get(arch).map_or_else(
+                    || format!("{estimator} is {score}"),
+                    |e| format!("network {e}"),
+                );
                 format!("architecture {arch}: {why}; ranked last")
             });
             *score = floor;
@@ -834,12 +835,16 @@ fn trial_outcome(
         Err(e) => return failed_outcome(split.eval.len(), TrialStatus::failed(&e)),
     };
     let mut fallbacks = Fallbacks::default();
-    if let Some(proxy) = spec.proxy() {
-        let failures = &task.network_failures[trial.replicate as usize];
+    if !spec.learns() {
+        let no_networks = HashMap::new();
+        let failures = task
+            .network_failures
+            .get(trial.replicate as usize)
+            .unwrap_or(&no_networks);
         rank_undefined_last(
             &mut scores,
             &split.eval,
-            proxy.name(),
+            spec.id(),
             failures,
             &mut fallbacks,
         );

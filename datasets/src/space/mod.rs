@@ -9,11 +9,13 @@ mod grid;
 mod nb101;
 mod nb201;
 mod nbgraph;
+mod sample;
 
 pub use grid::{GridParam, GridSpace};
 pub use nb101::{NB101_CELLS, NB101_OPS, Nb101Cell, Nb101Space};
 pub use nb201::{NB201_EDGES, NB201_OPS, Nb201Macro, Nb201Space};
 pub use nbgraph::{NBGRAPH_LINKS, NBGRAPH_OPS, NbGraphSpace};
+pub use sample::SampleSpace;
 
 use crate::rng::{self, TrialRng};
 use serde::{Deserialize, Serialize};

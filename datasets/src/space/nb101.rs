@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use md5::{Digest, Md5};
 
@@ -381,7 +381,16 @@ pub struct Nb101Space {
 impl Nb101Space {
     /// The space, enumerated once per process.
     pub fn shared() -> &'static Nb101Space {
-        static SPACE: OnceLock<Nb101Space> = OnceLock::new();
+        Self::once()
+    }
+
+    /// The same space as a benchmark holds it.
+    pub fn handle() -> Arc<Nb101Space> {
+        Arc::clone(Self::once())
+    }
+
+    fn once() -> &'static Arc<Nb101Space> {
+        static SPACE: OnceLock<Arc<Nb101Space>> = OnceLock::new();
         SPACE.get_or_init(|| {
             let classes = classes(MAX_VERTICES);
             let by_fingerprint = classes
@@ -389,11 +398,11 @@ impl Nb101Space {
                 .enumerate()
                 .map(|(i, (f, _))| (*f, i as ArchId))
                 .collect();
-            Nb101Space {
+            Arc::new(Nb101Space {
                 cells: classes.into_iter().map(|(_, c)| c).collect(),
                 by_fingerprint,
                 by_hash: OnceLock::new(),
-            }
+            })
         })
     }
 

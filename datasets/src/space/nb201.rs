@@ -152,6 +152,23 @@ impl Nb201Space {
         ops.iter().fold(0, |acc, &d| acc * 5 + d as ArchId)
     }
 
+    /// The architecture NASLib's six op indices name (`nasbench201/conversions.py`, the keys of
+    /// NAS-Bench-Suite-Zero's NB201 sample): its edges are (1,2), (1,3), (1,4), (2,3), (2,4),
+    /// (3,4) of 1-based nodes, its ops `[Identity, Zero, ReLUConvBN3x3, ReLUConvBN1x1,
+    /// AvgPool1x1]`. `None` unless there are six indices below 5.
+    pub fn from_naslib_ops(indices: &[u8]) -> Option<ArchId> {
+        const EDGE: [usize; 6] = [0, 1, 3, 2, 4, 5];
+        const OP: [u8; 5] = [1, 0, 3, 2, 4];
+        if indices.len() != 6 {
+            return None;
+        }
+        let mut ops = [0u8; 6];
+        for (i, &index) in indices.iter().enumerate() {
+            ops[EDGE[i]] = *OP.get(index as usize)?;
+        }
+        Some(Self::id(ops))
+    }
+
     /// Whether any path of non-`none` edges joins the input to the output. The 341
     /// architectures where none does output zeros, and score at chance level.
     pub fn output_reachable(arch: ArchId) -> bool {
@@ -355,6 +372,20 @@ impl SearchSpace for Nb201Space {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// NASLib's `(0, 2, 3, 2, 3, 1)`: edge 1→2 Identity, 1→3 ReLUConvBN3x3, 1→4
+    /// ReLUConvBN1x1, 2→3 ReLUConvBN3x3, 2→4 ReLUConvBN1x1, 3→4 Zero.
+    #[test]
+    fn naslib_op_indices_name_the_same_cell() {
+        let s = Nb201Space::new();
+        let arch = Nb201Space::from_naslib_ops(&[0, 2, 3, 2, 3, 1]).unwrap();
+        assert_eq!(
+            s.describe(arch),
+            "|skip_connect~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_1x1~0|nor_conv_1x1~1|none~2|"
+        );
+        assert_eq!(Nb201Space::from_naslib_ops(&[0, 2, 3, 2, 3]), None);
+        assert_eq!(Nb201Space::from_naslib_ops(&[0, 2, 3, 2, 3, 5]), None);
+    }
 
     #[test]
     fn ids_keys_and_strings_round_trip() {

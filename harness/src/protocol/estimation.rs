@@ -131,7 +131,7 @@ impl EstimationProtocol {
         self.common
             .tasks
             .iter()
-            .map(|t| largest + self.n_eval(self.common.benchmark.space(t).size()))
+            .map(|t| largest + self.n_eval(self.common.benchmark.size(t)))
             .max()
             .unwrap_or(0)
     }
@@ -155,7 +155,7 @@ fn parse_train_task(
     let benchmark = common.benchmark;
     check_task(src, benchmark, t)?;
     for task in &common.tasks {
-        if benchmark.space(task).size() != benchmark.space(&t.value).size() {
+        if benchmark.size(task) != benchmark.size(&t.value) {
             return Err(src.fail(
                 &t.referenced,
                 format!(
@@ -217,6 +217,17 @@ fn check_estimator(
 ) -> Result<(), String> {
     let benchmark = common.benchmark;
     let space = benchmark.space(&common.tasks[0]);
+    let capabilities = estimator.capabilities();
+    if benchmark.sample_of().is_some()
+        && (capabilities.networks && !capabilities.learns || capabilities.weight_sharing)
+    {
+        return Err(format!(
+            "{}: {} is a published sample; nash does not build networks for its cells yet \
+             (its file records NASLib's scores: use `naslib: {{ score: … }}`)",
+            estimator.name(),
+            benchmark.name
+        ));
+    }
     estimator
         .validate(space.as_ref(), &benchmark.property_names())
         .map_err(|message| format!("{}: {message}", estimator.name()))?;
@@ -264,7 +275,7 @@ fn evaluated(
     let smallest = common
         .tasks
         .iter()
-        .map(|t| common.benchmark.space(t).size())
+        .map(|t| common.benchmark.size(t))
         .min()
         .unwrap_or(0);
     let largest_train = train_sizes.last().copied().unwrap_or(0);

@@ -131,6 +131,15 @@ impl SearchProtocol {
         }
         .validate(&src, text)?;
         let benchmark = common.benchmark;
+        if benchmark.sample_of().is_some() {
+            return Err(src.fail(
+                &raw.benchmark.referenced,
+                format!(
+                    "{} is a published sample for estimation; a search needs the whole space",
+                    benchmark.name
+                ),
+            ));
+        }
         // Queries beyond the smallest task's space would only repeat architectures.
         let smallest = common
             .tasks

@@ -11,7 +11,7 @@ mod regression_tree;
 mod tabulated;
 
 pub use gaussian_process::GpModel;
-pub use tabulated::TabulatedParams;
+pub use tabulated::{RecordedParams, TabulatedParams};
 
 use std::fmt;
 
@@ -74,6 +74,8 @@ macro_rules! learned_estimators {
             },
             /// A zero-cost proxy, computed on the architecture's network.
             Proxy { proxy: Proxy, params: TabulatedParams },
+            /// A score a published file records for each architecture.
+            Recorded(RecordedParams),
             $($variant($params),)*
         }
 
@@ -84,7 +86,9 @@ macro_rules! learned_estimators {
             /// The learned estimator's parameters, if it is one.
             fn learned(&self) -> Option<&dyn LearnedParams> {
                 match self {
-                    EstimatorSpec::Tabulated { .. } | EstimatorSpec::Proxy { .. } => None,
+                    EstimatorSpec::Tabulated { .. }
+                    | EstimatorSpec::Proxy { .. }
+                    | EstimatorSpec::Recorded(_) => None,
                     $(EstimatorSpec::$variant(p) => Some(p),)*
                 }
             }
@@ -105,6 +109,7 @@ macro_rules! learned_estimators {
                     EstimatorSpec::Tabulated { params, .. } | EstimatorSpec::Proxy { params, .. } => {
                         map.serialize_entry(self.name(), params)
                     }
+                    EstimatorSpec::Recorded(p) => map.serialize_entry(self.name(), p),
                     $(EstimatorSpec::$variant(p) => map.serialize_entry(self.name(), p),)*
                 }
             }
@@ -165,6 +170,7 @@ impl<T: LearnedEstimator> LearnedParams for T {
 /// Every estimator's card: the tabulated ones, the zero-cost proxies, the learned ones.
 pub fn estimators() -> Vec<Card> {
     let mut cards = tabulated::TABULATED.to_vec();
+    cards.push(tabulated::RECORDED);
     cards.extend(Proxy::ALL.map(Proxy::card));
     cards.extend_from_slice(LEARNED);
     cards
@@ -175,6 +181,7 @@ impl EstimatorSpec {
         match self {
             EstimatorSpec::Tabulated { card, .. } => **card,
             EstimatorSpec::Proxy { proxy, .. } => proxy.card(),
+            EstimatorSpec::Recorded(_) => tabulated::RECORDED,
             _ => *self.learned().expect("the other kinds").card(),
         }
     }
@@ -189,6 +196,7 @@ impl EstimatorSpec {
             EstimatorSpec::Tabulated { params, .. } | EstimatorSpec::Proxy { params, .. } => {
                 params.id.as_deref()
             }
+            EstimatorSpec::Recorded(p) => Some(p.id.as_str()),
             _ => self.learned().and_then(|l| l.id()),
         };
         id.unwrap_or(self.name())
@@ -229,22 +237,8 @@ impl EstimatorSpec {
             ));
         }
         match self {
-            EstimatorSpec::Tabulated { .. } => {
-                if properties.is_empty() {
-                    return Err(format!(
-                        "this benchmark tabulates no architecture properties, so no '{}'",
-                        self.name()
-                    ));
-                }
-                if !properties.contains(&self.name()) {
-                    return Err(format!(
-                        "this benchmark has no '{}' for its architectures; available: {}",
-                        self.name(),
-                        properties.join(", ")
-                    ));
-                }
-                Ok(())
-            }
+            EstimatorSpec::Tabulated { .. } => check_property(self.name(), properties),
+            EstimatorSpec::Recorded(p) => check_property(&p.score, properties),
             EstimatorSpec::Proxy { .. } => Ok(()),
             _ => {
                 let learned = self.learned().expect("the other kinds");
@@ -267,6 +261,7 @@ impl EstimatorSpec {
             EstimatorSpec::Tabulated { .. } | EstimatorSpec::Proxy { .. } => {
                 Box::new(tabulated::Tabulated::new(ctx, self.name()))
             }
+            EstimatorSpec::Recorded(p) => Box::new(tabulated::Tabulated::new(ctx, &p.score)),
             _ => self.learned().expect("the other kinds").estimator(ctx),
         }
     }
@@ -300,6 +295,8 @@ impl<'de> Deserialize<'de> for EstimatorSpec {
                         proxy,
                         params: map.next_value()?,
                     }
+                } else if name == tabulated::RECORDED.name {
+                    EstimatorSpec::Recorded(map.next_value()?)
                 } else if let Some(card) = tabulated::TABULATED.iter().find(|c| c.name == name) {
                     EstimatorSpec::Tabulated {
                         card,
@@ -325,6 +322,22 @@ impl<'de> Deserialize<'de> for EstimatorSpec {
         }
         d.deserialize_map(Entry)
     }
+}
+
+/// Whether the benchmark records `name` for its architectures.
+fn check_property(name: &str, properties: &[&str]) -> Result<(), String> {
+    if properties.is_empty() {
+        return Err(format!(
+            "this benchmark tabulates no architecture properties, so no '{name}'"
+        ));
+    }
+    if !properties.contains(&name) {
+        return Err(format!(
+            "this benchmark has no '{name}' for its architectures; available: {}",
+            properties.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 fn default_encoding() -> Encoding {
@@ -374,6 +387,7 @@ mod tests {
         for name in &names {
             let params = match *name {
                 "external" => r#"{"id": "mine", "command": ["python3", "mine.py"]}"#,
+                "naslib" => r#"{"score": "snip"}"#,
                 _ => "{}",
             };
             let spec: EstimatorSpec =
@@ -385,6 +399,14 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), cards.len(), "names are unique");
+        let recorded: EstimatorSpec =
+            serde_json::from_str(r#"{"naslib": {"score": "snip"}}"#).unwrap();
+        assert_eq!(recorded.id(), "naslib_snip");
+        assert!(
+            recorded
+                .validate(&datasets::space::Nb201Space::new(), &["params"])
+                .is_err()
+        );
         assert_eq!(Proxy::named("jacob_cov"), Some(Proxy::JacobCov));
         assert!(
             Proxy::ALL

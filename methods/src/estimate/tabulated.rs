@@ -7,6 +7,10 @@
 //! `latency`; NAS-Bench-Graph: `params`, `latency`). `flops` is computed analytically from the
 //! NB201 network (`datasets::space::Nb201Macro::flops`). Larger is scored higher, as in the
 //! zero-cost literature (bigger networks tend to be more accurate).
+//!
+//! `naslib: { score: snip }` reads a score a published file recorded for each architecture:
+//! NAS-Bench-Suite-Zero's samples hold NASLib's own proxy scores (`snip`, `synflow`, `jacov`,
+//! …), so a protocol can put NASLib's figures beside nash's proxies on the same cells.
 
 use datasets::ArchId;
 use datasets::rng::TrialRng;
@@ -38,6 +42,38 @@ pub static TABULATED: [Card; 3] = [
         capabilities: TABULATED_CAPABILITIES,
     },
 ];
+
+/// The estimator that reads a recorded score.
+pub static RECORDED: Card = Card {
+    name: "naslib",
+    summary: "a score NAS-Bench-Suite-Zero's file records for each architecture (NASLib's proxies): `score: snip`",
+    capabilities: TABULATED_CAPABILITIES,
+};
+
+/// `naslib: { score, id }`; the id defaults to `naslib_<score>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, from = "RecordedFields")]
+pub struct RecordedParams {
+    pub id: String,
+    pub score: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordedFields {
+    #[serde(default)]
+    id: Option<String>,
+    score: String,
+}
+
+impl From<RecordedFields> for RecordedParams {
+    fn from(f: RecordedFields) -> RecordedParams {
+        RecordedParams {
+            id: f.id.unwrap_or_else(|| format!("naslib_{}", f.score)),
+            score: f.score,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
