@@ -44,6 +44,13 @@ test-deps:
 bench: data
     cargo bench --manifest-path harness/bench/Cargo.toml --target-dir target
 
+# The NAS-Bench-101 import at the published file's size, on a synthetic file in the real format
+# (the published one is not reachable here): time and peak memory of the import alone
+nb101-import:
+    cargo build --workspace --example nb101_import
+    target/debug/examples/nb101_import write target/nb101-import
+    /usr/bin/time -f "import + load: %e s wall, %M KB peak" target/debug/examples/nb101_import import target/nb101-import
+
 # docs/scaling-out.md's "At scale" figures: nb201-search at 50,000 replicates (67.5 M rows, 2 minutes), then its report, with time and peak memory
 scale: data
     cargo build

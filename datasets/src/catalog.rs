@@ -118,6 +118,7 @@ pub enum SampleOf {
 
 #[derive(Debug)]
 enum SpaceKind {
+    Nb101,
     Nb201,
     NbGraph,
     Grid(&'static [GridParam]),
@@ -197,7 +198,7 @@ impl BenchmarkDef {
     pub fn space(&self, task: &str) -> Arc<dyn SearchSpace> {
         match self.space {
             SpaceKind::Nb201 | SpaceKind::Sample(SampleOf::Nb201) => Arc::new(Nb201Space::new()),
-            SpaceKind::Sample(SampleOf::Nb101) => Nb101Space::handle(),
+            SpaceKind::Nb101 | SpaceKind::Sample(SampleOf::Nb101) => Nb101Space::handle(),
             SpaceKind::NbGraph => Arc::new(NbGraphSpace::for_dataset(task)),
             SpaceKind::Grid(params) => Arc::new(GridSpace::new(self.name, params)),
         }
@@ -347,6 +348,31 @@ const ANALOG_METRICS: &[MetricDef] = &[
         Maximize,
         "analog accuracy after 30 days of drift, %",
     ),
+];
+
+/// NAS-Bench-101's values of one training run (`nasbench101::run_values`), per repeat.
+const NB101_METRICS: &[MetricDef] = &[
+    metric(
+        "val_acc",
+        Maximize,
+        "validation accuracy at the end of training, %",
+    ),
+    metric(
+        "test_acc",
+        Maximize,
+        "test accuracy at the end of training, %",
+    ),
+    metric(
+        "train_acc",
+        Maximize,
+        "training accuracy at the end of training, %",
+    ),
+    metric(
+        "train_time",
+        Minimize,
+        "training time, s (TPU v2, as published)",
+    ),
+    metric("params", Minimize, "trainable parameters, millions"),
 ];
 
 /// NAS-Bench-Suite-Zero's columns: the label, then NASLib's scores as the file names them
@@ -602,6 +628,41 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         max_seeds: 4,
         properties: &[("params", Property::Column("model_size"))],
         space: SpaceKind::Grid(FCNET_PARAMS),
+    },
+    BenchmarkDef {
+        name: "nb101",
+        description: "NAS-Bench-101: 423,624 cells, 3 training runs each; tasks by training epochs",
+        source: Source::Published,
+        tasks: &[
+            TaskDef {
+                name: "cifar10",
+                member: "108",
+                archs: None,
+            },
+            TaskDef {
+                name: "cifar10-e36",
+                member: "36",
+                archs: None,
+            },
+            TaskDef {
+                name: "cifar10-e12",
+                member: "12",
+                archs: None,
+            },
+            TaskDef {
+                name: "cifar10-e4",
+                member: "4",
+                archs: None,
+            },
+        ],
+        metrics: NB101_METRICS,
+        objective: "val_acc",
+        test_metric: Some("test_acc"),
+        cost_metric: Some("train_time"),
+        cost_epochs: None,
+        max_seeds: 3,
+        properties: &[("params", Property::Column("params"))],
+        space: SpaceKind::Nb101,
     },
     BenchmarkDef {
         name: "zc-nb101",

@@ -7,9 +7,14 @@
 //! and `total_time` (3). One row is one training run (a repeat) of one cell for `epochs`
 //! epochs; the 108-epoch file holds 3 repeats of each of the 423,624 cells.
 
+use std::io::Read;
+
 use base64::Engine as _;
 
-use crate::space::Nb101Cell;
+use crate::error::DataError;
+use crate::space::{ArchId, NB101_OPS, Nb101Cell, Nb101Space, SearchSpace};
+use crate::table::Table;
+use crate::tfrecord::Records;
 
 /// One evaluation of a training run (`EvaluationData`).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -85,6 +90,214 @@ pub fn parse_row(data: &[u8]) -> Result<Run, String> {
         last,
     })
 }
+
+/// `run` as the published files hold it (the inverse of [`parse_row`]): the JSON row with its
+/// `ModelMetrics` in base64, the evaluations at the start (epoch 0, all zero), halfway and end.
+/// For fixtures and the import benchmark; the checkpoint paths the published rows carry are
+/// left out.
+pub fn write_row(run: &Run) -> Vec<u8> {
+    let c = &run.cell;
+    let adjacency: String = (0..c.n)
+        .flat_map(|v| (0..c.n).map(move |w| if c.rows[v] >> w & 1 == 1 { '1' } else { '0' }))
+        .collect();
+    let mut ops = vec!["input"];
+    ops.extend((1..c.n - 1).map(|v| NB101_OPS[c.ops[v] as usize]));
+    ops.push("output");
+    let mut metrics = Vec::new();
+    for e in [Evaluation::default(), run.halfway, run.last] {
+        let mut bytes = Vec::new();
+        let values = [
+            e.current_epoch,
+            e.training_time,
+            e.train_accuracy,
+            e.validation_accuracy,
+            e.test_accuracy,
+        ];
+        for (number, v) in (1..).zip(values) {
+            put_key(&mut bytes, number, 1);
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        put_key(&mut metrics, 1, 2);
+        put_varint(&mut metrics, bytes.len() as u64);
+        metrics.extend(bytes);
+    }
+    put_key(&mut metrics, 2, 0);
+    put_varint(&mut metrics, run.trainable_parameters as u64);
+    put_key(&mut metrics, 3, 1);
+    metrics.extend_from_slice(&run.total_time.to_le_bytes());
+    let metrics = base64::engine::general_purpose::STANDARD.encode(metrics);
+    let row = (
+        &run.module_hash,
+        run.epochs,
+        adjacency,
+        ops.join(","),
+        metrics,
+    );
+    serde_json::to_vec(&row).expect("a row serializes")
+}
+
+fn put_key(out: &mut Vec<u8>, number: u64, wire: u64) {
+    put_varint(out, number << 3 | wire);
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// The values a table keeps of one run, in the order of the `nb101` benchmark's metrics:
+/// final validation, test and training accuracy (%), training time (s), parameters (millions).
+fn run_values(run: &Run) -> [f64; RUN_VALUES] {
+    [
+        run.last.validation_accuracy * 100.0,
+        run.last.test_accuracy * 100.0,
+        run.last.train_accuracy * 100.0,
+        run.last.training_time,
+        run.trainable_parameters as f64 / 1e6,
+    ]
+}
+
+/// How many values [`run_values`] keeps.
+pub const RUN_VALUES: usize = 5;
+
+/// The repeats of every cell at one epoch budget, as the records bring them.
+struct Repeats {
+    epochs: u32,
+    /// `[arch][repeat][value]`, flat.
+    values: Vec<f64>,
+    counts: Vec<u8>,
+    /// The module hash the file keys each cell by (empty until seen).
+    hashes: Vec<String>,
+}
+
+const MAX_REPEATS: usize = 3;
+
+impl Repeats {
+    fn new(epochs: u32, n: usize) -> Repeats {
+        Repeats {
+            epochs,
+            values: vec![f64::NAN; n * MAX_REPEATS * RUN_VALUES],
+            counts: vec![0; n],
+            hashes: vec![String::new(); n],
+        }
+    }
+
+    fn add(&mut self, arch: usize, run: &Run) -> Result<(), String> {
+        let k = self.counts[arch] as usize;
+        if k == MAX_REPEATS {
+            return Err(format!(
+                "module {}: more than {MAX_REPEATS} runs at {} epochs",
+                run.module_hash, self.epochs
+            ));
+        }
+        if k == 0 {
+            self.hashes[arch] = run.module_hash.clone();
+        } else if self.hashes[arch] != run.module_hash {
+            return Err(format!(
+                "modules {} and {} are the same cell",
+                self.hashes[arch], run.module_hash
+            ));
+        }
+        let start = (arch * MAX_REPEATS + k) * RUN_VALUES;
+        self.values[start..start + RUN_VALUES].copy_from_slice(&run_values(run));
+        self.counts[arch] += 1;
+        Ok(())
+    }
+
+    fn finish(self, file: &str, space: &Nb101Space) -> Result<Imported, DataError> {
+        let n = self.counts.len();
+        if let Some(arch) = self.counts.iter().position(|&c| c as usize != MAX_REPEATS) {
+            return Err(DataError::shape(
+                file,
+                space.key(arch as ArchId),
+                format!(
+                    "has {} of the {MAX_REPEATS} runs at {} epochs NAS-Bench-101 has of every cell",
+                    self.counts[arch], self.epochs
+                ),
+            ));
+        }
+        check_hashes(file, space, &self.hashes)?;
+        let mut table = Table::new(n, MAX_REPEATS, RUN_VALUES);
+        let mut seeds = [0.0; MAX_REPEATS];
+        for arch in 0..n {
+            for m in 0..RUN_VALUES {
+                for (k, seed) in seeds.iter_mut().enumerate() {
+                    *seed = self.values[(arch * MAX_REPEATS + k) * RUN_VALUES + m];
+                }
+                table
+                    .set_seeds(arch, m, &seeds)
+                    .map_err(|e| DataError::shape(file, &self.hashes[arch], e))?;
+            }
+        }
+        table.finish().expect("every value was set");
+        Ok(Imported {
+            epochs: self.epochs,
+            table,
+            keys: self.hashes,
+        })
+    }
+}
+
+/// One epoch budget's table over the NB101 space and the module hash of each cell.
+#[derive(Debug)]
+pub struct Imported {
+    pub epochs: u32,
+    pub table: Table,
+    pub keys: Vec<String>,
+}
+
+/// Reads a NAS-Bench-101 TFRecord stream (`file` names it in errors) into one table per
+/// epoch budget of `epochs`, over `space`'s classes; records at other budgets are skipped.
+/// Every cell must have 3 runs at each budget, and the file's module hash of each cell must
+/// be the one nash computes for its class (checked on all cores).
+pub fn import(
+    reader: impl Read,
+    file: &str,
+    space: &Nb101Space,
+    epochs: &[u32],
+) -> Result<Vec<Imported>, DataError> {
+    let n = space.size();
+    let mut budgets: Vec<Repeats> = epochs.iter().map(|&e| Repeats::new(e, n)).collect();
+    for (i, record) in Records::new(reader, MAX_RECORD).enumerate() {
+        let bad = |m: String| DataError::shape(file, format!("record {i}"), m);
+        let run =
+            parse_row(&record.map_err(|m| DataError::shape(file, "<records>", m))?).map_err(bad)?;
+        let Some(budget) = budgets.iter_mut().find(|b| b.epochs == run.epochs) else {
+            continue;
+        };
+        let arch = space.id_of_cell(&run.cell).ok_or_else(|| {
+            bad(format!(
+                "module {} is not a cell of the NB101 space",
+                run.module_hash
+            ))
+        })?;
+        budget.add(arch as usize, &run).map_err(bad)?;
+    }
+    budgets.into_iter().map(|b| b.finish(file, space)).collect()
+}
+
+/// Checks that `hashes[arch]` is nasbench's module hash of each class.
+fn check_hashes(file: &str, space: &Nb101Space, hashes: &[String]) -> Result<(), DataError> {
+    let ours = space.module_hashes();
+    match hashes
+        .iter()
+        .zip(ours)
+        .find(|(theirs, ours)| theirs != ours)
+    {
+        None => Ok(()),
+        Some((theirs, ours)) => Err(DataError::shape(
+            file,
+            theirs,
+            format!("is the module hash of a cell nash hashes as {ours}"),
+        )),
+    }
+}
+
+/// The largest record nash reads (NAS-Bench-101's are about 400 bytes).
+const MAX_RECORD: u64 = 1 << 20;
 
 /// `ModelMetrics`, the fields nash reads.
 #[derive(Debug, Default, PartialEq)]
@@ -203,21 +416,18 @@ impl<'a> Iterator for Fields<'a> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::tfrecord::frame;
 
     /// Protobuf bytes of a message, written field by field (made here for the fixtures).
     pub(crate) struct Message(pub Vec<u8>);
 
     impl Message {
         fn key(&mut self, number: u64, wire: u64) {
-            self.varint(number << 3 | wire);
+            put_key(&mut self.0, number, wire);
         }
 
-        fn varint(&mut self, mut v: u64) {
-            while v >= 0x80 {
-                self.0.push(v as u8 | 0x80);
-                v >>= 7;
-            }
-            self.0.push(v as u8);
+        fn varint(&mut self, v: u64) {
+            put_varint(&mut self.0, v);
         }
 
         pub(crate) fn double(mut self, number: u64, v: f64) -> Message {
@@ -286,30 +496,111 @@ pub(crate) mod tests {
         assert_eq!(run.total_time, 1_234.5);
     }
 
-    #[test]
-    fn a_tfrecord_of_rows_keys_each_run_by_its_cells_module_hash() {
-        use crate::space::{NB101_OPS, Nb101Space, SearchSpace};
-        use crate::tfrecord::{Records, frame};
-        let space = Nb101Space::shared();
+    /// A run of `arch` of `space` at `epochs`, repeat `k`, its values telling them apart.
+    fn run_of(space: &Nb101Space, arch: ArchId, epochs: u32, k: usize) -> Run {
+        let accuracy = 0.5 + f64::from(arch) * 1e-6 + k as f64 * 0.1;
+        let evaluation = |at: f64, acc: f64| Evaluation {
+            current_epoch: at,
+            training_time: at * 10.0,
+            train_accuracy: acc + 0.05,
+            validation_accuracy: acc,
+            test_accuracy: acc - 0.01,
+        };
+        let e = f64::from(epochs);
+        // Every second repeat as the padded 7-vertex cell, which prunes to the class.
+        let cell = *space.cell(arch);
+        Run {
+            module_hash: space.key(arch),
+            epochs,
+            cell: if k == 1 { cell.padded() } else { cell },
+            trainable_parameters: 1_000_000 + i64::from(arch),
+            total_time: e * 11.0,
+            halfway: evaluation(e / 2.0, accuracy - 0.1),
+            last: evaluation(e, accuracy),
+        }
+    }
+
+    /// Every run of `space` at `epochs` (3 repeats), framed as TFRecords, repeats interleaved.
+    fn file_of(space: &Nb101Space, epochs: &[u32]) -> Vec<u8> {
         let mut file = Vec::new();
-        for arch in [5, 77_777, 423_623] {
-            let c = space.cell(arch);
-            let adjacency: String = (0..c.n)
-                .flat_map(|v| {
-                    (0..c.n).map(move |w| if c.rows[v] >> w & 1 == 1 { '1' } else { '0' })
-                })
-                .collect();
-            let mut ops = vec!["input"];
-            ops.extend((1..c.n - 1).map(|v| NB101_OPS[c.ops[v] as usize]));
-            ops.push("output");
-            let data = row(&space.key(arch), 108, &adjacency, &ops.join(","), 0.9);
-            file.extend(frame(&data));
+        for k in 0..3 {
+            for &e in epochs {
+                for arch in 0..space.size() as ArchId {
+                    file.extend(frame(&write_row(&run_of(space, arch, e, k))));
+                }
+            }
         }
-        for (record, arch) in Records::new(&file[..], 1 << 20).zip([5, 77_777, 423_623]) {
-            let run = parse_row(&record.unwrap()).unwrap();
-            assert_eq!(space.id_of_cell(&run.cell), Some(arch));
-            assert_eq!(run.cell.module_hash(), run.module_hash);
+        file
+    }
+
+    /// The 2,532 classes of at most 5 vertices, complete at 4, 12 and 108 epochs: the 108- and
+    /// 4-epoch tables hold every class's 3 runs, keyed by module hash; 12 is skipped.
+    #[test]
+    fn a_complete_file_imports_one_table_per_epoch_budget() {
+        let space = Nb101Space::up_to(5);
+        assert_eq!(space.size(), 2_532);
+        let file = file_of(&space, &[4, 12, 108]);
+        let tables = import(&file[..], "f.tfrecord", &space, &[108, 4]).unwrap();
+        assert_eq!(tables.len(), 2);
+        let t = &tables[0];
+        assert_eq!(
+            (t.epochs, t.table.n_archs(), t.table.n_seeds()),
+            (108, 2_532, 3)
+        );
+        assert_eq!(t.keys[7], space.key(7));
+        // val, test, train accuracy in %, training time, parameters in millions.
+        let arch = 2_000;
+        let expected = 50.0 + 0.2 + 10.0;
+        assert!((t.table.value(0, arch, 1) - expected).abs() < 1e-9);
+        assert!((t.table.mean(1, arch) - (expected - 1.0)).abs() < 1e-9);
+        assert!((t.table.value(2, arch, 0) - (expected - 10.0 + 5.0)).abs() < 1e-9);
+        assert_eq!(t.table.value(3, arch, 2), 1_080.0);
+        assert_eq!(t.table.mean(4, arch), 1.002);
+        assert_eq!(tables[1].table.value(3, arch, 0), 40.0);
+    }
+
+    #[test]
+    fn an_incomplete_or_inconsistent_file_names_what_is_wrong() {
+        let space = Nb101Space::up_to(4);
+        let file = file_of(&space, &[108]);
+        let cut = &file[..file.len() - 2];
+        let err = import(cut, "f", &space, &[108]).unwrap_err().to_string();
+        assert!(err.contains("truncated in its data checksum"), "{err}");
+        let mut one_short = Vec::new();
+        let mut records = Records::new(&file[..], 1 << 20);
+        records.next();
+        for r in records {
+            one_short.extend(frame(&r.unwrap()));
         }
+        let err = import(&one_short[..], "f", &space, &[108])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has 2 of the 3 runs at 108 epochs"), "{err}");
+        let mut wrong = run_of(&space, 3, 108, 0);
+        wrong.module_hash = "0".repeat(32);
+        let mut bad = file.clone();
+        bad.extend(frame(&write_row(&wrong)));
+        let err = import(&bad[..], "f", &space, &[108])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("are the same cell") || err.contains("more than 3 runs"),
+            "{err}"
+        );
+        let renamed: Vec<u8> = Records::new(&file[..], 1 << 20)
+            .flat_map(|r| {
+                let mut run = parse_row(&r.unwrap()).unwrap();
+                if space.id_of_cell(&run.cell) == Some(3) {
+                    run.module_hash = "f".repeat(32);
+                }
+                frame(&write_row(&run))
+            })
+            .collect();
+        let err = import(&renamed[..], "f", &space, &[108])
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("f: key 'ffffffff"), "{err}");
+        assert!(err.contains("nash hashes as"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,8 @@ use crate::error::DataError;
 /// How a published file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// NAS-Bench-101's TFRecord of training runs (`datasets::nasbench101`).
+    Nb101Records,
     /// NAS-Bench-Suite-Zero's JSON: `{task path…: {architecture key: {proxy: score or
     /// {score, time}, …, val_accuracy}}}` (`datasets::suite_zero`).
     SuiteZero,
@@ -27,6 +29,8 @@ pub struct PublishedFile {
     /// Where it was published: `repository@commit:path`.
     pub published_at: &'static str,
     pub benchmark: &'static str,
+    /// The benchmark's tasks the file holds; empty: all of them.
+    pub tasks: &'static [&'static str],
     pub format: Format,
 }
 
@@ -43,6 +47,7 @@ macro_rules! suite_zero {
             ),
             published_at: concat!("automl/NASLib@6639fd157901:naslib/data/", $name),
             benchmark: $benchmark,
+            tasks: &[],
             format: Format::SuiteZero,
         }
     };
@@ -62,8 +67,46 @@ pub const ZC_NASBENCH201: PublishedFile = suite_zero!(
     "zc-nb201"
 );
 
+/// NAS-Bench-101's 108-epoch runs (google-research/nasbench README: "Subset of the dataset
+/// with only models trained at 108 epochs"; sha256 from that README, size from two
+/// independent download scripts that check it).
+pub const NASBENCH_ONLY108: PublishedFile = PublishedFile {
+    name: "nasbench_only108.tfrecord",
+    bytes: 522_767_376,
+    sha256: "4c39c3936e36a85269881d659e44e61a245babcb72cb374eacacf75d0e5f4fd1",
+    url: "https://storage.googleapis.com/nasbench/nasbench_only108.tfrecord",
+    published_at: "google-research/nasbench@b94247037ee4:README.md",
+    benchmark: "nb101",
+    tasks: &["cifar10"],
+    format: Format::Nb101Records,
+};
+
+/// Every NAS-Bench-101 run: 4, 12, 36 and 108 epochs, 3 repeats each.
+pub const NASBENCH_FULL: PublishedFile = PublishedFile {
+    name: "nasbench_full.tfrecord",
+    bytes: 2_085_986_016,
+    sha256: "3d64db8180fb1b0207212f9032205064312b6907a3bbc81eabea10db2f5c7e9c",
+    url: "https://storage.googleapis.com/nasbench/nasbench_full.tfrecord",
+    published_at: "google-research/nasbench@b94247037ee4:README.md",
+    benchmark: "nb101",
+    tasks: &[],
+    format: Format::Nb101Records,
+};
+
 /// Every published file nash can import.
-pub const PUBLISHED: &[&PublishedFile] = &[&ZC_NASBENCH101, &ZC_NASBENCH201];
+pub const PUBLISHED: &[&PublishedFile] = &[
+    &NASBENCH_ONLY108,
+    &NASBENCH_FULL,
+    &ZC_NASBENCH101,
+    &ZC_NASBENCH201,
+];
+
+impl PublishedFile {
+    /// Whether the file holds `task` of its benchmark.
+    pub fn holds(&self, task: &str) -> bool {
+        self.tasks.is_empty() || self.tasks.contains(&task)
+    }
+}
 
 /// The published files that provide `benchmark`.
 pub fn files_of(benchmark: &str) -> Vec<&'static PublishedFile> {
@@ -160,7 +203,9 @@ mod tests {
         for (i, f) in PUBLISHED.iter().enumerate() {
             assert_eq!(f.sha256.len(), 64, "{}", f.name);
             assert!(f.url.ends_with(f.name), "{}", f.url);
-            assert!(f.url.starts_with(NASLIB_RAW), "{}", f.url);
+            if f.format == Format::SuiteZero {
+                assert!(f.url.starts_with(NASLIB_RAW), "{}", f.url);
+            }
             assert!(
                 PUBLISHED[..i].iter().all(|g| g.sha256 != f.sha256),
                 "{}",

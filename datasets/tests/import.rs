@@ -545,3 +545,51 @@ fn an_unknown_or_damaged_file_leaves_the_cache_untouched() {
         "{missing}"
     );
 }
+
+/// `Cache::import` of a NAS-Bench-101 TFRecord (the path of `nash data import`, with the
+/// file's sha256 standing in for a published one): a file of a few cells in the real format is
+/// refused, naming a cell it lacks, and nothing is written; the import of a complete file is
+/// `nasbench101`'s unit test on a small space and `just nb101-import` at full size.
+#[test]
+fn an_incomplete_nb101_file_is_refused_and_the_cache_untouched() {
+    use datasets::nasbench101::{Evaluation, Run, write_row};
+    use datasets::published::{Format, PublishedFile};
+    use datasets::space::Nb101Space;
+    use datasets::tfrecord::frame;
+    let space = Nb101Space::shared();
+    let dir = scratch("nb101-partial");
+    let path = dir.join("nasbench_only108.tfrecord");
+    let mut file = Vec::new();
+    for arch in [0, 1, 2] {
+        let run = Run {
+            module_hash: space.key(arch),
+            epochs: 108,
+            cell: *space.cell(arch),
+            trainable_parameters: 1,
+            total_time: 1.0,
+            halfway: Evaluation::default(),
+            last: Evaluation::default(),
+        };
+        file.extend(frame(&write_row(&run)));
+    }
+    std::fs::write(&path, &file).unwrap();
+    let (bytes, sha) = datasets::files::sha256_file(&path).unwrap();
+    let fixture: &'static PublishedFile = Box::leak(Box::new(PublishedFile {
+        name: "nasbench_only108.tfrecord",
+        bytes,
+        sha256: Box::leak(sha.into_boxed_str()),
+        url: "fixture",
+        published_at: "fixture",
+        benchmark: "nb101",
+        tasks: &["cifar10"],
+        format: Format::Nb101Records,
+    }));
+    let cache = Cache::new(dir.join("cache"));
+    let err = cache
+        .import(&[path], &[fixture], &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("nasbench_only108.tfrecord: key '"), "{err}");
+    assert!(err.contains("has 1 of the 3 runs at 108 epochs"), "{err}");
+    assert!(!dir.join("cache").exists(), "nothing written");
+}

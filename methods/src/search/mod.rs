@@ -496,6 +496,59 @@ mod tests {
         }
     }
 
+    /// Every method that is not NB201-only (weight sharing) or external runs on the NB101
+    /// space: 60 evaluations of an objective of the cell (its conv3×3 vertices and edges),
+    /// every architecture asked inside the space, the best found at least the best of the
+    /// first 10.
+    #[test]
+    fn every_search_method_runs_on_the_nb101_space() {
+        use crate::{MethodContext, SourceTask};
+        use datasets::space::Nb101Space;
+        let space = Nb101Space::shared();
+        let objective = |a: ArchId| {
+            let cell = space.cell(a);
+            let convs = (1..cell.n - 1).filter(|&v| cell.ops[v] == 0).count();
+            convs as f64 + cell.edges() as f64 * 0.1
+        };
+        let values: Vec<f64> = (0..space.size() as ArchId).map(objective).collect();
+        let mut ran = 0;
+        for card in METHODS {
+            let c = card.capabilities;
+            if c.weight_sharing || c.external || c.only_space.is_some() {
+                continue;
+            }
+            let params = match card.name {
+                "nsga2" => r#"{"second": "params"}"#,
+                "robot" => r#"{"metrics": ["params"]}"#,
+                _ => "{}",
+            };
+            let spec: MethodSpec =
+                serde_json::from_str(&format!("{{\"{}\": {params}}}", card.name)).unwrap();
+            let ctx = MethodContext {
+                properties: vec![("params", &values)],
+                sources: vec![SourceTask {
+                    task: "other",
+                    fitness: &values,
+                }],
+                ..MethodContext::of_space(space)
+            };
+            let mut searcher = spec.build(&ctx);
+            let mut rng = datasets::rng::from_seed([5; 32]);
+            let mut found = Vec::new();
+            for _ in 0..60 {
+                let arch = searcher.ask(&mut rng);
+                assert!((arch as usize) < space.size(), "{}: {arch}", card.name);
+                searcher.tell(arch, objective(arch));
+                found.push(objective(arch));
+            }
+            let best = found.iter().copied().fold(f64::MIN, f64::max);
+            let early = found[..10].iter().copied().fold(f64::MIN, f64::max);
+            assert!(best >= early, "{}", card.name);
+            ran += 1;
+        }
+        assert_eq!(ran, 18, "the methods neither NB201-only nor external");
+    }
+
     #[test]
     fn sample_unseen_is_uniform_over_the_unseen_and_counts_a_full_space() {
         let space = toy_space();
