@@ -346,8 +346,12 @@ fn missing_data_names_the_fetch_command() {
 /// user's clone).
 #[test]
 fn published_samples_import_and_their_protocols_run() {
-    let files = ["zc_nasbench101.json", "zc_nasbench201.json"]
-        .map(|f| Path::new(&repo("../shared/data/nas-bench-suite-zero")).join(f));
+    let files = [
+        "zc_nasbench101.json",
+        "zc_nasbench201.json",
+        "zc_nasbench301.json",
+    ]
+    .map(|f| Path::new(&repo("../shared/data/nas-bench-suite-zero")).join(f));
     if let Some(absent) = files.iter().find(|f| !f.exists()) {
         eprintln!(
             "skipped: {} is absent (published data is not in a clone)",
@@ -370,7 +374,7 @@ fn published_samples_import_and_their_protocols_run() {
     let list = String::from_utf8_lossy(&nash_with(&["data", "list"], &env).stdout).into_owned();
     assert!(list.contains("zc-nb101       present"), "{list}");
     assert!(list.contains("nb201          missing"), "{list}");
-    for name in ["zc-nb101", "zc-nb201"] {
+    for name in ["zc-nb101", "zc-nb201", "zc-nb301"] {
         let out_dir = dir.join(name);
         let protocol = repo(&format!("protocols/{name}.yaml"));
         let out = nash_with(

@@ -479,7 +479,7 @@ impl Cache {
             Some(of) => {
                 let keys = read_keys(&path)?;
                 let file = path.display().to_string();
-                Arc::new(suite_zero::space(def, task, of, keys, &file)?)
+                suite_zero::space(def, task, of, keys, &file)?
             }
             None => def.space(task),
         };

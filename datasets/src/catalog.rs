@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use crate::error::DataError;
-use crate::space::{GridParam, GridSpace, Nb101Space, Nb201Space, NbGraphSpace, SearchSpace};
+use crate::space::{
+    DartsSample, GridParam, GridSpace, Nb101Space, Nb201Space, NbGraphSpace, SearchSpace,
+};
 
 /// A pinned PyPI wheel.
 #[derive(Debug)]
@@ -114,6 +116,8 @@ pub enum Source {
 pub enum SampleOf {
     Nb101,
     Nb201,
+    /// NAS-Bench-301's DARTS space, which has no dense ids: a sample's ids are its own.
+    Darts,
 }
 
 #[derive(Debug)]
@@ -194,11 +198,12 @@ impl BenchmarkDef {
 
     /// The search space of one task (NAS-Bench-Graph's `proteins` is smaller than the rest);
     /// for a published sample, the space its architectures come from (the loaded task holds
-    /// the sample itself, read from the data).
+    /// the sample itself, read from the data; a DARTS sample's stand-in is DARTS V2 alone).
     pub fn space(&self, task: &str) -> Arc<dyn SearchSpace> {
         match self.space {
             SpaceKind::Nb201 | SpaceKind::Sample(SampleOf::Nb201) => Arc::new(Nb201Space::new()),
             SpaceKind::Nb101 | SpaceKind::Sample(SampleOf::Nb101) => Nb101Space::handle(),
+            SpaceKind::Sample(SampleOf::Darts) => Arc::new(DartsSample::darts_v2()),
             SpaceKind::NbGraph => Arc::new(NbGraphSpace::for_dataset(task)),
             SpaceKind::Grid(params) => Arc::new(GridSpace::new(self.name, params)),
         }
@@ -720,6 +725,33 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
             "synflow"
         ),
         space: SpaceKind::Sample(SampleOf::Nb201),
+    },
+    BenchmarkDef {
+        name: "zc-nb301",
+        description: "NAS-Bench-Suite-Zero's NB301 sample: 725 DARTS genotypes, NB301's accuracy, NASLib's proxy scores",
+        source: Source::Published,
+        tasks: sample_tasks!("cifar10" => "cifar10", 725),
+        metrics: ZC_METRICS,
+        objective: "val_acc",
+        test_metric: None,
+        cost_metric: None,
+        cost_epochs: None,
+        max_seeds: 1,
+        properties: suite_zero_properties!(
+            "params",
+            "flops",
+            "epe_nas",
+            "fisher",
+            "grad_norm",
+            "grasp",
+            "jacov",
+            "l2_norm",
+            "nwot",
+            "plain",
+            "snip",
+            "synflow"
+        ),
+        space: SpaceKind::Sample(SampleOf::Darts),
     },
 ];
 

@@ -67,6 +67,13 @@ pub const ZC_NASBENCH201: PublishedFile = suite_zero!(
     "zc-nb201"
 );
 
+pub const ZC_NASBENCH301: PublishedFile = suite_zero!(
+    "zc_nasbench301.json",
+    820_765,
+    "537e9abd6f0b14fdffdfcb3c07b18a037647b5c80808b3b2cf9a51b1b491aba1",
+    "zc-nb301"
+);
+
 /// NAS-Bench-101's 108-epoch runs (google-research/nasbench README: "Subset of the dataset
 /// with only models trained at 108 epochs"; sha256 from that README, size from two
 /// independent download scripts that check it).
@@ -99,6 +106,7 @@ pub const PUBLISHED: &[&PublishedFile] = &[
     &NASBENCH_FULL,
     &ZC_NASBENCH101,
     &ZC_NASBENCH201,
+    &ZC_NASBENCH301,
 ];
 
 impl PublishedFile {

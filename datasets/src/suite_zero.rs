@@ -20,7 +20,9 @@ use serde_json::{Map, Value};
 use crate::cache::table_for;
 use crate::catalog::{BenchmarkDef, MetricDef, SampleOf, TaskDef};
 use crate::error::DataError;
-use crate::space::{ArchId, Nb101Cell, Nb101Space, Nb201Space, SampleSpace, SearchSpace};
+use crate::space::{
+    ArchId, DartsSample, Nb101Cell, Nb101Space, Nb201Space, SampleSpace, SearchSpace,
+};
 use crate::table::Table;
 
 /// One architecture of a task: its key, and each catalog metric's value in catalog order.
@@ -116,10 +118,11 @@ fn row(entry: &Value, metrics: &[MetricDef]) -> Result<Vec<f64>, String> {
         .collect()
 }
 
-/// The base architecture a sample's key names.
+/// The base architecture a sample's key names (NB101 and NB201 samples).
 pub fn member(of: SampleOf, key: &str) -> Result<ArchId, String> {
     let values = tuple(key)?;
     match of {
+        SampleOf::Darts => Err("the DARTS space has no dense ids".to_string()),
         SampleOf::Nb101 => {
             let cell = Nb101Cell::from_naslib_tuple(&values)?;
             Nb101Space::shared()
@@ -138,13 +141,18 @@ pub fn space(
     of: SampleOf,
     keys: Vec<String>,
     file: &str,
-) -> Result<SampleSpace, DataError> {
+) -> Result<Arc<dyn SearchSpace>, DataError> {
+    if of == SampleOf::Darts {
+        let sample =
+            DartsSample::new(def.name, keys).map_err(|(key, m)| DataError::shape(file, key, m))?;
+        return Ok(Arc::new(sample));
+    }
     let members = keys
         .iter()
         .map(|k| member(of, k).map_err(|m| DataError::shape(file, k, m)))
         .collect::<Result<Vec<ArchId>, DataError>>()?;
     let base: Arc<dyn SearchSpace> = def.space(task);
-    Ok(SampleSpace::new(def.name, base, keys, members))
+    Ok(Arc::new(SampleSpace::new(def.name, base, keys, members)))
 }
 
 /// One task of a Suite-Zero file as a sample space and its one-seed table; the file must
@@ -155,7 +163,7 @@ pub fn import(
     of: SampleOf,
     file: &str,
     bytes: &[u8],
-) -> Result<(SampleSpace, Table), DataError> {
+) -> Result<(Arc<dyn SearchSpace>, Table), DataError> {
     let path: Vec<&str> = task.member.split('/').collect();
     let rows = read(file, bytes, &path, def.metrics)?;
     if let Some(n) = task.archs

@@ -429,7 +429,7 @@ fn scratch(name: &str) -> PathBuf {
 /// module hash 4a0ab8bb… (nasbench's ModelSpec and hash_spec run on the file here).
 #[test]
 fn suite_zero_nb101_imports_as_a_sample_of_the_space() {
-    use datasets::space::{Nb101Space, SampleSpace};
+    use datasets::space::Nb101Space;
     let Some(cache) = imported(&["nas-bench-suite-zero/zc_nasbench101.json"]) else {
         return;
     };
@@ -441,20 +441,13 @@ fn suite_zero_nb101_imports_as_a_sample_of_the_space() {
     let arch = task.space.id_of_key(first).expect("the file's key");
     let (val, _) = task.benchmark.metric("val_acc").unwrap();
     assert_eq!(task.table.mean(val, arch as usize), 92.578125);
-    let sample = datasets::suite_zero::space(
-        task.benchmark,
-        "cifar10",
-        datasets::catalog::SampleOf::Nb101,
-        (0..500).map(|a| task.space.key(a)).collect(),
-        "test",
-    )
-    .unwrap();
+    let member = |a: ArchId| {
+        datasets::suite_zero::member(datasets::catalog::SampleOf::Nb101, &task.space.key(a))
+            .unwrap()
+    };
     let base = Nb101Space::shared();
-    assert_eq!(
-        base.key(sample.member(arch)),
-        "4a0ab8bbe2441a002e07b0f445ec2d63"
-    );
-    let mut classes: Vec<ArchId> = (0..500).map(|a| SampleSpace::member(&sample, a)).collect();
+    assert_eq!(base.key(member(arch)), "4a0ab8bbe2441a002e07b0f445ec2d63");
+    let mut classes: Vec<ArchId> = (0..500).map(member).collect();
     classes.sort_unstable();
     classes.dedup();
     assert_eq!(classes.len(), 292);
@@ -472,29 +465,20 @@ fn suite_zero_nb101_imports_as_a_sample_of_the_space() {
 /// (both are NAS-Bench-201's 200-epoch validation accuracy).
 #[test]
 fn suite_zero_nb201_keys_name_the_nb201_tables_cells() {
-    use datasets::space::SampleSpace;
     let Some(cache) = imported(&["nas-bench-suite-zero/zc_nasbench201.json"]) else {
         return;
     };
     let nb201 = Cache::new(default_dir()).load("nb201", "cifar10").unwrap();
     let task = cache.load("zc-nb201", "cifar10").unwrap();
-    let sample = datasets::suite_zero::space(
-        task.benchmark,
-        "cifar10",
-        datasets::catalog::SampleOf::Nb201,
-        (0..725).map(|a| task.space.key(a)).collect(),
-        "test",
-    )
-    .unwrap();
+    let member = |a: ArchId| {
+        datasets::suite_zero::member(datasets::catalog::SampleOf::Nb201, &task.space.key(a))
+            .unwrap()
+    };
     let (theirs, _) = task.benchmark.metric("val_acc").unwrap();
     let (ours, _) = nb201.benchmark.metric("val_acc").unwrap();
     let naslib: Vec<f64> = (0..725).map(|a| task.table.mean(theirs, a)).collect();
     let table: Vec<f64> = (0..725)
-        .map(|a| {
-            nb201
-                .table
-                .mean(ours, SampleSpace::member(&sample, a as ArchId) as usize)
-        })
+        .map(|a| nb201.table.mean(ours, member(a as ArchId) as usize))
         .collect();
     let rho = spearman(&naslib, &table).value;
     assert!(rho > 0.99, "Spearman {rho}");
@@ -511,6 +495,29 @@ fn suite_zero_nb201_keys_name_the_nb201_tables_cells() {
             .size(),
         724
     );
+}
+
+/// NAS-Bench-Suite-Zero's 725 NB301 genotypes import as a sample of the DARTS space, each in
+/// NASLib's compact form, with NB301's accuracy as the label.
+#[test]
+fn suite_zero_nb301_imports_as_a_sample_of_darts_genotypes() {
+    let Some(cache) = imported(&["nas-bench-suite-zero/zc_nasbench301.json"]) else {
+        return;
+    };
+    let task = cache.load("zc-nb301", "cifar10").unwrap();
+    assert_eq!(task.space.size(), 725);
+    let key = "[[(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], \
+               [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]]";
+    let arch = task.space.id_of_key(key).expect("the file's key");
+    let (val, _) = task.benchmark.metric("val_acc").unwrap();
+    assert_eq!(task.table.mean(val, arch as usize), 93.32119084207302);
+    assert!(
+        task.space
+            .describe(arch)
+            .starts_with("Genotype(normal=[('max_pool_3x3', 0)")
+    );
+    let distinct = (0..725).filter(|&a| task.space.canonical(a) == a).count();
+    assert!(distinct > 700, "{distinct} distinct genotypes");
 }
 
 /// An unknown file is refused naming the published files, and a corrupt copy of a known

@@ -5,12 +5,14 @@
 //! id. Each space knows the key its registry package uses for an architecture, and a
 //! human-readable description (the NB201 arch string, for instance).
 
+mod darts;
 mod grid;
 mod nb101;
 mod nb201;
 mod nbgraph;
 mod sample;
 
+pub use darts::{DARTS_OPS, DartsSample, Genotype};
 pub use grid::{GridParam, GridSpace};
 pub use nb101::{NB101_CELLS, NB101_OPS, Nb101Cell, Nb101Space};
 pub use nb201::{NB201_EDGES, NB201_OPS, Nb201Macro, Nb201Space};
