@@ -391,6 +391,33 @@ fn published_samples_import_and_their_protocols_run() {
         report.contains("naslib_synflow is NaN; ranked last"),
         "{report}"
     );
+    // nash's proxies on the samples' cells (NB201 and NB101 networks), beside NASLib's scores:
+    // data-free l2_norm and synflow on a few cells (all twelve cost minutes of CPU per NB101
+    // network).
+    for (name, n) in [("zc-nb201-proxies", "100"), ("zc-nb101-proxies", "20")] {
+        let text = std::fs::read_to_string(repo(&format!("protocols/{name}.yaml"))).unwrap();
+        let quick = text
+            .replace(&format!("evaluation: {n}"), "evaluation: 3")
+            .replace("images: fashion-mnist", "images: noise");
+        let kept: Vec<&str> = quick
+            .lines()
+            .filter(|l| !l.starts_with("  - ") || l.contains("l2_norm") || l.contains("synflow"))
+            .collect();
+        let protocol = write(&dir, &format!("{name}.yaml"), &kept.join("\n"));
+        let out_dir = dir.join(name);
+        let out = nash_with(
+            &["run", &protocol, "--out", out_dir.to_str().unwrap()],
+            &env,
+        );
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+        let row = report
+            .lines()
+            .find(|l| l.starts_with("| l2_norm | naslib_l2_norm |"))
+            .unwrap_or_else(|| panic!("{name}: no agreement row: {report}"));
+        let rho: f64 = row.split('|').nth(3).unwrap().trim().parse().unwrap();
+        assert!((-1.0..=1.0).contains(&rho), "{row}");
+    }
     let search = dir.join("search.yaml");
     let text = std::fs::read_to_string(repo("protocols/smoke.yaml")).unwrap();
     std::fs::write(

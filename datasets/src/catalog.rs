@@ -420,11 +420,16 @@ const ZC_METRICS: &[MetricDef] = suite_zero_metrics!(
     "synflow"
 );
 
-/// Every recorded score is a property estimators may read: `params`, `flops` and NASLib's
-/// proxies by the file's names (the `naslib` estimator reads these).
+/// Every recorded score is a property estimators may read: `params` and `flops`, and NASLib's
+/// proxies as `naslib_<the file's name>` (which the `naslib` estimator reads), apart from the
+/// scores nash computes under the proxies' own names.
 macro_rules! suite_zero_properties {
-    ($($name:literal),*) => {
-        &[$(($name, Property::Column($name))),*]
+    ($($name:literal),* $(,)?) => {
+        &[
+            ("params", Property::Column("params")),
+            ("flops", Property::Column("flops")),
+            $((concat!("naslib_", $name), Property::Column($name))),*
+        ]
     };
 }
 
@@ -681,8 +686,6 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_epochs: None,
         max_seeds: 1,
         properties: suite_zero_properties!(
-            "params",
-            "flops",
             "epe_nas",
             "fisher",
             "grad_norm",
@@ -711,8 +714,6 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_epochs: None,
         max_seeds: 1,
         properties: suite_zero_properties!(
-            "params",
-            "flops",
             "epe_nas",
             "fisher",
             "grad_norm",
@@ -738,8 +739,6 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_epochs: None,
         max_seeds: 1,
         properties: suite_zero_properties!(
-            "params",
-            "flops",
             "epe_nas",
             "fisher",
             "grad_norm",

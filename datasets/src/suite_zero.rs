@@ -21,7 +21,7 @@ use crate::cache::table_for;
 use crate::catalog::{BenchmarkDef, MetricDef, SampleOf, TaskDef};
 use crate::error::DataError;
 use crate::space::{
-    ArchId, DartsSample, Nb101Cell, Nb101Space, Nb201Space, SampleSpace, SearchSpace,
+    ArchId, DartsSample, Nb101Cell, Nb101Space, Nb201Space, NetworkOf, SampleSpace, SearchSpace,
 };
 use crate::table::Table;
 
@@ -134,6 +134,16 @@ pub fn member(of: SampleOf, key: &str) -> Result<ArchId, String> {
     }
 }
 
+/// The network of an NB101 sample's key, from its cell as the file gives it (pruned): NASLib
+/// built it so, and nasbench's channel split follows the vertex order, which the class's
+/// representative may not share. `key` was read by `member` already.
+fn nb101_network(key: &str) -> NetworkOf {
+    let cell = tuple(key)
+        .and_then(|t| Nb101Cell::from_naslib_tuple(&t))
+        .expect("a key member() read");
+    NetworkOf::Nb101(cell.pruned().unwrap_or(cell))
+}
+
 /// The sample of `def`'s base space that `keys` name, in their order.
 pub fn space(
     def: &BenchmarkDef,
@@ -152,7 +162,15 @@ pub fn space(
         .map(|k| member(of, k).map_err(|m| DataError::shape(file, k, m)))
         .collect::<Result<Vec<ArchId>, DataError>>()?;
     let base: Arc<dyn SearchSpace> = def.space(task);
-    Ok(Arc::new(SampleSpace::new(def.name, base, keys, members)))
+    let networks = match of {
+        SampleOf::Nb101 => Some(keys.iter().map(|k| nb101_network(k)).collect()),
+        _ => None,
+    };
+    let sample = SampleSpace::new(def.name, base, keys, members);
+    Ok(Arc::new(match networks {
+        Some(networks) => sample.with_networks(networks),
+        None => sample,
+    }))
 }
 
 /// One task of a Suite-Zero file as a sample space and its one-seed table; the file must

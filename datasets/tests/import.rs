@@ -600,3 +600,37 @@ fn an_incomplete_nb101_file_is_refused_and_the_cache_untouched() {
     assert!(err.contains("has 1 of the 3 runs at 108 epochs"), "{err}");
     assert!(!dir.join("cache").exists(), "nothing written");
 }
+
+/// The NB101 network's parameter count (nasbench's channel rule, `Nb101Macro::params`) equals
+/// the `params` NAS-Bench-Suite-Zero recorded (NASLib's PyTorch network) for all 500 cells of
+/// the sample built from each cell as the file gives it — the network the sample's space
+/// hands the proxies —, and for 472 built from their class's representative: nasbench splits
+/// channels by vertex order, so isomorphic cells can build networks of different sizes.
+#[test]
+fn nb101_parameter_counts_equal_naslibs() {
+    use datasets::space::{Nb101Cell, Nb101Macro, Nb101Space};
+    let Some(cache) = imported(&["nas-bench-suite-zero/zc_nasbench101.json"]) else {
+        return;
+    };
+    let task = cache.load("zc-nb101", "cifar10").unwrap();
+    let (params, _) = task.benchmark.metric("params").unwrap();
+    let space = Nb101Space::shared();
+    let net = Nb101Macro::CIFAR10;
+    let mut as_given = 0;
+    let mut representative = 0;
+    for arch in 0..500 {
+        let key = task.space.key(arch);
+        let tuple = datasets::suite_zero::tuple(&key).unwrap();
+        let cell = Nb101Cell::from_naslib_tuple(&tuple).unwrap();
+        let recorded = (task.table.mean(params, arch as usize) * 1e6).round() as u64;
+        as_given += usize::from(net.params(&cell) == recorded);
+        let member = datasets::suite_zero::member(datasets::catalog::SampleOf::Nb101, &key);
+        let class = space.cell(member.unwrap());
+        representative += usize::from(net.params(class) == recorded);
+        let Some(datasets::space::NetworkOf::Nb101(given)) = task.space.network(arch) else {
+            panic!("an NB101 network");
+        };
+        assert_eq!(net.params(&given), recorded, "{key}");
+    }
+    assert_eq!((as_given, representative), (500, 472));
+}

@@ -445,7 +445,23 @@ fn estimation_info(protocol: &EstimationProtocol, inputs: &EstimationInputs) -> 
                 Some((e.id().to_string(), input))
             })
             .collect(),
+        agreement: agreement_pairs(&protocol.estimators),
     }
+}
+
+/// Each proxy beside an estimator that reads the file's score of the same proxy.
+fn agreement_pairs(estimators: &[EstimatorSpec]) -> Vec<(String, String)> {
+    let proxies = estimators
+        .iter()
+        .filter_map(|e| Some((e, e.proxy()?.naslib_name()?)));
+    proxies
+        .flat_map(|(p, name)| {
+            estimators
+                .iter()
+                .filter(move |r| r.recorded() == Some(name))
+                .map(move |r| (p.id().to_string(), r.id().to_string()))
+        })
+        .collect()
 }
 
 /// The image batch of each (task, replicate) for the zero-cost proxies, if any are asked for.
@@ -580,9 +596,13 @@ fn score_network(
     // scores stay undefined and each trial counts the fallback.
     runner::catch_panic(|| {
         opts.faults.check_network(arch);
+        let network = task
+            .loaded
+            .space
+            .network(arch)
+            .expect("validated with the protocol");
         proxy::score(
-            arch,
-            task.loaded.nb201_network(),
+            proxy::Arch::of(network, task.loaded.nb201_network()),
             proxies,
             images,
             &mut trial_rngs(key).0,

@@ -1000,7 +1000,10 @@ fn measure_cell(m: &Measure) -> String {
 /// The estimation report.
 pub fn estimation(
     manifest: &Manifest,
-    tasks: &[estimation::EstimationTaskResult],
+    (tasks, agreement): (
+        &[estimation::EstimationTaskResult],
+        &[estimation::Agreement],
+    ),
     figures: &dyn Fn(&str) -> Vec<Figure>,
 ) -> Document {
     let p = &manifest.protocol;
@@ -1041,6 +1044,7 @@ pub fn estimation(
     blocks.extend(failed_trials(manifest));
     for task in tasks {
         estimation_task(&mut blocks, manifest, task, figures(&task.task));
+        agreement_table(&mut blocks, agreement, &task.task);
     }
     blocks.push(Block::Heading("Definitions".into()));
     blocks.push(Block::Bullets(vec![
@@ -1052,6 +1056,41 @@ pub fn estimation(
         title: format!("nash report: {}", p.name),
         blocks,
     }
+}
+
+/// nash's proxies against the scores the benchmark file records for the same proxies.
+fn agreement_table(blocks: &mut Vec<Block>, agreement: &[estimation::Agreement], task: &str) {
+    let rows: Vec<Vec<Cell>> = agreement
+        .iter()
+        .filter(|a| a.task == task)
+        .map(|a| {
+            vec![
+                a.nash.as_str().into(),
+                a.recorded.as_str().into(),
+                format!("{:.3}", a.spearman).into(),
+                a.architectures.to_string().into(),
+                a.replicates.to_string().into(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    blocks.push(Block::Text(
+        "Agreement with the scores the benchmark file records for the same proxies (Spearman rho between nash's score and the recorded one over the same architectures, mean over replicates):".into(),
+    ));
+    blocks.push(Block::Table(Table {
+        columns: [
+            "nash",
+            "recorded",
+            "Spearman rho",
+            "architectures",
+            "replicates",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }));
 }
 
 /// One task's section of the estimation report.

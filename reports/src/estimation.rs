@@ -3,6 +3,7 @@
 //! against training-set size figure of White et al. (NeurIPS 2021), and score-versus-truth
 //! scatter plots. [`analyse`] is a pure function of the summary records and the manifest.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::ReportError;
@@ -172,6 +173,80 @@ pub fn analyse(manifest: &Manifest, rows: &[summary::Row]) -> Vec<EstimationTask
         e.cells.push(cell);
     }
     tasks
+}
+
+/// nash's proxy against the benchmark file's recorded score of the same proxy (NASLib's, in
+/// NAS-Bench-Suite-Zero's samples): Spearman rho between the two scores of the same
+/// architectures, per replicate, then their mean.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agreement {
+    pub task: String,
+    pub nash: String,
+    pub recorded: String,
+    pub spearman: f64,
+    pub architectures: usize,
+    pub replicates: usize,
+}
+
+/// The agreement of each `(nash, recorded)` estimator pair in every task, from the run's
+/// per-architecture scores.
+pub fn agreement(dir: &Path, pairs: &[(String, String)]) -> Result<Vec<Agreement>, ReportError> {
+    if pairs.is_empty() {
+        return Ok(Vec::new());
+    }
+    // (task, estimator, replicate) -> scores by architecture.
+    let mut scores: BTreeMap<(String, String, u32), BTreeMap<u32, f64>> = BTreeMap::new();
+    let wanted = |e: &str| pairs.iter().any(|(n, r)| n == e || r == e);
+    for batch in records::estimates::read(&dir.join(records::estimates::FILE))? {
+        let batch = batch?;
+        for i in 0..batch.len() {
+            let row = batch.row(i);
+            let id = &row.identity;
+            if wanted(id.estimator) {
+                let key = (id.task.to_string(), id.estimator.to_string(), id.replicate);
+                scores
+                    .entry(key)
+                    .or_default()
+                    .insert(row.arch_id, row.score);
+            }
+        }
+    }
+    let tasks: Vec<String> = scores
+        .keys()
+        .map(|k| k.0.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut out = Vec::new();
+    for task in &tasks {
+        for (nash, recorded) in pairs {
+            let per_replicate: Vec<(f64, usize)> = scores
+                .iter()
+                .filter(|((t, e, _), _)| t == task && e == nash)
+                .filter_map(|((_, _, r), ours)| {
+                    let theirs = scores.get(&(task.clone(), recorded.clone(), *r))?;
+                    let (a, b): (Vec<f64>, Vec<f64>) = ours
+                        .iter()
+                        .filter_map(|(arch, &x)| Some((x, *theirs.get(arch)?)))
+                        .unzip();
+                    Some((crate::rank::spearman(&a, &b).value, a.len()))
+                })
+                .collect();
+            if per_replicate.is_empty() {
+                continue;
+            }
+            let rhos: Vec<f64> = per_replicate.iter().map(|p| p.0).collect();
+            out.push(Agreement {
+                task: task.clone(),
+                nash: nash.clone(),
+                recorded: recorded.clone(),
+                spearman: mean_defined(&rhos),
+                architectures: per_replicate[0].1,
+                replicates: per_replicate.len(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// (truth, score) of one estimator's replicate 0 at its largest training size.

@@ -128,12 +128,18 @@ fn estimation_report(dir: &Path, manifest: &Manifest) -> Result<document::Docume
         })?;
     let tasks = estimation::analyse(manifest, &rows);
     let points = estimation::scatter_points(dir)?;
+    let info = manifest.estimation().expect("an estimation run");
+    let agreement = estimation::agreement(dir, &info.agreement)?;
     let objective = &manifest.protocol.objective;
     let figures = |name: &str| match tasks.iter().find(|t| t.task == name) {
         Some(task) => figures::estimation(task, &points, objective),
         None => Vec::new(),
     };
-    Ok(document::estimation(manifest, &tasks, &figures))
+    Ok(document::estimation(
+        manifest,
+        (&tasks, &agreement),
+        &figures,
+    ))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ReportError> {

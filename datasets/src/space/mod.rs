@@ -14,7 +14,7 @@ mod sample;
 
 pub use darts::{DARTS_OPS, DartsSample, Genotype};
 pub use grid::{GridParam, GridSpace};
-pub use nb101::{NB101_CELLS, NB101_OPS, Nb101Cell, Nb101Space};
+pub use nb101::{NB101_CELLS, NB101_OPS, Nb101Cell, Nb101Macro, Nb101Space, vertex_channels};
 pub use nb201::{NB201_EDGES, NB201_OPS, Nb201Macro, Nb201Space};
 pub use nbgraph::{NBGRAPH_LINKS, NBGRAPH_OPS, NbGraphSpace};
 pub use sample::SampleSpace;
@@ -58,6 +58,14 @@ pub struct OpGraph {
     pub op_types: usize,
 }
 
+/// The network an architecture stands for, where its space defines one (the zero-cost proxies
+/// build it): an NB201 cell (its network's shape is the task's), or an NB101 cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NetworkOf {
+    Nb201(ArchId),
+    Nb101(Nb101Cell),
+}
+
 /// A categorical decision's name and the names of its choices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionLabel {
@@ -88,6 +96,11 @@ pub trait SearchSpace: Send + Sync {
     /// same function. Spaces without isomorphisms return `arch`.
     fn canonical(&self, arch: ArchId) -> ArchId {
         arch
+    }
+
+    /// The network `arch` stands for, where the space defines one.
+    fn network(&self, _arch: ArchId) -> Option<NetworkOf> {
+        None
     }
 
     /// Features of `arch` in `encoding`, or `None` where the space does not define it.

@@ -22,7 +22,7 @@ use std::sync::{Arc, OnceLock};
 
 use md5::{Digest, Md5};
 
-use super::{ArchId, DecisionLabel, Encoding, OpGraph, SearchSpace};
+use super::{ArchId, DecisionLabel, Encoding, NetworkOf, OpGraph, SearchSpace};
 
 /// The interior operations, in nasbench's canonical order (the labels of `hash_module`).
 pub const NB101_OPS: [&str; 3] = ["conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"];
@@ -117,7 +117,7 @@ impl Nb101Cell {
         Nb101Cell::from_matrix(&matrix, &ops)
     }
 
-    fn edge(&self, v: usize, w: usize) -> bool {
+    pub fn edge(&self, v: usize, w: usize) -> bool {
         self.rows[v] >> w & 1 == 1
     }
 
@@ -371,6 +371,118 @@ fn classes(max_vertices: usize) -> Vec<(u64, Nb101Cell)> {
     cells
 }
 
+/// NAS-Bench-101's network (Ying et al., ICML 2019; nasbench `lib/model_builder.py`): a 3×3
+/// conv-BN-ReLU stem, `stacks` stacks of `modules_per_stack` modules (the cell), a 2×2/2
+/// max-pool and doubled channels at the start of every stack but the first, global average
+/// pooling and a dense layer. Convolutions have no bias; BN has a scale and a shift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nb101Macro {
+    pub stem_channels: usize,
+    pub stacks: usize,
+    pub modules_per_stack: usize,
+    pub input_size: usize,
+    pub classes: usize,
+}
+
+impl Nb101Macro {
+    /// The network the benchmark trained: 128 stem channels, 3 × 3 modules, CIFAR-10.
+    pub const CIFAR10: Nb101Macro = Nb101Macro {
+        stem_channels: 128,
+        stacks: 3,
+        modules_per_stack: 3,
+        input_size: 32,
+        classes: 10,
+    };
+
+    /// Each module's input and output channels, in forward order.
+    pub fn module_channels(&self) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut channels = self.stem_channels;
+        for stack in 0..self.stacks {
+            let input = channels;
+            if stack > 0 {
+                channels *= 2;
+            }
+            for m in 0..self.modules_per_stack {
+                out.push((if m == 0 { input } else { channels }, channels));
+            }
+        }
+        out
+    }
+
+    /// Trainable parameters of the network of `cell` (pruned first), as TensorFlow and
+    /// NASLib's PyTorch port count them.
+    pub fn params(&self, cell: &Nb101Cell) -> u64 {
+        let cell = cell.pruned().unwrap_or(*cell);
+        let conv_bn = |cin: usize, cout: usize, k: usize| (cin * cout * k * k + 2 * cout) as u64;
+        let module = |cin: usize, cout: usize| -> u64 {
+            let channels = vertex_channels(&cell, cin, cout);
+            let out = cell.n - 1;
+            let vertex = |t: usize| {
+                let project = if cell.edge(0, t) {
+                    conv_bn(cin, channels[t], 1)
+                } else {
+                    0
+                };
+                let op = match cell.ops[t] {
+                    0 => conv_bn(channels[t], channels[t], 3),
+                    1 => conv_bn(channels[t], channels[t], 1),
+                    _ => 0,
+                };
+                project + op
+            };
+            let output = if cell.edge(0, out) {
+                conv_bn(cin, cout, 1)
+            } else {
+                0
+            };
+            (1..out).map(vertex).sum::<u64>() + output
+        };
+        let last = self
+            .module_channels()
+            .last()
+            .map_or(self.stem_channels, |m| m.1);
+        conv_bn(3, self.stem_channels, 3)
+            + self
+                .module_channels()
+                .iter()
+                .map(|&(i, o)| module(i, o))
+                .sum::<u64>()
+            + (last * self.classes + self.classes) as u64
+    }
+}
+
+/// nasbench's `compute_vertex_channels` on a pruned cell: the output's channels split among
+/// the vertices that feed it (the remainder one each to the first), every other interior
+/// vertex as wide as the widest vertex it feeds; the input has `input` channels.
+pub fn vertex_channels(cell: &Nb101Cell, input: usize, output: usize) -> Vec<usize> {
+    let n = cell.n;
+    let mut channels = vec![0; n];
+    channels[0] = input;
+    channels[n - 1] = output;
+    if n == 2 {
+        return channels;
+    }
+    let fan_in = (1..n - 1).filter(|&v| cell.edge(v, n - 1)).count().max(1);
+    let mut correction = output % fan_in;
+    for (v, c) in channels.iter_mut().enumerate().take(n - 1).skip(1) {
+        if cell.edge(v, n - 1) {
+            *c = output / fan_in + usize::from(correction > 0);
+            correction = correction.saturating_sub(1);
+        }
+    }
+    for v in (1..n - 2).rev() {
+        if !cell.edge(v, n - 1) {
+            let widest = (v + 1..n - 1)
+                .filter(|&d| cell.edge(v, d))
+                .map(|d| channels[d])
+                .max();
+            channels[v] = channels[v].max(widest.unwrap_or(0));
+        }
+    }
+    channels
+}
+
 /// The NAS-Bench-101 space: dense ids over the 423,624 cell classes.
 pub struct Nb101Space {
     cells: Vec<Nb101Cell>,
@@ -457,6 +569,10 @@ impl Nb101Space {
 }
 
 impl SearchSpace for Nb101Space {
+    fn network(&self, arch: ArchId) -> Option<NetworkOf> {
+        Some(NetworkOf::Nb101(*self.cell(arch)))
+    }
+
     fn name(&self) -> &str {
         "nb101"
     }

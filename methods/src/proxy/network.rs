@@ -13,6 +13,8 @@
 //! generator. BN always normalises with the batch statistics, as a freshly built PyTorch model
 //! in training mode does — the setting the zero-cost proxies are defined in.
 
+mod nb101;
+
 use burn::tensor::activation::relu;
 use burn::tensor::module::{adaptive_avg_pool2d, avg_pool2d, batch_norm_train, conv2d, linear};
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, PadMode};
@@ -43,10 +45,18 @@ struct Bn {
     beta: Tensor<1>,
 }
 
-/// Conv followed by BN, with an optional ReLU before the conv.
+/// Where a conv-BN layer has its ReLU: NB201's ReLU-conv-BN, NB101's conv-BN-ReLU, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relu {
+    Before,
+    After,
+    Never,
+}
+
+/// Conv followed by BN, with its ReLU where `relu` says.
 #[derive(Clone)]
 struct ConvBn {
-    relu_first: bool,
+    relu: Relu,
     conv: Conv,
     bn: Bn,
 }
@@ -89,15 +99,26 @@ pub struct Forward {
     pub bn_variances: Vec<(Tensor<1>, usize)>,
 }
 
+/// The layers between the stem and the classifier.
+#[derive(Clone)]
+enum Body {
+    /// NB201's stages of cells with residual reductions between them, then BN and ReLU.
+    Nb201 {
+        ops: [u8; 6],
+        cells_per_stage: usize,
+        cells: Vec<Cell>,
+        reductions: Vec<Reduction>,
+        last_bn: Box<Bn>,
+    },
+    /// NB101's stacks of modules with max-pooling between them (`nb101.rs`).
+    Nb101(nb101::Body),
+}
+
 #[derive(Clone)]
 pub struct Network {
-    ops: [u8; 6],
     input_size: usize,
-    cells_per_stage: usize,
     stem: ConvBn,
-    cells: Vec<Cell>,
-    reductions: Vec<Reduction>,
-    last_bn: Bn,
+    body: Body,
     fc_weight: Tensor<2>,
     fc_bias: Tensor<1>,
     device: Device,
@@ -193,16 +214,9 @@ impl Builder<'_> {
         }
     }
 
-    fn conv_bn(
-        &mut self,
-        cin: usize,
-        cout: usize,
-        k: usize,
-        stride: usize,
-        relu_first: bool,
-    ) -> ConvBn {
+    fn conv_bn(&mut self, cin: usize, cout: usize, k: usize, stride: usize, relu: Relu) -> ConvBn {
         ConvBn {
-            relu_first,
+            relu,
             conv: self.conv(cin, cout, k, stride),
             bn: self.bn(cout),
         }
@@ -265,9 +279,18 @@ impl Run<'_> {
     }
 
     fn conv_bn(&mut self, l: &ConvBn, x: Tensor<4>) -> Tensor<4> {
-        let x = if l.relu_first { self.relu(x) } else { x };
+        let x = if l.relu == Relu::Before {
+            self.relu(x)
+        } else {
+            x
+        };
         let y = self.conv(&l.conv, x);
-        self.bn(&l.bn, y)
+        let y = self.bn(&l.bn, y);
+        if l.relu == Relu::After {
+            self.relu(y)
+        } else {
+            y
+        }
     }
 
     fn cell(&mut self, cell: &Cell, ops: &[u8; 6], x: Tensor<4>) -> Tensor<4> {
@@ -341,15 +364,15 @@ impl Network {
             device: device.clone(),
         };
         let c = shape.channels;
-        let stem = b.conv_bn(3, c, 3, 1, false);
+        let stem = b.conv_bn(3, c, 3, 1, Relu::Never);
         let mut cells = Vec::new();
         let mut reductions = Vec::new();
         for stage in 0..3 {
             let width = c << stage;
             if stage > 0 {
                 reductions.push(Reduction {
-                    a: b.conv_bn(width / 2, width, 3, 2, true),
-                    b: b.conv_bn(width, width, 3, 1, true),
+                    a: b.conv_bn(width / 2, width, 3, 2, Relu::Before),
+                    b: b.conv_bn(width, width, 3, 1, Relu::Before),
                     shortcut: b.conv(width / 2, width, 1, 1),
                 });
             }
@@ -357,8 +380,8 @@ impl Network {
                 let convs = ops
                     .iter()
                     .map(|&op| match op {
-                        2 => Some(b.conv_bn(width, width, 1, 1, true)),
-                        3 => Some(b.conv_bn(width, width, 3, 1, true)),
+                        2 => Some(b.conv_bn(width, width, 1, 1, Relu::Before)),
+                        3 => Some(b.conv_bn(width, width, 3, 1, Relu::Before)),
                         _ => None,
                     })
                     .collect();
@@ -370,13 +393,15 @@ impl Network {
         let fc_weight = b.weights([last, shape.classes], last);
         let fc_bias = b.weights([shape.classes], last);
         Network {
-            ops,
             input_size: shape.input_size,
-            cells_per_stage: shape.cells_per_stage,
             stem,
-            cells,
-            reductions,
-            last_bn,
+            body: Body::Nb201 {
+                ops,
+                cells_per_stage: shape.cells_per_stage,
+                cells,
+                reductions,
+                last_bn: Box::new(last_bn),
+            },
             fc_weight,
             fc_bias,
             device: device.clone(),
@@ -414,15 +439,27 @@ impl Network {
                 bn_variances: Vec::new(),
             },
         };
-        let mut h = run.conv_bn(&self.stem, x);
-        for (i, cell) in self.cells.iter().enumerate() {
-            if i > 0 && i % self.cells_per_stage == 0 {
-                h = run.reduction(&self.reductions[i / self.cells_per_stage - 1], h);
+        let h = run.conv_bn(&self.stem, x);
+        let features = match &self.body {
+            Body::Nb201 {
+                ops,
+                cells_per_stage,
+                cells,
+                reductions,
+                last_bn,
+            } => {
+                let mut h = h;
+                for (i, cell) in cells.iter().enumerate() {
+                    if i > 0 && i % cells_per_stage == 0 {
+                        h = run.reduction(&reductions[i / cells_per_stage - 1], h);
+                    }
+                    h = run.cell(cell, ops, h);
+                }
+                let h = run.bn(last_bn, h);
+                run.relu(h)
             }
-            h = run.cell(cell, &self.ops, h);
-        }
-        let h = run.bn(&self.last_bn, h);
-        let features = run.relu(h);
+            Body::Nb101(body) => run.nb101(body, h),
+        };
         let [batch, channels, _, _] = features.dims();
         let pooled: Tensor<2> =
             adaptive_avg_pool2d(features.clone(), [1, 1]).reshape([batch, channels]);
@@ -446,16 +483,51 @@ impl Network {
         run.out
     }
 
-    /// The convolutions in forward order.
+    /// The conv-BN layers in forward order.
+    fn layers(&self) -> Vec<&ConvBn> {
+        let mut out = vec![&self.stem];
+        match &self.body {
+            Body::Nb201 {
+                cells_per_stage,
+                cells,
+                reductions,
+                ..
+            } => {
+                let mut reductions = reductions.iter();
+                for (i, cell) in cells.iter().enumerate() {
+                    if i > 0 && i % cells_per_stage == 0 {
+                        let r = reductions.next().expect("a reduction between stages");
+                        out.extend([&r.a, &r.b]);
+                    }
+                    out.extend(cell.convs.iter().flatten());
+                }
+            }
+            Body::Nb101(body) => out.extend(body.layers()),
+        }
+        out
+    }
+
+    /// The convolutions in forward order (NB201's reduction shortcuts, which have no BN,
+    /// after their reduction's two layers).
     fn convs(&self) -> Vec<&Conv> {
         let mut out = vec![&self.stem.conv];
-        let mut reductions = self.reductions.iter();
-        for (i, cell) in self.cells.iter().enumerate() {
-            if i > 0 && i % self.cells_per_stage == 0 {
-                let r = reductions.next().expect("a reduction between stages");
-                out.extend([&r.a.conv, &r.b.conv, &r.shortcut]);
+        match &self.body {
+            Body::Nb201 {
+                cells_per_stage,
+                cells,
+                reductions,
+                ..
+            } => {
+                let mut reductions = reductions.iter();
+                for (i, cell) in cells.iter().enumerate() {
+                    if i > 0 && i % cells_per_stage == 0 {
+                        let r = reductions.next().expect("a reduction between stages");
+                        out.extend([&r.a.conv, &r.b.conv, &r.shortcut]);
+                    }
+                    out.extend(cell.convs.iter().flatten().map(|l| &l.conv));
+                }
             }
-            out.extend(cell.convs.iter().flatten().map(|l| &l.conv));
+            Body::Nb101(body) => out.extend(body.layers().into_iter().map(|l| &l.conv)),
         }
         out
     }
@@ -463,13 +535,23 @@ impl Network {
     /// The convolutions in the same order as `convs`, mutably.
     fn convs_mut(&mut self) -> Vec<&mut Conv> {
         let mut out = vec![&mut self.stem.conv];
-        let mut reductions = self.reductions.iter_mut();
-        for (i, cell) in self.cells.iter_mut().enumerate() {
-            if i > 0 && i % self.cells_per_stage == 0 {
-                let r = reductions.next().expect("a reduction between stages");
-                out.extend([&mut r.a.conv, &mut r.b.conv, &mut r.shortcut]);
+        match &mut self.body {
+            Body::Nb201 {
+                cells_per_stage,
+                cells,
+                reductions,
+                ..
+            } => {
+                let mut reductions = reductions.iter_mut();
+                for (i, cell) in cells.iter_mut().enumerate() {
+                    if i > 0 && i % *cells_per_stage == 0 {
+                        let r = reductions.next().expect("a reduction between stages");
+                        out.extend([&mut r.a.conv, &mut r.b.conv, &mut r.shortcut]);
+                    }
+                    out.extend(cell.convs.iter_mut().flatten().map(|l| &mut l.conv));
+                }
             }
-            out.extend(cell.convs.iter_mut().flatten().map(|l| &mut l.conv));
+            Body::Nb101(body) => out.extend(body.layers_mut().into_iter().map(|l| &mut l.conv)),
         }
         out
     }
@@ -519,14 +601,11 @@ impl Network {
     /// Trainable parameters: conv and classifier weights, classifier bias, BN scales and shifts.
     pub fn parameter_count(&self) -> usize {
         let weights: usize = self.weights().iter().map(Weight::len).sum();
-        let bns = std::iter::once(&self.stem.bn)
-            .chain(self.reductions.iter().flat_map(|r| [&r.a.bn, &r.b.bn]))
-            .chain(
-                self.cells
-                    .iter()
-                    .flat_map(|c| c.convs.iter().flatten().map(|l| &l.bn)),
-            )
-            .chain(std::iter::once(&self.last_bn));
+        let last_bn = match &self.body {
+            Body::Nb201 { last_bn, .. } => Some(&**last_bn),
+            Body::Nb101(_) => None,
+        };
+        let bns = self.layers().into_iter().map(|l| &l.bn).chain(last_bn);
         let bn: usize = bns.map(|b| 2 * b.gamma.dims()[0]).sum();
         weights + bn + self.fc_bias.dims()[0]
     }

@@ -8,18 +8,17 @@
 //! does in training mode.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use datasets::ArchId;
 use datasets::rng::{TrialRng, gaussian};
-use datasets::space::Nb201Macro;
 
-use super::network::{Init, Network, Pass};
+use super::Arch;
+use super::network::{Init, Pass};
 use crate::estimate::neural::values;
 
-pub fn score(arch: ArchId, shape: Nb201Macro, batch: usize, rng: &mut TrialRng) -> f64 {
+pub fn score(arch: Arch, batch: usize, rng: &mut TrialRng) -> f64 {
     // No gradients are needed: a plain (non-autodiff) device.
     let device = Device::flex();
-    let net = Network::new(arch, shape, Init::Gaussian, rng, &device);
-    let size = shape.input_size;
+    let net = arch.network(Init::Gaussian, rng, &device);
+    let size = arch.input_size();
     let n = batch * 3 * size * size;
     let mut draw = || -> Vec<f32> { (0..n).map(|_| gaussian(rng) as f32).collect() };
     let x = draw();

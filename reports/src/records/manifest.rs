@@ -244,6 +244,10 @@ pub struct EstimationInfo {
     /// The input each zero-cost proxy saw, by estimator id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proxy_inputs: Vec<(String, String)>,
+    /// Pairs (nash's proxy, the estimator reading the file's recorded score of the same proxy)
+    /// whose scores the report compares architecture by architecture.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agreement: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
