@@ -1,5 +1,6 @@
 //! Fuzzing on stable Rust: random and mutated bytes into the pickle reader, the zip (wheel)
-//! reader and the protocol parser. Each reader gets `NASH_FUZZ_INPUTS` inputs (default 3,000;
+//! reader, the protocol parser, NAS-Bench-101's TFRecord reader and NAS-Bench-Suite-Zero's
+//! JSON reader. Each reader gets `NASH_FUZZ_INPUTS` inputs (default 3,000;
 //! `just fuzz` runs 1,000,000 each); a panic, or an input slower than a second, fails the test
 //! and prints the input's seed and bytes.
 //!
@@ -201,5 +202,50 @@ fn protocol_parser() {
     );
     fuzz("protocol", &seeds, |data| {
         Protocol::parse("fuzz.yaml", &String::from_utf8_lossy(data)).is_ok()
+    });
+}
+
+/// NAS-Bench-101's TFRecord reader, from a complete file of the 4-vertex space written in the
+/// published format, imported against that space as `nash data import` imports the real one.
+#[test]
+fn nb101_tfrecord_reader() {
+    use datasets::nasbench101::{Evaluation, Run, import, write_row};
+    use datasets::space::{ArchId, Nb101Space, SearchSpace};
+    use datasets::tfrecord::frame;
+    let space = Nb101Space::up_to(4);
+    let mut file = Vec::new();
+    for arch in 0..space.size() as ArchId {
+        for _ in 0..3 {
+            let run = Run {
+                module_hash: space.key(arch),
+                epochs: 108,
+                cell: *space.cell(arch),
+                trainable_parameters: 1_000,
+                total_time: 1.0,
+                halfway: Evaluation::default(),
+                last: Evaluation::default(),
+            };
+            file.extend(frame(&write_row(&run)));
+        }
+    }
+    assert!(import(&file[..], "seed", &space, &[108]).is_ok());
+    fuzz("nb101 tfrecord", &[file], |data| {
+        import(data, "fuzz", &space, &[108]).is_ok()
+    });
+}
+
+/// NAS-Bench-Suite-Zero's JSON reader, from a sample in the published layout (made here).
+#[test]
+fn suite_zero_reader() {
+    let def = datasets::catalog::benchmark("zc-nb201").unwrap();
+    let seed = br#"{"cifar10": {"(0, 2, 3, 2, 3, 1)": {"idx": "534", "arch": "(0, 2, 3, 2, 3, 1)",
+        "flops": {"score": 88.3, "time": 0.4}, "val_accuracy": 86.06, "params": {"score": 0.6},
+        "synflow": {"score": 41.9}, "grasp": {"score": 2.2}, "fisher": {"score": 0.1},
+        "grad_norm": {"score": 1.0}, "l2_norm": {"score": 3.0}, "jacov": {"score": -40.1},
+        "epe_nas": 10, "nwot": -Infinity, "plain": {"score": 0.0}, "snip": {"score": 5.5}}}}"#;
+    let path = ["cifar10"];
+    assert!(datasets::suite_zero::read("seed", seed, &path, def.metrics).is_ok());
+    fuzz("suite-zero json", &[seed.to_vec()], |data| {
+        datasets::suite_zero::read("fuzz", data, &path, def.metrics).is_ok()
     });
 }

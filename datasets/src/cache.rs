@@ -656,17 +656,6 @@ fn write_table(
     Ok(rows)
 }
 
-/// An empty table of `n` architectures with `def`'s seeds and metrics.
-pub(crate) fn table_for(def: &BenchmarkDef, n: usize) -> Table {
-    let mut table = Table::new(n, def.max_seeds, def.metrics.len());
-    for (m, metric) in def.metrics.iter().enumerate() {
-        if metric.may_be_undefined {
-            table.allow_undefined(m);
-        }
-    }
-    table
-}
-
 /// The `key` column of a one-seed table, in `arch_id` order (a sample's keys).
 fn read_keys(path: &Path) -> Result<Vec<String>, DataError> {
     let bad = |message: String| DataError::Table {
@@ -740,7 +729,7 @@ fn read_table(
             }
         }
     }
-    let mut table = table_for(def, n);
+    let mut table = def.empty_table(n);
     for (m, per_arch) in seed_columns.iter().enumerate() {
         for (a, seeds) in per_arch.iter().enumerate() {
             if seeds.is_empty() {

@@ -5,8 +5,10 @@ use std::sync::Arc;
 
 use crate::error::DataError;
 use crate::space::{
-    DartsSample, GridParam, GridSpace, Nb101Space, Nb201Space, NbGraphSpace, SearchSpace,
+    DartsSample, GridParam, GridSpace, NB101_CELLS, Nb101Space, Nb201Space, NbGraphSpace,
+    SearchSpace,
 };
+use crate::table::Table;
 
 /// A pinned PyPI wheel.
 #[derive(Debug)]
@@ -209,11 +211,23 @@ impl BenchmarkDef {
         }
     }
 
-    /// The number of architectures of a task: its space's, or its sample's.
+    /// The number of architectures of a task: its space's, or its sample's (NB101's without
+    /// enumerating it).
     pub fn size(&self, task: &str) -> usize {
-        match self.task(task).ok().and_then(|t| t.archs) {
-            Some(n) => n,
-            None => self.space(task).size(),
+        match (self.task(task).ok().and_then(|t| t.archs), &self.space) {
+            (Some(n), _) => n,
+            (None, SpaceKind::Nb101) => NB101_CELLS,
+            (None, _) => self.space(task).size(),
+        }
+    }
+
+    /// A space of the task's kind to check a protocol against (its encodings, graph form and
+    /// networks), cheap to build: NB101's is its one-cell corner (`Nb101Space::up_to(2)`), so
+    /// that checking a protocol never waits for the 423,624-cell enumeration.
+    pub fn space_for_checks(&self, task: &str) -> Arc<dyn SearchSpace> {
+        match self.space {
+            SpaceKind::Nb101 | SpaceKind::Sample(SampleOf::Nb101) => Arc::new(Nb101Space::up_to(2)),
+            _ => self.space(task),
         }
     }
 
@@ -223,6 +237,18 @@ impl BenchmarkDef {
             SpaceKind::Sample(of) => Some(of),
             _ => None,
         }
+    }
+
+    /// An empty table of `n` architectures with the benchmark's seeds and metrics, NaN
+    /// allowed where a metric may be undefined.
+    pub fn empty_table(&self, n: usize) -> Table {
+        let mut table = Table::new(n, self.max_seeds, self.metrics.len());
+        for (m, metric) in self.metrics.iter().enumerate() {
+            if metric.may_be_undefined {
+                table.allow_undefined(m);
+            }
+        }
+        table
     }
 
     /// Where the tables come from, as `nash list` says it.

@@ -17,7 +17,6 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::cache::table_for;
 use crate::catalog::{BenchmarkDef, MetricDef, SampleOf, TaskDef};
 use crate::error::DataError;
 use crate::space::{
@@ -196,7 +195,7 @@ pub fn import(
             ),
         ));
     }
-    let mut table = table_for(def, rows.len());
+    let mut table = def.empty_table(rows.len());
     for (arch, row) in rows.iter().enumerate() {
         for (m, &value) in row.values.iter().enumerate() {
             table

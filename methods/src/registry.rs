@@ -17,7 +17,8 @@ pub struct Card {
 /// What a method needs and does beyond asking and scoring architectures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capabilities {
-    /// The one search space the method applies to (zero-cost proxies build NB201 networks),
+    /// The one search space the method applies to (weight-sharing methods train an NB201
+    /// supernet),
     /// or None for every space.
     pub only_space: Option<&'static str>,
     /// Reads per-architecture properties of the table (params, FLOPs, latency).

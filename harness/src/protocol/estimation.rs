@@ -216,7 +216,7 @@ fn check_estimator(
     train_sizes: &[usize],
 ) -> Result<(), String> {
     let benchmark = common.benchmark;
-    let space = benchmark.space(&common.tasks[0]);
+    let space = benchmark.space_for_checks(&common.tasks[0]);
     if benchmark.sample_of().is_some() && estimator.capabilities().weight_sharing {
         return Err(format!(
             "{}: {} is a published sample; a supernet needs the whole space",

@@ -144,7 +144,7 @@ impl SearchProtocol {
         let smallest = common
             .tasks
             .iter()
-            .map(|t| benchmark.space(t).size())
+            .map(|t| benchmark.size(t))
             .min()
             .unwrap_or(0);
         let (budget, cost_scale) = parse_budget(&raw.budget, benchmark, smallest, &src)?;

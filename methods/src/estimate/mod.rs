@@ -240,7 +240,7 @@ impl EstimatorSpec {
             && space.name() != only
         {
             return Err(format!(
-                "zero-cost proxies build NB201 networks; the {} space has none",
+                "it trains an {only} supernet; the {} space has none",
                 space.name()
             ));
         }
