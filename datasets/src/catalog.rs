@@ -459,6 +459,20 @@ macro_rules! suite_zero_properties {
     };
 }
 
+/// The NB201 and NB301 samples' properties (the NB101 sample has no NASWOT).
+const ZC_PROPERTIES: &[(&str, Property)] = suite_zero_properties!(
+    "epe_nas",
+    "fisher",
+    "grad_norm",
+    "grasp",
+    "jacov",
+    "l2_norm",
+    "nwot",
+    "plain",
+    "snip",
+    "synflow"
+);
+
 const HPOBENCH_METRICS: &[MetricDef] = &[
     metric("val_acc", Maximize, "validation accuracy, fraction"),
     metric("val_precision", Maximize, "validation precision"),
@@ -739,18 +753,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: None,
         cost_epochs: None,
         max_seeds: 1,
-        properties: suite_zero_properties!(
-            "epe_nas",
-            "fisher",
-            "grad_norm",
-            "grasp",
-            "jacov",
-            "l2_norm",
-            "nwot",
-            "plain",
-            "snip",
-            "synflow"
-        ),
+        properties: ZC_PROPERTIES,
         space: SpaceKind::Sample(SampleOf::Nb201),
     },
     BenchmarkDef {
@@ -764,18 +767,7 @@ pub const BENCHMARKS: &[BenchmarkDef] = &[
         cost_metric: None,
         cost_epochs: None,
         max_seeds: 1,
-        properties: suite_zero_properties!(
-            "epe_nas",
-            "fisher",
-            "grad_norm",
-            "grasp",
-            "jacov",
-            "l2_norm",
-            "nwot",
-            "plain",
-            "snip",
-            "synflow"
-        ),
+        properties: ZC_PROPERTIES,
         space: SpaceKind::Sample(SampleOf::Darts),
     },
 ];
