@@ -1,9 +1,11 @@
 //! `nash list`: what nash knows — the benchmarks with their tasks and metrics, and every
 //! search method and estimator by its registry card — as text for the terminal, or as the
-//! Markdown of docs/catalogue.md (`nash list --markdown`), which a test keeps equal to it.
+//! Markdown of docs/catalogue.md (`nash list --markdown`), which a test keeps equal to it; and
+//! which benchmarks a data cache holds (`nash data list`).
 
 use std::fmt::Write;
 
+use datasets::cache::CacheIndex;
 use datasets::catalog::{BENCHMARKS, BenchmarkDef};
 use methods::registry::Card;
 
@@ -34,6 +36,38 @@ pub fn text() -> String {
             }
         }
         out.push('\n');
+    }
+    out
+}
+
+/// Each benchmark, present (every task imported), partial (some: NAS-Bench-101's 108-epoch
+/// file holds one of its four training budgets) or missing with what brings it in.
+pub fn presence(index: &CacheIndex) -> String {
+    let mut out = format!("\n{:<14} {:<8} source\n", "benchmark", "status");
+    for b in BENCHMARKS {
+        let cached: Vec<&str> = b
+            .task_names()
+            .into_iter()
+            .filter(|t| {
+                index
+                    .tables
+                    .iter()
+                    .any(|e| e.benchmark == b.name && e.task == *t)
+            })
+            .collect();
+        let (status, how) = match (cached.len(), b.package()) {
+            (n, _) if n == b.tasks.len() => ("present", b.origin()),
+            (0, Some(_)) => ("missing", format!("{}: run `nash data fetch`", b.origin())),
+            (0, None) => (
+                "missing",
+                datasets::published::missing_hint(b.name).unwrap_or_default(),
+            ),
+            _ => (
+                "partial",
+                format!("{} (tasks {})", b.origin(), cached.join(", ")),
+            ),
+        };
+        let _ = writeln!(out, "{:<14} {status:<8} {how}", b.name);
     }
     out
 }
@@ -107,4 +141,49 @@ fn registries() -> [(&'static str, Vec<Card>); 2] {
 /// `text` as one Markdown table cell.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datasets::cache::TableEntry;
+
+    fn entry(benchmark: &str, task: &str) -> TableEntry {
+        TableEntry {
+            benchmark: benchmark.into(),
+            task: task.into(),
+            file: String::new(),
+            sha256: String::new(),
+            bytes: 0,
+            rows: 0,
+            archs: 0,
+            package: String::new(),
+            version: String::new(),
+            wheel_sha256: String::new(),
+            member: String::new(),
+            member_sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_benchmark_is_present_partial_or_missing_with_what_brings_it_in() {
+        let index = CacheIndex {
+            format: 1,
+            wheels: Vec::new(),
+            tables: vec![entry("nb101", "cifar10"), entry("zc-nb101", "cifar10")],
+        };
+        let text = presence(&index);
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(&format!("{name:<14} ")))
+                .unwrap()
+                .to_string()
+        };
+        assert!(line("nb101").contains("partial") && line("nb101").ends_with("(tasks cifar10)"));
+        assert!(line("zc-nb101").contains("present"));
+        assert!(
+            line("nb201").contains("missing") && line("nb201").ends_with("run `nash data fetch`")
+        );
+        assert!(line("zc-nb301").contains("run `nash data import zc_nasbench301.json`"));
+    }
 }

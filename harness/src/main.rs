@@ -237,30 +237,10 @@ enum DataCommand {
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
     },
-    /// Show each benchmark as present or missing, and the cached wheels and tables
+    /// Show each benchmark as present, partial or missing, and the cached wheels and tables
     List,
     /// Re-check every cached file against its recorded sha256
     Verify,
-}
-
-/// Each benchmark, present (every task imported) or missing with what brings it in.
-fn print_presence(index: &datasets::cache::CacheIndex) {
-    println!("\n{:<14} {:<8} source", "benchmark", "status");
-    for b in datasets::BENCHMARKS {
-        let present = b.tasks.iter().all(|t| {
-            index
-                .tables
-                .iter()
-                .any(|e| e.benchmark == b.name && e.task == t.name)
-        });
-        let status = if present { "present" } else { "missing" };
-        let how = match (present, b.package()) {
-            (true, _) => b.origin(),
-            (false, Some(_)) => format!("{}: run `nash data fetch`", b.origin()),
-            (false, None) => datasets::published::missing_hint(b.name).unwrap_or_default(),
-        };
-        println!("{:<14} {status:<8} {how}", b.name);
-    }
 }
 
 /// `--replicates`: a whole number up to the protocols' limit.
@@ -604,7 +584,7 @@ fn data(cache: &Cache, command: DataCommand) -> Result<ExitCode> {
         DataCommand::List => {
             let index = cache.index()?;
             println!("data cache: {}", cache.dir().display());
-            print_presence(&index);
+            print!("{}", nash::catalogue::presence(&index));
             if index.tables.is_empty() {
                 println!("empty; run `nash data fetch`");
                 return Ok(ExitCode::SUCCESS);
