@@ -367,6 +367,17 @@ fn published_samples_import_and_their_protocols_run() {
         before.contains("run `nash data import zc_nasbench101.json`"),
         "{before}"
     );
+    // `nash data fetch BENCHMARK` downloads the published file where the network allows;
+    // where it does not (these machines), it says what to do instead.
+    let fetched = nash_with(&["data", "fetch", "zc-nb101"], &env);
+    if !fetched.status.success() {
+        let err = stderr(&fetched);
+        assert!(
+            err.contains("could not download zc_nasbench101.json from https://"),
+            "{err}"
+        );
+        assert!(err.contains("run `nash data import PATH`"), "{err}");
+    }
     let mut import = vec!["data", "import"];
     import.extend(files.iter().map(|f| f.to_str().unwrap()));
     let out = nash_with(&import, &env);
